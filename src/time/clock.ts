@@ -1,0 +1,19 @@
+/**
+ * One clock interface for the whole project, real or virtual. Times are milliseconds
+ * (fractional allowed) on a monotonic scale whose origin is the clock's own.
+ */
+export interface TimerHandle {
+  /** opaque */
+  readonly id: number;
+}
+
+export interface Clock {
+  /** Current time in ms. */
+  now(): number;
+  /** Call `fn` once at (or just after) time `at` (absolute ms on this clock). */
+  schedule(at: number, fn: () => void): TimerHandle;
+  /** Cancel a scheduled call; cancelling a fired or cancelled handle is a no-op. */
+  cancel(handle: TimerHandle): void;
+  /** Run `fn` soon, asynchronously, before any later-scheduled timer (a microtask-like hop). */
+  defer(fn: () => void): void;
+}
