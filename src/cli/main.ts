@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { registerDemo } from './demo.js';
+
+const program = new Command();
+program
+  .name('synack')
+  .description('A TCP/IP stack in TypeScript, and the tools to see and diagnose TCP connection states')
+  .version('0.1.0');
+
+registerDemo(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  const e = err as { message?: string; code?: string };
+  process.stderr.write(`synack: ${e.message ?? String(err)}${e.code ? ` (${e.code})` : ''}\n`);
+  process.exitCode = 1;
+});
