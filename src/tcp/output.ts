@@ -1,0 +1,297 @@
+/**
+ * The send path: building segments (window, options), deciding what data may go now
+ * (Nagle, sender silly-window avoidance, the congestion and receive windows), and the timers that
+ * send on expiry: retransmission (RFC 6298), zero-window persist (RFC 9293 §3.8.6.1), keepalive
+ * (RFC 1122 §4.2.3.6) and delayed ACK (RFC 1122 §4.2.3.2).
+ */
+import { ACK, FIN, PSH, RST, SYN, type Segment, type TcpOptions } from '../wire/segment.js';
+import { seqAdd, seqDiff, seqGt, seqLt } from './seq.js';
+import { DELACK_MS, type Tcb } from './tcb.js';
+
+const EMPTY = new Uint8Array(0);
+const TS_OPTION_BYTES = 12;
+
+// ===================== building and emitting segments =====================
+
+/** The window we advertise, applying receiver SWS avoidance and never moving the right edge left. */
+function advertisedWindow(tcb: Tcb, syn: boolean): number {
+  const free = Math.max(0, tcb.rcvBuf - tcb.readQueue.length - tcb.reassembly.bytes);
+  const current = Math.max(0, seqDiff(tcb.rcvAdvEdge, tcb.rcvNxt));
+  // RFC 1122 §4.2.3.3: open the window only by at least min(RCV.BUFF/2, MSS)
+  const step = Math.min(tcb.rcvBuf >> 1, tcb.advMss);
+  const wanted = free >= current + step ? free : current;
+  if (syn) {
+    const w = Math.min(0xffff, wanted);
+    tcb.rcvAdvEdge = seqAdd(tcb.rcvNxt, w);
+    return w;
+  }
+  const shift = tcb.rcvWscale;
+  // round the unshrinkable part up, the new offer down
+  const field = Math.min(0xffff, Math.max(Math.ceil(current / 2 ** shift), Math.floor(wanted / 2 ** shift)));
+  tcb.rcvAdvEdge = seqAdd(tcb.rcvNxt, field * 2 ** shift);
+  return field;
+}
+
+function optionsFor(tcb: Tcb, flags: number): TcpOptions {
+  const opts: TcpOptions = {};
+  if (flags & SYN) {
+    opts.mss = tcb.advMss;
+    const synAck = (flags & ACK) !== 0;
+    // on a SYN-ACK, offer only what the peer's SYN offered (RFC 7323 §2.2, §3.2; RFC 2018 §2)
+    if (tcb.sysctl.tcp_sack && (!synAck || tcb.sackOk)) opts.sackPermitted = true;
+    if (tcb.sysctl.tcp_timestamps && (!synAck || tcb.tsOk)) {
+      opts.tsVal = tcb.tsNow();
+      opts.tsEcr = synAck ? tcb.tsRecent : 0;
+    }
+    if (tcb.wantWscale >= 0) opts.wscale = tcb.wantWscale;
+    return opts;
+  }
+  if (tcb.tsOk) {
+    opts.tsVal = tcb.tsNow();
+    opts.tsEcr = tcb.tsRecent;
+  }
+  if (tcb.sackOk && (flags & ACK) && !tcb.reassembly.empty) {
+    opts.sack = tcb.reassembly.sackBlocks(tcb.tsOk ? 3 : 4);
+  }
+  return opts;
+}
+
+/** Build and hand one segment to the stack. Every segment carrying ACK also satisfies a pending delayed ACK. */
+export function emit(tcb: Tcb, flags: number, seq: number, payload: Uint8Array): void {
+  const syn = (flags & SYN) !== 0;
+  const seg: Segment = {
+    srcPort: tcb.localPort,
+    dstPort: tcb.remotePort,
+    seq: seq >>> 0,
+    ack: flags & ACK ? tcb.rcvNxt : 0,
+    flags,
+    window: flags & RST ? 0 : advertisedWindow(tcb, syn),
+    urgent: 0,
+    options: flags & RST ? {} : optionsFor(tcb, flags),
+    payload,
+  };
+  if (flags & ACK) {
+    tcb.lastAckSent = tcb.rcvNxt;
+    tcb.tDelack = Infinity;
+    tcb.unackedSegs = 0;
+  }
+  tcb.stats.segsOut++;
+  tcb.stats.bytesOut += payload.length;
+  tcb.hooks.send(tcb, seg);
+}
+
+export function sendSyn(tcb: Tcb, synAck: boolean): void {
+  emit(tcb, synAck ? SYN | ACK : SYN, tcb.iss, EMPTY);
+}
+
+/** <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> */
+export function sendAck(tcb: Tcb): void {
+  emit(tcb, ACK, tcb.sndNxt, EMPTY);
+}
+
+/** RFC 5961 §3.2/§4.2/§5: the challenge ACK is an ordinary ACK; counted separately. */
+export function challengeAck(tcb: Tcb): void {
+  tcb.stats.challengeAcks++;
+  sendAck(tcb);
+}
+
+/** <SEQ=SND.NXT><CTL=RST> from a synchronized connection (§3.10.5 ABORT). */
+export function sendReset(tcb: Tcb): void {
+  emit(tcb, RST | ACK, tcb.sndNxt, EMPTY);
+}
+
+/** Acknowledge received data: at once for every second full-sized segment, else after DELACK_MS. */
+export function scheduleAck(tcb: Tcb, fullSized: boolean): void {
+  if (fullSized) tcb.unackedSegs++;
+  if (tcb.unackedSegs >= 2) {
+    sendAck(tcb);
+    return;
+  }
+  if (tcb.tDelack === Infinity) tcb.tDelack = tcb.now + DELACK_MS;
+}
+
+/** After the user reads: tell the peer when the window has at least doubled (as Linux's tcp_cleanup_rbuf). */
+export function windowUpdateIfUseful(tcb: Tcb): void {
+  const s = tcb.state;
+  if (s !== 'ESTABLISHED' && s !== 'FIN_WAIT_1' && s !== 'FIN_WAIT_2') return;
+  const current = Math.max(0, seqDiff(tcb.rcvAdvEdge, tcb.rcvNxt));
+  if (2 * current > tcb.rcvBuf) return;
+  const free = Math.max(0, tcb.rcvBuf - tcb.readQueue.length - tcb.reassembly.bytes);
+  const step = Math.min(tcb.rcvBuf >> 1, tcb.advMss);
+  if (free >= current + step && free >= 2 * current) sendAck(tcb);
+}
+
+// ===================== the data path =====================
+
+/** Bytes sent and not yet acknowledged (the flight size). */
+export function flightSize(tcb: Tcb): number {
+  return Math.max(0, seqDiff(tcb.sndNxt, tcb.sndUna));
+}
+
+function finSent(tcb: Tcb): boolean {
+  return tcb.finQueued && seqGt(tcb.sndNxt, tcb.finSeq);
+}
+
+/**
+ * Send whatever the windows, Nagle and SWS avoidance allow, then the FIN once all data is out.
+ * RFC 9293 §3.8.6.2.1 (sender SWS), RFC 896 / RFC 1122 §4.2.3.4 (Nagle), RFC 5681 (cwnd).
+ */
+export function trySend(tcb: Tcb): void {
+  const s = tcb.state;
+  if (s !== 'ESTABLISHED' && s !== 'CLOSE_WAIT' && s !== 'FIN_WAIT_1' && s !== 'LAST_ACK' && s !== 'CLOSING') {
+    // SYN_RCVD with a queued close: the FIN may go right after the SYN-ACK (§3.10.4)
+    if (!(s === 'SYN_RCVD' && tcb.finQueued)) return;
+  }
+  for (let guard = 0; guard < 10_000; guard++) {
+    const offset = seqDiff(tcb.sndNxt, tcb.sndBufSeq);
+    const unsent = tcb.sendBuf.length - Math.max(0, offset);
+    const window = Math.min(tcb.sndWnd, tcb.cwnd);
+    const usable = seqDiff(seqAdd(tcb.sndUna, window), tcb.sndNxt);
+    if (unsent > 0 && s !== 'SYN_RCVD') {
+      let len = Math.min(unsent, tcb.sndMss, usable);
+      if (len <= 0) {
+        armPersistIfStuck(tcb);
+        return;
+      }
+      const inFlight = tcb.sndNxt !== tcb.sndUna;
+      if (len < tcb.sndMss) {
+        const all = len === unsent;
+        // Nagle: with data in flight, hold a small final piece until it is acknowledged
+        const nagleOk = tcb.noDelay || !inFlight;
+        // sender SWS: send a window-limited piece only if it is at least half the largest window seen
+        const swsOk = len >= tcb.maxSndWnd / 2;
+        if (!((all && nagleOk) || swsOk)) {
+          if (!inFlight) armPersistIfStuck(tcb);
+          return;
+        }
+      }
+      const last = len === unsent;
+      let flags = ACK | (last ? PSH : 0);
+      if (last && tcb.finQueued && usable > len) flags |= FIN;
+      const payload = tcb.sendBuf.peek(offset, len);
+      transmit(tcb, flags, tcb.sndNxt, payload);
+      len += flags & FIN ? 1 : 0;
+      tcb.sndNxt = seqAdd(tcb.sndNxt, len);
+      continue;
+    }
+    if (tcb.finQueued && !finSent(tcb) && tcb.sndNxt === tcb.finSeq) {
+      transmit(tcb, FIN | ACK, tcb.sndNxt, EMPTY);
+      tcb.sndNxt = seqAdd(tcb.sndNxt, 1);
+    }
+    return;
+  }
+}
+
+/** Send new or retransmitted data/FIN: keeps the RTO timer and the RTT sample going. */
+function transmit(tcb: Tcb, flags: number, seq: number, payload: Uint8Array): void {
+  const len = payload.length + (flags & FIN ? 1 : 0);
+  const retransmission = seqLt(seq, tcb.sndMax);
+  if (!retransmission && tcb.rttStart < 0 && !tcb.tsOk) {
+    tcb.rttSeq = seqAdd(seq, len);
+    tcb.rttStart = tcb.now;
+  }
+  if (tcb.tRetransmit === Infinity) tcb.armRetransmit();
+  if (tcb.stallSince < 0) tcb.stallSince = tcb.now;
+  tcb.tPersist = Infinity;
+  emit(tcb, flags, seq, payload);
+  const end = seqAdd(seq, len);
+  if (seqGt(end, tcb.sndMax)) tcb.sndMax = end;
+}
+
+function armPersistIfStuck(tcb: Tcb): void {
+  if (tcb.sndWnd === 0 && tcb.sndNxt === tcb.sndUna && tcb.tPersist === Infinity) {
+    tcb.tRetransmit = Infinity;
+    tcb.tPersist = tcb.now + persistInterval(tcb);
+  }
+}
+
+function persistInterval(tcb: Tcb): number {
+  const base = Math.max(tcb.rto.rto, 200);
+  return Math.min(tcb.sysctl.tcp_rto_max_ms, base * 2 ** tcb.persistBackoff);
+}
+
+/** Retransmit the first unacknowledged segment (or the SYN / SYN-ACK before the handshake completes). */
+export function retransmitFirst(tcb: Tcb): void {
+  tcb.stats.retransSegs++;
+  if (tcb.state === 'SYN_SENT') return sendSyn(tcb, false);
+  if (tcb.state === 'SYN_RCVD' && tcb.sndUna === tcb.iss) return sendSyn(tcb, true);
+  const offset = seqDiff(tcb.sndUna, tcb.sndBufSeq);
+  const avail = tcb.sendBuf.length - offset;
+  const len = Math.max(0, Math.min(avail, tcb.sndMss));
+  let flags = ACK | (len > 0 && len === avail ? PSH : 0);
+  if (tcb.finQueued && seqAdd(tcb.sndUna, len) === tcb.finSeq) flags |= FIN;
+  if (len === 0 && !(flags & FIN)) return;
+  emit(tcb, flags, tcb.sndUna, tcb.sendBuf.peek(offset, len));
+  const end = seqAdd(tcb.sndUna, len + (flags & FIN ? 1 : 0));
+  if (seqLt(tcb.sndNxt, end)) tcb.sndNxt = end;
+}
+
+// ===================== timers =====================
+
+/** The retransmission limit for the current state (tcp_syn_retries, tcp_synack_retries, ...). */
+function retryLimit(tcb: Tcb): number {
+  const sc = tcb.sysctl;
+  if (tcb.state === 'SYN_SENT') return sc.tcp_syn_retries;
+  if (tcb.state === 'SYN_RCVD') return tcb.passive ? sc.tcp_synack_retries : sc.tcp_syn_retries;
+  if (tcb.orphan) return sc.tcp_orphan_retries === 0 ? 8 : sc.tcp_orphan_retries;
+  return sc.tcp_retries2;
+}
+
+/** RFC 6298 §5.4–5.6 and RFC 5681 §3.1: retransmit, back off, collapse cwnd; give up past the limit. */
+export function onRetransmitTimer(tcb: Tcb): void {
+  const nothingOutstanding = tcb.sndNxt === tcb.sndUna && tcb.state !== 'SYN_SENT' && tcb.state !== 'SYN_RCVD';
+  if (nothingOutstanding) return;
+  const userTimedOut = tcb.userTimeoutMs > 0 && tcb.stallSince >= 0 && tcb.now - tcb.stallSince >= tcb.userTimeoutMs;
+  if (tcb.retransmits >= retryLimit(tcb) || userTimedOut) {
+    tcb.fail('ETIMEDOUT');
+    return;
+  }
+  tcb.retransmits++;
+  tcb.rto.backOff();
+  tcb.rttStart = -1; // Karn's rule: no sample from a retransmitted segment
+  if (tcb.state !== 'SYN_SENT' && tcb.state !== 'SYN_RCVD') {
+    tcb.ssthresh = Math.max(flightSize(tcb) >> 1, 2 * tcb.sndMss);
+    tcb.cwnd = tcb.sndMss;
+    tcb.dupAcks = 0;
+    tcb.recover = -1;
+    tcb.sndNxt = tcb.sndUna; // go back N: resend from SND.UNA as the window reopens
+  }
+  retransmitFirst(tcb);
+  tcb.armRetransmit();
+}
+
+/** Zero-window probe: Linux's form, <SEQ=SND.UNA-1><ACK>, which any receiver answers with its window. */
+export function onPersistTimer(tcb: Tcb): void {
+  if (tcb.sndWnd > 0) {
+    trySend(tcb);
+    return;
+  }
+  emit(tcb, ACK, seqAdd(tcb.sndUna, -1), EMPTY);
+  tcb.persistBackoff++;
+  tcb.tPersist = tcb.now + persistInterval(tcb);
+}
+
+/** RFC 1122 §4.2.3.6 keepalive: probe <SEQ=SND.UNA-1>; after tcp_keepalive_probes unanswered, reset. */
+export function onKeepaliveTimer(tcb: Tcb): void {
+  if (!tcb.keepAlive) return;
+  const idle = tcb.now - tcb.lastRcvTime;
+  if (tcb.probesOut === 0 && idle < tcb.keepIdleMs) {
+    tcb.tKeepalive = tcb.lastRcvTime + tcb.keepIdleMs;
+    return;
+  }
+  if (tcb.sndNxt !== tcb.sndUna || tcb.sendBuf.length > seqDiff(tcb.sndNxt, tcb.sndBufSeq)) {
+    // data outstanding: the retransmission timer is in charge
+    tcb.tKeepalive = tcb.now + tcb.keepIdleMs;
+    return;
+  }
+  if (tcb.probesOut >= tcb.keepCnt) {
+    sendReset(tcb);
+    tcb.fail('ETIMEDOUT');
+    return;
+  }
+  emit(tcb, ACK, seqAdd(tcb.sndUna, -1), EMPTY);
+  tcb.probesOut++;
+  tcb.tKeepalive = tcb.now + tcb.keepIntvlMs;
+}
+
+export { TS_OPTION_BYTES };

@@ -1,0 +1,487 @@
+/**
+ * The Transmission Control Block: one connection's state machine, RFC 9293 §3.3 and §3.10.
+ *
+ * Sans-IO: it never reads a clock, arms a timer or touches a socket. Every entry point is given
+ * `now` (ms); what the connection wants done comes back through the `TcbHooks` it was built with
+ * (segments to transmit, state transitions, data readable, errors), and `nextDeadline()` says when
+ * it next wants `onTimer(now)` called. Segment arrival lives in input.ts, the send path in
+ * output.ts; this file holds the variables, the user calls (§3.10.1–§3.10.6) and the timers (§3.10.8).
+ */
+import type { Segment } from '../wire/segment.js';
+import { RtoEstimator } from './rto.js';
+import { ReadQueue, Reassembly } from './recv-buffer.js';
+import { SendBuffer } from './send-buffer.js';
+import { seqAdd, seqDiff } from './seq.js';
+import type { TcpState } from './state.js';
+import type { Sysctl } from './sysctl.js';
+import { segmentArrives } from './input.js';
+import {
+  onKeepaliveTimer,
+  onPersistTimer,
+  onRetransmitTimer,
+  sendAck,
+  sendReset,
+  sendSyn,
+  trySend,
+  windowUpdateIfUseful,
+} from './output.js';
+
+/** Linux's TCP_TIMEWAIT_LEN: 2MSL is fixed at 60 s. */
+export const TIME_WAIT_MS = 60_000;
+/** Delayed ACK timer (Linux's minimum ATO is 40 ms; RFC 1122 allows up to 500 ms, we stay under 200). */
+export const DELACK_MS = 40;
+/** RFC 6298 §2.1 initial RTO. */
+export const INITIAL_RTO_MS = 1000;
+/** RFC 9293 §3.7.1: the MSS assumed when the peer sends none. */
+export const DEFAULT_MSS = 536;
+
+export type TcbErrorCode = 'ECONNREFUSED' | 'ECONNRESET' | 'ETIMEDOUT';
+
+export interface TcbHooks {
+  /** Transmit a segment. The segment object and its payload view are valid during the call only. */
+  send(tcb: Tcb, seg: Segment): void;
+  transition(tcb: Tcb, from: TcpState, to: TcpState): void;
+  /** The three-way handshake completed (entered ESTABLISHED from SYN_SENT or SYN_RCVD). */
+  established(tcb: Tcb): void;
+  /** In-order data or the peer's FIN became available to read. */
+  readable(tcb: Tcb): void;
+  /** Acknowledged data freed space in the send buffer. */
+  writable(tcb: Tcb): void;
+  /** The connection failed; a transition to CLOSED (or LISTEN) follows. */
+  error(tcb: Tcb, code: TcbErrorCode): void;
+}
+
+export interface TcbOptions {
+  sysctl: Sysctl;
+  localPort: number;
+  remotePort: number;
+  /** Initial send sequence number, chosen by the stack (RFC 6528). */
+  iss: number;
+  /** The MSS we advertise: link MTU minus IP and TCP headers. */
+  mss: number;
+  /** Added to our clock for timestamp values (RFC 7323 §5.4: random per connection). */
+  tsOffset?: number;
+  rcvBuf?: number;
+  sndBuf?: number;
+  noDelay?: boolean;
+  /** Free-form owner data (the stack's 4-tuple, the socket...). */
+  owner?: unknown;
+}
+
+export type TimerName = 'retransmit' | 'persist' | 'keepalive' | 'delack' | 'timewait' | 'finwait2';
+
+export class Tcb {
+  state: TcpState = 'CLOSED';
+  readonly hooks: TcbHooks;
+  sysctl: Sysctl;
+  readonly localPort: number;
+  readonly remotePort: number;
+  owner: unknown;
+  /** the `now` of the call in progress */
+  now = 0;
+
+  // --- send sequence variables (RFC 9293 §3.3.1) ---
+  iss: number;
+  sndUna: number;
+  sndNxt: number;
+  /** highest sequence number sent so far: after a go-back-N retransmission SND.NXT falls below it */
+  sndMax: number;
+  /** peer's window, already scaled */
+  sndWnd = 0;
+  sndWl1 = 0;
+  sndWl2 = 0;
+  /** largest window the peer has offered (RFC 5961 §5 MAX.SND.WND, RFC 1122 SWS) */
+  maxSndWnd = 0;
+  /** sequence number of the first byte in sendBuf */
+  sndBufSeq: number;
+  sendBuf = new SendBuffer();
+  sndBufLimit: number;
+
+  // --- receive sequence variables ---
+  irs = 0;
+  rcvNxt = 0;
+  /** RCV.NXT + RCV.WND as last advertised: the right edge never moves left (§3.8.6) */
+  rcvAdvEdge = 0;
+  rcvBuf: number;
+  readQueue = new ReadQueue();
+  reassembly = new Reassembly();
+  /** sequence number of the peer's FIN once seen (even out of order), else -1 */
+  peerFinSeq = -1;
+  /** the peer's FIN has been processed (end of stream) */
+  rcvClosed = false;
+
+  // --- negotiated options ---
+  /** the MSS we advertise */
+  readonly advMss: number;
+  /** effective payload per segment we send: min(peer MSS, ours) less option overhead */
+  sndMss = DEFAULT_MSS;
+  sndWscale = 0;
+  rcvWscale = 0;
+  wantWscale: number;
+  tsOk = false;
+  sackOk = false;
+  tsOffset: number;
+  tsRecent = 0;
+  tsRecentAge = -1;
+  lastAckSent = 0;
+
+  // --- closing ---
+  /** the user asked to close: a FIN follows the queued data */
+  finQueued = false;
+  finSeq = 0;
+  /** created by a passive OPEN (returns to LISTEN on RST in SYN_RCVD) */
+  passive = false;
+  /** the user has released the connection; it lives on only to finish the close */
+  orphan = false;
+
+  // --- congestion control (RFC 5681, RFC 6582) ---
+  cwnd = 0;
+  ssthresh = 0x7fffffff;
+  dupAcks = 0;
+  /** NewReno recovery point, or -1 when not in fast recovery */
+  recover = -1;
+
+  // --- retransmission (RFC 6298) ---
+  rto: RtoEstimator;
+  /** consecutive retransmission timeouts without progress */
+  retransmits = 0;
+  rttSeq = 0;
+  rttStart = -1;
+  noDelay: boolean;
+
+  // --- keepalive (RFC 1122 §4.2.3.6), per connection, Linux's tunables as defaults ---
+  keepAlive = false;
+  keepIdleMs: number;
+  keepIntvlMs: number;
+  keepCnt: number;
+  probesOut = 0;
+  persistBackoff = 0;
+  lastRcvTime = 0;
+  /** TCP_USER_TIMEOUT: ms unacknowledged data may wait before the connection is dropped (0 = off) */
+  userTimeoutMs = 0;
+  /** when the oldest unacknowledged data was first sent without progress since */
+  stallSince = -1;
+  /** full-sized segments received since our last ACK (ACK every second one, RFC 5681 §4.2) */
+  unackedSegs = 0;
+
+  // --- timers: absolute deadlines, Infinity when off ---
+  tRetransmit = Infinity;
+  tPersist = Infinity;
+  tKeepalive = Infinity;
+  tDelack = Infinity;
+  tTimeWait = Infinity;
+  tFinWait2 = Infinity;
+
+  /** counters, for STATUS and metrics */
+  stats = { segsIn: 0, segsOut: 0, bytesIn: 0, bytesOut: 0, retransSegs: 0, challengeAcks: 0, dropped: 0 };
+
+  constructor(hooks: TcbHooks, opts: TcbOptions) {
+    this.hooks = hooks;
+    this.sysctl = opts.sysctl;
+    this.localPort = opts.localPort;
+    this.remotePort = opts.remotePort;
+    this.owner = opts.owner;
+    this.iss = opts.iss >>> 0;
+    this.sndUna = this.iss;
+    this.sndNxt = this.iss;
+    this.sndMax = seqAdd(this.iss, 1);
+    this.sndBufSeq = seqAdd(this.iss, 1);
+    this.advMss = opts.mss;
+    this.tsOffset = (opts.tsOffset ?? 0) >>> 0;
+    this.rcvBuf = opts.rcvBuf ?? opts.sysctl.tcp_rmem[1];
+    this.sndBufLimit = opts.sndBuf ?? opts.sysctl.tcp_wmem[1];
+    this.noDelay = opts.noDelay ?? false;
+    this.wantWscale = opts.sysctl.tcp_window_scaling ? windowScaleFor(opts.sysctl.tcp_rmem[2]) : -1;
+    this.rto = new RtoEstimator(opts.sysctl.tcp_rto_min_us / 1000, opts.sysctl.tcp_rto_max_ms, INITIAL_RTO_MS);
+    this.keepIdleMs = opts.sysctl.tcp_keepalive_time * 1000;
+    this.keepIntvlMs = opts.sysctl.tcp_keepalive_intvl * 1000;
+    this.keepCnt = opts.sysctl.tcp_keepalive_probes;
+  }
+
+  // ===================== user calls (RFC 9293 §3.10.1–§3.10.6) =====================
+
+  /** OPEN, active (§3.10.1): send SYN, enter SYN_SENT. */
+  openActive(now: number): void {
+    this.now = now;
+    this.setState('SYN_SENT');
+    this.sndNxt = seqAdd(this.iss, 1);
+    sendSyn(this, false);
+    this.armRetransmit();
+  }
+
+  /** OPEN, passive (§3.10.1): enter LISTEN and wait for a SYN. */
+  openPassive(now: number): void {
+    this.now = now;
+    this.passive = true;
+    this.setState('LISTEN');
+  }
+
+  /** SEND on a LISTEN connection with the remote now known (§3.10.2): LISTEN → SYN_SENT. */
+  connectFromListen(now: number): void {
+    this.passive = false;
+    this.openActive(now);
+  }
+
+  /** Room left in the send buffer. */
+  get sendSpace(): number {
+    return Math.max(0, this.sndBufLimit - this.sendBuf.length);
+  }
+
+  /**
+   * SEND (§3.10.2): queue bytes. Returns the number accepted (all of them: the send buffer is a
+   * soft limit the caller watches through `sendSpace` and the writable hook). Throws nothing;
+   * the caller checks `canSend` first.
+   */
+  send(data: Uint8Array, now: number): number {
+    this.now = now;
+    this.sendBuf.push(data);
+    if (this.state !== 'SYN_SENT' && this.state !== 'SYN_RCVD') trySend(this);
+    return data.length;
+  }
+
+  /** Whether SEND is allowed in this state (§3.10.2: not after CLOSE). */
+  get canSend(): boolean {
+    return (
+      !this.finQueued &&
+      (this.state === 'SYN_SENT' ||
+        this.state === 'SYN_RCVD' ||
+        this.state === 'ESTABLISHED' ||
+        this.state === 'CLOSE_WAIT')
+    );
+  }
+
+  /** Bytes ready to read. */
+  get readable(): number {
+    return this.readQueue.length;
+  }
+
+  /** RECEIVE (§3.10.3): take up to `max` bytes; the freed space may open the window. */
+  receive(max: number, now: number): Uint8Array[] {
+    this.now = now;
+    const chunks = this.readQueue.take(max);
+    if (chunks.length > 0) windowUpdateIfUseful(this);
+    return chunks;
+  }
+
+  /** CLOSE (§3.10.4): half-close our direction. A FIN follows everything already queued. */
+  close(now: number): void {
+    this.now = now;
+    switch (this.state) {
+      case 'LISTEN':
+      case 'SYN_SENT':
+        this.toClosed();
+        return;
+      case 'SYN_RCVD':
+      case 'ESTABLISHED':
+      case 'CLOSE_WAIT':
+        if (this.finQueued) return;
+        this.finQueued = true;
+        this.finSeq = seqAdd(this.sndBufSeq, this.sendBuf.length);
+        this.setState(this.state === 'CLOSE_WAIT' ? 'LAST_ACK' : 'FIN_WAIT_1');
+        trySend(this);
+        return;
+      default:
+        // §3.10.4: "error: connection closing" — already closing; nothing more to do.
+        return;
+    }
+  }
+
+  /**
+   * The owner lets go of the connection (the kernel's close() on a socket). With unread data the
+   * connection is reset (RFC 2525 §2.17, as Linux does); otherwise it closes and lives on as an
+   * orphan bounded by tcp_orphan_retries and tcp_fin_timeout.
+   */
+  release(now: number): void {
+    this.now = now;
+    this.orphan = true;
+    if (this.readQueue.length > 0 || this.reassembly.bytes > 0) {
+      this.abort(now);
+      return;
+    }
+    this.close(now);
+    if (this.state === 'FIN_WAIT_2') this.tFinWait2 = now + this.sysctl.tcp_fin_timeout * 1000;
+  }
+
+  /** ABORT (§3.10.5): send RST (in synchronized states) and go to CLOSED. */
+  abort(now: number): void {
+    this.now = now;
+    switch (this.state) {
+      case 'SYN_RCVD':
+      case 'ESTABLISHED':
+      case 'FIN_WAIT_1':
+      case 'FIN_WAIT_2':
+      case 'CLOSE_WAIT':
+        sendReset(this);
+        break;
+      default:
+        break;
+    }
+    this.toClosed();
+  }
+
+  /** STATUS (§3.10.6). */
+  status(now: number): TcbStatus {
+    const timer = this.activeTimer();
+    return {
+      state: this.state,
+      sndUna: this.sndUna,
+      sndNxt: this.sndNxt,
+      sndWnd: this.sndWnd,
+      rcvNxt: this.rcvNxt,
+      rcvWnd: Math.max(0, seqDiff(this.rcvAdvEdge, this.rcvNxt)),
+      sendQueue: this.sendBuf.length,
+      recvQueue: this.readQueue.length,
+      mss: this.sndMss,
+      rto: this.rto.rto,
+      srtt: this.rto.srtt,
+      cwnd: this.cwnd,
+      retransmits: this.retransmits,
+      timer: timer ? { name: timer[0], ms: Math.max(0, timer[1] - now) } : null,
+    };
+  }
+
+  // ===================== keepalive and options =====================
+
+  setKeepAlive(enable: boolean, idleMs: number | undefined, now: number): void {
+    this.now = now;
+    this.keepAlive = enable;
+    if (idleMs !== undefined && idleMs > 0) this.keepIdleMs = idleMs;
+    this.probesOut = 0;
+    this.armKeepalive();
+  }
+
+  // ===================== segment arrival and timers =====================
+
+  /** SEGMENT ARRIVES (§3.10.7). */
+  segmentArrives(seg: Segment, now: number): void {
+    this.now = now;
+    segmentArrives(this, seg);
+  }
+
+  /** Earliest time this connection wants `onTimer`. */
+  nextDeadline(): number {
+    return Math.min(this.tRetransmit, this.tPersist, this.tKeepalive, this.tDelack, this.tTimeWait, this.tFinWait2);
+  }
+
+  /** TIMEOUTS (§3.10.8): run every timer that is due. */
+  onTimer(now: number): void {
+    this.now = now;
+    if (this.tTimeWait <= now) {
+      this.tTimeWait = Infinity;
+      this.toClosed();
+      return;
+    }
+    if (this.tFinWait2 <= now) {
+      this.tFinWait2 = Infinity;
+      this.toClosed();
+      return;
+    }
+    if (this.tDelack <= now) {
+      this.tDelack = Infinity;
+      sendAck(this);
+    }
+    if (this.tRetransmit <= now) {
+      this.tRetransmit = Infinity;
+      onRetransmitTimer(this);
+      if (this.state === 'CLOSED') return;
+    }
+    if (this.tPersist <= now) {
+      this.tPersist = Infinity;
+      onPersistTimer(this);
+    }
+    if (this.tKeepalive <= now) {
+      this.tKeepalive = Infinity;
+      onKeepaliveTimer(this);
+    }
+  }
+
+  /** The timer `ss -o` would show: the most significant one running. */
+  activeTimer(): [TimerName, number] | null {
+    if (this.tTimeWait < Infinity) return ['timewait', this.tTimeWait];
+    if (this.tRetransmit < Infinity) return ['retransmit', this.tRetransmit];
+    if (this.tPersist < Infinity) return ['persist', this.tPersist];
+    if (this.tFinWait2 < Infinity) return ['finwait2', this.tFinWait2];
+    if (this.tKeepalive < Infinity) return ['keepalive', this.tKeepalive];
+    if (this.tDelack < Infinity) return ['delack', this.tDelack];
+    return null;
+  }
+
+  // ===================== internal helpers shared by input.ts and output.ts =====================
+
+  setState(to: TcpState): void {
+    const from = this.state;
+    if (from === to) return;
+    this.state = to;
+    this.hooks.transition(this, from, to);
+  }
+
+  /** Delete the TCB (§3.10.7: "enter the CLOSED state, delete the TCB"). */
+  toClosed(): void {
+    this.stopTimers();
+    this.setState('CLOSED');
+  }
+
+  fail(code: TcbErrorCode): void {
+    this.stopTimers();
+    this.hooks.error(this, code);
+    this.setState('CLOSED');
+  }
+
+  enterTimeWait(): void {
+    this.stopTimers();
+    this.tTimeWait = this.now + TIME_WAIT_MS;
+    this.setState('TIME_WAIT');
+  }
+
+  stopTimers(): void {
+    this.tRetransmit = Infinity;
+    this.tPersist = Infinity;
+    this.tKeepalive = Infinity;
+    this.tDelack = Infinity;
+    this.tTimeWait = Infinity;
+    this.tFinWait2 = Infinity;
+  }
+
+  armRetransmit(): void {
+    this.tRetransmit = this.now + this.rto.rto;
+  }
+
+  armKeepalive(): void {
+    const s = this.state;
+    if (!this.keepAlive || s === 'CLOSED' || s === 'LISTEN' || s === 'SYN_SENT' || s === 'SYN_RCVD' || s === 'TIME_WAIT') {
+      this.tKeepalive = Infinity;
+      return;
+    }
+    this.tKeepalive = this.lastRcvTime + (this.probesOut > 0 ? this.keepIntvlMs : this.keepIdleMs);
+    if (this.probesOut > 0) this.tKeepalive = this.now + this.keepIntvlMs;
+  }
+
+  /** Our timestamp clock (ms granularity, RFC 7323 §5.4). */
+  tsNow(): number {
+    return (Math.floor(this.now) + this.tsOffset) >>> 0;
+  }
+}
+
+export interface TcbStatus {
+  state: TcpState;
+  sndUna: number;
+  sndNxt: number;
+  sndWnd: number;
+  rcvNxt: number;
+  rcvWnd: number;
+  sendQueue: number;
+  recvQueue: number;
+  mss: number;
+  rto: number;
+  srtt: number;
+  cwnd: number;
+  retransmits: number;
+  timer: { name: TimerName; ms: number } | null;
+}
+
+/** The smallest shift that lets a window of `maxBuf` bytes fit the 16-bit field (RFC 7323 §2.3, ≤ 14). */
+export function windowScaleFor(maxBuf: number): number {
+  let s = 0;
+  while (s < 14 && maxBuf >> s > 0xffff) s++;
+  return s;
+}
