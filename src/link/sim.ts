@@ -1,0 +1,276 @@
+/**
+ * A simulated network that carries raw IP packets between attached addresses, with
+ * per-direction impairments (loss, duplication, corruption, delay, jitter, reordering,
+ * bandwidth, MTU). Delivery always goes through clock.schedule, never synchronously.
+ *
+ * Determinism: one Prng draws exactly DRAWS_PER_PACKET numbers per send, in a fixed
+ * order, whatever the impairments; so the same seed and the same sends (at the same
+ * virtual times) give the same run byte for byte.
+ *
+ * Tap events: each send produces one event per fate — a drop (t = send time, dropped,
+ * with a reason) or a delivery (t = arrival time; reason 'duplicate' for the extra copy,
+ * 'corrupted' for a copy with a flipped bit). Listeners must not modify `packet`.
+ */
+import type { Clock } from '../time/clock.js';
+import { Prng } from './prng.js';
+
+export interface Impairments {
+  /** Probability a packet is lost. */
+  loss?: number;
+  /** Probability a packet is delivered twice. */
+  duplicate?: number;
+  /** Probability a packet is held back by an extra reorderDelayMs. */
+  reorder?: number;
+  /** Extra delay for reordered packets; default 2 × delayMs, or 5 ms when delayMs is 0. */
+  reorderDelayMs?: number;
+  /** One-way propagation delay. */
+  delayMs?: number;
+  /** Uniform extra delay in [0, jitterMs). */
+  jitterMs?: number;
+  /** Bits per second; 0/undefined = infinite. */
+  bandwidthBps?: number;
+  /** Probability to flip one random bit. */
+  corrupt?: number;
+  /** Larger packets are dropped. */
+  mtu?: number;
+}
+
+export type SimDropReason = 'loss' | 'mtu' | 'no_route' | 'corrupted' | 'duplicate';
+
+export interface SimPacketEvent {
+  t: number;
+  from: string;
+  to: string;
+  packet: Uint8Array;
+  dropped: boolean;
+  reason?: SimDropReason;
+}
+
+export interface SimPort {
+  readonly address: string;
+  send(packet: Uint8Array): void;
+  detach(): void;
+}
+
+export interface SimStats {
+  sent: number;
+  delivered: number;
+  dropped: number;
+  duplicated: number;
+  corrupted: number;
+  reordered: number;
+}
+
+export interface SimLinkNetworkOptions {
+  clock: Clock;
+  seed?: number;
+  /** Default for every link. */
+  impairments?: Impairments;
+}
+
+interface Port extends SimPort {
+  readonly key: string;
+  readonly receive: (packet: Uint8Array) => void;
+}
+
+export class SimLinkNetwork {
+  readonly stats: SimStats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0, corrupted: 0, reordered: 0 };
+  private readonly clock: Clock;
+  private readonly prng: Prng;
+  private defaults: Impairments;
+  private readonly overrides = new Map<string, Impairments>();
+  private readonly busyUntil = new Map<string, number>();
+  private readonly ports = new Map<string, Port>();
+  private readonly listeners = new Set<(ev: SimPacketEvent) => void>();
+
+  constructor(opts: SimLinkNetworkOptions) {
+    this.clock = opts.clock;
+    this.prng = new Prng(opts.seed ?? 1);
+    this.defaults = { ...opts.impairments };
+  }
+
+  /** Attach an address (IPv4 dotted or IPv6 text); packets whose IP destination equals it go to `receive`. */
+  attach(address: string, receive: (packet: Uint8Array) => void): SimPort {
+    const key = requireKey(address);
+    if (this.ports.has(key)) throw new Error(`SimLinkNetwork: address ${address} is already attached`);
+    const port: Port = {
+      address,
+      key,
+      receive,
+      // A detached port's send and detach are no-ops.
+      send: (packet) => {
+        if (this.ports.get(key) === port) this.transmit(port, packet);
+      },
+      detach: () => {
+        if (this.ports.get(key) === port) this.ports.delete(key);
+      },
+    };
+    this.ports.set(key, port);
+    return port;
+  }
+
+  /** Impairments for packets from `from` to `to` only, replacing the default for that direction. */
+  setImpairments(from: string, to: string, imp: Impairments): void {
+    this.overrides.set(`${requireKey(from)}>${requireKey(to)}`, { ...imp });
+  }
+
+  /** New default for every link; clears per-direction overrides. */
+  setAllImpairments(imp: Impairments): void {
+    this.defaults = { ...imp };
+    this.overrides.clear();
+  }
+
+  /** Tap every packet fate (delivery or drop). Returns an unsubscribe function. */
+  onPacket(listener: (ev: SimPacketEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  private transmit(from: Port, packet: Uint8Array): void {
+    const now = this.clock.now();
+    const data = packet.slice();
+    this.stats.sent++;
+    // Fixed draws per packet, always all of them, in this order.
+    const r = this.prng;
+    const uLoss = r.float();
+    const uDup = r.float();
+    const uCorrupt = r.float();
+    const bitDraw = r.nextU32();
+    const uJitter = r.float();
+    const uReorder = r.float();
+    const uJitter2 = r.float();
+    const uReorder2 = r.float();
+
+    const key = destinationKey(data);
+    const dest = key === undefined ? undefined : this.ports.get(key);
+    if (key === undefined || dest === undefined) {
+      return this.drop(now, from.address, key ?? '?', data, 'no_route');
+    }
+    const link = `${from.key}>${key}`;
+    const imp = this.overrides.get(link) ?? this.defaults;
+    if (imp.mtu !== undefined && imp.mtu > 0 && data.length > imp.mtu) {
+      return this.drop(now, from.address, dest.address, data, 'mtu');
+    }
+    // Serialization: the packet leaves when the link is free and its last bit is out.
+    let depart = now;
+    const bps = imp.bandwidthBps ?? 0;
+    if (bps > 0) {
+      depart = Math.max(now, this.busyUntil.get(link) ?? now) + (data.length * 8 * 1000) / bps;
+      this.busyUntil.set(link, depart);
+    }
+    if (uLoss < (imp.loss ?? 0)) return this.drop(now, from.address, dest.address, data, 'loss');
+
+    const dupCopy = uDup < (imp.duplicate ?? 0) ? data.slice() : undefined;
+    let corrupted = false;
+    if (uCorrupt < (imp.corrupt ?? 0) && data.length > 0) {
+      const bit = bitDraw % (data.length * 8);
+      data[bit >> 3]! ^= 1 << (bit & 7);
+      corrupted = true;
+      this.stats.corrupted++;
+    }
+    this.deliverAt(this.arrival(depart, imp, uJitter, uReorder), from.address, key, data, corrupted ? 'corrupted' : undefined);
+    if (dupCopy !== undefined) {
+      this.stats.duplicated++;
+      this.deliverAt(this.arrival(depart, imp, uJitter2, uReorder2), from.address, key, dupCopy, 'duplicate');
+    }
+  }
+
+  private arrival(depart: number, imp: Impairments, uJitter: number, uReorder: number): number {
+    const delay = imp.delayMs ?? 0;
+    let at = depart + delay + (imp.jitterMs ?? 0) * uJitter;
+    if (uReorder < (imp.reorder ?? 0)) {
+      at += imp.reorderDelayMs ?? (delay > 0 ? 2 * delay : 5);
+      this.stats.reordered++;
+    }
+    return at;
+  }
+
+  private deliverAt(at: number, from: string, key: string, data: Uint8Array, reason: SimDropReason | undefined): void {
+    this.clock.schedule(at, () => {
+      const t = this.clock.now();
+      const port = this.ports.get(key);
+      if (port === undefined) return this.drop(t, from, key, data, 'no_route');
+      this.stats.delivered++;
+      this.emit(reason === undefined ? { t, from, to: port.address, packet: data, dropped: false } : { t, from, to: port.address, packet: data, dropped: false, reason });
+      port.receive(data);
+    });
+  }
+
+  private drop(t: number, from: string, to: string, packet: Uint8Array, reason: SimDropReason): void {
+    this.stats.dropped++;
+    this.emit({ t, from, to, packet, dropped: true, reason });
+  }
+
+  private emit(ev: SimPacketEvent): void {
+    for (const l of this.listeners) l(ev);
+  }
+}
+
+// ---- addresses: canonical keys (IPv4 "a.b.c.d", IPv6 eight lowercase hex groups, no zero compression)
+
+function requireKey(address: string): string {
+  const key = simAddressKey(address);
+  if (key === undefined) throw new Error(`SimLinkNetwork: cannot parse address "${address}"`);
+  return key;
+}
+
+/** Canonical form of an IPv4 or IPv6 address text, or undefined if it is neither. */
+export function simAddressKey(text: string): string | undefined {
+  const s = text.trim().replace(/^\[(.*)\]$/, '$1').replace(/%.*$/, '');
+  if (!s.includes(':')) {
+    const v4 = parseV4(s);
+    return v4 === undefined ? undefined : v4.join('.');
+  }
+  const groups = parseV6(s);
+  return groups === undefined ? undefined : groups.map((g) => g.toString(16)).join(':');
+}
+
+function parseV4(s: string): number[] | undefined {
+  const parts = s.split('.');
+  if (parts.length !== 4) return undefined;
+  const out: number[] = [];
+  for (const p of parts) {
+    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return undefined;
+    out.push(Number(p));
+  }
+  return out;
+}
+
+function parseV6(s: string): number[] | undefined {
+  const halves = s.split('::');
+  if (halves.length > 2) return undefined;
+  const side = (part: string): number[] | undefined => {
+    if (part === '') return [];
+    const out: number[] = [];
+    for (const g of part.split(':')) {
+      if (g.includes('.')) {
+        const v4 = parseV4(g);
+        if (v4 === undefined) return undefined;
+        out.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
+      } else if (/^[0-9a-fA-F]{1,4}$/.test(g)) out.push(parseInt(g, 16));
+      else return undefined;
+    }
+    return out;
+  };
+  const head = side(halves[0]!);
+  const tail = halves.length === 2 ? side(halves[1]!) : [];
+  if (head === undefined || tail === undefined) return undefined;
+  if (halves.length === 1) return head.length === 8 ? head : undefined;
+  const fill = 8 - head.length - tail.length;
+  if (fill < 1) return undefined;
+  return [...head, ...new Array<number>(fill).fill(0), ...tail];
+}
+
+/** Destination key read from an IPv4 or IPv6 header, or undefined if the packet is neither. */
+function destinationKey(p: Uint8Array): string | undefined {
+  const version = p.length > 0 ? p[0]! >> 4 : 0;
+  if (version === 4 && p.length >= 20) return `${p[16]}.${p[17]}.${p[18]}.${p[19]}`;
+  if (version === 6 && p.length >= 40) {
+    const groups: string[] = [];
+    for (let i = 24; i < 40; i += 2) groups.push(((p[i]! << 8) | p[i + 1]!).toString(16));
+    return groups.join(':');
+  }
+  return undefined;
+}

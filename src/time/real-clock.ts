@@ -1,0 +1,128 @@
+/**
+ * Wall-clock implementation of Clock. All timers live in one heap; a single Node
+ * setTimeout is armed for the earliest entry. Deferred calls are batched and run by
+ * one setImmediate per batch (and are flushed first if a timer fires before it).
+ */
+import type { Clock, TimerHandle } from './clock.js';
+import { TimerEntry, TimerHeap } from './heap.js';
+
+export interface RealClockOptions {
+  /** Unref the underlying Node timer/immediate so they don't keep the process alive. */
+  unref?: boolean;
+}
+
+export class RealClock implements Clock {
+  private readonly heap = new TimerHeap<TimerEntry>();
+  private readonly unref: boolean;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private armedAt = Infinity;
+  private batch: (() => void)[] = [];
+  private immediate: ReturnType<typeof setImmediate> | undefined;
+  private nextId = 1;
+  private firing = false;
+  private closed = false;
+
+  constructor(opts: RealClockOptions = {}) {
+    this.unref = opts.unref ?? false;
+  }
+
+  now(): number {
+    return performance.now();
+  }
+
+  schedule(at: number, fn: () => void): TimerHandle {
+    if (Number.isNaN(at)) throw new RangeError('RealClock.schedule: time is NaN');
+    const e = new TimerEntry(this.nextId++, at, fn);
+    if (this.closed) return e; // never fires
+    this.heap.push(e);
+    if (!this.firing && this.heap.peek() === e) this.arm();
+    return e;
+  }
+
+  cancel(handle: TimerHandle): void {
+    if (!(handle instanceof TimerEntry) || !this.heap.remove(handle)) return;
+    handle.fn = null;
+    // An early-armed timer for a later top just fires and re-arms; only an empty heap disarms.
+    if (this.heap.size === 0) this.disarm();
+  }
+
+  defer(fn: () => void): void {
+    if (this.closed) return;
+    this.batch.push(fn);
+    if (this.immediate === undefined) {
+      this.immediate = setImmediate(this.flushDeferred);
+      if (this.unref) this.immediate.unref();
+    }
+  }
+
+  /** Number of timers and deferred calls waiting. */
+  pending(): number {
+    return this.heap.size + this.batch.length;
+  }
+
+  /** Cancel every timer and deferred call; later schedule/defer calls are ignored. */
+  close(): void {
+    this.closed = true;
+    this.disarm();
+    if (this.immediate !== undefined) clearImmediate(this.immediate);
+    this.immediate = undefined;
+    this.batch = [];
+    this.heap.clear();
+  }
+
+  private arm(): void {
+    const top = this.heap.peek();
+    if (top === undefined) return this.disarm();
+    if (this.timer !== undefined && this.armedAt <= top.at) return;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    const delay = Math.max(0, Math.ceil(top.at - performance.now()));
+    this.timer = setTimeout(this.onTimer, delay);
+    if (this.unref) this.timer.unref();
+    this.armedAt = top.at;
+  }
+
+  private disarm(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.armedAt = Infinity;
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    this.armedAt = Infinity;
+    if (this.batch.length > 0) this.flushDeferred();
+    const limit = performance.now();
+    this.firing = true;
+    try {
+      for (let top = this.heap.peek(); top !== undefined && top.at <= limit; top = this.heap.peek()) {
+        this.heap.pop();
+        const fn = top.fn!;
+        top.fn = null;
+        fn();
+        if (this.closed) return;
+      }
+    } finally {
+      this.firing = false;
+      if (!this.closed) this.arm();
+    }
+  };
+
+  private readonly flushDeferred = (): void => {
+    if (this.immediate !== undefined) clearImmediate(this.immediate);
+    this.immediate = undefined;
+    const batch = this.batch;
+    this.batch = [];
+    let i = 0;
+    try {
+      while (i < batch.length && !this.closed) batch[i++]!();
+    } finally {
+      if (i < batch.length && !this.closed) {
+        // A call threw: keep the rest for the next batch, ahead of anything deferred since.
+        const rest = batch.slice(i);
+        for (const fn of this.batch) rest.push(fn);
+        this.batch = [];
+        for (const fn of rest) this.defer(fn);
+      }
+    }
+  };
+}
