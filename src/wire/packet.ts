@@ -1,0 +1,136 @@
+/**
+ * Whole-packet helpers for the stack's hot path: IP (v4 or v6) + TCP in one call each way.
+ * No closures, no strings, no allocation beyond the result objects.
+ */
+import type { DropReason, Segment } from './segment.js';
+import { SYN } from './segment.js';
+import { pseudoSumV4, pseudoSumV6 } from './checksum.js';
+import { parseIPv4Header, writeIPv4HeaderRaw } from './ipv4.js';
+import type { IPv4Header } from './ipv4.js';
+import { parseIPv6Header, writeIPv6HeaderRaw } from './ipv6.js';
+import type { IPv6Header } from './ipv6.js';
+import { decodeTcp, encodeTcp, tcpOptionsLength } from './tcp.js';
+
+/** IANA protocol number for TCP (RFC 9293 §3.1; IPv4 Protocol / IPv6 Next Header). */
+export const IPPROTO_TCP = 6;
+
+export interface DecodedPacket {
+  version: 4 | 6;
+  /** IPv4 source as u32; 0 for IPv6 */
+  src4: number;
+  /** IPv4 destination as u32; 0 for IPv6 */
+  dst4: number;
+  /** IPv6 source (view into the packet); null for IPv4 */
+  src6: Uint8Array | null;
+  /** IPv6 destination (view into the packet); null for IPv4 */
+  dst6: Uint8Array | null;
+  /** upper-layer protocol (after IPv6 extension headers) */
+  protocol: number;
+  ip: IPv4Header | IPv6Header;
+  /** where the upper-layer data starts in the packet */
+  payloadOffset: number;
+  /** upper-layer length (IPv4: totalLength - header; IPv6: after extension headers) */
+  payloadLength: number;
+}
+
+/** Parse the IP layer of a raw IPv4 or IPv6 packet. */
+export function decodePacket(pkt: Uint8Array): DecodedPacket | DropReason {
+  if (pkt.length < 1) return 'ip_truncated';
+  const version = pkt[0] >>> 4;
+  if (version === 4) {
+    const ip = parseIPv4Header(pkt);
+    if (typeof ip === 'string') return ip;
+    // RFC 791 §3.2 "Fragmentation and Reassembly": any piece of a fragmented datagram has MF
+    // set or a nonzero offset. We do not reassemble.
+    if (ip.mf || ip.fragOffset !== 0) return 'ip_fragment';
+    return {
+      version: 4,
+      src4: ip.src,
+      dst4: ip.dst,
+      src6: null,
+      dst6: null,
+      protocol: ip.protocol,
+      ip,
+      payloadOffset: ip.payloadOffset,
+      payloadLength: ip.payloadLength,
+    };
+  }
+  if (version === 6) {
+    const ip = parseIPv6Header(pkt);
+    if (typeof ip === 'string') return ip;
+    return {
+      version: 6,
+      src4: 0,
+      dst4: 0,
+      src6: ip.src,
+      dst6: ip.dst,
+      protocol: ip.nextHeader,
+      ip,
+      payloadOffset: ip.payloadOffset,
+      payloadLength: ip.upperLength,
+    };
+  }
+  return pkt.length < 20 ? 'ip_truncated' : 'ip_bad_version';
+}
+
+export interface DecodedTcpPacket {
+  pkt: DecodedPacket;
+  seg: Segment;
+}
+
+/** Parse IP and TCP, verifying both checksums. Non-TCP packets give 'ip_not_tcp'. */
+export function decodeTcpPacket(pkt: Uint8Array): DecodedTcpPacket | DropReason {
+  const d = decodePacket(pkt);
+  if (typeof d === 'string') return d;
+  if (d.protocol !== IPPROTO_TCP) return 'ip_not_tcp';
+  // RFC 9293 §3.1 (IPv4 pseudo-header), RFC 8200 §8.1 (IPv6: upper-layer length; at the
+  // final destination the header's destination is the final one even with a Routing header).
+  const ps =
+    d.version === 4
+      ? pseudoSumV4(d.src4, d.dst4, IPPROTO_TCP, d.payloadLength)
+      : pseudoSumV6(d.src6!, d.dst6!, IPPROTO_TCP, d.payloadLength);
+  const seg = decodeTcp(pkt, d.payloadOffset, d.payloadLength, ps);
+  if (typeof seg === 'string') return seg;
+  return { pkt: d, seg };
+}
+
+/** TCP length (header + options + payload) encodeTcp will produce for `seg`. */
+export function tcpSegmentLength(seg: Segment): number {
+  return 20 + tcpOptionsLength(seg.options, (seg.flags & SYN) !== 0) + seg.payload.length;
+}
+
+/**
+ * Build an IPv4 packet (20-byte header, TTL 64, DF, ID 0) carrying `seg`. When `out` is
+ * given and large enough the packet is written at its start and a view of it is returned;
+ * otherwise a new array is allocated.
+ */
+export function encodeTcpPacketV4(
+  src: number,
+  dst: number,
+  seg: Segment,
+  out?: Uint8Array,
+): Uint8Array {
+  const tcpLen = tcpSegmentLength(seg);
+  const total = 20 + tcpLen;
+  const buf = out !== undefined && out.length >= total ? out : new Uint8Array(total);
+  // TCP first: its payload copy must happen before anything else is written, in case the
+  // payload is a view into `out`.
+  encodeTcp(seg, buf, 20, pseudoSumV4(src, dst, IPPROTO_TCP, tcpLen));
+  writeIPv4HeaderRaw(buf, 0, src, dst, IPPROTO_TCP, tcpLen, 64, 0, true, 0);
+  return buf.length === total ? buf : buf.subarray(0, total);
+}
+
+/** Build an IPv6 packet (40-byte header, hop limit 64, no extension headers) carrying `seg`. */
+export function encodeTcpPacketV6(
+  src: Uint8Array,
+  dst: Uint8Array,
+  seg: Segment,
+  out?: Uint8Array,
+): Uint8Array {
+  const tcpLen = tcpSegmentLength(seg);
+  const total = 40 + tcpLen;
+  const buf = out !== undefined && out.length >= total ? out : new Uint8Array(total);
+  encodeTcp(seg, buf, 40, pseudoSumV6(src, dst, IPPROTO_TCP, tcpLen));
+  writeIPv6HeaderRaw(buf, 0, src, dst, IPPROTO_TCP, tcpLen, 64);
+  return buf.length === total ? buf : buf.subarray(0, total);
+}
