@@ -1,0 +1,143 @@
+/** Server: node:net's Server over a synack listener. */
+import { EventEmitter } from 'node:events';
+import { makeError } from '../errors.js';
+import type { Conn } from '../stack/conn.js';
+import type { Listener } from '../stack/listener.js';
+import type { Stack } from '../stack/stack.js';
+import { Socket, validatePort } from './socket.js';
+
+export interface ServerOptions {
+  allowHalfOpen?: boolean;
+  pauseOnConnect?: boolean;
+  noDelay?: boolean;
+  keepAlive?: boolean;
+  keepAliveInitialDelay?: number;
+}
+
+export interface ListenOptions {
+  port?: number;
+  host?: string;
+  backlog?: number;
+}
+
+export class Server extends EventEmitter {
+  readonly stack: Stack;
+  maxConnections: number | undefined = undefined;
+  private listener: Listener | null = null;
+  private readonly options: ServerOptions;
+  private readonly sockets = new Set<Socket>();
+  private closing = false;
+
+  constructor(stack: Stack, options?: ServerOptions | ((s: Socket) => void), connectionListener?: (s: Socket) => void) {
+    super();
+    this.stack = stack;
+    if (typeof options === 'function') {
+      connectionListener = options;
+      options = {};
+    }
+    this.options = options ?? {};
+    if (connectionListener) this.on('connection', connectionListener);
+  }
+
+  get listening(): boolean {
+    return this.listener !== null;
+  }
+
+  /** listen([port][, host][, backlog][, cb]) or listen(options[, cb]), as node:net. */
+  listen(...args: unknown[]): this {
+    let cb: (() => void) | undefined;
+    if (typeof args[args.length - 1] === 'function') cb = args.pop() as () => void;
+    let opts: ListenOptions;
+    if (typeof args[0] === 'object' && args[0] !== null) opts = args[0] as ListenOptions;
+    else {
+      opts = {};
+      if (args[0] !== undefined) opts.port = args[0] as number;
+      if (typeof args[1] === 'string') opts.host = args[1];
+      const b = typeof args[1] === 'number' ? args[1] : args[2];
+      if (typeof b === 'number') opts.backlog = b;
+    }
+    const port = opts.port ?? 0;
+    validatePort(port, 'options.port');
+    if (this.listener) throw makeError('ERR_SERVER_ALREADY_LISTEN', 'Listen method has been called more than once without closing.');
+    if (cb) this.once('listening', cb);
+    try {
+      this.listener = this.stack.listen(opts.host ?? null, port, opts.backlog ?? 511, (conn) => this.onAccept(conn));
+    } catch (err) {
+      process.nextTick(() => this.emit('error', err));
+      return this;
+    }
+    process.nextTick(() => this.emit('listening'));
+    return this;
+  }
+
+  private onAccept(conn: Conn): void {
+    if (this.maxConnections !== undefined && this.sockets.size >= this.maxConnections) {
+      conn.tcb.release(this.stack.clock.now());
+      this.emit('drop', {
+        localAddress: conn.local.text,
+        localPort: conn.localPort,
+        remoteAddress: conn.remote.text,
+        remotePort: conn.remotePort,
+        remoteFamily: conn.remote.version === 4 ? 'IPv4' : 'IPv6',
+      });
+      return;
+    }
+    const socket = new Socket(this.stack, { allowHalfOpen: this.options.allowHalfOpen ?? false });
+    if (this.options.noDelay) socket.setNoDelay(true);
+    if (this.options.keepAlive) socket.setKeepAlive(true, this.options.keepAliveInitialDelay);
+    socket.attach(conn);
+    this.sockets.add(socket);
+    socket.once('close', () => {
+      this.sockets.delete(socket);
+      this.maybeEmitClose();
+    });
+    if (this.options.pauseOnConnect) socket.pause();
+    this.emit('connection', socket);
+  }
+
+  /** Stop accepting; 'close' follows once every accepted connection has closed. */
+  close(cb?: (err?: Error) => void): this {
+    if (!this.listener) {
+      const err = makeError('ERR_SERVER_NOT_RUNNING', 'Server is not running.');
+      if (cb) process.nextTick(() => cb(err));
+      return this;
+    }
+    this.stack.unlisten(this.listener);
+    this.listener = null;
+    this.closing = true;
+    if (cb) this.once('close', cb);
+    this.maybeEmitClose();
+    return this;
+  }
+
+  private maybeEmitClose(): void {
+    if (this.closing && this.sockets.size === 0) {
+      this.closing = false;
+      process.nextTick(() => this.emit('close'));
+    }
+  }
+
+  address(): { address: string; family: string; port: number } | null {
+    const l = this.listener;
+    if (!l) return null;
+    const address = l.addr?.text ?? (this.stack.addresses.some((a) => a.version === 6) ? '::' : '0.0.0.0');
+    return { address, family: address.includes(':') ? 'IPv6' : 'IPv4', port: l.port };
+  }
+
+  getConnections(cb: (err: Error | null, count: number) => void): this {
+    const n = this.sockets.size;
+    process.nextTick(() => cb(null, n));
+    return this;
+  }
+
+  get connections(): number {
+    return this.sockets.size;
+  }
+
+  ref(): this {
+    return this;
+  }
+  unref(): this {
+    return this;
+  }
+}

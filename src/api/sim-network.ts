@@ -1,0 +1,134 @@
+/**
+ * SimNetwork: hosts (Stacks) on the in-memory simulated network, with per-link impairments from a
+ * seeded PRNG. Virtual time by default: `run(ms)` and `runUntil(pred)` advance it, so a 60 s
+ * TIME_WAIT passes in microseconds and the same seed replays the same run byte for byte.
+ */
+import { Stack, type StackOptions } from '../stack/stack.js';
+import { SimLinkNetwork, type Impairments, type SimPacketEvent } from '../link/sim.js';
+import { openPcapFile, type PcapFile } from '../link/pcap.js';
+import type { Clock } from '../time/clock.js';
+import { RealClock } from '../time/real-clock.js';
+import { VirtualClock } from '../time/virtual-clock.js';
+import { makeError } from '../errors.js';
+
+export interface SimNetworkOptions {
+  seed?: number;
+  /** default impairments for every link */
+  impairments?: Impairments;
+  /** 'virtual' (default) or 'real' */
+  clock?: 'virtual' | 'real';
+}
+
+export type HostOptions = Omit<StackOptions, 'addresses' | 'clock'>;
+
+export class SimNetwork {
+  readonly clock: Clock;
+  readonly link: SimLinkNetwork;
+  readonly hosts: Stack[] = [];
+  private readonly seed: number;
+  private readonly pcaps: PcapFile[] = [];
+
+  constructor(opts: SimNetworkOptions = {}) {
+    this.seed = opts.seed ?? 1;
+    this.clock = opts.clock === 'real' ? new RealClock({ unref: true }) : new VirtualClock();
+    this.link = new SimLinkNetwork({
+      clock: this.clock,
+      seed: this.seed,
+      ...(opts.impairments ? { impairments: opts.impairments } : {}),
+    });
+  }
+
+  /** Add a host with one or more addresses. */
+  host(addresses: string | string[], opts: HostOptions = {}): Stack {
+    const list = Array.isArray(addresses) ? addresses : [addresses];
+    const stack = new Stack({ seed: this.seed * 7919 + this.hosts.length, ...opts, addresses: list, clock: this.clock });
+    const ports = list.map((a) => this.link.attach(a, (p) => stack.input(p)));
+    stack.on('packet', (p: Uint8Array) => {
+      // route by the packet's own source address (IPv4 or IPv6)
+      const port = p[0]! >> 4 === 6 ? (ports.find((x) => x.address.includes(':')) ?? ports[0]!) : (ports.find((x) => !x.address.includes(':')) ?? ports[0]!);
+      port.send(p);
+    });
+    this.hosts.push(stack);
+    return stack;
+  }
+
+  /** Impair packets from `from` to `to` (one direction). */
+  impair(from: string, to: string, imp: Impairments): void {
+    this.link.setImpairments(from, to, imp);
+  }
+
+  /** Impair every link (both directions). */
+  impairAll(imp: Impairments): void {
+    this.link.setAllImpairments(imp);
+  }
+
+  /** Watch every packet's fate: delivered or dropped (with the reason). */
+  onPacket(listener: (ev: SimPacketEvent) => void): () => void {
+    return this.link.onPacket(listener);
+  }
+
+  /** Write every packet sent (delivered and lost) to a pcap file (LINKTYPE_RAW). */
+  capture(path: string): PcapFile {
+    const file = openPcapFile(path);
+    const seen = new WeakSet<Uint8Array>();
+    this.link.onPacket((ev) => {
+      if (seen.has(ev.packet)) return;
+      seen.add(ev.packet);
+      file.packet(ev.t, ev.packet);
+    });
+    this.pcaps.push(file);
+    return file;
+  }
+
+  private get virtual(): VirtualClock {
+    if (!(this.clock instanceof VirtualClock)) {
+      throw makeError('ERR_INVALID_STATE', 'SimNetwork: run/runUntil need the virtual clock (this network uses the real one)');
+    }
+    return this.clock;
+  }
+
+  /**
+   * Advance virtual time by `ms`, running everything that happens in it. Between virtual events
+   * it lets Node's own asynchronous work run (nextTick, promises, stream events), so sockets and
+   * servers behave exactly as with real time, only without the waiting.
+   */
+  async run(ms: number): Promise<void> {
+    await this.runUntil(() => false, ms);
+  }
+
+  /** Advance virtual time until `pred()` holds or `limitMs` of virtual time passes; returns pred(). */
+  async runUntil(pred: () => boolean, limitMs = 3_600_000): Promise<boolean> {
+    const clock = this.virtual;
+    const end = clock.now() + limitMs;
+    for (let steps = 0; steps < 50_000_000; steps++) {
+      await settle();
+      if (pred()) return true;
+      const next = clock.nextEventTime();
+      if (next > end) break;
+      clock.advance(Math.max(0, next - clock.now()));
+    }
+    await settle();
+    if (pred()) return true;
+    if (clock.now() < end) clock.advance(end - clock.now());
+    await settle();
+    return pred();
+  }
+
+  /** Virtual (or real) ms since the network started. */
+  now(): number {
+    return this.clock.now();
+  }
+
+  /** Flush captures and stop the real clock if one is used. */
+  close(): void {
+    for (const p of this.pcaps) p.close();
+    this.pcaps.length = 0;
+    for (const h of this.hosts) h.destroy();
+    if (this.clock instanceof RealClock) this.clock.close();
+  }
+}
+
+/** Let pending nextTicks, promise jobs and immediates run. */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

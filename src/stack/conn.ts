@@ -1,0 +1,99 @@
+/**
+ * The stack's record of one connection: its 4-tuple, its TCB, and who uses it. It is also the
+ * entry the stack's timer heap orders by the TCB's next deadline, and a link in the demux chain,
+ * so a connection costs one object here and no closures.
+ */
+import type { HeapEntry } from '../time/heap.js';
+import type { Tcb, TcbErrorCode } from '../tcp/tcb.js';
+import type { IpAddr } from './ip-addr.js';
+import type { Listener } from './listener.js';
+
+/** What the socket layer wants to hear about its connection. */
+export interface ConnUser {
+  onEstablished(): void;
+  onReadable(): void;
+  onWritable(): void;
+  onError(code: TcbErrorCode): void;
+  /** The TCB reached CLOSED (or was handed back to LISTEN and dropped). */
+  onClosed(): void;
+}
+
+export const NOTIFY_ESTABLISHED = 1;
+export const NOTIFY_READABLE = 2;
+export const NOTIFY_WRITABLE = 4;
+export const NOTIFY_ERROR = 8;
+export const NOTIFY_CLOSED = 16;
+
+export class Conn implements HeapEntry {
+  // timer heap entry
+  at = Infinity;
+  seq = 0;
+  index = -1;
+  /** next connection in the same demux bucket */
+  next: Conn | null = null;
+  /** the listener that spawned this passive connection, until it is accepted */
+  listener: Listener | null = null;
+  user: ConnUser | null = null;
+  /** set once the stack has forgotten the connection */
+  gone = false;
+  /** notifications for the user, delivered after the TCB call in progress returns (NOTIFY_* bits) */
+  notify = 0;
+  pendingError: TcbErrorCode | null = null;
+  tcb!: Tcb;
+
+  constructor(
+    readonly local: IpAddr,
+    readonly localPort: number,
+    readonly remote: IpAddr,
+    readonly remotePort: number,
+  ) {}
+
+  get key(): number {
+    return this.localPort * 65536 + this.remotePort;
+  }
+}
+
+/** Demultiplexing by 4-tuple: a Map from the two ports to a short chain compared by address. */
+export class ConnTable {
+  private readonly buckets = new Map<number, Conn>();
+  size = 0;
+
+  find(localPort: number, remotePort: number, match: (c: Conn) => boolean): Conn | null {
+    for (let c = this.buckets.get(localPort * 65536 + remotePort) ?? null; c !== null; c = c.next) {
+      if (match(c)) return c;
+    }
+    return null;
+  }
+
+  insert(conn: Conn): void {
+    const key = conn.key;
+    conn.next = this.buckets.get(key) ?? null;
+    this.buckets.set(key, conn);
+    this.size++;
+  }
+
+  remove(conn: Conn): void {
+    const key = conn.key;
+    let c = this.buckets.get(key) ?? null;
+    let prev: Conn | null = null;
+    while (c !== null && c !== conn) {
+      prev = c;
+      c = c.next;
+    }
+    if (c === null) return;
+    if (prev === null) {
+      if (conn.next === null) this.buckets.delete(key);
+      else this.buckets.set(key, conn.next);
+    } else {
+      prev.next = conn.next;
+    }
+    conn.next = null;
+    this.size--;
+  }
+
+  *all(): IterableIterator<Conn> {
+    for (const head of this.buckets.values()) {
+      for (let c: Conn | null = head; c !== null; c = c.next) yield c;
+    }
+  }
+}

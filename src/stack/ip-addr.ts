@@ -1,0 +1,76 @@
+/**
+ * An IP address as the stack keeps it: IPv4 as a u32 (compared as a number), IPv6 as 16 bytes,
+ * with its canonical text kept once for the socket table and error messages.
+ */
+import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../wire/addr.js';
+
+export interface IpAddr {
+  readonly version: 4 | 6;
+  /** u32 for IPv4; 0 for IPv6 */
+  readonly v4: number;
+  /** 16 bytes for IPv6; null for IPv4 */
+  readonly v6: Uint8Array | null;
+  readonly text: string;
+}
+
+export function ipFromText(text: string): IpAddr | null {
+  const v4 = parseIPv4(text);
+  if (v4 !== null) return { version: 4, v4, v6: null, text: formatIPv4(v4) };
+  const v6 = parseIPv6(text);
+  if (v6 !== null) {
+    // IPv4-mapped IPv6 (::ffff:a.b.c.d) is the IPv4 address, as on a dual-stack socket
+    if (isV4Mapped(v6)) return ipV4((v6[12]! << 24) | (v6[13]! << 16) | (v6[14]! << 8) | v6[15]!);
+    return { version: 6, v4: 0, v6, text: formatIPv6(v6) };
+  }
+  return null;
+}
+
+export function ipV4(u32: number): IpAddr {
+  const v4 = u32 >>> 0;
+  return { version: 4, v4, v6: null, text: formatIPv4(v4) };
+}
+
+export function ipV6(bytes: Uint8Array): IpAddr {
+  const v6 = bytes.slice();
+  return { version: 6, v4: 0, v6, text: formatIPv6(v6) };
+}
+
+function isV4Mapped(b: Uint8Array): boolean {
+  for (let i = 0; i < 10; i++) if (b[i] !== 0) return false;
+  return b[10] === 0xff && b[11] === 0xff;
+}
+
+/** Equality of an IpAddr with a packet's address (v4 number or v6 view). */
+export function ipEquals(a: IpAddr, v4: number, v6: Uint8Array | null): boolean {
+  if (a.version === 4) return v6 === null && a.v4 === v4;
+  if (v6 === null) return false;
+  const b = a.v6!;
+  for (let i = 0; i < 16; i++) if (b[i] !== v6[i]) return false;
+  return true;
+}
+
+export function ipSame(a: IpAddr, b: IpAddr): boolean {
+  return ipEquals(a, b.v4, b.v6);
+}
+
+/** Push an address as u32 words (1 for IPv4, 4 for IPv6) for hashing. */
+export function pushWords(out: number[], a: IpAddr): void {
+  if (a.version === 4) {
+    out.push(a.v4);
+    return;
+  }
+  const b = a.v6!;
+  for (let i = 0; i < 16; i += 4) out.push(((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0);
+}
+
+export function isLoopback(a: IpAddr): boolean {
+  if (a.version === 4) return a.v4 >>> 24 === 127;
+  const b = a.v6!;
+  for (let i = 0; i < 15; i++) if (b[i] !== 0) return false;
+  return b[15] === 1;
+}
+
+export function isUnspecified(a: IpAddr): boolean {
+  if (a.version === 4) return a.v4 === 0;
+  return a.v6!.every((x) => x === 0);
+}

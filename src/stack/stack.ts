@@ -1,0 +1,644 @@
+/**
+ * Stack: one host's TCP/IP stack. It owns every TCB: demultiplexes incoming packets by 4-tuple,
+ * runs listeners and their queues, chooses ports and initial sequence numbers, drives the TCBs'
+ * timers from one clock, and emits every outgoing packet as a 'packet' event.
+ *
+ *   stack.input(packet)                 one raw IPv4/IPv6 packet in, from anywhere
+ *   stack.on('packet', (p) => ...)      each packet out; the bytes are valid during the call only
+ *   stack.net                           node:net's API over this stack (see api/)
+ */
+import { EventEmitter } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { makeError, sysError } from '../errors.js';
+import { endpoint, transitionChannel, type TransitionEvent } from '../observe/events.js';
+import { resetForClosed } from '../tcp/closed.js';
+import { halfSipHash, initialSequenceNumber, type HashKey } from '../tcp/halfsiphash.js';
+import { TCP_STATES, type TcpState } from '../tcp/state.js';
+import { SYSCTL_DEFAULTS, applySysctl, type Sysctl } from '../tcp/sysctl.js';
+import { Tcb, type TcbErrorCode, type TcbHooks } from '../tcp/tcb.js';
+import type { Clock, TimerHandle } from '../time/clock.js';
+import { TimerHeap } from '../time/heap.js';
+import { RealClock } from '../time/real-clock.js';
+import { encodeTcpPacketV4, encodeTcpPacketV6, decodeTcpPacket } from '../wire/packet.js';
+import { ACK, RST, SYN, type Segment } from '../wire/segment.js';
+import {
+  Conn,
+  ConnTable,
+  NOTIFY_CLOSED,
+  NOTIFY_ERROR,
+  NOTIFY_ESTABLISHED,
+  NOTIFY_READABLE,
+  NOTIFY_WRITABLE,
+} from './conn.js';
+import { ipEquals, ipFromText, ipSame, ipV4, ipV6, isLoopback, pushWords, type IpAddr } from './ip-addr.js';
+import { Listener } from './listener.js';
+import { chooseEphemeralPort } from './ports.js';
+import { createNet, type NetApi } from '../api/net.js';
+
+export interface StackOptions {
+  /** The host's addresses, IPv4 and/or IPv6 text. */
+  addresses: string[];
+  /** Link MTU; the advertised MSS is MTU - 40 (IPv4) or MTU - 60 (IPv6). Default 1500. */
+  mtu?: number;
+  sysctl?: Record<string, unknown>;
+  /** Real clock by default; a VirtualClock for simulations and tests. */
+  clock?: Clock;
+  /** Seed for the ISN / port / timestamp secrets (deterministic runs); random by default. */
+  seed?: number;
+  /** Name used in events; defaults to the first address. */
+  name?: string;
+}
+
+export interface SocketInfo {
+  state: TcpState;
+  localAddress: string;
+  localPort: number;
+  remoteAddress: string;
+  remotePort: number;
+  /** bytes received and not read (LISTEN: connections waiting in the accept queue) */
+  recvQ: number;
+  /** bytes not yet acknowledged (LISTEN: the accept queue's bound) */
+  sendQ: number;
+  /** the timer `ss -o` would show */
+  timer: { name: string; ms: number; retransmits: number } | null;
+  /** an orphan: released by its owner, finishing its close */
+  orphan: boolean;
+}
+
+export interface StackCounters {
+  packetsIn: number;
+  packetsOut: number;
+  segmentsIn: number;
+  segmentsOut: number;
+  activeOpens: number;
+  passiveOpens: number;
+  resetsSent: number;
+  /** SYNs or final ACKs dropped because a listener's queue was full (Linux ListenOverflows) */
+  listenOverflows: number;
+  listenDrops: number;
+  /** dropped packets by reason */
+  drops: Record<string, number>;
+}
+
+export class Stack extends EventEmitter {
+  readonly clock: Clock;
+  readonly addresses: IpAddr[];
+  readonly name: string;
+  readonly mtu: number;
+  readonly net: NetApi;
+  readonly counters: StackCounters = {
+    packetsIn: 0,
+    packetsOut: 0,
+    segmentsIn: 0,
+    segmentsOut: 0,
+    activeOpens: 0,
+    passiveOpens: 0,
+    resetsSent: 0,
+    listenOverflows: 0,
+    listenDrops: 0,
+    drops: {},
+  };
+  private sc: Sysctl;
+  private readonly conns = new ConnTable();
+  private readonly listenersByPort = new Map<number, Listener[]>();
+  private readonly timers = new TimerHeap<Conn>();
+  private clockTimer: TimerHandle | null = null;
+  private clockTimerAt = Infinity;
+  private readonly isnKey: HashKey;
+  private readonly portKey: HashKey;
+  private readonly tsKey: HashKey;
+  private portCounter = 0;
+  private readonly outBuf: Uint8Array;
+  private readonly hooks: TcbHooks;
+  private readonly ownClock: RealClock | null;
+  /** connections with user notifications waiting for the current TCB call to finish */
+  private readonly notifyQueue: Conn[] = [];
+  private flushing = false;
+
+  constructor(opts: StackOptions) {
+    super();
+    if (!opts || !Array.isArray(opts.addresses) || opts.addresses.length === 0) {
+      throw makeError('ERR_INVALID_ARG_VALUE', 'Stack: options.addresses must list at least one IP address');
+    }
+    this.addresses = opts.addresses.map((a) => {
+      const ip = ipFromText(a);
+      if (!ip) throw makeError('ERR_INVALID_IP_ADDRESS', `Stack: invalid IP address "${a}"`);
+      return ip;
+    });
+    this.name = opts.name ?? this.addresses[0]!.text;
+    this.mtu = opts.mtu ?? 1500;
+    if (!Number.isInteger(this.mtu) || this.mtu < 576 || this.mtu > 65535) {
+      throw makeError('ERR_OUT_OF_RANGE', `Stack: mtu must be an integer from 576 to 65535 (got ${opts.mtu})`);
+    }
+    this.sc = applySysctl(SYSCTL_DEFAULTS, opts.sysctl);
+    this.ownClock = opts.clock ? null : new RealClock({ unref: true });
+    this.clock = opts.clock ?? this.ownClock!;
+    const secret = opts.seed !== undefined ? seededWords(opts.seed) : randomWords();
+    this.isnKey = [secret[0]!, secret[1]!];
+    this.portKey = [secret[2]!, secret[3]!];
+    this.tsKey = [secret[4]!, secret[5]!];
+    this.outBuf = new Uint8Array(this.mtu + 128);
+    this.hooks = this.makeHooks();
+    this.net = createNet(this);
+  }
+
+  get sysctl(): Readonly<Sysctl> {
+    return this.sc;
+  }
+
+  /** Change tunables at run time; validated like at creation (unknown names and bad values throw). */
+  setSysctl(changes: Record<string, unknown>): void {
+    this.sc = applySysctl(this.sc, changes);
+  }
+
+  // ===================== packets in =====================
+
+  /** Take one raw IPv4 or IPv6 packet. Malformed or foreign packets are counted and dropped, never thrown. */
+  input(packet: Uint8Array): void {
+    this.counters.packetsIn++;
+    try {
+      const d = decodeTcpPacket(packet);
+      if (typeof d === 'string') {
+        this.drop(d);
+        return;
+      }
+      const { pkt, seg } = d;
+      const local = this.localAddressFor(pkt.version, pkt.dst4, pkt.dst6);
+      if (!local) {
+        this.drop('not_for_us');
+        return;
+      }
+      this.counters.segmentsIn++;
+      if (seg.srcPort === 0 || seg.dstPort === 0) {
+        this.drop('tcp_port_zero');
+        return;
+      }
+      const now = this.clock.now();
+      const conn = this.conns.find(
+        seg.dstPort,
+        seg.srcPort,
+        (c) => ipEquals(c.remote, pkt.src4, pkt.src6) && ipSame(c.local, local),
+      );
+      if (conn) {
+        this.deliver(conn, seg, now);
+      } else {
+        const remote = pkt.version === 4 ? ipV4(pkt.src4) : ipV6(pkt.src6!);
+        this.noConnection(local, remote, seg, now);
+      }
+    } catch (err) {
+      // a bug, not bad input: never let it escape into the caller's I/O loop
+      this.drop('internal_error');
+      this.emit('internalError', err);
+    } finally {
+      this.flush();
+    }
+  }
+
+  private deliver(conn: Conn, seg: Segment, now: number): void {
+    const tcb = conn.tcb;
+    // a full accept queue drops the handshake's final ACK (Linux; the SYN-ACK is retried)
+    if (tcb.state === 'SYN_RCVD' && conn.listener && seg.flags & ACK && !(seg.flags & (RST | SYN))) {
+      const l = conn.listener;
+      if (l.acceptQueue.length >= this.acceptLimit(l)) {
+        this.counters.listenOverflows++;
+        this.counters.listenDrops++;
+        if (this.sc.tcp_abort_on_overflow) tcb.abort(now);
+        this.touch(conn);
+        return;
+      }
+    }
+    tcb.segmentArrives(seg, now);
+    this.touch(conn);
+  }
+
+  /** No connection matches: a listener may take a SYN; anything else is answered per §3.10.7.1. */
+  private noConnection(local: IpAddr, remote: IpAddr, seg: Segment, now: number): void {
+    const listener = this.findListener(local, seg.dstPort);
+    if (listener && (seg.flags & (SYN | ACK | RST)) === SYN) {
+      this.onSyn(listener, local, remote, seg, now);
+      return;
+    }
+    if (listener && seg.flags & RST) return; // LISTEN: an incoming RST is ignored
+    const rst = resetForClosed(seg);
+    if (rst) this.sendRaw(local, remote, rst);
+  }
+
+  private onSyn(l: Listener, local: IpAddr, remote: IpAddr, seg: Segment, now: number): void {
+    if (l.synQueue >= this.sc.tcp_max_syn_backlog || l.acceptQueue.length >= this.acceptLimit(l)) {
+      this.counters.listenDrops++;
+      if (l.acceptQueue.length >= this.acceptLimit(l)) this.counters.listenOverflows++;
+      this.drop('syn_queue_full');
+      return;
+    }
+    const conn = this.createConn(local, seg.dstPort, remote, seg.srcPort, now);
+    conn.listener = l;
+    l.synQueue++;
+    this.counters.passiveOpens++;
+    conn.tcb.openPassive(now);
+    conn.tcb.segmentArrives(seg, now);
+    this.touch(conn);
+  }
+
+  private acceptLimit(l: Listener): number {
+    return Math.min(l.backlog, this.sc.somaxconn);
+  }
+
+  private localAddressFor(version: number, v4: number, v6: Uint8Array | null): IpAddr | null {
+    for (const a of this.addresses) if (a.version === version && ipEquals(a, v4, v6)) return a;
+    return null;
+  }
+
+  private drop(reason: string): void {
+    const d = this.counters.drops;
+    d[reason] = (d[reason] ?? 0) + 1;
+  }
+
+  // ===================== packets out =====================
+
+  private sendRaw(local: IpAddr, remote: IpAddr, seg: Segment): void {
+    if (seg.flags & RST) this.counters.resetsSent++;
+    this.counters.segmentsOut++;
+    const pkt =
+      local.version === 4
+        ? encodeTcpPacketV4(local.v4, remote.v4, seg, this.outBuf)
+        : encodeTcpPacketV6(local.v6!, remote.v6!, seg, this.outBuf);
+    this.counters.packetsOut++;
+    if (this.localAddressFor(remote.version, remote.v4, remote.v6)) {
+      // addressed to this host: loop it back, asynchronously like any link
+      const copy = pkt.slice();
+      this.clock.defer(() => this.input(copy));
+      return;
+    }
+    this.emit('packet', pkt);
+  }
+
+  // ===================== connections =====================
+
+  private createConn(local: IpAddr, localPort: number, remote: IpAddr, remotePort: number, now: number): Conn {
+    const conn = new Conn(local, localPort, remote, remotePort);
+    const words: number[] = [];
+    pushWords(words, local);
+    pushWords(words, remote);
+    words.push(((localPort << 16) | remotePort) >>> 0);
+    conn.tcb = new Tcb(this.hooks, {
+      sysctl: this.sc,
+      localPort,
+      remotePort,
+      iss: initialSequenceNumber(this.isnKey, words, now),
+      mss: this.mtu - (local.version === 4 ? 40 : 60),
+      tsOffset: halfSipHash(this.tsKey, words),
+      owner: conn,
+    });
+    this.conns.insert(conn);
+    return conn;
+  }
+
+  /** Active open for the socket layer. Errors are Node-style (EADDRNOTAVAIL, EADDRINUSE, ...). */
+  openConnection(remote: IpAddr, remotePort: number, localAddress?: string, localPort?: number): Conn {
+    const local = this.pickLocal(remote, localAddress);
+    let port = localPort ?? 0;
+    if (port !== 0) {
+      const taken = this.conns.find(port, remotePort, (c) => ipSame(c.remote, remote) && ipSame(c.local, local));
+      if (taken) throw sysError('EADDRINUSE', 'connect', local.text, port);
+    } else {
+      const dest: number[] = [];
+      pushWords(dest, local);
+      pushWords(dest, remote);
+      dest.push(remotePort);
+      const chosen = chooseEphemeralPort(this.portKey, dest, this.sc.ip_local_port_range, this.portCounter++, (p) =>
+        this.portFreeFor(local, p, remote, remotePort),
+      );
+      if (chosen === null) throw sysError('EADDRNOTAVAIL', 'connect', remote.text, remotePort);
+      port = chosen;
+    }
+    const now = this.clock.now();
+    const conn = this.createConn(local, port, remote, remotePort, now);
+    this.counters.activeOpens++;
+    conn.tcb.openActive(now);
+    this.touch(conn);
+    this.flush();
+    return conn;
+  }
+
+  private portFreeFor(local: IpAddr, port: number, remote: IpAddr, remotePort: number): boolean {
+    if (this.listenersByPort.has(port)) return false;
+    const existing = this.conns.find(port, remotePort, (c) => ipSame(c.remote, remote) && ipSame(c.local, local));
+    if (!existing) return true;
+    // tcp_tw_reuse: a 4-tuple in TIME_WAIT may be reused when timestamps protect the new connection
+    const reuse = this.sc.tcp_tw_reuse;
+    if (existing.tcb.state === 'TIME_WAIT' && existing.tcb.tsOk && (reuse === 1 || (reuse === 2 && isLoopback(remote)))) {
+      this.forget(existing);
+      return true;
+    }
+    return false;
+  }
+
+  private pickLocal(remote: IpAddr, localAddress?: string): IpAddr {
+    if (localAddress !== undefined) {
+      const ip = ipFromText(localAddress);
+      const own = ip && this.addresses.find((a) => ipSame(a, ip));
+      if (!own) throw sysError('EADDRNOTAVAIL', 'bind', localAddress);
+      if (own.version !== remote.version) throw sysError('EADDRNOTAVAIL', 'connect', remote.text);
+      return own;
+    }
+    const own = this.addresses.find((a) => a.version === remote.version);
+    if (!own) throw sysError('ENETUNREACH', 'connect', remote.text);
+    return own;
+  }
+
+  /** Open a listener. Throws EADDRINUSE / EADDRNOTAVAIL like bind(2). Port 0 picks a free port. */
+  listen(host: string | null, port: number, backlog: number, accept: (conn: Conn) => void): Listener {
+    let addr: IpAddr | null = null;
+    let family: 4 | 6 | 0 = 0;
+    if (host !== null && host !== '0.0.0.0' && host !== '::') {
+      const ip = ipFromText(host);
+      addr = ip && (this.addresses.find((a) => ipSame(a, ip)) ?? null);
+      if (!addr) throw sysError('EADDRNOTAVAIL', 'listen', host, port);
+      family = addr.version;
+    }
+    if (port === 0) port = this.freeListenPort();
+    const existing = this.listenersByPort.get(port) ?? [];
+    for (const l of existing) {
+      if (l.addr === null || addr === null || ipSame(l.addr, addr)) {
+        throw sysError('EADDRINUSE', 'listen', host ?? '::', port);
+      }
+    }
+    const l = new Listener(addr, port, Math.max(1, backlog), accept, family);
+    existing.push(l);
+    this.listenersByPort.set(port, existing);
+    return l;
+  }
+
+  private freeListenPort(): number {
+    const [low, high] = this.sc.ip_local_port_range;
+    for (let i = 0; i <= high - low; i++) {
+      const p = low + ((this.portCounter++ + i) % (high - low + 1));
+      if (!this.listenersByPort.has(p)) return p;
+    }
+    throw sysError('EADDRNOTAVAIL', 'listen');
+  }
+
+  unlisten(l: Listener): void {
+    l.closed = true;
+    const list = this.listenersByPort.get(l.port);
+    if (list) {
+      const rest = list.filter((x) => x !== l);
+      if (rest.length) this.listenersByPort.set(l.port, rest);
+      else this.listenersByPort.delete(l.port);
+    }
+    // connections not yet accepted are reset, as when a listening socket is closed
+    const now = this.clock.now();
+    for (const c of [...l.acceptQueue]) {
+      c.tcb.abort(now);
+      this.touch(c);
+    }
+    l.acceptQueue.length = 0;
+    for (const c of [...this.conns.all()]) {
+      if (c.listener === l) {
+        c.tcb.abort(now);
+        this.touch(c);
+      }
+    }
+    this.flush();
+  }
+
+  private findListener(local: IpAddr, port: number): Listener | null {
+    const list = this.listenersByPort.get(port);
+    if (!list) return null;
+    let wildcard: Listener | null = null;
+    for (const l of list) {
+      if (l.addr !== null && ipSame(l.addr, local)) return l;
+      if (l.addr === null) wildcard = l;
+    }
+    return wildcard;
+  }
+
+  /** Forget a connection entirely (it reached CLOSED or LISTEN-and-dropped). */
+  private forget(conn: Conn): void {
+    if (conn.gone) return;
+    conn.gone = true;
+    this.conns.remove(conn);
+    this.timers.remove(conn);
+    const l = conn.listener;
+    if (l) {
+      if (conn.tcb.passive && l.synQueue > 0 && !l.acceptQueue.includes(conn)) l.synQueue--;
+      const i = l.acceptQueue.indexOf(conn);
+      if (i >= 0) l.acceptQueue.splice(i, 1);
+      conn.listener = null;
+    }
+  }
+
+  // ===================== timers =====================
+
+  /** After any call into a TCB: file it under its next deadline. */
+  touch(conn: Conn): void {
+    if (conn.gone) return;
+    const d = conn.tcb.nextDeadline();
+    if (d === conn.at && this.timers.has(conn)) return;
+    this.timers.remove(conn);
+    conn.at = d;
+    if (d !== Infinity) this.timers.push(conn);
+  }
+
+  /** Keep one clock timer armed for the earliest deadline of all connections. */
+  armClock(): void {
+    const next = this.timers.peek()?.at ?? Infinity;
+    if (next === this.clockTimerAt) return;
+    if (this.clockTimer) this.clock.cancel(this.clockTimer);
+    this.clockTimer = null;
+    this.clockTimerAt = next;
+    if (next !== Infinity) this.clockTimer = this.clock.schedule(next, () => this.onClock());
+  }
+
+  private onClock(): void {
+    this.clockTimer = null;
+    this.clockTimerAt = Infinity;
+    const now = this.clock.now();
+    for (let guard = 0; guard < 1_000_000; guard++) {
+      const c = this.timers.peek();
+      if (!c || c.at > now) break;
+      this.timers.pop();
+      c.at = Infinity;
+      c.tcb.onTimer(now);
+      this.touch(c);
+    }
+    this.flush();
+  }
+
+  private queueNotify(c: Conn, bit: number): void {
+    if (c.notify === 0) this.notifyQueue.push(c);
+    c.notify |= bit;
+  }
+
+  /**
+   * Deliver queued notifications to the socket layer, then re-arm the clock. Users hear of a
+   * connection's changes only after the TCB has finished processing, so their reactions (a write,
+   * a read that opens the window, a close) never re-enter a TCB mid-segment.
+   */
+  flush(): void {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      for (let i = 0; i < this.notifyQueue.length; i++) {
+        const c = this.notifyQueue[i]!;
+        const bits = c.notify;
+        c.notify = 0;
+        const u = c.user;
+        if (!u) continue;
+        if (bits & NOTIFY_ESTABLISHED) u.onEstablished();
+        if (bits & NOTIFY_READABLE) u.onReadable();
+        if (bits & NOTIFY_WRITABLE) u.onWritable();
+        if (bits & NOTIFY_ERROR && c.pendingError) u.onError(c.pendingError);
+        if (bits & NOTIFY_CLOSED) u.onClosed();
+        this.touch(c);
+      }
+      this.notifyQueue.length = 0;
+    } finally {
+      this.flushing = false;
+    }
+    this.armClock();
+  }
+
+  // ===================== TCB hooks: one object for all connections =====================
+
+  private makeHooks(): TcbHooks {
+    return {
+      send: (tcb, seg) => {
+        const c = tcb.owner as Conn;
+        this.sendRaw(c.local, c.remote, seg);
+      },
+      transition: (tcb, from, to) => {
+        const c = tcb.owner as Conn;
+        if (transitionChannel.hasSubscribers || this.listenerCount('transition') > 0) {
+          const ev: TransitionEvent = {
+            t: tcb.now,
+            host: this.name,
+            local: endpoint(c.local.text, c.localPort),
+            remote: endpoint(c.remote.text, c.remotePort),
+            from,
+            to,
+          };
+          transitionChannel.publish(ev);
+          this.emit('transition', ev);
+        }
+        if (to === 'CLOSED' || (to === 'LISTEN' && from === 'SYN_RCVD')) {
+          this.forget(c);
+          this.queueNotify(c, NOTIFY_CLOSED);
+        }
+      },
+      established: (tcb) => {
+        const c = tcb.owner as Conn;
+        const l = c.listener;
+        if (l && tcb.passive) {
+          l.synQueue = Math.max(0, l.synQueue - 1);
+          l.acceptQueue.push(c);
+          this.scheduleAccept(l);
+        }
+        this.queueNotify(c, NOTIFY_ESTABLISHED);
+      },
+      readable: (tcb) => this.queueNotify(tcb.owner as Conn, NOTIFY_READABLE),
+      writable: (tcb) => this.queueNotify(tcb.owner as Conn, NOTIFY_WRITABLE),
+      error: (tcb, code: TcbErrorCode) => {
+        const c = tcb.owner as Conn;
+        c.pendingError = code;
+        this.queueNotify(c, NOTIFY_ERROR);
+      },
+    };
+  }
+
+  private scheduleAccept(l: Listener): void {
+    if (l.drainScheduled) return;
+    l.drainScheduled = true;
+    this.clock.defer(() => {
+      l.drainScheduled = false;
+      while (l.acceptQueue.length > 0 && !l.closed) {
+        const c = l.acceptQueue.shift()!;
+        c.listener = null;
+        if (c.gone) continue;
+        l.accept(c);
+        this.touch(c);
+      }
+      this.flush();
+    });
+  }
+
+  // ===================== observation =====================
+
+  /** Every connection and listener, as `ss -tano` lists them. */
+  sockets(): SocketInfo[] {
+    const now = this.clock.now();
+    const out: SocketInfo[] = [];
+    for (const [port, list] of this.listenersByPort) {
+      for (const l of list) {
+        out.push({
+          state: 'LISTEN',
+          localAddress: l.addr?.text ?? (this.addresses.some((a) => a.version === 6) ? '::' : '0.0.0.0'),
+          localPort: port,
+          remoteAddress: '*',
+          remotePort: 0,
+          recvQ: l.acceptQueue.length,
+          sendQ: this.acceptLimit(l),
+          timer: null,
+          orphan: false,
+        });
+      }
+    }
+    for (const c of this.conns.all()) {
+      const t = c.tcb;
+      const st = t.status(now);
+      out.push({
+        state: t.state,
+        localAddress: c.local.text,
+        localPort: c.localPort,
+        remoteAddress: c.remote.text,
+        remotePort: c.remotePort,
+        recvQ: st.recvQueue,
+        sendQ: st.sendQueue,
+        timer: st.timer ? { name: st.timer.name, ms: st.timer.ms, retransmits: t.retransmits } : null,
+        orphan: t.orphan,
+      });
+    }
+    return out;
+  }
+
+  /** `{ ESTABLISHED: 352, TIME_WAIT: 2520, ... }`: the classic netstat one-liner as data. */
+  stateCounts(): Partial<Record<TcpState, number>> {
+    const counts: Partial<Record<TcpState, number>> = {};
+    for (const list of this.listenersByPort.values()) counts.LISTEN = (counts.LISTEN ?? 0) + list.length;
+    for (const c of this.conns.all()) counts[c.tcb.state] = (counts[c.tcb.state] ?? 0) + 1;
+    const ordered: Partial<Record<TcpState, number>> = {};
+    for (const s of TCP_STATES) if (counts[s]) ordered[s] = counts[s];
+    return ordered;
+  }
+
+  /** Number of connections the stack holds (any state but LISTEN). */
+  get connectionCount(): number {
+    return this.conns.size;
+  }
+
+  /** Stop the stack's own clock (when it made one). Connections are not closed. */
+  destroy(): void {
+    if (this.clockTimer) this.clock.cancel(this.clockTimer);
+    this.clockTimer = null;
+    this.ownClock?.close();
+  }
+}
+
+function randomWords(): Uint32Array {
+  return new Uint32Array(randomBytes(24).buffer.slice(0, 24));
+}
+
+function seededWords(seed: number): number[] {
+  // splitmix32: six well-mixed words from one seed
+  const out: number[] = [];
+  let s = seed >>> 0;
+  for (let i = 0; i < 6; i++) {
+    s = (s + 0x9e3779b9) >>> 0;
+    let z = s;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    out.push((z ^ (z >>> 16)) >>> 0);
+  }
+  return out;
+}
+
