@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { registerDemo } from './demo.js';
+import { registerStat } from './stat.js';
 
 const program = new Command();
 program
@@ -9,6 +10,7 @@ program
   .version('0.1.0');
 
 registerDemo(program);
+registerStat(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const e = err as { message?: string; code?: string };

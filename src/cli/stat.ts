@@ -1,0 +1,60 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { runStat, type StatOptions } from '../host/stat-command.js';
+
+function positiveNumber(name: string, max: number) {
+  return (v: string): number => {
+    const x = Number(v);
+    if (v.trim() === '' || !Number.isFinite(x) || x <= 0 || x > max) {
+      throw new InvalidArgumentError(`${name} must be a number of seconds above 0 and at most ${max}, got "${v}"`);
+    }
+    return x;
+  };
+}
+
+function nonNegative(name: string, max: number) {
+  return (v: string): number => {
+    const x = Number(v);
+    if (v.trim() === '' || !Number.isFinite(x) || x < 0 || x > max) {
+      throw new InvalidArgumentError(`${name} must be a number of seconds from 0 to ${max}, got "${v}"`);
+    }
+    return x;
+  };
+}
+
+function positiveInt(name: string, max: number) {
+  return (v: string): number => {
+    const x = Number(v);
+    if (!/^\d+$/.test(v.trim()) || x < 1 || x > max) throw new InvalidArgumentError(`${name} must be a whole number from 1 to ${max}, got "${v}"`);
+    return x;
+  };
+}
+
+export function registerStat(program: Command): void {
+  program
+    .command('stat')
+    .description("Count, explain and diagnose the host kernel's TCP connection states (/proc/net/tcp{,6})")
+    .option('--json', 'one JSON object: states by netstat name, listeners, top peers/ports, counters')
+    .option('--prometheus', 'Prometheus text format (node_exporter names: node_tcp_connection_states{state=...})')
+    .option('--diagnose', 'find CLOSE_WAIT leaks, TIME_WAIT pressure, SYN_RECV build-up, full listen queues, orphans, retransmits')
+    .option('--sysctl', 'audit the classic TCP tuning knobs: current, Linux default, advice, whether it still holds (read-only)')
+    .option('-p, --processes', 'map sockets to processes through /proc/PID/fd (like ss -p; complete only as root)')
+    .option('--top <n>', 'peers and local ports shown per state', positiveInt('--top', 100), 5)
+    .option('--netns <name>', 'read the named network namespace (ip netns list) instead of this one')
+    .option('--proc-net <dir>', 'read copies of /proc/net files (tcp, tcp6, netstat, snmp, sockstat) from a directory')
+    .option('--watch <seconds>', 'refresh every SECONDS in place, with deltas and a trend per state', positiveNumber('--watch', 86400))
+    .option('--count <n>', 'with --watch: stop after N refreshes', positiveInt('--count', 1_000_000))
+    .option('--sample <seconds>', 'with --diagnose: seconds between the two readings compared (0 = one)', nonNegative('--sample', 60), 1)
+    .action(async (opts: StatOptions) => {
+      // `synack stat --watch 1 | head`: a closed pipe ends the command quietly (the netns sleeper is
+      // killed by its exit hook).
+      process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code === 'EPIPE') process.exit(0);
+        throw err;
+      });
+      await runStat(opts, {
+        write: (s) => process.stdout.write(s),
+        isTTY: Boolean(process.stdout.isTTY),
+        columns: process.stdout.columns,
+      });
+    });
+}

@@ -1,0 +1,195 @@
+/**
+ * Parser for /proc/net/tcp and /proc/net/tcp6 (net/ipv4/tcp_ipv4.c, net/ipv6/tcp_ipv6.c).
+ *
+ * Every line after the header is one socket; the first ten whitespace-separated fields are shared
+ * by its three shapes (full sockets, TIME_WAIT minisockets, SYN_RECV request sockets):
+ *
+ *   sl  local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode ...
+ *
+ * Addresses are hex words in host byte order (see addr.ts), ports are hex, st is the state code,
+ * queues are hex byte counts (for LISTEN, rx_queue is the accept-queue length), tr is the pending
+ * timer (0 none, 1 retransmit, 2 keepalive/FIN_WAIT2, 3 TIME_WAIT, 4 zero-window probe) and
+ * tm->when its expiry in USER_HZ ticks (1/100 s), retrnsmt the consecutive timeouts (SYN-ACK
+ * retransmissions for SYN_RECV), timeout the unanswered probes, inode 0 when no process owns the
+ * socket (TIME_WAIT, SYN_RECV, orphans, connections still in an accept queue).
+ */
+import { stateFromCode, type StateName } from './tcp-states.js';
+
+export const TIMER_KINDS = ['none', 'retransmit', 'keepalive', 'time_wait', 'zero_window_probe'] as const;
+export type TimerKind = (typeof TIMER_KINDS)[number];
+
+export interface TcpSocket {
+  family: 4 | 6;
+  state: StateName;
+  /** Kernel-printed hex of the local address (8 or 32 digits); decode with addr.ts. */
+  localHex: string;
+  localPort: number;
+  remoteHex: string;
+  remotePort: number;
+  txQueue: number;
+  rxQueue: number;
+  timer: TimerKind;
+  /** Seconds until the pending timer fires (0 when none). */
+  timerSeconds: number;
+  retransmits: number;
+  uid: number;
+  probes: number;
+  /** Socket inode, the key into /proc/PID/fd; 0 = no owning file descriptor. */
+  inode: number;
+}
+
+export interface ParseResult {
+  sockets: TcpSocket[];
+  /** Lines that did not have the kernel's shape (kept out of every count, reported). */
+  malformed: number;
+}
+
+const SPACE = 32;
+const TAB = 9;
+const COLON = 58;
+
+/**
+ * Start/end offsets of the first `max` whitespace-separated fields of text[from, to). Works on the
+ * whole file's text with offsets so that a 100,000-line file makes no per-line strings.
+ */
+function fields(text: string, from: number, to: number, starts: number[], ends: number[], max: number): number {
+  let n = 0;
+  let i = from;
+  while (n < max) {
+    let c = 0;
+    while (i < to && ((c = text.charCodeAt(i)) === SPACE || c === TAB)) i++;
+    if (i >= to) break;
+    starts[n] = i;
+    while (i < to && (c = text.charCodeAt(i)) !== SPACE && c !== TAB) i++;
+    ends[n] = i;
+    n++;
+  }
+  return n;
+}
+
+/** Strict hex of text[from, to): NaN for an empty range, more than 16 digits, or any non-hex digit. */
+function hexAt(text: string, from: number, to: number): number {
+  if (to <= from || to - from > 16) return Number.NaN;
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    const d = c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 70 ? c - 55 : c >= 97 && c <= 102 ? c - 87 : -1;
+    if (d < 0) return Number.NaN;
+    v = v * 16 + d;
+  }
+  return v;
+}
+
+/** Strict unsigned decimal of text[from, to) (uid, timeout, inode), NaN otherwise. "-1" is not valid here. */
+function decAt(text: string, from: number, to: number): number {
+  if (to <= from || to - from > 20) return Number.NaN;
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return Number.NaN;
+    v = v * 10 + (c - 48);
+  }
+  return v;
+}
+
+function isHexRange(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
+
+function indexIn(text: string, ch: number, from: number, to: number): number {
+  for (let i = from; i < to; i++) if (text.charCodeAt(i) === ch) return i;
+  return -1;
+}
+
+/**
+ * Parses one /proc/net/tcp{,6} text. `family` says which file it came from (4 for tcp, 6 for tcp6).
+ * The header line is recognised and skipped; malformed lines are counted, not thrown.
+ */
+export function parseProcNetTcp(text: string, family: 4 | 6): ParseResult {
+  const sockets: TcpSocket[] = [];
+  let malformed = 0;
+  const st: number[] = new Array(10).fill(0);
+  const en: number[] = new Array(10).fill(0);
+  const addrLen = family === 4 ? 8 : 32;
+  let pos = 0;
+  const len = text.length;
+  while (pos < len) {
+    let nl = text.indexOf('\n', pos);
+    if (nl < 0) nl = len;
+    const from = pos;
+    pos = nl + 1;
+    const n = fields(text, from, nl, st, en, 10);
+    if (n === 0) continue;
+    if (en[0]! - st[0]! === 2 && text.startsWith('sl', st[0]!)) continue; // header
+    if (n < 10 || text.charCodeAt(en[0]! - 1) !== COLON) {
+      malformed++;
+      continue;
+    }
+    const code = hexAt(text, st[3]!, en[3]!);
+    const state = stateFromCode(code);
+    const qc = indexIn(text, COLON, st[4]!, en[4]!);
+    const tc = indexIn(text, COLON, st[5]!, en[5]!);
+    if (
+      state === undefined ||
+      en[1]! - st[1]! !== addrLen + 5 ||
+      en[2]! - st[2]! !== addrLen + 5 ||
+      text.charCodeAt(st[1]! + addrLen) !== COLON ||
+      text.charCodeAt(st[2]! + addrLen) !== COLON ||
+      qc < 0 ||
+      tc < 0 ||
+      !isHexRange(text, st[1]!, st[1]! + addrLen) ||
+      !isHexRange(text, st[2]!, st[2]! + addrLen)
+    ) {
+      malformed++;
+      continue;
+    }
+    const localHex = text.slice(st[1]!, st[1]! + addrLen);
+    const remoteHex = text.slice(st[2]!, st[2]! + addrLen);
+    const localPort = hexAt(text, st[1]! + addrLen + 1, en[1]!);
+    const remotePort = hexAt(text, st[2]! + addrLen + 1, en[2]!);
+    const txQueue = hexAt(text, st[4]!, qc);
+    const rxQueue = hexAt(text, qc + 1, en[4]!);
+    const timerCode = hexAt(text, st[5]!, tc);
+    const when = hexAt(text, tc + 1, en[5]!);
+    const retransmits = hexAt(text, st[6]!, en[6]!);
+    const uid = decAt(text, st[7]!, en[7]!);
+    const probes = decAt(text, st[8]!, en[8]!);
+    const inode = decAt(text, st[9]!, en[9]!);
+    if (
+      Number.isNaN(localPort) ||
+      Number.isNaN(remotePort) ||
+      Number.isNaN(txQueue) ||
+      Number.isNaN(rxQueue) ||
+      Number.isNaN(timerCode) ||
+      Number.isNaN(when) ||
+      Number.isNaN(retransmits) ||
+      Number.isNaN(uid) ||
+      Number.isNaN(probes) ||
+      Number.isNaN(inode)
+    ) {
+      malformed++;
+      continue;
+    }
+    sockets.push({
+      family,
+      state,
+      localHex,
+      localPort,
+      remoteHex,
+      remotePort,
+      txQueue,
+      rxQueue,
+      timer: TIMER_KINDS[timerCode] ?? 'none',
+      timerSeconds: when / 100,
+      retransmits,
+      uid,
+      probes,
+      inode,
+    });
+  }
+  return { sockets, malformed };
+}

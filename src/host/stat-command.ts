@@ -1,0 +1,223 @@
+/**
+ * What `synack stat` does, independent of commander: open the source (this namespace, --netns,
+ * --proc-net), read, and print the summary, --diagnose, --sysctl, --json or --prometheus, once or
+ * every --watch seconds. src/cli/stat.ts only parses options and calls runStat.
+ */
+import { DIAGNOSE_SYSCTLS, diagnose, type Diagnosis } from './diagnose/index.js';
+import { UsageError } from './errors.js';
+import { renderDiagnosis } from './format/diagnosis-text.js';
+import { buildJson } from './format/json.js';
+import { renderPrometheus } from './format/prometheus.js';
+import { styleFor, type Style } from './format/style.js';
+import { headerLine, renderSummary, type ReportMeta, type WatchInfo } from './format/summary-text.js';
+import { renderSysctlAudit } from './format/sysctl-text.js';
+import type { ListenBacklogs } from './listen-backlog.js';
+import { mapSocketOwners, type OwnerMap } from './processes.js';
+import { currentNamespace, fromDirectory, namedNamespace, type ProcSource } from './proc-source.js';
+import { takeSnapshot, type Snapshot } from './snapshot.js';
+import { summarize } from './summary.js';
+import { auditValues, type AuditRow } from './sysctl-audit.js';
+import { KNOB_KEYS } from './sysctl-knobs.js';
+import { STATE_NAMES, type StateName } from './tcp-states.js';
+import { connKey } from './diagnose/util.js';
+
+export interface StatOptions {
+  json?: boolean;
+  prometheus?: boolean;
+  diagnose?: boolean;
+  sysctl?: boolean;
+  /** Map sockets to processes (-p). */
+  processes?: boolean;
+  top?: number;
+  netns?: string;
+  procNet?: string;
+  /** Seconds between frames; undefined = one report. */
+  watch?: number;
+  /** Frames before exiting (with watch). */
+  count?: number;
+  /** Seconds between the two readings --diagnose compares; 0 = one reading. */
+  sample?: number;
+}
+
+export interface StatIo {
+  write(s: string): void;
+  isTTY: boolean;
+  columns?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+const HISTORY = 30;
+
+export function validateOptions(o: StatOptions): void {
+  if (o.json && o.prometheus) throw new UsageError('choose one of --json and --prometheus');
+  if (o.netns && o.procNet) throw new UsageError('choose one of --netns and --proc-net');
+  if (o.count !== undefined && o.watch === undefined) throw new UsageError('--count needs --watch');
+  if (o.prometheus && (o.diagnose || o.sysctl)) throw new UsageError('--prometheus prints metrics only; drop --diagnose/--sysctl');
+}
+
+async function openSource(o: StatOptions): Promise<ProcSource> {
+  if (o.procNet) return fromDirectory(o.procNet);
+  if (o.netns) {
+    const sample = o.diagnose ? (o.sample ?? 1) : 0;
+    const lifetime = o.watch !== undefined ? (o.count !== undefined ? o.watch * o.count + sample + 30 : 7 * 86400) : sample + 30;
+    return namedNamespace(o.netns, lifetime);
+  }
+  return currentNamespace();
+}
+
+interface Reading {
+  snap: Snapshot;
+  before?: Snapshot;
+  backlogs: ListenBacklogs | null;
+  owners?: OwnerMap;
+  sysctls: Map<string, string>;
+}
+
+function read(source: ProcSource, o: StatOptions, before?: Snapshot): Reading {
+  const snap = takeSnapshot(source);
+  const backlogs = source.listenBacklogs();
+  const keys = [...(o.diagnose ? DIAGNOSE_SYSCTLS : []), ...(o.sysctl ? KNOB_KEYS : [])];
+  const sysctls = keys.length > 0 ? source.readSysctls([...new Set(keys)]) : new Map<string, string>();
+  const r: Reading = { snap, backlogs, sysctls };
+  if (before) r.before = before;
+  if (o.processes) {
+    r.owners = mapSocketOwners();
+  } else if (o.diagnose) {
+    // Owners of the sockets a finding may name: CLOSE_WAIT holders and listeners.
+    const wanted = new Set<number>();
+    for (const s of snap.sockets) if (s.inode !== 0 && (s.state === 'CLOSE_WAIT' || s.state === 'LISTEN')) wanted.add(s.inode);
+    if (wanted.size > 0) r.owners = mapSocketOwners(wanted);
+  }
+  return r;
+}
+
+function render(
+  r: Reading,
+  source: ProcSource,
+  o: StatOptions,
+  style: Style,
+  width: number,
+  watch?: WatchInfo,
+  firstSeen?: Map<string, number>,
+): string {
+  const summaryOpts: Parameters<typeof summarize>[1] = { top: o.top ?? 5, backlogs: r.backlogs };
+  if (r.owners && o.processes) summaryOpts.owners = r.owners;
+  const summary = summarize(r.snap.sockets, summaryOpts);
+  if (o.prometheus) return renderPrometheus(summary, r.snap.sockstat, r.snap.counters);
+
+  let diagnosis: Diagnosis | undefined;
+  if (o.diagnose) {
+    const input: Parameters<typeof diagnose>[0] = { now: r.snap, sysctls: r.sysctls, backlogs: r.backlogs };
+    if (r.before) input.before = r.before;
+    if (r.owners) input.owners = r.owners;
+    if (firstSeen) input.firstSeen = firstSeen;
+    diagnosis = diagnose(input);
+  }
+  let audit: AuditRow[] | undefined;
+  if (o.sysctl) audit = auditValues(r.sysctls, r.snap.softnet);
+
+  if (o.json) {
+    const parts: Parameters<typeof buildJson>[0] = { source: source.label, netns: source.netns, snapshot: r.snap, summary };
+    if (diagnosis) parts.diagnosis = diagnosis;
+    if (audit) parts.sysctl = audit;
+    return JSON.stringify(buildJson(parts), null, watch ? undefined : 2) + '\n';
+  }
+
+  const meta: ReportMeta = {
+    source: source.label,
+    takenAt: r.snap.takenAt,
+    readMs: r.snap.readMs,
+    malformed: r.snap.malformed,
+    missing: r.snap.missing,
+    backlogsKnown: r.backlogs !== null,
+  };
+  const out: string[] = [];
+  if (!o.diagnose && !o.sysctl) out.push(renderSummary(summary, meta, style, watch));
+  if (diagnosis) {
+    const sampled = diagnosis.interval > 0 ? ` · 2 readings ${diagnosis.interval.toFixed(1)} s apart` : ' · 1 reading';
+    const states = STATE_NAMES.filter((s) => summary.states[s] > 0)
+      .map((s) => `${s} ${summary.states[s].toLocaleString('en-US')}`)
+      .join('  ');
+    const header = `${headerLine(meta, summary.total, style, watch ? `synack stat --diagnose [${watch.frame}${watch.frames ? `/${watch.frames}` : ''}]` : 'synack stat --diagnose')}${style.dim(sampled)}\n${style.dim(states || 'no TCP sockets')}`;
+    out.push(renderDiagnosis(diagnosis, header, style, width));
+  }
+  if (audit) {
+    const header = `${style.bold('synack stat --sysctl')} ${style.dim('·')} ${source.label}`;
+    out.push(renderSysctlAudit(audit, header, style, width));
+  }
+  return out.join('\n');
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+
+export async function runStat(o: StatOptions, io: StatIo): Promise<void> {
+  validateOptions(o);
+  const style = styleFor({ isTTY: io.isTTY }, io.env ?? process.env);
+  const width = Math.min(io.columns ?? 100, 110);
+  const source = await openSource(o);
+  try {
+    if (o.watch === undefined) {
+      let before: Snapshot | undefined;
+      const sample = o.sample ?? 1;
+      if (o.diagnose && sample > 0) {
+        before = takeSnapshot(source);
+        await new Promise((r) => setTimeout(r, sample * 1000));
+      }
+      io.write(render(read(source, o, before), source, o, style, width));
+      return;
+    }
+    await watchLoop(source, o, io, style, width);
+  } finally {
+    source.close();
+  }
+}
+
+async function watchLoop(source: ProcSource, o: StatOptions, io: StatIo, style: Style, width: number): Promise<void> {
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const history = Object.fromEntries(STATE_NAMES.map((s) => [s, [] as number[]])) as Record<StateName, number[]>;
+  const firstSeen = new Map<string, number>();
+  let prev: Snapshot | undefined;
+  let prevCounts: Record<StateName, number> | undefined;
+  try {
+    for (let frame = 1; o.count === undefined || frame <= o.count; frame++) {
+      const r = read(source, o, prev);
+      // Track first sightings of CLOSE_WAIT connections so --diagnose can say how long they have been there.
+      const present = new Set<string>();
+      for (const s of r.snap.sockets) {
+        if (s.state !== 'CLOSE_WAIT') continue;
+        const k = connKey(s);
+        present.add(k);
+        if (!firstSeen.has(k)) firstSeen.set(k, r.snap.takenAt);
+      }
+      for (const k of [...firstSeen.keys()]) if (!present.has(k)) firstSeen.delete(k);
+      const counts = Object.fromEntries(STATE_NAMES.map((s) => [s, 0])) as Record<StateName, number>;
+      for (const s of r.snap.sockets) counts[s.state]++;
+      for (const s of STATE_NAMES) {
+        history[s].push(counts[s]);
+        if (history[s].length > HISTORY) history[s].shift();
+      }
+      const watch: WatchInfo = { history, intervalSeconds: o.watch!, frame };
+      if (prevCounts) watch.previous = prevCounts;
+      if (o.count !== undefined) watch.frames = o.count;
+      const text = render(r, source, o, style, width, watch, firstSeen);
+      if (io.isTTY && !o.json) io.write(`\x1b[H\x1b[2J${text}`);
+      else io.write(frame > 1 && !o.json ? `\n${text}` : text);
+      prev = r.snap;
+      prevCounts = counts;
+      if (stop.signal.aborted || (o.count !== undefined && frame >= o.count)) break;
+      await sleep(o.watch! * 1000, stop.signal);
+      if (stop.signal.aborted) break;
+    }
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+}
