@@ -73,6 +73,7 @@ export class Server extends EventEmitter {
   private onAccept(conn: Conn): void {
     if (this.maxConnections !== undefined && this.sockets.size >= this.maxConnections) {
       conn.tcb.release(this.stack.clock.now());
+      this.stack.settle(conn);
       this.emit('drop', {
         localAddress: conn.local.text,
         localPort: conn.localPort,

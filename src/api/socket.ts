@@ -121,7 +121,7 @@ export class Socket extends Duplex implements ConnUser {
     if (this.noDelayWanted) t.noDelay = true;
     if (this.keepAliveWanted) {
       t.setKeepAlive(this.keepAliveWanted[0], this.keepAliveWanted[1], this.stack.clock.now());
-      this.stack.touch(this.conn!);
+      this.stack.settle(this.conn!);
     }
   }
 
@@ -156,7 +156,7 @@ export class Socket extends Duplex implements ConnUser {
 
   onError(code: TcbErrorCode): void {
     const c = this.conn!;
-    const syscall = this.connecting ? 'connect' : code === 'ECONNRESET' ? 'read' : 'connect';
+    const syscall = this.connecting ? 'connect' : 'read';
     this.destroy(sysError(code, syscall, c.remote.text, c.remotePort));
   }
 
@@ -196,8 +196,7 @@ export class Socket extends Duplex implements ConnUser {
       this.eofPushed = true;
       this.push(null);
     }
-    this.stack.touch(c);
-    this.stack.flush();
+    this.stack.settle(c);
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: Callback): void {
@@ -212,8 +211,7 @@ export class Socket extends Duplex implements ConnUser {
     tcb.send(chunk, this.stack.clock.now());
     this.written += chunk.length;
     this.touchActivity();
-    this.stack.touch(c);
-    this.stack.flush();
+    this.stack.settle(c);
     if (tcb.sendSpace > 0) cb();
     else this.pendingWrite = cb;
   }
@@ -227,8 +225,7 @@ export class Socket extends Duplex implements ConnUser {
     }
     if (!c.gone) {
       c.tcb.close(this.stack.clock.now());
-      this.stack.touch(c);
-      this.stack.flush();
+      this.stack.settle(c);
     }
     cb();
   }
@@ -241,8 +238,7 @@ export class Socket extends Duplex implements ConnUser {
       const now = this.stack.clock.now();
       if (this.resetOnDestroy) c.tcb.abort(now);
       else c.tcb.release(now); // the kernel's close(): FIN, or RST if unread data remains
-      this.stack.touch(c);
-      this.stack.flush();
+      this.stack.settle(c);
     }
     this.connecting = false;
     cb(err);
@@ -262,8 +258,7 @@ export class Socket extends Duplex implements ConnUser {
     if (this.conn) this.conn.tcb.noDelay = noDelay;
     if (noDelay && this.conn && !this.conn.gone) {
       this.conn.tcb.send(new Uint8Array(0), this.stack.clock.now());
-      this.stack.touch(this.conn);
-      this.stack.flush();
+      this.stack.settle(this.conn);
     }
     return this;
   }

@@ -440,6 +440,12 @@ export class Stack extends EventEmitter {
     if (d !== Infinity) this.timers.push(conn);
   }
 
+  /** After a user call into a TCB (from the socket layer): refile its timers, deliver notifications. */
+  settle(conn: Conn): void {
+    this.touch(conn);
+    this.flush();
+  }
+
   /** Keep one clock timer armed for the earliest deadline of all connections. */
   armClock(): void {
     const next = this.timers.peek()?.at ?? Infinity;
