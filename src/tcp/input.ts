@@ -97,8 +97,11 @@ function inSynSent(tcb: Tcb, seg: Segment): void {
     becomeEstablished(tcb);
     const payload = seg.payload;
     if (payload.length > 0 || f & FIN) {
-      // continue processing at the sixth step (text and FIN ride on the SYN-ACK)
+      // continue processing at the sixth step (text and FIN ride on the SYN-ACK); the ACK that
+      // covers the text stands in for the one above, but is sent now, not delayed: it is the
+      // handshake's third segment
       processText(tcb, seqAdd(seg.seq, 1), payload, (f & FIN) !== 0);
+      if (tcb.tDelack !== Infinity) sendAck(tcb);
     } else {
       sendAck(tcb);
     }
@@ -222,8 +225,7 @@ function inSynchronized(tcb: Tcb, seg: Segment): void {
   if (flags & SYN) {
     if (tcb.state === 'SYN_RCVD' && tcb.passive) {
       // §3.10.7.4 fourth: a passive connection returns to LISTEN
-      tcb.stopTimers();
-      tcb.setState('LISTEN');
+      tcb.returnToListen();
       return;
     }
     challengeAck(tcb);
@@ -254,8 +256,7 @@ function onReset(tcb: Tcb): void {
     case 'SYN_RCVD':
       if (tcb.passive) {
         // "If this connection was initiated with a passive OPEN, then return this connection to the LISTEN state"
-        tcb.stopTimers();
-        tcb.setState('LISTEN');
+        tcb.returnToListen();
       } else {
         tcb.fail('ECONNREFUSED');
       }
@@ -280,22 +281,33 @@ function onReset(tcb: Tcb): void {
 /** Fifth step. Returns false when the segment is to be dropped. */
 function processAck(tcb: Tcb, seg: Segment): boolean {
   const ack = seg.ack;
-  if (tcb.state === 'SYN_RCVD') {
-    // "If SND.UNA < SEG.ACK =< SND.NXT, then enter ESTABLISHED state"
-    if (!(seqLt(tcb.sndUna, ack) && seqLe(ack, tcb.sndNxt))) {
+  // RFC 7323 §2.2: the window of a segment with SYN set is never scaled (here: the peer's SYN-ACK
+  // taken as the ACK of a simultaneous open)
+  const window = seg.flags & SYN ? seg.window : seg.window << tcb.sndWscale;
+  // our SYN is not yet acknowledged: SYN_RCVD, or FIN_WAIT_1 after a CLOSE in SYN_RCVD (§3.10.4)
+  if (tcb.state === 'SYN_RCVD' || seqLt(tcb.sndUna, tcb.sndBufSeq)) {
+    // "If SND.UNA < SEG.ACK =< SND.NXT, then enter ESTABLISHED state" (SND.NXT before any go-back-N)
+    if (!(seqLt(tcb.sndUna, ack) && seqLe(ack, tcb.sndMax))) {
       emit(tcb, RST, ack, EMPTY);
       return false;
     }
-    tcb.sndWnd = seg.window << tcb.sndWscale;
+    tcb.sndWnd = window;
     tcb.maxSndWnd = Math.max(tcb.maxSndWnd, tcb.sndWnd);
     tcb.sndWl1 = seg.seq;
     tcb.sndWl2 = ack;
     sampleHandshakeRtt(tcb, seg);
     tcb.sndUna = seqAdd(tcb.iss, 1);
     tcb.retransmits = 0;
-    tcb.tRetransmit = Infinity;
-    if (tcb.finQueued) tcb.setState('FIN_WAIT_1');
-    else becomeEstablished(tcb);
+    // stop the timer, or keep it running for a FIN already sent from SYN_RCVD
+    if (tcb.sndUna === tcb.sndNxt) tcb.tRetransmit = Infinity;
+    else tcb.armRetransmit();
+    if (tcb.state === 'SYN_RCVD' && !tcb.finQueued) {
+      becomeEstablished(tcb);
+    } else {
+      // CLOSE came in SYN_RCVD: the handshake completes in FIN_WAIT_1, and queued data may now go
+      tcb.cwnd = initialWindow(tcb.sndMss);
+      tcb.setState('FIN_WAIT_1');
+    }
     // the ACK may cover more than the SYN (a FIN sent from SYN_RCVD): process it as below
   }
   // RFC 5961 §5: an ACK for data never sent is answered and dropped; one too old is dropped
@@ -312,7 +324,6 @@ function processAck(tcb: Tcb, seg: Segment): boolean {
     challengeAck(tcb);
     return false;
   }
-  const window = seg.window << tcb.sndWscale;
   if (seqLt(tcb.sndUna, ack)) {
     onNewAck(tcb, ack, seg);
   } else if (ack === tcb.sndUna && seg.payload.length === 0 && window === tcb.sndWnd && tcb.sndNxt !== tcb.sndUna) {

@@ -116,7 +116,8 @@ export function windowUpdateIfUseful(tcb: Tcb): void {
   if (s !== 'ESTABLISHED' && s !== 'FIN_WAIT_1' && s !== 'FIN_WAIT_2') return;
   const current = Math.max(0, seqDiff(tcb.rcvAdvEdge, tcb.rcvNxt));
   if (2 * current > tcb.rcvBuf) return;
-  const free = Math.max(0, tcb.rcvBuf - tcb.readQueue.length - tcb.reassembly.bytes);
+  // what the window field can carry: without window scaling no more than 65535 can be offered
+  const free = Math.min(0xffff * 2 ** tcb.rcvWscale, Math.max(0, tcb.rcvBuf - tcb.readQueue.length - tcb.reassembly.bytes));
   const step = Math.min(tcb.rcvBuf >> 1, tcb.advMss);
   if (free >= current + step && free >= 2 * current) sendAck(tcb);
 }
@@ -214,7 +215,13 @@ function persistInterval(tcb: Tcb): number {
 export function retransmitFirst(tcb: Tcb): void {
   tcb.stats.retransSegs++;
   if (tcb.state === 'SYN_SENT') return sendSyn(tcb, false);
-  if (tcb.state === 'SYN_RCVD' && tcb.sndUna === tcb.iss) return sendSyn(tcb, true);
+  if (seqLt(tcb.sndUna, tcb.sndBufSeq)) {
+    // our SYN is unacknowledged (SYN_RCVD, or FIN_WAIT_1 after a CLOSE in SYN_RCVD): the SYN-ACK
+    // heads the queue; after going back N, SND.NXT is again past it
+    sendSyn(tcb, true);
+    if (seqLt(tcb.sndNxt, tcb.sndBufSeq)) tcb.sndNxt = tcb.sndBufSeq;
+    return;
+  }
   const offset = seqDiff(tcb.sndUna, tcb.sndBufSeq);
   const avail = tcb.sendBuf.length - offset;
   const len = Math.max(0, Math.min(avail, tcb.sndMss));
@@ -243,6 +250,8 @@ export function onRetransmitTimer(tcb: Tcb): void {
   if (nothingOutstanding) return;
   const userTimedOut = tcb.userTimeoutMs > 0 && tcb.stallSince >= 0 && tcb.now - tcb.stallSince >= tcb.userTimeoutMs;
   if (tcb.retransmits >= retryLimit(tcb) || userTimedOut) {
+    // a passive OPEN's half-open connection is dropped quietly: the OPEN waits for another SYN
+    if (tcb.state === 'SYN_RCVD' && tcb.passive) return tcb.returnToListen();
     tcb.fail('ETIMEDOUT');
     return;
   }

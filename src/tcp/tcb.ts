@@ -421,6 +421,19 @@ export class Tcb {
     this.setState('CLOSED');
   }
 
+  /**
+   * A passive OPEN's half-open connection failed (RST or SYN in SYN_RCVD, §3.10.7.4; or the SYN-ACK
+   * was never acknowledged): back to LISTEN, the user not informed. What the failed attempt
+   * negotiated or backed off is forgotten, so the next SYN is answered afresh.
+   */
+  returnToListen(): void {
+    this.stopTimers();
+    this.retransmits = 0;
+    this.rto.resetBackoff();
+    this.wantWscale = this.sysctl.tcp_window_scaling ? windowScaleFor(this.sysctl.tcp_rmem[2]) : -1;
+    this.setState('LISTEN');
+  }
+
   fail(code: TcbErrorCode): void {
     this.stopTimers();
     this.hooks.error(this, code);
