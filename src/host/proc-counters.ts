@@ -9,24 +9,29 @@
 
 export type CounterGroups = Record<string, Record<string, number>>;
 
-/** Parses netstat/snmp style files into { TcpExt: { ListenOverflows: 6, ... }, Tcp: {...} }. */
+/**
+ * Parses netstat/snmp style files into { TcpExt: { ListenOverflows: 6, ... }, Tcp: {...} }.
+ * A line of names is remembered per group; the next all-numeric line of that group gives the
+ * values. A group whose two lines disagree in length is left out rather than misaligned.
+ */
 export function parseCounterPairs(text: string): CounterGroups {
   const out: CounterGroups = {};
-  const lines = text.split('\n').filter((l) => l.trim() !== '');
-  for (let i = 0; i + 1 < lines.length; i += 2) {
-    const names = lines[i]!.trim().split(/\s+/);
-    const values = lines[i + 1]!.trim().split(/\s+/);
-    const group = names[0]!.replace(/:$/, '');
-    if (values[0] !== names[0] || names.length !== values.length) {
-      // Out of step (a truncated or unknown file): resynchronise on the next line.
-      i -= 1;
+  const names = new Map<string, string[]>();
+  for (const line of text.split('\n')) {
+    const words = line.trim().split(/\s+/);
+    if (words.length < 2 || !words[0]!.endsWith(':')) continue;
+    const group = words[0]!.slice(0, -1);
+    const rest = words.slice(1);
+    const numeric = rest.every((w) => /^-?\d+$/.test(w));
+    if (!numeric) {
+      names.set(group, rest);
       continue;
     }
+    const header = names.get(group);
+    names.delete(group);
+    if (!header || header.length !== rest.length) continue;
     const g: Record<string, number> = (out[group] ??= {});
-    for (let k = 1; k < names.length; k++) {
-      const v = Number(values[k]);
-      if (Number.isFinite(v)) g[names[k]!] = v;
-    }
+    header.forEach((name, k) => (g[name] = Number(rest[k])));
   }
   return out;
 }
