@@ -525,7 +525,9 @@ function sampleHandshakeRtt(tcb: Tcb, seg: Segment): void {
 function updateTsRecent(tcb: Tcb, seg: Segment, seq: number): void {
   const ts = seg.options.tsVal;
   if (!tcb.tsOk || ts === undefined) return;
-  if (seqLe(seq, tcb.lastAckSent) && (tcb.tsRecentAge < 0 || seqGe(ts, tcb.tsRecent))) {
+  // §5.5: a TS.Recent idle for more than 24 days is invalid; the next TSval replaces it
+  const invalid = tcb.tsRecentAge < 0 || tcb.now - tcb.tsRecentAge >= PAWS_IDLE_MS;
+  if (seqLe(seq, tcb.lastAckSent) && (invalid || seqGe(ts, tcb.tsRecent))) {
     tcb.tsRecent = ts;
     tcb.tsRecentAge = tcb.now;
   }

@@ -244,6 +244,16 @@ describe('RFC 9293 §3.10.7.2 LISTEN (passive open)', () => {
     `);
   });
 
+  it('text on the SYN is not taken (no TCP Fast Open): the SYN-ACK acknowledges the SYN only', () => {
+    const h = listening();
+    h.run(`
+      0  < S 0:10(10) win 65535 <mss 1460>
+      +0 > S. 0:0(0) ack 1 win 65535 <mss 1460>
+    `);
+    h.expectPath('CLOSED', 'LISTEN', 'SYN_RCVD');
+    expect(h.tcb.readable).toBe(0);
+  });
+
   it('the final ACK of the handshake → ESTABLISHED, nothing sent', () => {
     const h = synReceived();
     h.run(`+0.05 < . 1:1(0) ack 1 win 65535`);
@@ -349,6 +359,16 @@ describe('RFC 9293 §3.10.7.4 SYN-RECEIVED (passive open)', () => {
     expect(h.errors).toEqual([]);
     h.advance(200_000);
     h.expectNothingPending('after the RST');
+  });
+
+  it('a RST in the window but not at RCV.NXT → challenge ACK (RFC 5961 §3.2), still SYN_RCVD', () => {
+    const h = synReceived();
+    h.run(`
+      +0.05 < R 100:100(0) win 0
+      +0    > . 1:1(0) ack 1
+    `);
+    h.expectPath('CLOSED', 'LISTEN', 'SYN_RCVD');
+    expect(h.errors).toEqual([]);
   });
 
   it('a TCB returned to LISTEN answers the next SYN afresh (its options, a full retry budget)', () => {
