@@ -440,9 +440,10 @@ function processText(tcb: Tcb, seq: number, payload: Uint8Array, fin: boolean): 
         tcb.rcvNxt = seqAdd(tcb.rcvNxt, piece.length);
       }
       tcb.hooks.readable(tcb);
-      if (filledHole) sendAck(tcb); // RFC 5681 §4.2: ACK at once when a hole fills
-      else if (tcb.peerFinSeq < 0 || tcb.rcvNxt !== tcb.peerFinSeq) {
-        scheduleAck(tcb, payload.length >= tcb.advMss - (tcb.tsOk ? TS_OPTION_BYTES : 0));
+      // when the text reaches a FIN already seen, the FIN's ACK (eighth step) covers it
+      if (tcb.peerFinSeq < 0 || tcb.rcvNxt !== tcb.peerFinSeq) {
+        if (filledHole) sendAck(tcb); // RFC 5681 §4.2: ACK at once when a hole fills
+        else scheduleAck(tcb, payload.length >= tcb.advMss - (tcb.tsOk ? TS_OPTION_BYTES : 0));
       }
     } else {
       // out of order: keep it and send an immediate duplicate ACK (RFC 5681 §4.2)
@@ -473,6 +474,10 @@ function processText(tcb: Tcb, seq: number, payload: Uint8Array, fin: boolean): 
       default:
         break;
     }
+  } else if (fin && !tcb.rcvClosed) {
+    // a FIN beyond a gap is held until the gap fills; like any out-of-order segment it is
+    // answered at once with a duplicate ACK (RFC 5681 §4.2)
+    sendAck(tcb);
   }
 }
 

@@ -176,6 +176,12 @@ export function trySend(tcb: Tcb): void {
       continue;
     }
     if (tcb.finQueued && !finSent(tcb) && tcb.sndNxt === tcb.finSeq) {
+      // the FIN takes a sequence number of the peer's window, as data does: into a shut window it
+      // would be dropped (§3.8.6), so the window is probed until it opens (§3.8.6.1, as Linux)
+      if (seqDiff(seqAdd(tcb.sndUna, tcb.sndWnd), tcb.sndNxt) <= 0) {
+        armPersistIfStuck(tcb);
+        return;
+      }
       transmit(tcb, FIN | ACK, tcb.sndNxt, EMPTY);
       tcb.sndNxt = seqAdd(tcb.sndNxt, 1);
     }
@@ -273,6 +279,12 @@ export function onRetransmitTimer(tcb: Tcb): void {
 export function onPersistTimer(tcb: Tcb): void {
   if (tcb.sndWnd > 0) {
     trySend(tcb);
+    return;
+  }
+  // an orphan is bounded even when answered: a peer that keeps its window shut would otherwise
+  // hold it, and its unsent FIN, forever (Linux's tcp_probe_timer applies tcp_orphan_retries so)
+  if (tcb.orphan && tcb.persistBackoff >= retryLimit(tcb)) {
+    tcb.fail('ETIMEDOUT');
     return;
   }
   emit(tcb, ACK, seqAdd(tcb.sndUna, -1), EMPTY);
