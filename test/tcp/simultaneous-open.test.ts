@@ -213,6 +213,25 @@ describe('RFC 9293 §3.5 Figure 7 simultaneous open (two TCBs on a wire)', () =>
     expect([a.errors, b.errors]).toEqual([[], []]);
   });
 
+  it('data written during a simultaneous open goes out as soon as each side is ESTABLISHED', () => {
+    const { a, b, wire } = pair();
+    a.connect();
+    b.connect();
+    a.write('early-a');
+    b.write('early-b');
+    wire.runUntil(100);
+    expect(wire.log.slice(4)).toEqual([
+      '20 A>B P. 1:8(7) ack 1 win 2048 <TS val 20 ecr 10>',
+      '20 B>A P. 1:8(7) ack 1 win 2048 <TS val 20 ecr 10>',
+      // delayed ACKs; the window stays 2048 as the edge offered at t=20 may not move left
+      '70 A>B . 8:8(0) ack 8 win 2048 <TS val 70 ecr 20>',
+      '70 B>A . 8:8(0) ack 8 win 2048 <TS val 70 ecr 20>',
+    ]);
+    expect([a.read(), b.read()]).toEqual(['early-b', 'early-a']);
+    a.expectPath('CLOSED', 'SYN_SENT', 'SYN_RCVD', 'ESTABLISHED');
+    b.expectPath('CLOSED', 'SYN_SENT', 'SYN_RCVD', 'ESTABLISHED');
+  });
+
   it('an ordinary open between the same two TCBs, for contrast: CLOSED → SYN_SENT → ESTABLISHED and LISTEN → SYN_RCVD → ESTABLISHED', () => {
     const { a, b, wire } = pair();
     b.listen();
