@@ -118,6 +118,21 @@ export class Server extends EventEmitter {
     }
   }
 
+  /**
+   * synack's addition to node:net: stop accepting without closing. Connections that complete the
+   * handshake queue up in the accept queue (`backlog`, bounded by somaxconn), as under a server
+   * that is too busy to call accept(); beyond it, final ACKs are dropped and SYN-ACKs retried.
+   */
+  pauseAccepting(): this {
+    if (this.listener) this.stack.setAccepting(this.listener, false);
+    return this;
+  }
+
+  resumeAccepting(): this {
+    if (this.listener) this.stack.setAccepting(this.listener, true);
+    return this;
+  }
+
   address(): { address: string; family: string; port: number } | null {
     const l = this.listener;
     if (!l) return null;

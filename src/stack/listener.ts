@@ -13,6 +13,10 @@ export class Listener {
   readonly acceptQueue: Conn[] = [];
   closed = false;
   drainScheduled = false;
+  /** when this listener last answered with a SYN cookie (cookies are honoured for a while after) */
+  lastCookieAt = -Infinity;
+  /** the application has paused accepting: established connections wait in the accept queue */
+  paused = false;
 
   constructor(
     /** null: every address of the stack (0.0.0.0 / ::) */

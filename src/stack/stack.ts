@@ -13,6 +13,7 @@ import { makeError, sysError } from '../errors.js';
 import { endpoint, transitionChannel, type TransitionEvent } from '../observe/events.js';
 import { resetForClosed } from '../tcp/closed.js';
 import { halfSipHash, initialSequenceNumber, type HashKey } from '../tcp/halfsiphash.js';
+import { seqAdd, seqDiff } from '../tcp/seq.js';
 import { TCP_STATES, type TcpState } from '../tcp/state.js';
 import { SYSCTL_DEFAULTS, applySysctl, type Sysctl } from '../tcp/sysctl.js';
 import { Tcb, type TcbErrorCode, type TcbHooks } from '../tcp/tcb.js';
@@ -32,8 +33,14 @@ import {
 } from './conn.js';
 import { ipEquals, ipFromText, ipSame, ipV4, ipV6, isLoopback, pushWords, type IpAddr } from './ip-addr.js';
 import { Listener } from './listener.js';
+import { onCookieAck, onSyn } from './passive-open.js';
 import { chooseEphemeralPort } from './ports.js';
+import type { CookieKeys } from './syncookies.js';
+import { TimeWaitTable } from './time-wait.js';
+import { timeWaitSegment } from './time-wait-process.js';
 import { createNet, type NetApi } from '../api/net.js';
+import { IpLayer, type TcpIcmpError } from '../ip/ip-layer.js';
+import { applyIcmpError } from '../ip/icmp-tcp.js';
 
 export interface StackOptions {
   /** The host's addresses, IPv4 and/or IPv6 text. */
@@ -76,6 +83,17 @@ export interface StackCounters {
   /** SYNs or final ACKs dropped because a listener's queue was full (Linux ListenOverflows) */
   listenOverflows: number;
   listenDrops: number;
+  syncookiesSent: number;
+  /** valid cookies that became connections */
+  syncookiesRecv: number;
+  /** ACKs whose cookie was forged or expired */
+  syncookiesFailed: number;
+  /** connections that skipped TIME_WAIT because tcp_max_tw_buckets was reached */
+  timeWaitOverflow: number;
+  /** TIME_WAIT entries ended early by a newer SYN (RFC 6191) */
+  timeWaitRecycled: number;
+  /** TIME_WAIT 4-tuples reused by connect (tcp_tw_reuse) */
+  timeWaitReused: number;
   /** dropped packets by reason */
   drops: Record<string, number>;
 }
@@ -86,6 +104,8 @@ export class Stack extends EventEmitter {
   readonly name: string;
   readonly mtu: number;
   readonly net: NetApi;
+  /** ICMP echo and errors, and every protocol that is not TCP (ip/) */
+  readonly ip: IpLayer;
   readonly counters: StackCounters = {
     packetsIn: 0,
     packetsOut: 0,
@@ -96,6 +116,12 @@ export class Stack extends EventEmitter {
     resetsSent: 0,
     listenOverflows: 0,
     listenDrops: 0,
+    syncookiesSent: 0,
+    syncookiesRecv: 0,
+    syncookiesFailed: 0,
+    timeWaitOverflow: 0,
+    timeWaitRecycled: 0,
+    timeWaitReused: 0,
     drops: {},
   };
   private sc: Sysctl;
@@ -107,6 +133,12 @@ export class Stack extends EventEmitter {
   private readonly isnKey: HashKey;
   private readonly portKey: HashKey;
   private readonly tsKey: HashKey;
+  /** @internal secrets of the SYN cookies */
+  readonly cookieKeys: CookieKeys;
+  /** compact records of connections in TIME_WAIT */
+  readonly timeWait = new TimeWaitTable();
+  /** connections that entered TIME_WAIT during the call in progress, to be moved to the table */
+  private readonly twPending: Conn[] = [];
   private portCounter = 0;
   private readonly outBuf: Uint8Array;
   private readonly hooks: TcbHooks;
@@ -137,9 +169,11 @@ export class Stack extends EventEmitter {
     this.isnKey = [secret[0]!, secret[1]!];
     this.portKey = [secret[2]!, secret[3]!];
     this.tsKey = [secret[4]!, secret[5]!];
+    this.cookieKeys = { k0: [secret[6]!, secret[7]!], k1: [secret[8]!, secret[9]!] };
     this.outBuf = new Uint8Array(this.mtu + 128);
     this.hooks = this.makeHooks();
     this.net = createNet(this);
+    this.ip = new IpLayer(this);
   }
 
   get sysctl(): Readonly<Sysctl> {
@@ -159,7 +193,8 @@ export class Stack extends EventEmitter {
     try {
       const d = decodeTcpPacket(packet);
       if (typeof d === 'string') {
-        this.drop(d);
+        if (d === 'ip_not_tcp') this.ip.input(packet);
+        else this.drop(d);
         return;
       }
       const { pkt, seg } = d;
@@ -181,10 +216,17 @@ export class Stack extends EventEmitter {
       );
       if (conn) {
         this.deliver(conn, seg, now);
-      } else {
-        const remote = pkt.version === 4 ? ipV4(pkt.src4) : ipV6(pkt.src6!);
-        this.noConnection(local, remote, seg, now);
+        return;
       }
+      const remote = pkt.version === 4 ? ipV4(pkt.src4) : ipV6(pkt.src6!);
+      let issHint: number | undefined;
+      const tw = this.timeWait.lookup(this.addresses.indexOf(local), seg.dstPort, pkt.src4, pkt.src6, seg.srcPort);
+      if (tw >= 0) {
+        const verdict = timeWaitSegment(this, tw, local, remote, seg, now);
+        if (verdict.done) return;
+        issHint = verdict.issHint;
+      }
+      this.noConnection(local, remote, seg, now, issHint);
     } catch (err) {
       // a bug, not bad input: never let it escape into the caller's I/O loop
       this.drop('internal_error');
@@ -211,35 +253,21 @@ export class Stack extends EventEmitter {
     this.touch(conn);
   }
 
-  /** No connection matches: a listener may take a SYN; anything else is answered per §3.10.7.1. */
-  private noConnection(local: IpAddr, remote: IpAddr, seg: Segment, now: number): void {
+  /** No connection matches: a listener may take a SYN or a cookie's ACK; anything else is answered per §3.10.7.1. */
+  private noConnection(local: IpAddr, remote: IpAddr, seg: Segment, now: number, issHint?: number): void {
     const listener = this.findListener(local, seg.dstPort);
-    if (listener && (seg.flags & (SYN | ACK | RST)) === SYN) {
-      this.onSyn(listener, local, remote, seg, now);
-      return;
+    if (listener) {
+      const f = seg.flags & (SYN | ACK | RST);
+      if (f === SYN) return onSyn(this, listener, local, remote, seg, now, issHint);
+      if (f & RST) return; // LISTEN: an incoming RST is ignored
+      if (f === ACK && onCookieAck(this, listener, local, remote, seg, now)) return;
     }
-    if (listener && seg.flags & RST) return; // LISTEN: an incoming RST is ignored
     const rst = resetForClosed(seg);
     if (rst) this.sendRaw(local, remote, rst);
   }
 
-  private onSyn(l: Listener, local: IpAddr, remote: IpAddr, seg: Segment, now: number): void {
-    if (l.synQueue >= this.sc.tcp_max_syn_backlog || l.acceptQueue.length >= this.acceptLimit(l)) {
-      this.counters.listenDrops++;
-      if (l.acceptQueue.length >= this.acceptLimit(l)) this.counters.listenOverflows++;
-      this.drop('syn_queue_full');
-      return;
-    }
-    const conn = this.createConn(local, seg.dstPort, remote, seg.srcPort, now);
-    conn.listener = l;
-    l.synQueue++;
-    this.counters.passiveOpens++;
-    conn.tcb.openPassive(now);
-    conn.tcb.segmentArrives(seg, now);
-    this.touch(conn);
-  }
-
-  private acceptLimit(l: Listener): number {
+  /** @internal the accept queue's bound: min(backlog, somaxconn) */
+  acceptLimit(l: Listener): number {
     return Math.min(l.backlog, this.sc.somaxconn);
   }
 
@@ -248,14 +276,41 @@ export class Stack extends EventEmitter {
     return null;
   }
 
-  private drop(reason: string): void {
+  /** @internal count a dropped packet by reason */
+  drop(reason: string): void {
     const d = this.counters.drops;
     d[reason] = (d[reason] ?? 0) + 1;
   }
 
+  /**
+   * An ICMP error quoting one of our segments (decoded by ip/): PMTU, or an abort while opening.
+   * ip/icmp-tcp.ts checks the quoted sequence number first (RFC 5927 §4.1).
+   */
+  icmpError(err: TcpIcmpError): void {
+    const conn = this.conns.find(
+      err.localPort,
+      err.remotePort,
+      (c) => ipSame(c.remote, err.remote) && ipSame(c.local, err.local),
+    );
+    if (!conn) {
+      this.drop('icmp_no_connection');
+      return;
+    }
+    const outcome = applyIcmpError(conn.tcb, err, this.clock.now());
+    if (outcome === 'out_of_window') this.drop('icmp_out_of_window');
+    this.touch(conn);
+  }
+
   // ===================== packets out =====================
 
-  private sendRaw(local: IpAddr, remote: IpAddr, seg: Segment): void {
+  /** Send a whole IP packet built outside TCP (ICMP replies and errors). */
+  sendPacket(pkt: Uint8Array): void {
+    this.counters.packetsOut++;
+    this.emit('packet', pkt);
+  }
+
+  /** @internal encode and emit one segment */
+  sendRaw(local: IpAddr, remote: IpAddr, seg: Segment): void {
     if (seg.flags & RST) this.counters.resetsSent++;
     this.counters.segmentsOut++;
     const pkt =
@@ -274,32 +329,49 @@ export class Stack extends EventEmitter {
 
   // ===================== connections =====================
 
-  private createConn(local: IpAddr, localPort: number, remote: IpAddr, remotePort: number, now: number): Conn {
+  /** @internal a new connection with its TCB, in the demux table; `iss` overrides RFC 6528's choice */
+  createConn(local: IpAddr, localPort: number, remote: IpAddr, remotePort: number, now: number, iss?: number): Conn {
     const conn = new Conn(local, localPort, remote, remotePort);
-    const words: number[] = [];
-    pushWords(words, local);
-    pushWords(words, remote);
-    words.push(((localPort << 16) | remotePort) >>> 0);
+    const words = this.tupleWords(local, localPort, remote, remotePort);
     conn.tcb = new Tcb(this.hooks, {
       sysctl: this.sc,
       localPort,
       remotePort,
-      iss: initialSequenceNumber(this.isnKey, words, now),
-      mss: this.mtu - (local.version === 4 ? 40 : 60),
-      tsOffset: halfSipHash(this.tsKey, words),
+      iss: iss ?? initialSequenceNumber(this.isnKey, words, now),
+      mss: this.mssFor(local),
+      tsOffset: this.tsOffsetFor(words),
       owner: conn,
     });
     this.conns.insert(conn);
     return conn;
   }
 
+  /** @internal the 4-tuple as u32 words, for the keyed hashes */
+  tupleWords(local: IpAddr, localPort: number, remote: IpAddr, remotePort: number): number[] {
+    const words: number[] = [];
+    pushWords(words, local);
+    pushWords(words, remote);
+    words.push(((localPort << 16) | remotePort) >>> 0);
+    return words;
+  }
+
+  /** @internal RFC 7323 §5.4: a per-connection random offset for our timestamps */
+  tsOffsetFor(words: number[]): number {
+    return halfSipHash(this.tsKey, words);
+  }
+
+  /** @internal the MSS we advertise from `local`: the MTU less the IP and TCP headers */
+  mssFor(local: IpAddr): number {
+    return this.mtu - (local.version === 4 ? 40 : 60);
+  }
+
   /** Active open for the socket layer. Errors are Node-style (EADDRNOTAVAIL, EADDRINUSE, ...). */
   openConnection(remote: IpAddr, remotePort: number, localAddress?: string, localPort?: number): Conn {
     const local = this.pickLocal(remote, localAddress);
     let port = localPort ?? 0;
+    this.reuseIss = undefined;
     if (port !== 0) {
-      const taken = this.conns.find(port, remotePort, (c) => ipSame(c.remote, remote) && ipSame(c.local, local));
-      if (taken) throw sysError('EADDRINUSE', 'connect', local.text, port);
+      if (!this.portFreeFor(local, port, remote, remotePort)) throw sysError('EADDRINUSE', 'connect', local.text, port);
     } else {
       const dest: number[] = [];
       pushWords(dest, local);
@@ -312,7 +384,8 @@ export class Stack extends EventEmitter {
       port = chosen;
     }
     const now = this.clock.now();
-    const conn = this.createConn(local, port, remote, remotePort, now);
+    const conn = this.createConn(local, port, remote, remotePort, now, this.reuseIss);
+    this.reuseIss = undefined;
     this.counters.activeOpens++;
     conn.tcb.openActive(now);
     this.touch(conn);
@@ -320,17 +393,23 @@ export class Stack extends EventEmitter {
     return conn;
   }
 
+  /** the ISN a reused TIME_WAIT 4-tuple hands to the connect in progress */
+  private reuseIss: number | undefined;
+
   private portFreeFor(local: IpAddr, port: number, remote: IpAddr, remotePort: number): boolean {
     if (this.listenersByPort.has(port)) return false;
-    const existing = this.conns.find(port, remotePort, (c) => ipSame(c.remote, remote) && ipSame(c.local, local));
-    if (!existing) return true;
-    // tcp_tw_reuse: a 4-tuple in TIME_WAIT may be reused when timestamps protect the new connection
+    if (this.conns.find(port, remotePort, (c) => ipSame(c.remote, remote) && ipSame(c.local, local))) return false;
+    const tw = this.timeWait.lookup(this.addresses.indexOf(local), port, remote.v4, remote.v6, remotePort);
+    if (tw < 0) return true;
+    // tcp_tw_reuse (Linux tcp_twsk_unique): reuse a TIME_WAIT 4-tuple for an outgoing connection when
+    // timestamps protect the new one from the old one's segments (PAWS) and the last one is over 1 s old
     const reuse = this.sc.tcp_tw_reuse;
-    if (existing.tcb.state === 'TIME_WAIT' && existing.tcb.tsOk && (reuse === 1 || (reuse === 2 && isLoopback(remote)))) {
-      this.forget(existing);
-      return true;
-    }
-    return false;
+    const allowed = reuse === 1 || (reuse === 2 && isLoopback(remote));
+    if (!allowed || !this.timeWait.tsOk(tw) || !(this.clock.now() - this.timeWait.tsRecentAge(tw) > 1000)) return false;
+    this.reuseIss = seqAdd(this.timeWait.sndNxt(tw), 65535 + 2);
+    this.counters.timeWaitReused++;
+    this.endTimeWait(tw);
+    return true;
   }
 
   private pickLocal(remote: IpAddr, localAddress?: string): IpAddr {
@@ -448,7 +527,7 @@ export class Stack extends EventEmitter {
 
   /** Keep one clock timer armed for the earliest deadline of all connections. */
   armClock(): void {
-    const next = this.timers.peek()?.at ?? Infinity;
+    const next = Math.min(this.timers.peek()?.at ?? Infinity, this.timeWait.nextExpiry());
     if (next === this.clockTimerAt) return;
     if (this.clockTimer) this.clock.cancel(this.clockTimer);
     this.clockTimer = null;
@@ -468,6 +547,7 @@ export class Stack extends EventEmitter {
       c.tcb.onTimer(now);
       this.touch(c);
     }
+    this.timeWait.expire(now, (slot) => this.emitTimeWaitClosed(slot, now));
     this.flush();
   }
 
@@ -485,6 +565,7 @@ export class Stack extends EventEmitter {
     if (this.flushing) return;
     this.flushing = true;
     try {
+      if (this.twPending.length > 0) this.settleTimeWait();
       for (let i = 0; i < this.notifyQueue.length; i++) {
         const c = this.notifyQueue[i]!;
         const bits = c.notify;
@@ -515,18 +596,8 @@ export class Stack extends EventEmitter {
       },
       transition: (tcb, from, to) => {
         const c = tcb.owner as Conn;
-        if (transitionChannel.hasSubscribers || this.listenerCount('transition') > 0) {
-          const ev: TransitionEvent = {
-            t: tcb.now,
-            host: this.name,
-            local: endpoint(c.local.text, c.localPort),
-            remote: endpoint(c.remote.text, c.remotePort),
-            from,
-            to,
-          };
-          transitionChannel.publish(ev);
-          this.emit('transition', ev);
-        }
+        this.emitTransition(tcb.now, c.local.text, c.localPort, c.remote.text, c.remotePort, from, to);
+        if (to === 'TIME_WAIT') this.twPending.push(c);
         if (to === 'CLOSED' || (to === 'LISTEN' && from === 'SYN_RCVD')) {
           this.forget(c);
           this.queueNotify(c, NOTIFY_CLOSED);
@@ -552,12 +623,79 @@ export class Stack extends EventEmitter {
     };
   }
 
+  private emitTransition(t: number, local: string, localPort: number, remote: string, remotePort: number, from: TcpState, to: TcpState): void {
+    if (!transitionChannel.hasSubscribers && this.listenerCount('transition') === 0) return;
+    const ev: TransitionEvent = { t, host: this.name, local: endpoint(local, localPort), remote: endpoint(remote, remotePort), from, to };
+    transitionChannel.publish(ev);
+    this.emit('transition', ev);
+  }
+
+  /**
+   * Move connections that reached TIME_WAIT into the compact table (Linux's timewait sock). One
+   * whose application still has unread data keeps its full TCB, which runs TIME_WAIT itself.
+   */
+  private settleTimeWait(): void {
+    for (const c of this.twPending.splice(0)) {
+      const t = c.tcb;
+      if (c.gone || t.state !== 'TIME_WAIT' || t.readable > 0) continue;
+      this.forget(c);
+      this.queueNotify(c, NOTIFY_CLOSED);
+      if (this.timeWait.size >= this.sc.tcp_max_tw_buckets) {
+        // "TCP: time wait bucket table overflow": the connection skips TIME_WAIT
+        this.counters.timeWaitOverflow++;
+        this.emitTransition(t.now, c.local.text, c.localPort, c.remote.text, c.remotePort, 'TIME_WAIT', 'CLOSED');
+        continue;
+      }
+      this.timeWait.insert(
+        {
+          localIdx: this.addresses.indexOf(c.local),
+          local: c.local,
+          localPort: c.localPort,
+          remote: c.remote,
+          remotePort: c.remotePort,
+          sndNxt: t.sndNxt,
+          rcvNxt: t.rcvNxt,
+          tsOk: t.tsOk,
+          tsRecent: t.tsRecent,
+          tsRecentAge: t.tsRecentAge,
+          tsOffset: t.tsOffset,
+          window: Math.min(0xffff, Math.max(0, seqDiff(t.rcvAdvEdge, t.rcvNxt)) >> t.rcvWscale),
+        },
+        t.tTimeWait,
+      );
+    }
+  }
+
+  /** @internal end a TIME_WAIT record now (2MSL passed, or the 4-tuple was taken over) */
+  endTimeWait(slot: number): void {
+    this.emitTimeWaitClosed(slot, this.clock.now());
+    this.timeWait.remove(slot);
+  }
+
+  private emitTimeWaitClosed(slot: number, now: number): void {
+    const tw = this.timeWait;
+    const local = this.addresses[tw.localIndex(slot)]!;
+    const r = tw.remote(slot);
+    const remote = typeof r === 'number' ? ipV4(r).text : r.text;
+    this.emitTransition(now, local.text, tw.localPort(slot), remote, tw.remotePort(slot), 'TIME_WAIT', 'CLOSED');
+  }
+
+  /**
+   * Stop or resume handing established connections to the application. While paused they wait in
+   * the accept queue (min(backlog, somaxconn)); once it is full, final ACKs are dropped (or, with
+   * tcp_abort_on_overflow, reset) — what a server too busy to call accept() sees.
+   */
+  setAccepting(l: Listener, accepting: boolean): void {
+    l.paused = !accepting;
+    if (accepting && l.acceptQueue.length > 0) this.scheduleAccept(l);
+  }
+
   private scheduleAccept(l: Listener): void {
     if (l.drainScheduled) return;
     l.drainScheduled = true;
     this.clock.defer(() => {
       l.drainScheduled = false;
-      while (l.acceptQueue.length > 0 && !l.closed) {
+      while (l.acceptQueue.length > 0 && !l.closed && !l.paused) {
         const c = l.acceptQueue.shift()!;
         c.listener = null;
         if (c.gone) continue;
@@ -604,12 +742,28 @@ export class Stack extends EventEmitter {
         orphan: t.orphan,
       });
     }
+    const tw = this.timeWait;
+    for (const slot of tw.slots()) {
+      const r = tw.remote(slot);
+      out.push({
+        state: 'TIME_WAIT',
+        localAddress: this.addresses[tw.localIndex(slot)]!.text,
+        localPort: tw.localPort(slot),
+        remoteAddress: typeof r === 'number' ? ipV4(r).text : r.text,
+        remotePort: tw.remotePort(slot),
+        recvQ: 0,
+        sendQ: 0,
+        timer: { name: 'timewait', ms: Math.max(0, tw.expires(slot) - now), retransmits: 0 },
+        orphan: true,
+      });
+    }
     return out;
   }
 
   /** `{ ESTABLISHED: 352, TIME_WAIT: 2520, ... }`: the classic netstat one-liner as data. */
   stateCounts(): Partial<Record<TcpState, number>> {
     const counts: Partial<Record<TcpState, number>> = {};
+    if (this.timeWait.size > 0) counts.TIME_WAIT = this.timeWait.size;
     for (const list of this.listenersByPort.values()) counts.LISTEN = (counts.LISTEN ?? 0) + list.length;
     for (const c of this.conns.all()) counts[c.tcb.state] = (counts[c.tcb.state] ?? 0) + 1;
     const ordered: Partial<Record<TcpState, number>> = {};
@@ -631,14 +785,14 @@ export class Stack extends EventEmitter {
 }
 
 function randomWords(): Uint32Array {
-  return new Uint32Array(randomBytes(24).buffer.slice(0, 24));
+  return new Uint32Array(randomBytes(40).buffer.slice(0, 40));
 }
 
 function seededWords(seed: number): number[] {
-  // splitmix32: six well-mixed words from one seed
+  // splitmix32: ten well-mixed words from one seed
   const out: number[] = [];
   let s = seed >>> 0;
-  for (let i = 0; i < 6; i++) {
+  for (let i = 0; i < 10; i++) {
     s = (s + 0x9e3779b9) >>> 0;
     let z = s;
     z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;

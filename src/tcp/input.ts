@@ -40,6 +40,18 @@ function inListen(tcb: Tcb, seg: Segment): void {
   }
   // third, check for a SYN
   if (!(seg.flags & SYN)) return;
+  takeSyn(tcb, seg);
+  sendSyn(tcb, true);
+  tcb.armRetransmit();
+  // Data carried on the SYN is not acknowledged here; the peer sends it again (no TCP Fast Open).
+}
+
+/**
+ * LISTEN's third step without the reply: record the peer's SYN (RCV.NXT = SEG.SEQ + 1, IRS,
+ * options, window) and enter SYN_RCVD. The stack also uses it to rebuild a connection from a
+ * SYN cookie, whose SYN-ACK went out statelessly.
+ */
+export function takeSyn(tcb: Tcb, seg: Segment): void {
   tcb.irs = seg.seq;
   tcb.rcvNxt = seqAdd(seg.seq, 1);
   tcb.rcvAdvEdge = tcb.rcvNxt;
@@ -51,9 +63,6 @@ function inListen(tcb: Tcb, seg: Segment): void {
   tcb.sndNxt = seqAdd(tcb.iss, 1);
   tcb.sndUna = tcb.iss;
   tcb.setState('SYN_RCVD');
-  sendSyn(tcb, true);
-  tcb.armRetransmit();
-  // Data carried on the SYN is not acknowledged here; the peer sends it again (no TCP Fast Open).
 }
 
 // ===================== §3.10.7.3 SYN-SENT =====================
@@ -171,9 +180,13 @@ function inSynchronized(tcb: Tcb, seg: Segment): void {
     const end = seqAdd(tcb.rcvAdvEdge, 0);
     acceptable = seqInRange(seq, tcb.rcvNxt, end) || seqInRange(seqAdd(seq, segLen - 1), tcb.rcvNxt, end);
   }
+  // text refused by a zero window still gets the ACK an unacceptable segment gets: it is how a
+  // zero-window probe carrying a byte at RCV.NXT (BSD's form) learns the window
+  let ackRefusedText = false;
   if (!acceptable) {
     // "special allowance should be made to accept valid ACKs, URGs, and RSTs" when RCV.WND is zero
     if (rcvWnd === 0 && seq === tcb.rcvNxt && flags & (ACK | RST)) {
+      ackRefusedText = (flags & RST) === 0;
       payload = EMPTY;
       flags &= ~(FIN | SYN);
     } else {
@@ -235,6 +248,7 @@ function inSynchronized(tcb: Tcb, seg: Segment): void {
   // fifth, check the ACK field
   if (!(flags & ACK)) return;
   if (!processAck(tcb, seg)) return;
+  if (ackRefusedText) sendAck(tcb);
 
   if (tcb.state === 'TIME_WAIT') return;
 
@@ -326,7 +340,14 @@ function processAck(tcb: Tcb, seg: Segment): boolean {
   }
   if (seqLt(tcb.sndUna, ack)) {
     onNewAck(tcb, ack, seg);
-  } else if (ack === tcb.sndUna && seg.payload.length === 0 && window === tcb.sndWnd && tcb.sndNxt !== tcb.sndUna) {
+  } else if (
+    // RFC 5681 §2 DUPLICATE ACKNOWLEDGMENT: data outstanding, no data, SYN and FIN off, same ACK and window
+    ack === tcb.sndUna &&
+    seg.payload.length === 0 &&
+    !(seg.flags & (SYN | FIN)) &&
+    window === tcb.sndWnd &&
+    tcb.sndNxt !== tcb.sndUna
+  ) {
     onDuplicateAck(tcb);
   }
   // update the send window: if SND.WL1 < SEG.SEQ or (SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK)
@@ -375,10 +396,13 @@ function onNewAck(tcb: Tcb, ack: number, seg: Segment): void {
     tcb.sndBufSeq = seqAdd(tcb.sndBufSeq, dataAcked);
   }
   tcb.sndUna = ack;
-  // RTT: from the echoed timestamp (RFC 7323 §4.1) or the one timed segment (Karn's rule)
+  // RTT: from the echoed timestamp (RFC 7323 §4.1) or the one timed segment (Karn's rule).
+  // After a timeout Karn's rule holds for timestamps too (RFC 7323 permits a sample, it does not
+  // require one): the echo may be of the first transmission, whose ACK was lost, and would count
+  // the backed-off RTO as path delay.
   if (tcb.tsOk && seg.options.tsEcr !== undefined && seg.options.tsEcr !== 0) {
     const rtt = seqDiff(tcb.tsNow(), seg.options.tsEcr);
-    if (rtt >= 0 && rtt < 3_600_000) tcb.rto.sample(Math.max(rtt, 1));
+    if (rtt >= 0 && rtt < 3_600_000 && tcb.retransmits === 0) tcb.rto.sample(Math.max(rtt, 1));
   } else if (tcb.rttStart >= 0 && seqGe(ack, tcb.rttSeq)) {
     tcb.rto.sample(Math.max(tcb.now - tcb.rttStart, 1));
     tcb.rttStart = -1;
@@ -395,9 +419,10 @@ function onNewAck(tcb: Tcb, ack: number, seg: Segment): void {
       tcb.cwnd = Math.max(tcb.ssthresh, tcb.sndMss);
       tcb.recover = -1;
     } else {
-      // partial ACK: retransmit the next hole, deflate by what was acknowledged
+      // partial ACK: retransmit the next hole, deflate by what was acknowledged, adding back
+      // SMSS only "if the partial ACK acknowledges at least one SMSS of new data" (RFC 6582 §3.2)
       retransmitFirst(tcb);
-      tcb.cwnd = Math.max(tcb.cwnd - acked + tcb.sndMss, tcb.sndMss);
+      tcb.cwnd = Math.max(tcb.cwnd - acked + (acked >= tcb.sndMss ? tcb.sndMss : 0), tcb.sndMss);
     }
   } else if (tcb.cwnd < tcb.ssthresh) {
     tcb.cwnd += Math.min(acked, tcb.sndMss);

@@ -14,7 +14,7 @@ import { SendBuffer } from './send-buffer.js';
 import { seqAdd, seqDiff } from './seq.js';
 import type { TcpState } from './state.js';
 import type { Sysctl } from './sysctl.js';
-import { segmentArrives } from './input.js';
+import { segmentArrives, takeSyn } from './input.js';
 import {
   onKeepaliveTimer,
   onPersistTimer,
@@ -35,7 +35,19 @@ export const INITIAL_RTO_MS = 1000;
 /** RFC 9293 §3.7.1: the MSS assumed when the peer sends none. */
 export const DEFAULT_MSS = 536;
 
-export type TcbErrorCode = 'ECONNREFUSED' | 'ECONNRESET' | 'ETIMEDOUT';
+export type TcbErrorCode =
+  | 'ECONNREFUSED'
+  | 'ECONNRESET'
+  | 'ETIMEDOUT'
+  // ICMP errors that abort a connection in SYN_SENT (ip/icmp-tcp.ts, as Linux maps them)
+  | 'EHOSTUNREACH'
+  | 'ENETUNREACH'
+  | 'ENOPROTOOPT'
+  | 'EPROTO'
+  | 'EACCES'
+  | 'EHOSTDOWN'
+  | 'ENONET'
+  | 'EOPNOTSUPP';
 
 export interface TcbHooks {
   /** Transmit a segment. The segment object and its payload view are valid during the call only. */
@@ -216,6 +228,17 @@ export class Tcb {
     this.setState('LISTEN');
   }
 
+  /**
+   * Rebuild a passive connection from a validated SYN cookie: the state a SYN and our stateless
+   * SYN-ACK (which advertised `advertisedWindow`) would have left, i.e. LISTEN → SYN_RCVD. The
+   * ACK that carried the cookie is then processed as usual.
+   */
+  restoreFromCookie(now: number, syn: Segment, advertisedWindow: number): void {
+    this.openPassive(now);
+    takeSyn(this, syn);
+    this.rcvAdvEdge = seqAdd(this.rcvNxt, advertisedWindow);
+  }
+
   /** SEND on a LISTEN connection with the remote now known (§3.10.2): LISTEN → SYN_SENT. */
   connectFromListen(now: number): void {
     this.passive = false;
@@ -348,6 +371,27 @@ export class Tcb {
     if (idleMs !== undefined && idleMs > 0) this.keepIdleMs = idleMs;
     this.probesOut = 0;
     this.armKeepalive();
+  }
+
+  /**
+   * The path MTU fell (ICMP fragmentation needed, RFC 1191 §6.1; ICMPv6 packet too big, RFC 8201
+   * §4): `mss` is the new MTU less the IP and TCP headers. Later segments fit it, and what is in
+   * flight, which was dropped on the way, is sent again at once at the new size (Linux's
+   * tcp_simple_retransmit), without a congestion response. Returns false if nothing changed.
+   */
+  reduceMss(mss: number, now: number): boolean {
+    this.now = now;
+    const eff = Math.max(64, mss - (this.tsOk ? 12 : 0));
+    if (eff >= this.sndMss) return false;
+    this.sndMss = eff;
+    const s = this.state;
+    const synchronized = s === 'ESTABLISHED' || s === 'CLOSE_WAIT' || s === 'FIN_WAIT_1' || s === 'CLOSING' || s === 'LAST_ACK';
+    if (synchronized && this.sndNxt !== this.sndUna) {
+      this.rttStart = -1; // Karn's rule
+      this.sndNxt = this.sndUna;
+      trySend(this);
+    }
+    return true;
   }
 
   // ===================== segment arrival and timers =====================
