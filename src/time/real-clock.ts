@@ -34,14 +34,25 @@ export class RealClock implements Clock {
     if (Number.isNaN(at)) throw new RangeError('RealClock.schedule: time is NaN');
     const e = new TimerEntry(this.nextId++, at, fn);
     if (this.closed) return e; // never fires
+    if (at <= performance.now()) {
+      // already due: run with the next deferred batch (setImmediate) instead of a setTimeout,
+      // which Node clamps to 1 ms — zero-delay packet delivery must not cost a millisecond
+      this.defer(() => {
+        const f = e.fn;
+        e.fn = null;
+        f?.();
+      });
+      return e;
+    }
     this.heap.push(e);
     if (!this.firing && this.heap.peek() === e) this.arm();
     return e;
   }
 
   cancel(handle: TimerHandle): void {
-    if (!(handle instanceof TimerEntry) || !this.heap.remove(handle)) return;
-    handle.fn = null;
+    if (!(handle instanceof TimerEntry)) return;
+    handle.fn = null; // also stops a due timer waiting in the deferred batch
+    if (!this.heap.remove(handle)) return;
     // An early-armed timer for a later top just fires and re-arms; only an empty heap disarms.
     if (this.heap.size === 0) this.disarm();
   }

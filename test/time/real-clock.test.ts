@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RealClock } from '../../src/time/real-clock.js';
 
 const clocks: RealClock[] = [];
@@ -98,16 +98,35 @@ describe('RealClock', () => {
     expect(log).toEqual(['b']);
   });
 
-  it('runs deferred calls in one batch, in order, before a timer due at the same moment', async () => {
+  it('runs deferred calls in one batch, in order, before a timer due later', async () => {
     const c = makeClock();
     const log: string[] = [];
     const { hit, done } = countdown(1);
-    c.schedule(c.now(), () => (log.push('timer'), hit()));
+    c.schedule(c.now() + 2, () => (log.push('timer'), hit()));
     c.defer(() => log.push('d1'));
     c.defer(() => log.push('d2'));
     expect(log).toEqual([]); // asynchronous
     await done;
     expect(log).toEqual(['d1', 'd2', 'timer']);
+  });
+
+  it('runs a timer that is already due with the next deferred batch, in scheduling order, without a setTimeout', async () => {
+    const c = makeClock();
+    const log: string[] = [];
+    const { hit, done } = countdown(1);
+    const spy = vi.spyOn(globalThis, 'setTimeout');
+    try {
+      c.schedule(c.now(), () => log.push('timer'));
+      c.defer(() => log.push('d1'));
+      const cancelled = c.schedule(c.now() - 1, () => log.push('cancelled'));
+      c.cancel(cancelled);
+      c.defer(() => (log.push('d2'), hit()));
+      expect(spy).not.toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
+    }
+    await done;
+    expect(log).toEqual(['timer', 'd1', 'd2']);
   });
 
   it('close cancels every pending timer and deferred call', async () => {
