@@ -159,8 +159,9 @@ export function trySend(tcb: Tcb): void {
         const all = len === unsent;
         // Nagle: with data in flight, hold a small final piece until it is acknowledged
         const nagleOk = tcb.noDelay || !inFlight;
-        // sender SWS: send a window-limited piece only if it is at least half the largest window seen
-        const swsOk = len >= tcb.maxSndWnd / 2;
+        // sender SWS: send a window-limited piece only if it is at least half the largest window
+        // seen, and then only with nothing in flight: rule (3) carries Nagle's bracket too
+        const swsOk = nagleOk && len >= tcb.maxSndWnd / 2;
         if (!((all && nagleOk) || swsOk)) {
           if (!inFlight) armPersistIfStuck(tcb);
           return;
@@ -220,6 +221,9 @@ function persistInterval(tcb: Tcb): number {
 /** Retransmit the first unacknowledged segment (or the SYN / SYN-ACK before the handshake completes). */
 export function retransmitFirst(tcb: Tcb): void {
   tcb.stats.retransSegs++;
+  // Karn's rule (RFC 6298 §3): a retransmission makes the ACK of the timed segment ambiguous (or,
+  // for a later segment, late by the repair), so the measurement in progress is abandoned
+  tcb.rttStart = -1;
   if (tcb.state === 'SYN_SENT') return sendSyn(tcb, false);
   if (seqLt(tcb.sndUna, tcb.sndBufSeq)) {
     // our SYN is unacknowledged (SYN_RCVD, or FIN_WAIT_1 after a CLOSE in SYN_RCVD): the SYN-ACK
@@ -265,7 +269,9 @@ export function onRetransmitTimer(tcb: Tcb): void {
   tcb.rto.backOff();
   tcb.rttStart = -1; // Karn's rule: no sample from a retransmitted segment
   if (tcb.state !== 'SYN_SENT' && tcb.state !== 'SYN_RCVD') {
-    tcb.ssthresh = Math.max(flightSize(tcb) >> 1, 2 * tcb.sndMss);
+    // RFC 5681 §3.1 (4): ssthresh = max(FlightSize / 2, 2*SMSS); when the segment has already been
+    // retransmitted by the timer, "the value of ssthresh is held constant"
+    if (tcb.retransmits === 1) tcb.ssthresh = Math.max(flightSize(tcb) >> 1, 2 * tcb.sndMss);
     tcb.cwnd = tcb.sndMss;
     tcb.dupAcks = 0;
     tcb.recover = -1;
@@ -281,6 +287,12 @@ export function onPersistTimer(tcb: Tcb): void {
     trySend(tcb);
     return;
   }
+  // RFC 9293 §3.8.6.1: the window may stay shut as long as the peer answers the probes (any
+  // acceptable segment resets probesOut); one that stops answering is given up, as in Linux
+  if (tcb.probesOut >= retryLimit(tcb)) {
+    tcb.fail('ETIMEDOUT');
+    return;
+  }
   // an orphan is bounded even when answered: a peer that keeps its window shut would otherwise
   // hold it, and its unsent FIN, forever (Linux's tcp_probe_timer applies tcp_orphan_retries so)
   if (tcb.orphan && tcb.persistBackoff >= retryLimit(tcb)) {
@@ -288,6 +300,7 @@ export function onPersistTimer(tcb: Tcb): void {
     return;
   }
   emit(tcb, ACK, seqAdd(tcb.sndUna, -1), EMPTY);
+  tcb.probesOut++;
   tcb.persistBackoff++;
   tcb.tPersist = tcb.now + persistInterval(tcb);
 }

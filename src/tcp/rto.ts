@@ -19,10 +19,14 @@ export class RtoEstimator {
     this.base = initialMs;
   }
 
-  /** Current timeout including backoff, clamped to [min, max]. */
+  /** The computed RTO bounded to [min, max] (§2.4, §2.5); backoff then doubles that value (§5.5). */
+  private get bounded(): number {
+    return Math.min(this.maxMs, Math.max(this.minMs, this.base));
+  }
+
+  /** Current timeout including backoff, never above max. */
   get rto(): number {
-    const backedOff = this.base * 2 ** this.backoff;
-    return Math.min(this.maxMs, Math.max(this.minMs, backedOff));
+    return Math.min(this.maxMs, this.bounded * 2 ** this.backoff);
   }
 
   /** Feed one RTT measurement R (ms) taken per Karn's rule (§3: never from a retransmitted segment). */
@@ -44,10 +48,13 @@ export class RtoEstimator {
 
   /** §5.5: double the timer on expiry. */
   backOff(): void {
-    if (this.base * 2 ** this.backoff < this.maxMs) this.backoff++;
+    if (this.bounded * 2 ** this.backoff < this.maxMs) this.backoff++;
   }
 
-  /** A new ACK of new data ends the backoff (§5.7 keeps the last value until a new sample). */
+  /**
+   * A new ACK of new data ends the backoff (as 4.4BSD does). RFC 6298 §5 keeps the backed-off value
+   * until a new RTT sample collapses it; the two differ only for an ACK that yields no sample.
+   */
   resetBackoff(): void {
     this.backoff = 0;
   }

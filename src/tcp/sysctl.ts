@@ -170,7 +170,8 @@ export function applySysctl(base: Readonly<Sysctl>, changes: Record<string, unkn
   const out = { ...base } as Record<string, unknown>;
   for (const [name, raw] of Object.entries(changes ?? {})) {
     const key = sysctlKey(name);
-    if (key in REMOVED) throw makeError('ERR_INVALID_ARG_VALUE', `sysctl ${key}: ${REMOVED[key]}`);
+    // own properties only: `in` would also match Object.prototype names such as 'constructor'
+    if (Object.hasOwn(REMOVED, key)) throw makeError('ERR_INVALID_ARG_VALUE', `sysctl ${key}: ${REMOVED[key]}`);
     if (!isSysctlName(key)) {
       const near = nearest(key);
       throw makeError(
