@@ -61,8 +61,9 @@ export class RealClock implements Clock {
     if (this.closed) return;
     this.batch.push(fn);
     if (this.immediate === undefined) {
+      // never unref'd: an unref'd immediate does not stop the event loop from blocking in poll until
+      // the next timer, which would delay every deferred call (and every packet) by up to that long
       this.immediate = setImmediate(this.flushDeferred);
-      if (this.unref) this.immediate.unref();
     }
   }
 
