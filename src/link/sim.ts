@@ -11,6 +11,7 @@
  * with a reason) or a delivery (t = arrival time; reason 'duplicate' for the extra copy,
  * 'corrupted' for a copy with a flipped bit). Listeners must not modify `packet`.
  */
+import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../wire/addr.js';
 import type { Clock } from '../time/clock.js';
 import { Prng } from './prng.js';
 
@@ -69,7 +70,7 @@ export interface SimLinkNetworkOptions {
 }
 
 interface Port extends SimPort {
-  readonly key: string;
+  readonly key: AddrKey;
   readonly receive: (packet: Uint8Array) => void;
 }
 
@@ -80,7 +81,7 @@ export class SimLinkNetwork {
   private defaults: Impairments;
   private readonly overrides = new Map<string, Impairments>();
   private readonly busyUntil = new Map<string, number>();
-  private readonly ports = new Map<string, Port>();
+  private readonly ports = new Map<AddrKey, Port>();
   private readonly listeners = new Set<(ev: SimPacketEvent) => void>();
 
   constructor(opts: SimLinkNetworkOptions) {
@@ -146,10 +147,10 @@ export class SimLinkNetwork {
     const key = destinationKey(data);
     const dest = key === undefined ? undefined : this.ports.get(key);
     if (key === undefined || dest === undefined) {
-      return this.drop(now, from.address, key ?? '?', data, 'no_route');
+      return this.drop(now, from.address, key === undefined ? '?' : keyText(key), data, 'no_route');
     }
-    const link = `${from.key}>${key}`;
-    const imp = this.overrides.get(link) ?? this.defaults;
+    const link = this.overrides.size > 0 || this.busyUntil.size > 0 || this.defaults.bandwidthBps ? `${from.key}>${key}` : '';
+    const imp = (link && this.overrides.get(link)) || this.defaults;
     if (imp.mtu !== undefined && imp.mtu > 0 && data.length > imp.mtu) {
       return this.drop(now, from.address, dest.address, data, 'mtu');
     }
@@ -187,13 +188,15 @@ export class SimLinkNetwork {
     return at;
   }
 
-  private deliverAt(at: number, from: string, key: string, data: Uint8Array, reason: SimDropReason | undefined): void {
+  private deliverAt(at: number, from: string, key: AddrKey, data: Uint8Array, reason: SimDropReason | undefined): void {
     this.clock.schedule(at, () => {
       const t = this.clock.now();
       const port = this.ports.get(key);
-      if (port === undefined) return this.drop(t, from, key, data, 'no_route');
+      if (port === undefined) return this.drop(t, from, keyText(key), data, 'no_route');
       this.stats.delivered++;
-      this.emit(reason === undefined ? { t, from, to: port.address, packet: data, dropped: false } : { t, from, to: port.address, packet: data, dropped: false, reason });
+      if (this.tapped) {
+        this.emit(reason === undefined ? { t, from, to: port.address, packet: data, dropped: false } : { t, from, to: port.address, packet: data, dropped: false, reason });
+      }
       port.receive(data);
     });
   }
@@ -206,71 +209,39 @@ export class SimLinkNetwork {
   private emit(ev: SimPacketEvent): void {
     for (const l of this.listeners) l(ev);
   }
+
+  private get tapped(): boolean {
+    return this.listeners.size > 0;
+  }
 }
 
-// ---- addresses: canonical keys (IPv4 "a.b.c.d", IPv6 eight lowercase hex groups, no zero compression)
+// ---- addresses: IPv4 as a u32 number (the hot path), IPv6 as its RFC 5952 text
 
-function requireKey(address: string): string {
+type AddrKey = number | string;
+
+function requireKey(address: string): AddrKey {
   const key = simAddressKey(address);
   if (key === undefined) throw new Error(`SimLinkNetwork: cannot parse address "${address}"`);
   return key;
 }
 
-/** Canonical form of an IPv4 or IPv6 address text, or undefined if it is neither. */
-export function simAddressKey(text: string): string | undefined {
-  const s = text.trim().replace(/^\[(.*)\]$/, '$1').replace(/%.*$/, '');
-  if (!s.includes(':')) {
-    const v4 = parseV4(s);
-    return v4 === undefined ? undefined : v4.join('.');
-  }
-  const groups = parseV6(s);
-  return groups === undefined ? undefined : groups.map((g) => g.toString(16)).join(':');
+/** Canonical key of an IPv4 or IPv6 address text (IPv4 as a u32), or undefined if it is neither. */
+export function simAddressKey(text: string): AddrKey | undefined {
+  const s = text.trim().replace(/^\[(.*)\]$/, '$1');
+  const v4 = parseIPv4(s);
+  if (v4 !== null) return v4;
+  const v6 = parseIPv6(s);
+  return v6 === null ? undefined : formatIPv6(v6);
 }
 
-function parseV4(s: string): number[] | undefined {
-  const parts = s.split('.');
-  if (parts.length !== 4) return undefined;
-  const out: number[] = [];
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return undefined;
-    out.push(Number(p));
-  }
-  return out;
-}
-
-function parseV6(s: string): number[] | undefined {
-  const halves = s.split('::');
-  if (halves.length > 2) return undefined;
-  const side = (part: string): number[] | undefined => {
-    if (part === '') return [];
-    const out: number[] = [];
-    for (const g of part.split(':')) {
-      if (g.includes('.')) {
-        const v4 = parseV4(g);
-        if (v4 === undefined) return undefined;
-        out.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
-      } else if (/^[0-9a-fA-F]{1,4}$/.test(g)) out.push(parseInt(g, 16));
-      else return undefined;
-    }
-    return out;
-  };
-  const head = side(halves[0]!);
-  const tail = halves.length === 2 ? side(halves[1]!) : [];
-  if (head === undefined || tail === undefined) return undefined;
-  if (halves.length === 1) return head.length === 8 ? head : undefined;
-  const fill = 8 - head.length - tail.length;
-  if (fill < 1) return undefined;
-  return [...head, ...new Array<number>(fill).fill(0), ...tail];
+function keyText(key: AddrKey): string {
+  return typeof key === 'number' ? formatIPv4(key) : key;
 }
 
 /** Destination key read from an IPv4 or IPv6 header, or undefined if the packet is neither. */
-function destinationKey(p: Uint8Array): string | undefined {
+function destinationKey(p: Uint8Array): AddrKey | undefined {
   const version = p.length > 0 ? p[0]! >> 4 : 0;
-  if (version === 4 && p.length >= 20) return `${p[16]}.${p[17]}.${p[18]}.${p[19]}`;
-  if (version === 6 && p.length >= 40) {
-    const groups: string[] = [];
-    for (let i = 24; i < 40; i += 2) groups.push(((p[i]! << 8) | p[i + 1]!).toString(16));
-    return groups.join(':');
-  }
+  if (version === 4 && p.length >= 20) return ((p[16]! << 24) | (p[17]! << 16) | (p[18]! << 8) | p[19]!) >>> 0;
+  if (version === 6 && p.length >= 40) return formatIPv6(p.subarray(24, 40));
   return undefined;
 }

@@ -14,31 +14,27 @@ export function halfSipHash(key: HashKey, words: ArrayLike<number>): number {
   let v1 = key[1] >>> 0;
   let v2 = (0x6c796765 ^ key[0]) >>> 0;
   let v3 = (0x74656462 ^ key[1]) >>> 0;
-  const round = () => {
-    v0 = (v0 + v1) >>> 0;
-    v1 = rotl(v1, 5) ^ v0;
-    v0 = rotl(v0, 16);
-    v2 = (v2 + v3) >>> 0;
-    v3 = rotl(v3, 8) ^ v2;
-    v0 = (v0 + v3) >>> 0;
-    v3 = rotl(v3, 7) ^ v0;
-    v2 = (v2 + v1) >>> 0;
-    v1 = rotl(v1, 13) ^ v2;
-    v2 = rotl(v2, 16);
-  };
-  const compress = (m: number) => {
-    v3 = (v3 ^ m) >>> 0;
-    round();
-    round();
-    v0 = (v0 ^ m) >>> 0;
-  };
-  for (let i = 0; i < words.length; i++) compress(words[i]! >>> 0);
-  compress(((words.length * 4) << 24) >>> 0);
-  v2 = (v2 ^ 0xff) >>> 0;
-  round();
-  round();
-  round();
-  round();
+  // message words, then the length word; c = 2 compression rounds each, d = 4 finalisation rounds
+  const n = words.length;
+  for (let i = 0; i <= n + 4; i++) {
+    const finalising = i > n;
+    const m = i < n ? words[i]! >>> 0 : i === n ? ((n * 4) << 24) >>> 0 : 0;
+    if (i === n + 1) v2 = (v2 ^ 0xff) >>> 0;
+    if (!finalising) v3 = (v3 ^ m) >>> 0;
+    for (let r = 0; r < (finalising ? 1 : 2); r++) {
+      v0 = (v0 + v1) >>> 0;
+      v1 = rotl(v1, 5) ^ v0;
+      v0 = rotl(v0, 16);
+      v2 = (v2 + v3) >>> 0;
+      v3 = rotl(v3, 8) ^ v2;
+      v0 = (v0 + v3) >>> 0;
+      v3 = rotl(v3, 7) ^ v0;
+      v2 = (v2 + v1) >>> 0;
+      v1 = rotl(v1, 13) ^ v2;
+      v2 = rotl(v2, 16);
+    }
+    if (!finalising) v0 = (v0 ^ m) >>> 0;
+  }
   return (v1 ^ v3) >>> 0;
 }
 

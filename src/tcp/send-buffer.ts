@@ -13,6 +13,8 @@ export class SendBuffer {
   private tailUsed = -1;
   /** total bytes held (unacknowledged + unsent) */
   length = 0;
+  /** size of the next coalescing block */
+  private nextBlock = 256;
 
   push(data: Uint8Array): void {
     const n = data.length;
@@ -29,7 +31,9 @@ export class SendBuffer {
       this.chunks[this.chunks.length - 1] = last.subarray(0, this.tailUsed);
     }
     if (n < BLOCK / 2) {
-      const block = new Uint8Array(BLOCK);
+      // blocks grow with use: a connection that writes 16 bytes should not cost 16 KiB
+      this.nextBlock = Math.min(BLOCK, Math.max(this.nextBlock * 2, 2 * n));
+      const block = new Uint8Array(this.nextBlock);
       block.set(data, 0);
       this.chunks.push(block);
       this.tailUsed = n;

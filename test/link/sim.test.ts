@@ -76,7 +76,8 @@ describe('SimLinkNetwork', () => {
     clock.advance(0);
     expect(got).toEqual(['dst']);
     expect(simAddressKey('2001:db8::ab')).toBe(simAddressKey('2001:0db8:0000:0000:0000:0000:0000:00AB'));
-    expect(simAddressKey('::ffff:10.0.0.1')).toBe('0:0:0:0:0:ffff:a00:1');
+    expect(simAddressKey('::ffff:10.0.0.1')).toBe('::ffff:10.0.0.1');
+    expect(simAddressKey('10.0.0.1')).toBe(0x0a000001);
     expect(simAddressKey('10.0.0.1')).not.toBe(simAddressKey('::ffff:10.0.0.1'));
     expect(simAddressKey('1:2:3')).toBeUndefined();
   });
@@ -238,8 +239,8 @@ describe('SimLinkNetwork', () => {
     expect(seen[0]).toMatchObject({ from: A, to: B, dropped: false, t: 0 });
   });
 
-  it('refuses to attach the same address twice', () => {
+  it('refuses to attach the same address twice, compared in canonical form', () => {
     const { net } = setup();
-    expect(() => net.attach('10.0.0.001', () => {})).toThrow(/already attached/);
+    expect(() => net.attach(' 10.0.0.1 ', () => {})).toThrow(/already attached/);
   });
 });
