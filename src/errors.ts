@@ -10,6 +10,12 @@ const ERRNO: Record<string, number> = {
   ENETUNREACH: -101,
   EHOSTUNREACH: -113,
   ECONNABORTED: -103,
+  ENOPROTOOPT: -92,
+  EPROTO: -71,
+  EACCES: -13,
+  EHOSTDOWN: -112,
+  ENONET: -64,
+  EOPNOTSUPP: -95,
 };
 
 export interface SynackError extends Error {

@@ -2,6 +2,8 @@
 import { Command } from 'commander';
 import { registerDemo } from './demo.js';
 import { registerStat } from './stat.js';
+import { registerServe } from './serve.js';
+import { registerConnect } from './connect.js';
 
 const program = new Command();
 program
@@ -11,6 +13,8 @@ program
 
 registerDemo(program);
 registerStat(program);
+registerServe(program);
+registerConnect(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const e = err as { message?: string; code?: string };

@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "synack_tun",
+      "sources": ["native/tun.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "defines": ["NAPI_DISABLE_CPP_EXCEPTIONS"]
+    }
+  ]
+}

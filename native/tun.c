@@ -1,0 +1,405 @@
+/*
+ * synack's Linux TUN/TAP addon (N-API, C). Small on purpose: it opens a device, and moves packets
+ * in and out in batches. Everything else (framing, ARP, IP, TCP) is TypeScript.
+ *
+ *   open(name, mode, multiQueue) -> { fd, name }     mode: 0 = TUN (IFF_TUN), 1 = TAP (IFF_TAP)
+ *   startReading(fd, arrayBuffer, lengths, onBatch) -> handle
+ *       packets are read back to back into `arrayBuffer`; lengths[i] holds packet i's size;
+ *       onBatch(count) is called once per batch from the event loop
+ *   stopReading(handle)                 stop polling and close the handle (the fd stays open)
+ *   ref(handle) / unref(handle)         keep the event loop alive while reading, or not
+ *   writeBatch(fd, arrayBuffer, lengths, count) -> [written, errno of the last failure or 0]
+ *   close(fd)
+ *
+ * Reading: why uv_poll and not a reader thread. The device fd is non-blocking and pollable, so the
+ * event loop's own epoll tells us when packets are queued; we then read() until EAGAIN or the batch
+ * is full, straight into a buffer the JS side owns, and make ONE call into JS per batch. No thread,
+ * no locking, no copy between threads, no queue to bound: if JS is slow, packets wait in the
+ * kernel's tun queue (txqueuelen) and the kernel drops the excess, which is exactly what a NIC
+ * does. A reader thread with a threadsafe function would add a copy, a queue and a wake-up per
+ * batch for nothing, since a tun read never blocks once poll says it is readable. Stopping the
+ * batch at a bound (and returning to epoll, which is level-triggered) keeps timers and other I/O
+ * fair under load.
+ *
+ * Writing: one call per batch of packets. A tun write is one packet per write(2) (writev would
+ * gather several buffers into ONE packet), so the batch saves the JS -> C crossings, not syscalls.
+ * The fd is non-blocking; a packet the kernel will not take (EAGAIN, ENOBUFS, EIO while the link is
+ * down) is dropped and reported, as IP allows.
+ */
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <uv.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef __linux__
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#endif
+
+#define MAX_PACKET 65536  /* a read needs this much room: the kernel truncates a packet silently */
+#define MAX_BATCH 256     /* packets per call into JS */
+
+#define CHECK(env, call)                                                     \
+  do {                                                                       \
+    if ((call) != napi_ok) {                                                 \
+      const napi_extended_error_info* info_ = NULL;                          \
+      napi_get_last_error_info((env), &info_);                               \
+      bool pending_ = false;                                                 \
+      napi_is_exception_pending((env), &pending_);                           \
+      if (!pending_)                                                         \
+        napi_throw_error((env), "ERR_TUN_NATIVE",                            \
+                         info_ && info_->error_message ? info_->error_message \
+                                                       : "N-API call failed"); \
+      return NULL;                                                           \
+    }                                                                        \
+  } while (0)
+
+static napi_value throw_errno(napi_env env, int err, const char* syscall, const char* what) {
+  char msg[256];
+  snprintf(msg, sizeof msg, "%s %s: %s", syscall, what, strerror(err));
+  napi_value m, e, code, sys, no;
+  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &m);
+  napi_create_error(env, NULL, m, &e);
+  const char* name = err == EPERM ? "EPERM" : err == EACCES ? "EACCES" : err == ENOENT ? "ENOENT"
+                   : err == EBUSY ? "EBUSY" : err == EINVAL ? "EINVAL" : err == ENODEV ? "ENODEV"
+                   : err == EBADF ? "EBADF" : "ERR_TUN_SYSCALL";
+  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &code);
+  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &sys);
+  napi_create_int32(env, -err, &no);
+  napi_set_named_property(env, e, "code", code);
+  napi_set_named_property(env, e, "syscall", sys);
+  napi_set_named_property(env, e, "errno", no);
+  napi_throw(env, e);
+  return NULL;
+}
+
+static bool get_int(napi_env env, napi_value v, int32_t* out) {
+  return napi_get_value_int32(env, v, out) == napi_ok;
+}
+
+/* A typed array or ArrayBuffer argument: its bytes and length. */
+static bool get_bytes(napi_env env, napi_value v, uint8_t** data, size_t* len) {
+  bool is;
+  if (napi_is_arraybuffer(env, v, &is) == napi_ok && is) {
+    void* p;
+    if (napi_get_arraybuffer_info(env, v, &p, len) != napi_ok) return false;
+    *data = p;
+    return true;
+  }
+  if (napi_is_typedarray(env, v, &is) == napi_ok && is) {
+    napi_typedarray_type type;
+    size_t n, off;
+    void* p;
+    napi_value ab;
+    if (napi_get_typedarray_info(env, v, &type, &n, &p, &ab, &off) != napi_ok) return false;
+    size_t elem = type == napi_uint32_array || type == napi_int32_array || type == napi_float32_array ? 4
+                : type == napi_uint16_array || type == napi_int16_array ? 2
+                : type == napi_float64_array || type == napi_bigint64_array || type == napi_biguint64_array ? 8 : 1;
+    *data = p;
+    *len = n * elem;
+    return true;
+  }
+  return false;
+}
+
+/* ===================== open / close ===================== */
+
+static napi_value Open(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char name[IFNAMSIZ + 1] = {0};
+  size_t nlen = 0;
+  if (argc < 2 || napi_get_value_string_utf8(env, argv[0], name, sizeof name, &nlen) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "open(name, mode, multiQueue): name must be a string");
+    return NULL;
+  }
+  if (nlen >= IFNAMSIZ) {
+    napi_throw_range_error(env, "ERR_INVALID_ARG_VALUE", "interface name too long (at most 15 bytes)");
+    return NULL;
+  }
+  int32_t mode = 0;
+  bool mq = false;
+  get_int(env, argv[1], &mode);
+  if (argc > 2) napi_get_value_bool(env, argv[2], &mq);
+#ifdef __linux__
+  int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return throw_errno(env, errno, "open", "/dev/net/tun");
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  /* IFF_NO_PI: no 4-byte packet-information prefix; each read is one bare IP packet (TUN) or
+   * one Ethernet frame without FCS (TAP). TUNSETIFF attaches to the device by name, creating it
+   * if it does not exist (which needs CAP_NET_ADMIN). */
+  ifr.ifr_flags = (mode == 1 ? IFF_TAP : IFF_TUN) | IFF_NO_PI;
+#ifdef IFF_MULTI_QUEUE
+  if (mq) ifr.ifr_flags |= IFF_MULTI_QUEUE;
+#endif
+  memcpy(ifr.ifr_name, name, nlen);
+  if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, err, "ioctl(TUNSETIFF)", name);
+  }
+  napi_value out, vfd, vname;
+  CHECK(env, napi_create_object(env, &out));
+  CHECK(env, napi_create_int32(env, fd, &vfd));
+  CHECK(env, napi_create_string_utf8(env, ifr.ifr_name, strnlen(ifr.ifr_name, IFNAMSIZ), &vname));
+  napi_set_named_property(env, out, "fd", vfd);
+  napi_set_named_property(env, out, "name", vname);
+  return out;
+#else
+  (void)mode;
+  (void)mq;
+  napi_throw_error(env, "ERR_TUN_UNAVAILABLE", "TUN/TAP devices are supported on Linux only");
+  return NULL;
+#endif
+}
+
+static napi_value Close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd = -1;
+  if (argc < 1 || !get_int(env, argv[0], &fd) || fd < 0) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "close(fd): fd must be a non-negative integer");
+    return NULL;
+  }
+#ifdef __linux__
+  if (close(fd) < 0 && errno != EINTR) return throw_errno(env, errno, "close", "tun fd");
+#endif
+  return NULL;
+}
+
+/* ===================== reading: uv_poll on the fd ===================== */
+
+typedef struct {
+  uv_poll_t poll;
+  napi_env env;
+  int fd;
+  uint8_t* buf;
+  size_t cap;
+  uint32_t* lengths;
+  size_t max_count;
+  napi_ref buf_ref;
+  napi_ref len_ref;
+  napi_ref cb_ref;
+  napi_ref self_ref;
+  napi_async_context async;
+  bool stopped;
+  int last_error;
+} Reader;
+
+static void on_closed(uv_handle_t* h) {
+  Reader* r = (Reader*)h->data;
+  free(r);
+}
+
+static void reader_release(Reader* r) {
+  napi_env env = r->env;
+  if (r->buf_ref) napi_delete_reference(env, r->buf_ref);
+  if (r->len_ref) napi_delete_reference(env, r->len_ref);
+  if (r->cb_ref) napi_delete_reference(env, r->cb_ref);
+  if (r->async) napi_async_destroy(env, r->async);
+  r->buf_ref = r->len_ref = r->cb_ref = NULL;
+  r->async = NULL;
+}
+
+static void on_readable(uv_poll_t* h, int status, int events) {
+  Reader* r = (Reader*)h->data;
+  if (r->stopped) return;
+  size_t count = 0, off = 0;
+  int err = 0;
+  if (status < 0) {
+    err = -status;
+  } else if (events & UV_READABLE) {
+#ifdef __linux__
+    while (count < r->max_count && r->cap - off >= MAX_PACKET) {
+      ssize_t n = read(r->fd, r->buf + off, MAX_PACKET);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) err = errno;
+        break;
+      }
+      if (n == 0) break;
+      r->lengths[count++] = (uint32_t)n;
+      off += (size_t)n;
+    }
+#endif
+  }
+  if (count == 0 && err == 0) return;
+  napi_env env = r->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value cb, recv, argv[2], result;
+  if (napi_get_reference_value(env, r->cb_ref, &cb) == napi_ok && cb != NULL) {
+    napi_get_global(env, &recv); /* napi_make_callback needs an object receiver */
+    napi_create_uint32(env, (uint32_t)count, &argv[0]);
+    napi_create_int32(env, err, &argv[1]);
+    /* napi_make_callback: like any I/O callback, it runs process.nextTick and microtasks after */
+    napi_status s = napi_make_callback(env, r->async, recv, cb, 2, argv, &result);
+    if (s == napi_pending_exception) {
+      napi_value exc;
+      napi_get_and_clear_last_exception(env, &exc);
+      napi_fatal_exception(env, exc);
+    }
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+static napi_value StartReading(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd = -1;
+  uint8_t* buf = NULL;
+  size_t cap = 0;
+  uint8_t* lens = NULL;
+  size_t lens_bytes = 0;
+  napi_valuetype t;
+  if (argc < 4 || !get_int(env, argv[0], &fd) || fd < 0 || !get_bytes(env, argv[1], &buf, &cap) ||
+      !get_bytes(env, argv[2], &lens, &lens_bytes) || napi_typeof(env, argv[3], &t) != napi_ok || t != napi_function) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "startReading(fd, buffer, lengths: Uint32Array, onBatch)");
+    return NULL;
+  }
+  if (cap < MAX_PACKET || lens_bytes < 4 || ((uintptr_t)lens & 3) != 0) {
+    napi_throw_range_error(env, "ERR_INVALID_ARG_VALUE", "startReading: buffer must hold at least 65536 bytes and lengths one u32");
+    return NULL;
+  }
+  Reader* r = calloc(1, sizeof *r);
+  if (!r) return throw_errno(env, ENOMEM, "calloc", "reader");
+  r->env = env;
+  r->fd = fd;
+  r->buf = buf;
+  r->cap = cap;
+  r->lengths = (uint32_t*)lens;
+  r->max_count = lens_bytes / 4 < MAX_BATCH ? lens_bytes / 4 : MAX_BATCH;
+  CHECK(env, napi_create_reference(env, argv[1], 1, &r->buf_ref));
+  CHECK(env, napi_create_reference(env, argv[2], 1, &r->len_ref));
+  CHECK(env, napi_create_reference(env, argv[3], 1, &r->cb_ref));
+  napi_value res_name;
+  CHECK(env, napi_create_string_utf8(env, "synack:tun", NAPI_AUTO_LENGTH, &res_name));
+  CHECK(env, napi_async_init(env, NULL, res_name, &r->async));
+  uv_loop_t* loop;
+  CHECK(env, napi_get_uv_event_loop(env, &loop));
+  int rc = uv_poll_init(loop, &r->poll, fd);
+  if (rc < 0) {
+    reader_release(r);
+    free(r);
+    return throw_errno(env, -rc, "uv_poll_init", "tun fd");
+  }
+  r->poll.data = r;
+  rc = uv_poll_start(&r->poll, UV_READABLE, on_readable);
+  if (rc < 0) {
+    reader_release(r);
+    uv_close((uv_handle_t*)&r->poll, on_closed);
+    return throw_errno(env, -rc, "uv_poll_start", "tun fd");
+  }
+  napi_value handle;
+  CHECK(env, napi_create_external(env, r, NULL, NULL, &handle));
+  return handle;
+}
+
+static Reader* get_reader(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  void* p = NULL;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
+      napi_get_value_external(env, argv[0], &p) != napi_ok || p == NULL) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "expected a reader handle");
+    return NULL;
+  }
+  return (Reader*)p;
+}
+
+static napi_value StopReading(napi_env env, napi_callback_info info) {
+  Reader* r = get_reader(env, info);
+  if (!r || r->stopped) return NULL;
+  r->stopped = true;
+  uv_poll_stop(&r->poll);
+  reader_release(r);
+  uv_close((uv_handle_t*)&r->poll, on_closed);
+  return NULL;
+}
+
+static napi_value Ref(napi_env env, napi_callback_info info) {
+  Reader* r = get_reader(env, info);
+  if (r && !r->stopped) uv_ref((uv_handle_t*)&r->poll);
+  return NULL;
+}
+
+static napi_value Unref(napi_env env, napi_callback_info info) {
+  Reader* r = get_reader(env, info);
+  if (r && !r->stopped) uv_unref((uv_handle_t*)&r->poll);
+  return NULL;
+}
+
+/* ===================== writing ===================== */
+
+static napi_value WriteBatch(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd = -1, count = 0;
+  uint8_t* buf = NULL;
+  size_t cap = 0;
+  uint8_t* lens = NULL;
+  size_t lens_bytes = 0;
+  if (argc < 4 || !get_int(env, argv[0], &fd) || fd < 0 || !get_bytes(env, argv[1], &buf, &cap) ||
+      !get_bytes(env, argv[2], &lens, &lens_bytes) || !get_int(env, argv[3], &count) || count < 0 ||
+      (size_t)count > lens_bytes / 4 || ((uintptr_t)lens & 3) != 0) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "writeBatch(fd, buffer, lengths: Uint32Array, count)");
+    return NULL;
+  }
+  const uint32_t* l = (const uint32_t*)lens;
+  size_t off = 0;
+  int32_t written = 0, last_err = 0;
+  for (int32_t i = 0; i < count; i++) {
+    size_t n = l[i];
+    if (off + n > cap) {
+      last_err = EINVAL;
+      break;
+    }
+#ifdef __linux__
+    ssize_t w;
+    do w = write(fd, buf + off, n);
+    while (w < 0 && errno == EINTR);
+    if (w < 0) {
+      last_err = errno;
+      if (errno == EBADF) break;
+    } else {
+      written++;
+    }
+#endif
+    off += n;
+  }
+  napi_value out, a, b;
+  CHECK(env, napi_create_array_with_length(env, 2, &out));
+  CHECK(env, napi_create_int32(env, written, &a));
+  CHECK(env, napi_create_int32(env, last_err, &b));
+  napi_set_element(env, out, 0, a);
+  napi_set_element(env, out, 1, b);
+  return out;
+}
+
+/* ===================== module ===================== */
+
+static napi_value Init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"open", NULL, Open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"close", NULL, Close, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"startReading", NULL, StartReading, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"stopReading", NULL, StopReading, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"ref", NULL, Ref, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"unref", NULL, Unref, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"writeBatch", NULL, WriteBatch, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

@@ -1,0 +1,276 @@
+/**
+ * The IP layer's part of the stack beyond TCP: everything `Stack.input` finds is not TCP comes here.
+ *
+ *  - ICMP echo (RFC 792) and ICMPv6 echo (RFC 4443 §4) are answered, so `ping` works.
+ *  - ICMP errors that quote one of our TCP segments go to the stack (`icmpError`): PMTU updates
+ *    (RFC 1191, RFC 8201) and destination-unreachable aborts of connections being opened.
+ *  - UDP and unknown protocols are answered with port / protocol unreachable (RFC 1122 §3.2.2.1,
+ *    RFC 4443 §3.1, RFC 8200 §4 "unrecognized Next Header"), rate-limited (RFC 4443 §2.4(f)).
+ *
+ * As a host, not a router, we never forward, so an arriving TTL / hop limit needs no check (RFC
+ * 1122 §3.2.1.7: a host must not discard a datagram just because its TTL is low); ours is 64.
+ * IPv4 fragments are counted and dropped before they get here (wire/packet.ts: 'ip_fragment');
+ * IPv6 extension headers are skipped by wire/ipv6.ts's bounded walk.
+ */
+import type { IpAddr } from '../stack/ip-addr.js';
+import { ipEquals, ipV4, ipV6 } from '../stack/ip-addr.js';
+import { decodePacket, type DecodedPacket } from '../wire/packet.js';
+import {
+  ICMP6_DEST_UNREACH,
+  ICMP6_ECHO_REPLY,
+  ICMP6_ECHO_REQUEST,
+  ICMP6_PACKET_TOO_BIG,
+  ICMP6_PARAM_PROBLEM,
+  ICMP6_PORT_UNREACH,
+  ICMP_DEST_UNREACH,
+  ICMP_ECHO,
+  ICMP_ECHO_REPLY,
+  ICMP_FRAG_NEEDED,
+  ICMP_PORT_UNREACH,
+  ICMP_PROTO_UNREACH,
+  IPPROTO_ICMP,
+  IPPROTO_ICMPV6,
+  IPPROTO_UDP,
+  buildIcmpV4,
+  buildIcmpV6,
+  icmp6ChecksumOk,
+  icmpChecksumOk,
+  icmpErrno,
+  parseQuotedTcp,
+} from './icmp.js';
+
+/** An ICMP error about one of our TCP segments, for the connection it names. */
+export interface TcpIcmpError {
+  local: IpAddr;
+  remote: IpAddr;
+  localPort: number;
+  remotePort: number;
+  /** the quoted segment's sequence number */
+  seq: number;
+  /** the errno the message maps to ('ECONNREFUSED', 'EHOSTUNREACH', ...) */
+  errno: string;
+  /** set for fragmentation-needed / packet-too-big: the path MTU to use from now on */
+  mtu?: number;
+  /** ICMP type and code as received */
+  type: number;
+  code: number;
+}
+
+/** What the IP layer needs from its host stack. */
+export interface IpHost {
+  readonly addresses: readonly IpAddr[];
+  readonly counters: { drops: Record<string, number> };
+  readonly clock: { now(): number };
+  /** Send a whole IP packet (counted and emitted as a 'packet' event). */
+  sendPacket(packet: Uint8Array): void;
+  /** Hand an ICMP error to the TCP connection it quotes. */
+  icmpError(err: TcpIcmpError): void;
+}
+
+export interface IpCounters {
+  icmpIn: number;
+  icmpOut: number;
+  echoRequests: number;
+  icmpErrorsIn: number;
+  pmtuMessages: number;
+  unreachSent: number;
+  /** errors we would have sent but the rate limit held back */
+  rateLimited: number;
+}
+
+/** Linux's minimum path MTUs: net.ipv4.route.min_pmtu (552) and the IPv6 minimum link MTU (RFC 8200 §5). */
+export const MIN_PMTU_V4 = 552;
+export const MIN_PMTU_V6 = 1280;
+
+/** RFC 1191 §7: the plateau table, for a "fragmentation needed" from a router that gives no MTU. */
+const PLATEAUS = [65535, 32000, 17914, 8166, 4352, 2002, 1492, 1006, 508, 296, 68];
+
+export class IpLayer {
+  readonly counters: IpCounters = {
+    icmpIn: 0,
+    icmpOut: 0,
+    echoRequests: 0,
+    icmpErrorsIn: 0,
+    pmtuMessages: 0,
+    unreachSent: 0,
+    rateLimited: 0,
+  };
+  /** token bucket for the errors we send: Linux's icmp_msgs_per_sec 1000, icmp_msgs_burst 50 */
+  private tokens = 50;
+  private tokensAt = 0;
+
+  constructor(private readonly host: IpHost) {}
+
+  /** One packet that is not TCP. Never throws on bad input; everything dropped is counted. */
+  input(packet: Uint8Array): void {
+    const d = decodePacket(packet);
+    if (typeof d === 'string') {
+      this.drop(d === 'ip_not_tcp' ? 'ip_no_next_header' : d);
+      return;
+    }
+    const local = this.localFor(d);
+    if (!local) {
+      this.drop('not_for_us');
+      return;
+    }
+    const end = d.payloadOffset + d.payloadLength;
+    if (d.version === 4) {
+      if (d.protocol === IPPROTO_ICMP) return this.icmp4(packet, d, local, end);
+      if (d.protocol === IPPROTO_UDP) return this.unreachable(packet, d, local, ICMP_PORT_UNREACH, 'udp_no_socket');
+      return this.unreachable(packet, d, local, ICMP_PROTO_UNREACH, 'ip_unknown_protocol');
+    }
+    if (d.protocol === IPPROTO_ICMPV6) return this.icmp6(packet, d, local, end);
+    if (d.protocol === IPPROTO_UDP) return this.unreachable(packet, d, local, ICMP6_PORT_UNREACH, 'udp_no_socket');
+    return this.unreachable(packet, d, local, -1, 'ip_unknown_protocol');
+  }
+
+  private icmp4(buf: Uint8Array, d: DecodedPacket, local: IpAddr, end: number): void {
+    const off = d.payloadOffset;
+    if (end - off < 8) return this.drop('icmp_truncated');
+    if (!icmpChecksumOk(buf, off, end - off)) return this.drop('icmp_bad_checksum');
+    this.counters.icmpIn++;
+    const type = buf[off]!;
+    const code = buf[off + 1]!;
+    if (type === ICMP_ECHO) {
+      // RFC 792 "Echo or Echo Reply Message": addresses swapped, type 0, the same identifier,
+      // sequence number and data; RFC 1122 §3.2.2.6: from the address the request was sent to
+      this.counters.echoRequests++;
+      this.send(buildIcmpV4(local.v4, d.src4, ICMP_ECHO_REPLY, 0, word(buf, off + 4), buf.subarray(off + 8, end)));
+      return;
+    }
+    const errno = icmpErrno(4, type, code);
+    if (errno === null) return this.drop('icmp_ignored');
+    this.counters.icmpErrorsIn++;
+    const q = parseQuotedTcp(4, buf, off + 8, end);
+    if (!q || q.src4 !== local.v4) return this.drop('icmp_error_not_tcp');
+    const err: TcpIcmpError = {
+      local,
+      remote: ipV4(q.dst4),
+      localPort: q.srcPort,
+      remotePort: q.dstPort,
+      seq: q.seq,
+      errno,
+      type,
+      code,
+    };
+    if (type === ICMP_DEST_UNREACH && code === ICMP_FRAG_NEEDED) {
+      // RFC 1191 §4: the next-hop MTU is in the low 16 bits of the second word; 0 from an old router
+      this.counters.pmtuMessages++;
+      let mtu = (buf[off + 6]! << 8) | buf[off + 7]!;
+      if (mtu === 0) {
+        const quotedLen = (buf[off + 10]! << 8) | buf[off + 11]!;
+        mtu = PLATEAUS.find((p) => p < quotedLen) ?? MIN_PMTU_V4;
+      }
+      err.mtu = Math.max(MIN_PMTU_V4, mtu);
+    }
+    this.host.icmpError(err);
+  }
+
+  private icmp6(buf: Uint8Array, d: DecodedPacket, local: IpAddr, end: number): void {
+    const off = d.payloadOffset;
+    if (end - off < 8) return this.drop('icmp_truncated');
+    if (!icmp6ChecksumOk(d.src6!, d.dst6!, buf, off, end - off)) return this.drop('icmp_bad_checksum');
+    this.counters.icmpIn++;
+    const type = buf[off]!;
+    const code = buf[off + 1]!;
+    if (type === ICMP6_ECHO_REQUEST) {
+      // RFC 4443 §4.2: the reply carries the request's identifier, sequence number and data
+      this.counters.echoRequests++;
+      this.send(buildIcmpV6(local.v6!, d.src6!, ICMP6_ECHO_REPLY, 0, word(buf, off + 4), buf.subarray(off + 8, end)));
+      return;
+    }
+    // RFC 4443 §2.4(b): informational messages we do not know (router solicitations, MLD, ...) are
+    // dropped silently; error messages (types below 128) go to the upper layer
+    if (type >= 128) return this.drop('icmp_ignored');
+    const packetTooBig = type === ICMP6_PACKET_TOO_BIG;
+    const errno = packetTooBig ? 'EMSGSIZE' : icmpErrno(6, type, code);
+    if (errno === null) return this.drop('icmp_ignored');
+    this.counters.icmpErrorsIn++;
+    const q = parseQuotedTcp(6, buf, off + 8, end);
+    if (!q || !ipEquals(local, 0, q.src6)) return this.drop('icmp_error_not_tcp');
+    const err: TcpIcmpError = {
+      local,
+      remote: ipV6(q.dst6!),
+      localPort: q.srcPort,
+      remotePort: q.dstPort,
+      seq: q.seq,
+      errno,
+      type,
+      code,
+    };
+    if (packetTooBig) {
+      // RFC 8201 §4: never below the IPv6 minimum link MTU
+      this.counters.pmtuMessages++;
+      err.mtu = Math.max(MIN_PMTU_V6, Math.min(0xffff, word(buf, off + 4)));
+    }
+    this.host.icmpError(err);
+  }
+
+  /**
+   * Nobody here speaks this protocol (or, for UDP, listens on this port): say so with an ICMP
+   * error quoting the packet, as much as RFC 792 (header + 64 bits; we quote up to 548 bytes as
+   * Linux does) or RFC 4443 §2.4(c) (up to the 1280-byte minimum MTU) allow.
+   */
+  private unreachable(buf: Uint8Array, d: DecodedPacket, local: IpAddr, code: number, reason: string): void {
+    this.drop(reason);
+    if (!this.takeToken()) {
+      this.counters.rateLimited++;
+      return;
+    }
+    this.counters.unreachSent++;
+    const total = d.version === 4 ? (buf[2]! << 8) | buf[3]! : 40 + ((buf[4]! << 8) | buf[5]!);
+    if (d.version === 4) {
+      const quote = buf.subarray(0, Math.min(total, 576 - 28));
+      this.send(buildIcmpV4(local.v4, d.src4, ICMP_DEST_UNREACH, code, 0, quote));
+      return;
+    }
+    const quote = buf.subarray(0, Math.min(total, 1280 - 48));
+    if (code >= 0) {
+      this.send(buildIcmpV6(local.v6!, d.src6!, ICMP6_DEST_UNREACH, code, 0, quote));
+    } else {
+      // RFC 8200 §4 / RFC 4443 §3.4: Parameter Problem code 1, pointing at the Next Header field
+      // that names the protocol (the fixed header's, or the last extension header's)
+      const pointer = d.payloadOffset === 40 ? 6 : lastNextHeaderOffset(buf, d.payloadOffset);
+      this.send(buildIcmpV6(local.v6!, d.src6!, ICMP6_PARAM_PROBLEM, 1, pointer, quote));
+    }
+  }
+
+  private takeToken(): boolean {
+    const now = this.host.clock.now();
+    this.tokens = Math.min(50, this.tokens + (now - this.tokensAt)); // 1000 per second = 1 per ms
+    this.tokensAt = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  private send(pkt: Uint8Array): void {
+    this.counters.icmpOut++;
+    this.host.sendPacket(pkt);
+  }
+
+  private localFor(d: DecodedPacket): IpAddr | null {
+    for (const a of this.host.addresses) if (a.version === d.version && ipEquals(a, d.dst4, d.dst6)) return a;
+    return null;
+  }
+
+  private drop(reason: string): void {
+    const drops = this.host.counters.drops;
+    drops[reason] = (drops[reason] ?? 0) + 1;
+  }
+}
+
+function word(b: Uint8Array, o: number): number {
+  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+}
+
+/** The offset of the Next Header byte that named the upper-layer protocol (walks the chain again). */
+function lastNextHeaderOffset(buf: Uint8Array, payloadOffset: number): number {
+  let at = 6;
+  let off = 40;
+  for (let guard = 0; guard < 64 && off < payloadOffset; guard++) {
+    at = off;
+    off += (buf[off + 1]! + 1) << 3;
+  }
+  return at;
+}

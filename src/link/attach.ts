@@ -1,0 +1,53 @@
+/**
+ * Wire a Stack to a TUN device: packets from the device go to `stack.input`, the stack's packets
+ * go to the device, and with a capture file every packet in and out is written to it (LINKTYPE_RAW).
+ */
+import type { Stack } from '../stack/stack.js';
+import { openPcapFile, LINKTYPE_RAW, type PcapFile } from './pcap.js';
+import type { TunDevice } from './tun.js';
+
+export interface AttachedLink {
+  readonly device: TunDevice;
+  readonly pcap: PcapFile | null;
+  /** Detach: flush and close the capture and the device. */
+  close(): void;
+}
+
+/** A pcap tap usable on any link: call it with each packet, in or out. */
+export function pcapTap(path: string, linktype = LINKTYPE_RAW): { write(p: Uint8Array): void; file: PcapFile } {
+  const file = openPcapFile(path, { linktype });
+  return { file, write: (p) => file.packet(Date.now(), p) };
+}
+
+export function attachTun(stack: Stack, device: TunDevice, opts: { pcap?: string } = {}): AttachedLink {
+  const tap = opts.pcap ? pcapTap(opts.pcap) : null;
+  const onIn = tap
+    ? (p: Uint8Array) => {
+        tap.write(p);
+        stack.input(p);
+      }
+    : (p: Uint8Array) => stack.input(p);
+  const onOut = tap
+    ? (p: Uint8Array) => {
+        tap.write(p);
+        device.write(p);
+      }
+    : (p: Uint8Array) => {
+        device.write(p);
+      };
+  device.on('packet', onIn);
+  stack.on('packet', onOut);
+  let closed = false;
+  return {
+    device,
+    pcap: tap?.file ?? null,
+    close() {
+      if (closed) return;
+      closed = true;
+      stack.off('packet', onOut);
+      device.off('packet', onIn);
+      device.close();
+      tap?.file.close();
+    },
+  };
+}

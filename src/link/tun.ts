@@ -1,0 +1,191 @@
+/**
+ * TunDevice: a Linux TUN (IP packets) or TAP (Ethernet frames) device, through the native addon.
+ *
+ *   const tun = TunDevice.open('synack0');            // attaches by name, creating it if absent
+ *   tun.on('packet', (p) => stack.input(p));          // p is valid during the call only
+ *   stack.on('packet', (p) => tun.write(p));          // copied; sent in one batch per tick
+ *   tun.close();
+ *
+ * Reads arrive in batches (one call from the addon per batch, each packet a view into one shared
+ * buffer). Writes are copied into an output buffer and handed to the kernel in one addon call at
+ * the end of the current tick (a microtask), or at once when the buffer fills: everything the
+ * stack answers to one read batch leaves in one write batch, with no added delay.
+ */
+import { EventEmitter } from 'node:events';
+import { makeError, type SynackError } from '../errors.js';
+import { loadTunAddon, type TunAddon } from './native.js';
+
+export interface TunOpenOptions {
+  /** 'tun' (default): IFF_TUN, raw IP packets. 'tap': IFF_TAP, Ethernet frames. */
+  mode?: 'tun' | 'tap';
+  /** IFF_MULTI_QUEUE: open one more queue of a multi-queue device (each open is one queue). */
+  multiQueue?: boolean;
+  /** Bytes of the read batch buffer (default 1 MiB; at least 64 KiB). */
+  readBufferBytes?: number;
+  /** Bytes of the write batch buffer (default 256 KiB). */
+  writeBufferBytes?: number;
+}
+
+export interface TunStats {
+  packetsIn: number;
+  bytesIn: number;
+  readBatches: number;
+  packetsOut: number;
+  bytesOut: number;
+  writeBatches: number;
+  /** packets the kernel refused (EAGAIN/ENOBUFS/EIO while the link is down...) */
+  writeDrops: number;
+  lastWriteErrno: number;
+}
+
+const MAX_WRITE_BATCH = 1024;
+
+export class TunDevice extends EventEmitter {
+  readonly name: string;
+  readonly mode: 'tun' | 'tap';
+  readonly stats: TunStats = {
+    packetsIn: 0,
+    bytesIn: 0,
+    readBatches: 0,
+    packetsOut: 0,
+    bytesOut: 0,
+    writeBatches: 0,
+    writeDrops: 0,
+    lastWriteErrno: 0,
+  };
+  private fd: number;
+  private readonly addon: TunAddon;
+  private reader: object | null = null;
+  private readonly inBuf: ArrayBuffer;
+  private readonly inBytes: Uint8Array;
+  private readonly inLens = new Uint32Array(256);
+  private readonly outBuf: ArrayBuffer;
+  private readonly outBytes: Uint8Array;
+  private readonly outLens = new Uint32Array(MAX_WRITE_BATCH);
+  private outCount = 0;
+  private outUsed = 0;
+  private flushQueued = false;
+  private closed = false;
+
+  /** Open (or create) the device `name`. Throws ERR_TUN_UNAVAILABLE when TUN/TAP cannot be had here. */
+  static open(name: string, opts: TunOpenOptions = {}): TunDevice {
+    return new TunDevice(name, opts);
+  }
+
+  private constructor(name: string, opts: TunOpenOptions) {
+    super();
+    if (typeof name !== 'string' || name.length === 0 || Buffer.byteLength(name) > 15 || /[\s/:%]/.test(name)) {
+      throw makeError('ERR_INVALID_ARG_VALUE', `invalid interface name "${name}" (1 to 15 bytes, no spaces, '/', ':' or '%')`);
+    }
+    this.mode = opts.mode ?? 'tun';
+    this.addon = loadTunAddon();
+    let opened: { fd: number; name: string };
+    try {
+      opened = this.addon.open(name, this.mode === 'tap' ? 1 : 0, opts.multiQueue ?? false);
+    } catch (err) {
+      throw explainOpenError(err as SynackError, name, this.mode);
+    }
+    this.fd = opened.fd;
+    this.name = opened.name;
+    const inSize = Math.max(65536, opts.readBufferBytes ?? 1 << 20);
+    this.inBuf = new ArrayBuffer(inSize);
+    this.inBytes = new Uint8Array(this.inBuf);
+    this.outBuf = new ArrayBuffer(Math.max(65536, opts.writeBufferBytes ?? 256 * 1024));
+    this.outBytes = new Uint8Array(this.outBuf);
+    this.reader = this.addon.startReading(this.fd, this.inBuf, this.inLens, (n, errno) => this.onBatch(n, errno));
+  }
+
+  private onBatch(count: number, errno: number): void {
+    if (this.closed) return;
+    this.stats.readBatches++;
+    let off = 0;
+    for (let i = 0; i < count; i++) {
+      const len = this.inLens[i]!;
+      this.stats.packetsIn++;
+      this.stats.bytesIn += len;
+      this.emit('packet', this.inBytes.subarray(off, off + len));
+      if (this.closed) return;
+      off += len;
+    }
+    if (errno !== 0) {
+      this.emit('error', makeError('ERR_TUN_READ', `reading ${this.name}: errno ${errno}`, { errno: -errno, syscall: 'read' }));
+    }
+  }
+
+  /** Queue one packet (copied). Returns false if the device is closed or the packet is too big. */
+  write(packet: Uint8Array): boolean {
+    if (this.closed) return false;
+    const n = packet.length;
+    if (n === 0 || n > this.outBytes.length) return false;
+    if (this.outUsed + n > this.outBytes.length || this.outCount === MAX_WRITE_BATCH) this.flush();
+    this.outBytes.set(packet, this.outUsed);
+    this.outLens[this.outCount++] = n;
+    this.outUsed += n;
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(() => this.flush());
+    }
+    return true;
+  }
+
+  /** Hand every queued packet to the kernel now. */
+  flush(): void {
+    this.flushQueued = false;
+    if (this.outCount === 0 || this.closed) return;
+    const count = this.outCount;
+    const [written, errno] = this.addon.writeBatch(this.fd, this.outBuf, this.outLens, count);
+    this.stats.writeBatches++;
+    this.stats.packetsOut += written;
+    this.stats.bytesOut += this.outUsed;
+    if (written < count) {
+      this.stats.writeDrops += count - written;
+      this.stats.lastWriteErrno = errno;
+    }
+    this.outCount = 0;
+    this.outUsed = 0;
+  }
+
+  /** Let the process exit while the device is open (like socket.unref()). */
+  unref(): this {
+    if (this.reader) this.addon.unref(this.reader);
+    return this;
+  }
+
+  ref(): this {
+    if (this.reader) this.addon.ref(this.reader);
+    return this;
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  /** Flush, stop reading and close the fd. A device this open created disappears with it. */
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    if (this.reader) this.addon.stopReading(this.reader);
+    this.reader = null;
+    this.addon.close(this.fd);
+    this.fd = -1;
+    this.emit('close');
+  }
+}
+
+function explainOpenError(err: SynackError, name: string, mode: string): SynackError {
+  const code = err.code;
+  if (code === 'ENOENT' || code === 'ENODEV') {
+    return makeError('ERR_TUN_UNAVAILABLE', `cannot open /dev/net/tun (${code}): the tun module is not loaded, or this container has no /dev/net/tun`, { cause: err } as Partial<SynackError>);
+  }
+  if (code === 'EPERM' || code === 'EACCES') {
+    return makeError('ERR_TUN_UNAVAILABLE', `not allowed to attach ${mode} device ${name} (${code}): it needs root or CAP_NET_ADMIN`, { cause: err } as Partial<SynackError>);
+  }
+  if (code === 'EBUSY') {
+    return makeError('EBUSY', `${mode} device ${name} is busy: another process is attached (single-queue device)`, { cause: err } as Partial<SynackError>);
+  }
+  if (code === 'EINVAL') {
+    return makeError('EINVAL', `cannot attach ${name} as ${mode}: it exists with another type or queue mode, or is not a tun/tap device`, { cause: err } as Partial<SynackError>);
+  }
+  return err;
+}

@@ -1,0 +1,121 @@
+/**
+ * Prometheus metrics for a running stack (`synack serve --metrics HOST:PORT`): the stack's counters
+ * and its connections by TCP state, read at scrape time (nothing is counted twice or kept here).
+ */
+import http from 'node:http';
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { Stack } from '../stack/stack.js';
+import { TCP_STATES } from '../tcp/state.js';
+
+/** Extra numbers to expose (link statistics...): name → [help, read]. */
+export type ExtraCounters = Record<string, [string, () => number]>;
+
+const STACK_COUNTERS: [keyof Stack['counters'], string, string][] = [
+  ['packetsIn', 'synack_packets_in_total', 'IP packets given to the stack'],
+  ['packetsOut', 'synack_packets_out_total', 'IP packets the stack sent'],
+  ['segmentsIn', 'synack_tcp_segments_in_total', 'TCP segments received for our addresses'],
+  ['segmentsOut', 'synack_tcp_segments_out_total', 'TCP segments sent'],
+  ['activeOpens', 'synack_tcp_active_opens_total', 'connections opened by connect()'],
+  ['passiveOpens', 'synack_tcp_passive_opens_total', 'connections opened by a SYN to a listener'],
+  ['resetsSent', 'synack_tcp_resets_sent_total', 'RST segments sent'],
+  ['listenOverflows', 'synack_tcp_listen_overflows_total', 'handshakes dropped on a full accept queue'],
+  ['listenDrops', 'synack_tcp_listen_drops_total', 'SYNs or final ACKs a listener dropped'],
+];
+
+/** prom-client counters only go up; the stack's own counter is the truth, so set it absolutely. */
+function absolute(c: Counter, value: number): void {
+  c.reset();
+  c.inc(value);
+}
+
+export function createMetricsRegistry(stack: Stack, extra: ExtraCounters = {}): Registry {
+  const registry = new Registry();
+  for (const [key, name, help] of STACK_COUNTERS) {
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const v = stack.counters[key];
+        if (typeof v === 'number') absolute(this, v);
+      },
+    });
+  }
+  new Counter({
+    name: 'synack_packets_dropped_total',
+    help: 'packets dropped before reaching a connection, by reason',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [reason, n] of Object.entries(stack.counters.drops)) this.inc({ reason }, n);
+    },
+  });
+  new Counter({
+    name: 'synack_icmp_total',
+    help: 'ICMP/ICMPv6 messages by kind (in, out, echo requests, errors in, PMTU, unreachables sent)',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [kind, n] of Object.entries(stack.ip.counters)) this.inc({ kind }, n);
+    },
+  });
+  new Gauge({
+    name: 'synack_tcp_connections',
+    help: 'connections by TCP state (LISTEN counts listeners)',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const counts = stack.stateCounts();
+      for (const s of TCP_STATES) this.set({ state: s }, counts[s] ?? 0);
+    },
+  });
+  for (const [name, [help, read]] of Object.entries(extra)) {
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        absolute(this, read());
+      },
+    });
+  }
+  return registry;
+}
+
+/** Serve `registry` at http://HOST:PORT/metrics (on the host's own network, not over synack). */
+export function serveMetrics(registry: Registry, host: string, port: number): Promise<http.Server> {
+  const server = http.createServer((req, res) => {
+    if (req.url !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('metrics are at /metrics\n');
+      return;
+    }
+    registry.metrics().then(
+      (text) => {
+        res.writeHead(200, { 'content-type': registry.contentType });
+        res.end(text);
+      },
+      (err: Error) => {
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(`${err.message}\n`);
+      },
+    );
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}
+
+/** "HOST:PORT" or "[v6]:PORT" → [host, port]. */
+export function parseHostPort(text: string): [string, number] {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || !(port >= 0 && port <= 65535)) throw new Error(`expected HOST:PORT (or [IPv6]:PORT), got "${text}"`);
+  return [m[1]!, port];
+}

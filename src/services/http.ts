@@ -1,0 +1,97 @@
+/**
+ * HTTP on port 80 with node:http, unchanged, over synack sockets:
+ *   GET /          a small HTML page
+ *   GET /bytes/N   N bytes (application/octet-stream), streamed with backpressure
+ * `Connection: close` is honoured (node:http answers with it and ends the connection after the
+ * response: the server closes first and holds TIME_WAIT); otherwise connections are kept alive.
+ */
+import http from 'node:http';
+import type { Socket } from '../api/socket.js';
+import type { RunningService, ServiceDef } from './types.js';
+
+/** Largest /bytes/N served (1 TiB): beyond it the request is refused with 400. */
+export const MAX_BYTES = 2 ** 40;
+
+const CHUNK = Buffer.alloc(64 * 1024, 'synack ');
+
+const PAGE = `<!doctype html>
+<html><head><title>synack</title></head>
+<body><h1>synack</h1><p>This page came over a TCP/IP stack written in TypeScript.</p>
+<p><a href="/bytes/1048576">/bytes/1048576</a> sends 1 MiB.</p></body></html>
+`;
+
+function sendBytes(res: http.ServerResponse, n: number): void {
+  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(n) });
+  let left = n;
+  const pump = (): void => {
+    while (left > 0) {
+      const piece = left >= CHUNK.length ? CHUNK : CHUNK.subarray(0, left);
+      left -= piece.length;
+      if (!res.write(piece)) {
+        res.once('drain', pump);
+        return;
+      }
+    }
+    res.end();
+  };
+  pump();
+}
+
+export function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+  const url = req.url ?? '/';
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' });
+    res.end('method not allowed\n');
+    return;
+  }
+  if (url === '/') {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': String(Buffer.byteLength(PAGE)) });
+    res.end(req.method === 'HEAD' ? undefined : PAGE);
+    return;
+  }
+  const m = /^\/bytes\/(\d{1,13})$/.exec(url);
+  if (m) {
+    const n = Number(m[1]);
+    if (n > MAX_BYTES) {
+      res.writeHead(400, { 'content-type': 'text/plain' });
+      res.end(`at most ${MAX_BYTES} bytes\n`);
+      return;
+    }
+    if (req.method === 'HEAD') {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(n) });
+      res.end();
+      return;
+    }
+    sendBytes(res, n);
+    return;
+  }
+  res.writeHead(404, { 'content-type': 'text/plain' });
+  res.end('not found: try / or /bytes/N\n');
+}
+
+export const httpService: ServiceDef = {
+  name: 'http',
+  port: 80,
+  describe: 'GET / (a page), GET /bytes/N (N bytes); keep-alive, or Connection: close (server closes first)',
+  start(net, port, host): RunningService {
+    const httpServer = http.createServer({ keepAliveTimeout: 5000 }, handle);
+    const sockets = new Set<Socket>();
+    const server = net.createServer({ allowHalfOpen: true }, (s) => {
+      sockets.add(s);
+      s.once('close', () => sockets.delete(s));
+      httpServer.emit('connection', s);
+    });
+    server.listen(host === undefined ? { port } : { port, host });
+    return {
+      name: 'http',
+      port,
+      server,
+      shutdown() {
+        if (server.listening) server.close();
+        // idle keep-alive connections end at once (FIN); busy ones after their response
+        httpServer.closeIdleConnections();
+        for (const s of sockets) s.end();
+      },
+    };
+  },
+};
