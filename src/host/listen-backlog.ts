@@ -4,7 +4,7 @@
  * it, as ss's Send-Q column. Node has no netlink sockets, so we ask `ss -ltn` for listeners only
  * (cheap even with 100,000 connections) and fall back to "unknown" when ss is missing.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 
 /** Key `address|port` (address as addr.ts prints it; wildcard "0.0.0.0" or "::") -> backlogs. */
 export type ListenBacklogs = Map<string, number[]>;
@@ -36,10 +36,26 @@ export function parseSsListeners(text: string): ListenBacklogs {
   return out;
 }
 
-/** Runs `ss -ltnH`, optionally behind a prefix such as ["ip", "netns", "exec", NAME]; null if unusable. */
-export function readListenBacklogs(prefix: readonly string[] = []): ListenBacklogs | null {
+/**
+ * Runs `ss -ltnH`, optionally behind a prefix such as ["ip", "netns", "exec", NAME]; null if
+ * unusable. Asynchronous so it runs while /proc/net/tcp is being read. Bounded to 5 s.
+ */
+export function readListenBacklogs(prefix: readonly string[] = []): Promise<ListenBacklogs | null> {
   const argv = [...prefix, 'ss', '-ltnH'];
-  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 5000 });
-  if (r.error || r.status !== 0) return null;
-  return parseSsListeners(r.stdout);
+  return new Promise((resolve) => {
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    const timer = setTimeout(() => {
+      if (child.pid !== undefined) child.kill('SIGKILL');
+    }, 5000);
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', () => {
+      clearTimeout(timer);
+      resolve(null);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve(code === 0 ? parseSsListeners(out) : null);
+    });
+  });
 }

@@ -19,7 +19,7 @@ export interface ProcSource {
   /** Sysctl values as the namespace sees them, keyed by dotted name; absent knobs are left out. */
   readSysctls(keys: readonly string[]): Map<string, string>;
   /** Listener backlogs (from ss), or null when they cannot be had. */
-  listenBacklogs(): ListenBacklogs | null;
+  listenBacklogs(): Promise<ListenBacklogs | null>;
   close(): void;
 }
 
@@ -54,7 +54,7 @@ export function fromDirectory(dir: string): ProcSource {
     netns: null,
     netDir: dir,
     readSysctls: (keys) => readSysctlsFrom(`${dir}/sys`, keys),
-    listenBacklogs: () => null,
+    listenBacklogs: () => Promise.resolve(null),
     close: () => {},
   };
 }

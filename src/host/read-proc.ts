@@ -1,27 +1,33 @@
 /**
  * Reading /proc text files fast. They report size 0, so a plain readFileSync grows its buffer in
- * small steps; with 100,000 sockets /proc/net/tcp is ~15 MB. Reading in 1 MiB requests lets
- * seq_file fill each read with many lines.
+ * small steps; with 100,000 sockets /proc/net/tcp is ~15 MB. We read straight into one growing
+ * buffer (measured: about half the time of reading 1 MiB chunks and concatenating them), kept for
+ * the next call (--watch). Each read asks for at most 256 KiB: /proc/sys handlers allocate the
+ * requested size and fail with ENOMEM on huge requests.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 
-const CHUNK = 1 << 20;
-let scratch: Buffer | undefined;
+const MIN_FREE = 1 << 20;
+const MAX_READ = 256 << 10;
+let buf: Buffer | undefined;
 
 export function readProcText(path: string): string {
   const fd = openSync(path, 'r');
   try {
-    scratch ??= Buffer.allocUnsafe(CHUNK);
-    const chunks: Buffer[] = [];
-    let total = 0;
+    buf ??= Buffer.allocUnsafe(4 << 20);
+    let len = 0;
     for (;;) {
-      const n = readSync(fd, scratch, 0, CHUNK, null);
+      if (buf.length - len < MIN_FREE) {
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, len);
+        buf = bigger;
+      }
+      const n = readSync(fd, buf, len, Math.min(MAX_READ, buf.length - len), null);
       if (n === 0) break;
-      chunks.push(Buffer.from(scratch.subarray(0, n)));
-      total += n;
+      len += n;
     }
     // The files are ASCII; latin1 decoding is the cheapest exact one.
-    return chunks.length === 1 ? chunks[0]!.toString('latin1') : Buffer.concat(chunks, total).toString('latin1');
+    return buf.toString('latin1', 0, len);
   } finally {
     closeSync(fd);
   }

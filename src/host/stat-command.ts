@@ -19,7 +19,7 @@ import { summarize } from './summary.js';
 import { auditValues, type AuditRow } from './sysctl-audit.js';
 import { KNOB_KEYS } from './sysctl-knobs.js';
 import { STATE_NAMES, type StateName } from './tcp-states.js';
-import { connKey } from './diagnose/util.js';
+import { connKey } from './conn-key.js';
 
 export interface StatOptions {
   json?: boolean;
@@ -73,9 +73,10 @@ interface Reading {
   sysctls: Map<string, string>;
 }
 
-function read(source: ProcSource, o: StatOptions, before?: Snapshot): Reading {
+async function read(source: ProcSource, o: StatOptions, before?: Snapshot): Promise<Reading> {
+  const pending = source.listenBacklogs(); // ss runs while we read /proc
   const snap = takeSnapshot(source);
-  const backlogs = source.listenBacklogs();
+  const backlogs = await pending;
   const keys = [...(o.diagnose ? DIAGNOSE_SYSCTLS : []), ...(o.sysctl ? KNOB_KEYS : [])];
   const sysctls = keys.length > 0 ? source.readSysctls([...new Set(keys)]) : new Map<string, string>();
   const r: Reading = { snap, backlogs, sysctls };
@@ -168,7 +169,7 @@ export async function runStat(o: StatOptions, io: StatIo): Promise<void> {
         before = takeSnapshot(source);
         await new Promise((r) => setTimeout(r, sample * 1000));
       }
-      io.write(render(read(source, o, before), source, o, style, width));
+      io.write(render(await read(source, o, before), source, o, style, width));
       return;
     }
     await watchLoop(source, o, io, style, width);
@@ -188,7 +189,7 @@ async function watchLoop(source: ProcSource, o: StatOptions, io: StatIo, style: 
   let prevCounts: Record<StateName, number> | undefined;
   try {
     for (let frame = 1; o.count === undefined || frame <= o.count; frame++) {
-      const r = read(source, o, prev);
+      const r = await read(source, o, prev);
       // Track first sightings of CLOSE_WAIT connections so --diagnose can say how long they have been there.
       const present = new Set<string>();
       for (const s of r.snap.sockets) {

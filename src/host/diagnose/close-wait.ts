@@ -4,10 +4,10 @@
  */
 import type { TcpSocket } from '../proc-net-tcp.js';
 import type { CheckResult, Context, Finding, Severity } from './types.js';
+import { connKey } from '../conn-key.js';
 import {
   bump,
   bytes,
-  connKey,
   duration,
   localEndpoint,
   n,

@@ -58,10 +58,7 @@ export function describeCounter(name: string, c: { total: number; delta?: number
   return c.delta === undefined ? `${name}: ${since}` : `${name}: +${n(c.delta)} in the last ${interval.toFixed(1)} s (${since})`;
 }
 
-/** Identity of a connection across readings (inodes are 0 for TIME_WAIT/SYN_RECV/orphans). */
-export function connKey(s: TcpSocket): string {
-  return `${s.family}|${s.localHex}:${s.localPort}|${s.remoteHex}:${s.remotePort}`;
-}
+export { connKey } from '../conn-key.js';
 
 export function localEndpoint(ctx: Context, s: TcpSocket): string {
   return formatEndpoint(ctx.dec.decode(s.localHex), s.localPort);

@@ -47,8 +47,24 @@ export interface RunResult {
   stderr: string;
 }
 
+/**
+ * dist/ is shared with the other engineers' test runs, whose tsc may be rewriting a module at the
+ * moment we load it. Such a run fails with a module-loading error, never with one of ours; it is
+ * retried (at most 3 times). Any other failure is returned as is.
+ */
+const HALF_WRITTEN = /SyntaxError|ERR_MODULE_NOT_FOUND|does not provide an export named|Unexpected end of input/;
+
 /** Runs `node dist/src/cli/main.js ARGS`, optionally behind a prefix (e.g. ip netns exec NS), bounded in time. */
-export function runCli(args: string[], opts: { prefix?: string[]; timeoutMs?: number } = {}): Promise<RunResult> {
+export async function runCli(args: string[], opts: { prefix?: string[]; timeoutMs?: number } = {}): Promise<RunResult> {
+  for (let attempt = 1; ; attempt++) {
+    const r = await runOnce(args, opts);
+    if (r.code === 0 || !HALF_WRITTEN.test(r.stderr) || attempt >= 3) return r;
+    process.stderr.write(`retrying after a module-loading error (concurrent build?): ${r.stderr.split('\n').slice(0, 3).join(' | ')}\n`);
+    await sleep(1000);
+  }
+}
+
+function runOnce(args: string[], opts: { prefix?: string[]; timeoutMs?: number }): Promise<RunResult> {
   const argv = [...(opts.prefix ?? []), process.execPath, MAIN, ...args];
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
