@@ -3,14 +3,17 @@
  * server can hold hundreds of thousands (1,000 closes a second × 60 s, or × 240 s in the classic
  * texts' 2MSL). Like Linux's inet_timewait_sock, a record keeps only what TIME_WAIT needs: the
  * 4-tuple, SND.NXT and RCV.NXT (to re-ACK a retransmitted FIN and to judge a new SYN, RFC 6191),
- * the peer's last timestamp, and the expiry time.
+ * the peer's last timestamp, the window to advertise, and the expiry time.
  *
- * Layout: struct-of-arrays in typed arrays indexed by slot (about 60 bytes a record), a chained
- * hash over the 4-tuple for O(1) lookup, and for expiry a FIFO of (slot, time): every record lives
- * exactly TIME_WAIT_MS from its last (re)start, and `now` never goes backwards, so appending keeps
- * the FIFO sorted — a timing wheel whose every timer has the same length degenerates to a queue,
- * with O(1) insert, restart and expiry and no per-entry timer. Restarted or removed records leave
- * stale FIFO entries, recognised by their time and skipped.
+ * Layout: struct-of-arrays in typed arrays indexed by slot. What a lookup compares (ports, remote
+ * address, local address and flags, chain link) sits together in one Uint32Array, four words a
+ * record, so a lookup touches the bucket and then one cache line per record in its chain. The
+ * hash is seeded per table so that remote peers cannot aim for one chain.
+ *
+ * Expiry: every record lives exactly TIME_WAIT_MS from its last (re)start and `now` never goes
+ * backwards, so appending (slot, time) to a FIFO keeps it sorted — a timing wheel whose timers all
+ * have the same length degenerates to a queue, with O(1) insert, restart and expiry and no timer
+ * object per entry. Restarted or removed records leave stale FIFO entries, recognised and skipped.
  */
 import type { IpAddr } from './ip-addr.js';
 
@@ -30,6 +33,13 @@ export interface TimeWaitInit {
   window: number;
 }
 
+// key record: [ports, remote4, meta, next + 1]
+const K = 4;
+const K_PORTS = 0;
+const K_REMOTE = 1;
+const K_META = 2;
+const K_NEXT = 3;
+// meta bits
 const USED = 1;
 const TS_OK = 2;
 const V6 = 4;
@@ -37,12 +47,9 @@ const V6 = 4;
 export class TimeWaitTable {
   private cap = 0;
   private count = 0;
+  /** head of the free-slot list, -1 when full */
   private free = -1;
-  // per-slot fields
-  private flags = new Uint8Array(0);
-  private localIdx = new Uint8Array(0);
-  private remote4 = new Uint32Array(0);
-  private ports = new Uint32Array(0);
+  private key = new Uint32Array(0);
   private sndNxt_ = new Uint32Array(0);
   private rcvNxt_ = new Uint32Array(0);
   private tsRecent_ = new Uint32Array(0);
@@ -50,13 +57,12 @@ export class TimeWaitTable {
   private window_ = new Uint16Array(0);
   private tsAge = new Float64Array(0);
   private expires_ = new Float64Array(0);
-  private next = new Int32Array(0);
   /** IPv6 remote addresses, only for IPv6 records */
   private remote6: (IpAddr | undefined)[] = [];
-  // hash buckets: slot + 1, 0 = empty
+  /** hash buckets: slot + 1, 0 = empty */
   private buckets = new Int32Array(0);
   private mask = 0;
-  // expiry FIFO (ring of slot, time)
+  // expiry FIFO, a ring of (slot, time)
   private fifoSlot = new Int32Array(0);
   private fifoAt = new Float64Array(0);
   private fifoHead = 0;
@@ -67,9 +73,8 @@ export class TimeWaitTable {
     return this.count;
   }
 
-  /** A seeded hash of the 4-tuple (seeded so that remote peers cannot aim for one chain). */
-  private hash(localIdx: number, remote4: number, ports: number, v6: Uint8Array | null): number {
-    let h = this.seed ^ Math.imul(localIdx + 1, 0x9e3779b1);
+  private hash(meta: number, remote4: number, ports: number, v6: Uint8Array | null): number {
+    let h = this.seed ^ Math.imul((meta >>> 8) + 1, 0x9e3779b1);
     h = Math.imul(h ^ remote4, 0x85ebca6b);
     h = Math.imul(h ^ ports, 0xc2b2ae35);
     if (v6) for (let i = 0; i < 16; i++) h = Math.imul(h ^ v6[i]!, 0x27d4eb2d);
@@ -79,46 +84,25 @@ export class TimeWaitTable {
 
   private grow(): void {
     const cap = Math.max(1024, this.cap * 2);
-    const g8 = (a: Uint8Array) => {
-      const b = new Uint8Array(cap);
-      b.set(a);
-      return b;
-    };
-    const g32 = (a: Uint32Array) => {
-      const b = new Uint32Array(cap);
-      b.set(a);
-      return b;
-    };
-    const g64 = (a: Float64Array) => {
-      const b = new Float64Array(cap);
-      b.set(a);
-      return b;
-    };
-    this.flags = g8(this.flags);
-    this.localIdx = g8(this.localIdx);
-    this.remote4 = g32(this.remote4);
-    this.ports = g32(this.ports);
-    this.sndNxt_ = g32(this.sndNxt_);
-    this.rcvNxt_ = g32(this.rcvNxt_);
-    this.tsRecent_ = g32(this.tsRecent_);
-    this.tsOffset_ = g32(this.tsOffset_);
+    const key = new Uint32Array(cap * K);
+    key.set(this.key);
+    this.key = key;
+    this.sndNxt_ = grown32(this.sndNxt_, cap);
+    this.rcvNxt_ = grown32(this.rcvNxt_, cap);
+    this.tsRecent_ = grown32(this.tsRecent_, cap);
+    this.tsOffset_ = grown32(this.tsOffset_, cap);
     const w = new Uint16Array(cap);
     w.set(this.window_);
     this.window_ = w;
-    this.tsAge = g64(this.tsAge);
-    this.expires_ = g64(this.expires_);
-    const next = new Int32Array(cap);
-    next.set(this.next);
-    this.next = next;
-    // new slots onto the free list
-    for (let i = cap - 1; i >= this.cap; i--) {
-      this.next[i] = this.free;
-      this.free = i;
+    this.tsAge = grown64(this.tsAge, cap);
+    this.expires_ = grown64(this.expires_, cap);
+    for (let s = cap - 1; s >= this.cap; s--) {
+      this.key[s * K + K_NEXT] = this.free + 1;
+      this.free = s;
     }
-    // FIFO: at most one live entry per slot plus stale ones; size it at twice the slots
-    const ringCap = cap * 2;
-    const fs = new Int32Array(ringCap);
-    const fa = new Float64Array(ringCap);
+    // the FIFO holds at most one live entry per slot plus stale ones: twice the slots
+    const fs = new Int32Array(cap * 2);
+    const fa = new Float64Array(cap * 2);
     for (let i = 0; i < this.fifoLen; i++) {
       const j = (this.fifoHead + i) % this.fifoSlot.length;
       fs[i] = this.fifoSlot[j]!;
@@ -134,10 +118,12 @@ export class TimeWaitTable {
   private rehash(nb: number): void {
     this.buckets = new Int32Array(nb);
     this.mask = nb - 1;
+    const k = this.key;
     for (let s = 0; s < this.cap; s++) {
-      if (!(this.flags[s]! & USED)) continue;
-      const b = this.hash(this.localIdx[s]!, this.remote4[s]!, this.ports[s]!, this.remote6[s]?.v6 ?? null);
-      this.next[s] = this.buckets[b]! - 1;
+      const o = s * K;
+      if (!(k[o + K_META]! & USED)) continue;
+      const b = this.hash(k[o + K_META]!, k[o + K_REMOTE]!, k[o + K_PORTS]!, this.remote6[s]?.v6 ?? null);
+      k[o + K_NEXT] = this.buckets[b]!;
       this.buckets[b] = s + 1;
     }
   }
@@ -146,21 +132,23 @@ export class TimeWaitTable {
   insert(r: TimeWaitInit, expires: number): number {
     if (this.free < 0) this.grow();
     const s = this.free;
-    this.free = this.next[s]!;
+    const o = s * K;
+    const k = this.key;
+    this.free = k[o + K_NEXT]! - 1;
     const v6 = r.remote.version === 6;
-    this.flags[s] = USED | (r.tsOk ? TS_OK : 0) | (v6 ? V6 : 0);
-    this.localIdx[s] = r.localIdx;
-    this.remote4[s] = v6 ? 0 : r.remote.v4;
+    const meta = USED | (r.tsOk ? TS_OK : 0) | (v6 ? V6 : 0) | (r.localIdx << 8);
+    k[o + K_PORTS] = ((r.localPort << 16) | r.remotePort) >>> 0;
+    k[o + K_REMOTE] = v6 ? 0 : r.remote.v4;
+    k[o + K_META] = meta;
     if (v6) this.remote6[s] = r.remote;
-    this.ports[s] = ((r.localPort << 16) | r.remotePort) >>> 0;
     this.sndNxt_[s] = r.sndNxt;
     this.rcvNxt_[s] = r.rcvNxt;
     this.tsRecent_[s] = r.tsRecent;
     this.tsOffset_[s] = r.tsOffset;
     this.window_[s] = r.window;
     this.tsAge[s] = r.tsRecentAge;
-    const b = this.hash(r.localIdx, this.remote4[s]!, this.ports[s]!, v6 ? r.remote.v6 : null);
-    this.next[s] = this.buckets[b]! - 1;
+    const b = this.hash(meta, k[o + K_REMOTE]!, k[o + K_PORTS]!, v6 ? r.remote.v6 : null);
+    k[o + K_NEXT] = this.buckets[b]!;
     this.buckets[b] = s + 1;
     this.count++;
     this.schedule(s, expires);
@@ -176,20 +164,22 @@ export class TimeWaitTable {
     this.fifoLen++;
   }
 
+  private live(s: number, at: number): boolean {
+    return (this.key[s * K + K_META]! & USED) !== 0 && this.expires_[s] === at;
+  }
+
   /** Drop stale FIFO entries (removed or restarted records) to make room. */
   private compactFifo(): void {
     const n = this.fifoSlot.length;
-    let w = 0;
     const fs = new Int32Array(n);
     const fa = new Float64Array(n);
+    let w = 0;
     for (let i = 0; i < this.fifoLen; i++) {
       const j = (this.fifoHead + i) % n;
-      const s = this.fifoSlot[j]!;
-      if (this.flags[s]! & USED && this.expires_[s] === this.fifoAt[j]) {
-        fs[w] = s;
-        fa[w] = this.fifoAt[j]!;
-        w++;
-      }
+      if (!this.live(this.fifoSlot[j]!, this.fifoAt[j]!)) continue;
+      fs[w] = this.fifoSlot[j]!;
+      fa[w] = this.fifoAt[j]!;
+      w++;
     }
     this.fifoSlot = fs;
     this.fifoAt = fa;
@@ -197,59 +187,62 @@ export class TimeWaitTable {
     this.fifoLen = w;
   }
 
-  /** The slot holding this 4-tuple, or -1. `remote` is the packet's source (v4 number or v6 bytes). */
+  /** The slot holding this 4-tuple, or -1. The remote is the packet's source (v4 number, or v6 bytes). */
   lookup(localIdx: number, localPort: number, remote4: number, remote6: Uint8Array | null, remotePort: number): number {
     if (this.count === 0) return -1;
     const ports = ((localPort << 16) | remotePort) >>> 0;
-    const h = this.hash(localIdx, remote6 ? 0 : remote4, ports, remote6);
-    for (let s = this.buckets[h]! - 1; s >= 0; s = this.next[s]!) {
-      if (this.ports[s] !== ports || this.localIdx[s] !== localIdx) continue;
-      if (remote6) {
-        const r = this.remote6[s];
-        if (r && equalBytes(r.v6!, remote6)) return s;
-      } else if (!(this.flags[s]! & V6) && this.remote4[s] === remote4) {
-        return s;
-      }
+    const r4 = remote6 ? 0 : remote4 >>> 0;
+    const k = this.key;
+    for (let s = this.buckets[this.hash(localIdx << 8, r4, ports, remote6)]! - 1; s >= 0; s = k[s * K + K_NEXT]! - 1) {
+      const o = s * K;
+      if (k[o + K_PORTS] !== ports || k[o + K_REMOTE] !== r4 || k[o + K_META]! >>> 8 !== localIdx) continue;
+      const isV6 = (k[o + K_META]! & V6) !== 0;
+      if (!remote6 && !isV6) return s;
+      if (remote6 && isV6 && equal16(this.remote6[s]!.v6!, remote6)) return s;
     }
     return -1;
   }
 
   remove(s: number): void {
-    if (!(this.flags[s]! & USED)) return;
-    const b = this.hash(this.localIdx[s]!, this.remote4[s]!, this.ports[s]!, this.remote6[s]?.v6 ?? null);
+    const k = this.key;
+    const o = s * K;
+    if (!(k[o + K_META]! & USED)) return;
+    const b = this.hash(k[o + K_META]!, k[o + K_REMOTE]!, k[o + K_PORTS]!, this.remote6[s]?.v6 ?? null);
     let prev = -1;
-    for (let x = this.buckets[b]! - 1; x >= 0; prev = x, x = this.next[x]!) {
+    for (let x = this.buckets[b]! - 1; x >= 0; prev = x, x = k[x * K + K_NEXT]! - 1) {
       if (x !== s) continue;
-      if (prev < 0) this.buckets[b] = this.next[s]! + 1;
-      else this.next[prev] = this.next[s]!;
+      if (prev < 0) this.buckets[b] = k[o + K_NEXT]!;
+      else k[prev * K + K_NEXT] = k[o + K_NEXT]!;
       break;
     }
-    this.flags[s] = 0;
+    k[o + K_META] = 0;
     this.remote6[s] = undefined;
-    this.next[s] = this.free;
+    k[o + K_NEXT] = this.free + 1;
     this.free = s;
     this.count--;
-    if (this.count === 0) this.reset();
+    if (this.count === 0) this.release();
   }
 
-  /** Free every array once the table is empty, so memory returns to baseline. */
-  private reset(): void {
+  /** An empty table gives its arrays back, so memory returns to the baseline. */
+  private release(): void {
     if (this.cap <= 1024) return;
     this.cap = 0;
     this.free = -1;
-    this.fifoHead = 0;
-    this.fifoLen = 0;
-    for (const k of ['flags', 'localIdx'] as const) this[k] = new Uint8Array(0);
-    for (const k of ['remote4', 'ports', 'sndNxt_', 'rcvNxt_', 'tsRecent_', 'tsOffset_'] as const) this[k] = new Uint32Array(0);
+    this.key = new Uint32Array(0);
+    this.sndNxt_ = new Uint32Array(0);
+    this.rcvNxt_ = new Uint32Array(0);
+    this.tsRecent_ = new Uint32Array(0);
+    this.tsOffset_ = new Uint32Array(0);
     this.window_ = new Uint16Array(0);
     this.tsAge = new Float64Array(0);
     this.expires_ = new Float64Array(0);
-    this.next = new Int32Array(0);
-    this.fifoSlot = new Int32Array(0);
-    this.fifoAt = new Float64Array(0);
+    this.remote6 = [];
     this.buckets = new Int32Array(0);
     this.mask = 0;
-    this.remote6 = [];
+    this.fifoSlot = new Int32Array(0);
+    this.fifoAt = new Float64Array(0);
+    this.fifoHead = 0;
+    this.fifoLen = 0;
   }
 
   /** Restart the 2MSL wait (a retransmitted FIN was re-acknowledged). */
@@ -260,9 +253,8 @@ export class TimeWaitTable {
   /** Time of the earliest expiry (exact), Infinity when empty. */
   nextExpiry(): number {
     while (this.fifoLen > 0) {
-      const s = this.fifoSlot[this.fifoHead]!;
       const at = this.fifoAt[this.fifoHead]!;
-      if (this.flags[s]! & USED && this.expires_[s] === at) return at;
+      if (this.live(this.fifoSlot[this.fifoHead]!, at)) return at;
       this.pop();
     }
     return Infinity;
@@ -275,10 +267,10 @@ export class TimeWaitTable {
 
   /** Remove every record due by `now`, calling `onExpire(slot)` before each removal. */
   expire(now: number, onExpire: (slot: number) => void): void {
-    for (let guard = 0; guard < 10_000_000 && this.fifoLen > 0; guard++) {
+    for (let guard = 0; guard < 100_000_000 && this.fifoLen > 0; guard++) {
       const s = this.fifoSlot[this.fifoHead]!;
       const at = this.fifoAt[this.fifoHead]!;
-      const live = (this.flags[s]! & USED) !== 0 && this.expires_[s] === at;
+      const live = this.live(s, at);
       if (live && at > now) return;
       this.pop();
       if (live) {
@@ -296,7 +288,7 @@ export class TimeWaitTable {
     return this.rcvNxt_[s]!;
   }
   tsOk(s: number): boolean {
-    return (this.flags[s]! & TS_OK) !== 0;
+    return (this.key[s * K + K_META]! & TS_OK) !== 0;
   }
   tsRecent(s: number): number {
     return this.tsRecent_[s]!;
@@ -314,26 +306,38 @@ export class TimeWaitTable {
     return this.expires_[s]!;
   }
   localIndex(s: number): number {
-    return this.localIdx[s]!;
+    return this.key[s * K + K_META]! >>> 8;
   }
   localPort(s: number): number {
-    return this.ports[s]! >>> 16;
+    return this.key[s * K + K_PORTS]! >>> 16;
   }
   remotePort(s: number): number {
-    return this.ports[s]! & 0xffff;
+    return this.key[s * K + K_PORTS]! & 0xffff;
   }
   /** The remote address: an IPv6 IpAddr, or the IPv4 address as a u32. */
   remote(s: number): IpAddr | number {
-    return this.flags[s]! & V6 ? this.remote6[s]! : this.remote4[s]!;
+    return this.key[s * K + K_META]! & V6 ? this.remote6[s]! : this.key[s * K + K_REMOTE]!;
   }
 
   /** Every live slot. */
   *slots(): IterableIterator<number> {
-    for (let s = 0; s < this.cap; s++) if (this.flags[s]! & USED) yield s;
+    for (let s = 0; s < this.cap; s++) if (this.key[s * K + K_META]! & USED) yield s;
   }
 }
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+function grown32(a: Uint32Array, cap: number): Uint32Array<ArrayBuffer> {
+  const b = new Uint32Array(cap);
+  b.set(a);
+  return b;
+}
+
+function grown64(a: Float64Array, cap: number): Float64Array<ArrayBuffer> {
+  const b = new Float64Array(cap);
+  b.set(a);
+  return b;
+}
+
+function equal16(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < 16; i++) if (a[i] !== b[i]) return false;
   return true;
 }
