@@ -137,7 +137,7 @@ function finSent(tcb: Tcb): boolean {
  * Send whatever the windows, Nagle and SWS avoidance allow, then the FIN once all data is out.
  * RFC 9293 §3.8.6.2.1 (sender SWS), RFC 896 / RFC 1122 §4.2.3.4 (Nagle), RFC 5681 (cwnd).
  */
-export function trySend(tcb: Tcb): void {
+export function trySend(tcb: Tcb, override = false): void {
   const s = tcb.state;
   if (s !== 'ESTABLISHED' && s !== 'CLOSE_WAIT' && s !== 'FIN_WAIT_1' && s !== 'LAST_ACK' && s !== 'CLOSING') {
     // SYN_RCVD with a queued close: the FIN may go right after the SYN-ACK (§3.10.4)
@@ -162,11 +162,13 @@ export function trySend(tcb: Tcb): void {
         // sender SWS: send a window-limited piece only if it is at least half the largest window
         // seen, and then only with nothing in flight: rule (3) carries Nagle's bracket too
         const swsOk = nagleOk && len >= tcb.maxSndWnd / 2;
-        if (!((all && nagleOk) || swsOk)) {
+        if (!((all && nagleOk) || swsOk || override)) {
+          // nothing in flight to clock us: the override timeout (§3.8.6.2.1) will send it
           if (!inFlight) armPersistIfStuck(tcb);
           return;
         }
       }
+      override = false;
       const last = len === unsent;
       let flags = ACK | (last ? PSH : 0);
       if (last && tcb.finQueued && usable > len) flags |= FIN;
@@ -206,8 +208,9 @@ function transmit(tcb: Tcb, flags: number, seq: number, payload: Uint8Array): vo
   if (seqGt(end, tcb.sndMax)) tcb.sndMax = end;
 }
 
+/** Zero window, or a window too small to use (sender SWS) with nothing in flight: start the persist timer. */
 function armPersistIfStuck(tcb: Tcb): void {
-  if (tcb.sndWnd === 0 && tcb.sndNxt === tcb.sndUna && tcb.tPersist === Infinity) {
+  if (tcb.sndNxt === tcb.sndUna && tcb.tPersist === Infinity) {
     tcb.tRetransmit = Infinity;
     tcb.tPersist = tcb.now + persistInterval(tcb);
   }
@@ -284,7 +287,8 @@ export function onRetransmitTimer(tcb: Tcb): void {
 /** Zero-window probe: Linux's form, <SEQ=SND.UNA-1><ACK>, which any receiver answers with its window. */
 export function onPersistTimer(tcb: Tcb): void {
   if (tcb.sndWnd > 0) {
-    trySend(tcb);
+    // the override timeout of sender SWS avoidance: send what the window allows now
+    trySend(tcb, true);
     return;
   }
   // RFC 9293 §3.8.6.1: the window may stay shut as long as the peer answers the probes (any

@@ -54,7 +54,7 @@ describe('SendBuffer: bytes from SND.UNA onward', () => {
     for (let i = 0; i < 30_000; i += 1000) b.push(all.subarray(i, i + 1000));
     b.consume(1);
     expect(b.peek(0, 3)).toEqual(all.subarray(1, 4));
-    b.consume(16_383); // exactly the first coalescing block
+    b.consume(16_383); // 16 KiB acknowledged in all, across several coalescing blocks
     expect(b.length).toBe(30_000 - 16_384);
     expect(b.peek(0, 100)).toEqual(all.subarray(16_384, 16_484));
     b.consume(1e9);
