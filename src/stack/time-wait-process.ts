@@ -1,15 +1,16 @@
 /**
  * Segments that arrive for a 4-tuple in the TIME_WAIT table, as Linux's
  * tcp_timewait_state_process handles them:
- *  - RST: ignored (RFC 1337, tcp_rfc1337 = 1) or ends TIME_WAIT (tcp_rfc1337 = 0);
+ *  - RST: ignored (RFC 1337, tcp_rfc1337 = 1) or, when in window (SEG.SEQ = RCV.NXT, not
+ *    PAWS-rejected), ends TIME_WAIT (tcp_rfc1337 = 0); an out-of-window RST is always ignored;
  *  - the peer's FIN again (our last ACK was lost): ACK it again and restart 2MSL;
- *  - a new SYN whose sequence number (or timestamp) lies beyond the old connection's
- *    (RFC 6191): end TIME_WAIT early and let the listener take it, the new ISN continuing
- *    past the old SND.NXT; any other SYN is answered with an ACK;
+ *  - a new SYN that PAWS does not reject and whose sequence number or timestamp lies beyond the
+ *    old connection's (RFC 6191): end TIME_WAIT early and let the listener take it, the new ISN
+ *    continuing past the old SND.NXT; any other SYN is answered with an ACK;
  *  - anything else out of window: an ACK (RFC 9293 §3.10.7.4, first step).
  */
 import { TIME_WAIT_MS } from '../tcp/tcb.js';
-import { seqAdd, seqGt } from '../tcp/seq.js';
+import { seqAdd, seqGt, seqLt } from '../tcp/seq.js';
 import { ACK, FIN, RST, SYN, type Segment, type TcpOptions } from '../wire/segment.js';
 import type { IpAddr } from './ip-addr.js';
 import type { Stack } from './stack.js';
@@ -24,13 +25,17 @@ export function timeWaitSegment(stack: Stack, slot: number, local: IpAddr, remot
   const tw = stack.timeWait;
   const rcvNxt = tw.rcvNxt(slot);
   const f = seg.flags;
+  // PAWS (RFC 7323 §5): a timestamp older than the last one seen marks an old duplicate
+  const ts = tw.tsOk(slot) ? seg.options.tsVal : undefined;
+  const pawsReject = ts !== undefined && seqLt(ts, tw.tsRecent(slot));
   if (f & RST) {
-    if (!stack.sysctl.tcp_rfc1337) stack.endTimeWait(slot);
+    if (!stack.sysctl.tcp_rfc1337 && !pawsReject && seg.seq === rcvNxt) stack.endTimeWait(slot);
     return DONE;
   }
   if ((f & (SYN | ACK)) === SYN) {
-    const ts = seg.options.tsVal;
-    const newer = tw.tsOk(slot) && ts !== undefined ? seqGt(ts, tw.tsRecent(slot)) : seqGt(seg.seq, rcvNxt);
+    // Linux: newer by sequence number, or by timestamp (which also covers an equal TSval with a
+    // higher sequence number, RFC 6191 §2)
+    const newer = !pawsReject && (seqGt(seg.seq, rcvNxt) || (ts !== undefined && seqGt(ts, tw.tsRecent(slot))));
     if (newer) {
       const issHint = seqAdd(tw.sndNxt(slot), 65535 + 2);
       stack.counters.timeWaitRecycled++;
