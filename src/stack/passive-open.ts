@@ -31,8 +31,12 @@ export function onSyn(stack: Stack, l: Listener, local: IpAddr, remote: IpAddr, 
     stack.drop('accept_queue_full');
     return;
   }
-  const synQueueFull = l.synQueue >= sc.tcp_max_syn_backlog;
-  if (sc.tcp_syncookies === 2 || (synQueueFull && sc.tcp_syncookies === 1)) {
+  // a SYN that took over a TIME_WAIT 4-tuple is never answered with a cookie (its ISN must continue
+  // past the old connection's, RFC 6191) nor bounded by the SYN queue: Linux tcp_conn_request, "TW
+  // buckets are converted to open requests without limitations ... peer is evidently real one"
+  const recycled = issHint !== undefined;
+  const synQueueFull = !recycled && l.synQueue >= sc.tcp_max_syn_backlog;
+  if (!recycled && (sc.tcp_syncookies === 2 || (synQueueFull && sc.tcp_syncookies === 1))) {
     sendCookie(stack, l, local, remote, seg, now);
     return;
   }

@@ -222,7 +222,7 @@ export class Stack extends EventEmitter {
       let issHint: number | undefined;
       const tw = this.timeWait.lookup(this.addresses.indexOf(local), seg.dstPort, pkt.src4, pkt.src6, seg.srcPort);
       if (tw >= 0) {
-        const verdict = timeWaitSegment(this, tw, local, remote, seg, now);
+        const verdict = timeWaitSegment(this, tw, local, remote, seg, now, this.findListener(local, seg.dstPort) !== null);
         if (verdict.done) return;
         issHint = verdict.issHint;
       }

@@ -6,7 +6,8 @@
  *  - the peer's FIN again (our last ACK was lost): ACK it again and restart 2MSL;
  *  - a new SYN that PAWS does not reject and whose sequence number or timestamp lies beyond the
  *    old connection's (RFC 6191): end TIME_WAIT early and let the listener take it, the new ISN
- *    continuing past the old SND.NXT; any other SYN is answered with an ACK;
+ *    continuing past the old SND.NXT; any other SYN, or one with no listener to take it (Linux
+ *    tcp_v4_rcv: TCP_TW_SYN falls through to the ACK), is answered with an ACK;
  *  - anything else out of window: an ACK (RFC 9293 §3.10.7.4, first step).
  */
 import { TIME_WAIT_MS } from '../tcp/tcb.js';
@@ -21,7 +22,16 @@ export type TimeWaitVerdict = { done: true } | { done: false; issHint: number };
 
 const DONE: TimeWaitVerdict = { done: true };
 
-export function timeWaitSegment(stack: Stack, slot: number, local: IpAddr, remote: IpAddr, seg: Segment, now: number): TimeWaitVerdict {
+/** `listening`: a listener would take a new SYN for this 4-tuple. */
+export function timeWaitSegment(
+  stack: Stack,
+  slot: number,
+  local: IpAddr,
+  remote: IpAddr,
+  seg: Segment,
+  now: number,
+  listening: boolean,
+): TimeWaitVerdict {
   const tw = stack.timeWait;
   const rcvNxt = tw.rcvNxt(slot);
   const f = seg.flags;
@@ -36,7 +46,7 @@ export function timeWaitSegment(stack: Stack, slot: number, local: IpAddr, remot
     // Linux: newer by sequence number, or by timestamp (which also covers an equal TSval with a
     // higher sequence number, RFC 6191 §2)
     const newer = !pawsReject && (seqGt(seg.seq, rcvNxt) || (ts !== undefined && seqGt(ts, tw.tsRecent(slot))));
-    if (newer) {
+    if (newer && listening) {
       const issHint = seqAdd(tw.sndNxt(slot), 65535 + 2);
       stack.counters.timeWaitRecycled++;
       stack.endTimeWait(slot);

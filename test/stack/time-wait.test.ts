@@ -59,6 +59,7 @@ async function serverCloses(opts: Setup = {}) {
     net,
     c,
     s,
+    server,
     ca,
     sa,
     events,
@@ -281,6 +282,44 @@ describe('RFC 6191 / Linux: a new SYN for a 4-tuple in TIME_WAIT', () => {
     await t.net.runUntil(() => got === 'bye', 5000);
     expect(got).toBe('bye');
     expect(t.s.counters.timeWaitRecycled).toBe(1);
+  });
+});
+
+describe('Linux tcp_v4_rcv / tcp_conn_request: what becomes of a SYN that passes the TIME_WAIT check', () => {
+  it('with no listener behind it any more, it is answered with an ACK from the record and TIME_WAIT stays', async () => {
+    const t = await serverCloses({ client: { tcp_timestamps: 0 } });
+    t.server.close();
+    t.take();
+    t.inject({ seq: u32(t.rcvNxt + 100_000), flags: SYN, options: { mss: 1460 } });
+    const out = t.take();
+    expect(out.map(flagsOf)).toEqual([ACK]);
+    expect(out[0]!.seg).toMatchObject({ seq: t.sndNxt, ack: t.rcvNxt });
+    expect(t.s.stateCounts()).toEqual({ TIME_WAIT: 1 });
+    expect(t.s.counters.timeWaitRecycled).toBe(0);
+  });
+
+  it('with tcp_syncookies = 2 it is still answered statefully, its ISN continuing past the old SND.NXT (no cookie)', async () => {
+    const t = await serverCloses({ client: { tcp_timestamps: 0 }, server: { tcp_syncookies: 2 } });
+    const sent = t.s.counters.syncookiesSent;
+    t.take();
+    t.inject({ seq: u32(t.rcvNxt + 100_000), flags: SYN, options: { mss: 1460 } });
+    const out = t.take();
+    expect(out.map(flagsOf)).toEqual([SYN | ACK]);
+    expect(out[0]!.seg.seq).toBe(u32(t.sndNxt + 65537));
+    expect(t.s.counters.syncookiesSent).toBe(sent);
+    expect(t.s.stateCounts()).toEqual({ LISTEN: 1, SYN_RCVD: 1 });
+  });
+
+  it('it is accepted even when the SYN queue is full (Linux: "TW buckets are converted to open requests without limitations")', async () => {
+    const t = await serverCloses({ client: { tcp_timestamps: 0 }, server: { tcp_syncookies: 0, tcp_max_syn_backlog: 1 } });
+    // fill the SYN queue with a half-open connection from elsewhere
+    t.s.input(packet('10.0.0.77', t.sa, seg({ srcPort: 5555, dstPort: 80, seq: 1, flags: SYN })));
+    expect(t.s.stateCounts()).toEqual({ LISTEN: 1, SYN_RCVD: 1, TIME_WAIT: 1 });
+    t.take();
+    t.inject({ seq: u32(t.rcvNxt + 100_000), flags: SYN, options: { mss: 1460 } });
+    expect(t.take().map(flagsOf)).toEqual([SYN | ACK]);
+    expect(t.s.stateCounts()).toEqual({ LISTEN: 1, SYN_RCVD: 2 });
+    expect(t.s.counters.listenDrops).toBe(0);
   });
 });
 
