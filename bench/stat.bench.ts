@@ -12,6 +12,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { BenchTable } from './index.js';
 
@@ -211,6 +212,7 @@ export async function run(): Promise<BenchTable> {
         seen: (o) => `${sumAwk(o)} (no LISTEN)`,
       },
     ];
+    const loadBefore = loadavg()[0]!;
     const measured = tools.map((tool) => {
       time(tool.argv); // warm-up: page cache, dentries
       const ms: number[] = [];
@@ -231,6 +233,7 @@ export async function run(): Promise<BenchTable> {
       notes: [
         `real sockets: ${EXPECTED.toLocaleString('en-US')} built in ${buildS.toFixed(1)} s by ${WORKERS.length} processes (${TOTAL.estabPairs.toLocaleString('en-US')} ESTABLISHED pairs, ${TOTAL.leaky.toLocaleString('en-US')} CLOSE_WAIT + FIN_WAIT2, ${TOTAL.timeWait.toLocaleString('en-US')} TIME_WAIT) + listeners; ${tw} TIME_WAIT still there after the last run`,
         'every figure is a whole process (spawn, Node start-up for synack, read, print); synack also runs `ss -ltn` for listener backlogs',
+        `1-minute load average ${loadBefore.toFixed(1)} before measuring, ${loadavg()[0]!.toFixed(1)} after (other work on this machine slows every tool alike)`,
         'ss -s reads kernel counters (sockstat/snmp) and counts nothing per state; netstat -n leaves out LISTEN sockets',
         `target: synack under 1,000 ms at 100,000 sockets — ${base < 1000 ? 'met' : 'NOT met'} (${Math.round(base)} ms median)`,
       ],

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { runStat, type StatOptions } from '../host/stat-command.js';
+import type { StatOptions } from '../host/stat-command.js';
 
 function positiveNumber(name: string, max: number) {
   return (v: string): number => {
@@ -51,6 +51,8 @@ export function registerStat(program: Command): void {
         if (err.code === 'EPIPE') process.exit(0);
         throw err;
       });
+      // Loaded on use, so other commands do not pay for it (and stat does not slow their start-up).
+      const { runStat } = await import('../host/stat-command.js');
       await runStat(opts, {
         write: (s) => process.stdout.write(s),
         isTTY: Boolean(process.stdout.isTTY),

@@ -49,8 +49,17 @@ export function checkListenQueues(ctx: Context): CheckResult {
   evidence.push(describeCounter('ListenDrops (SYNs dropped by listeners)', drops, ctx.interval));
   const queued = ctx.now.sockets.filter((s) => s.inode === 0 && (s.state === 'ESTABLISHED' || s.state === 'CLOSE_WAIT')).length;
   if (queued > 0) evidence.push(`${n(queued)} established connections have no process yet: they wait in accept queues`);
-  const synSent = ctx.now.sockets.filter((s) => s.state === 'SYN_SENT').length;
-  if (synSent > 0) evidence.push(`${n(synSent)} local clients are in SYN_SENT (if they target these listeners, their SYNs are being dropped)`);
+  // Local clients stuck in SYN_SENT towards a full listener of this namespace: their SYNs are the drops.
+  for (const r of full.slice(0, 3)) {
+    const waiting = ctx.now.sockets.filter(
+      (s) =>
+        s.state === 'SYN_SENT' &&
+        s.family === r.l.family &&
+        s.remotePort === r.l.port &&
+        (ctx.dec.decode(s.remoteHex) === r.l.address || r.l.address === '0.0.0.0' || r.l.address === '::'),
+    ).length;
+    if (waiting > 0) evidence.push(`${n(waiting)} local clients are in SYN_SENT towards ${r.l.endpoint}, retrying SYNs it drops`);
+  }
 
   const target = full[0] ?? busy[0] ?? unknownCap[0];
   const pid = target ? ownersOf(ctx, target.l.inode)[0] : undefined;
