@@ -238,8 +238,15 @@ export class Stack extends EventEmitter {
 
   private deliver(conn: Conn, seg: Segment, now: number): void {
     const tcb = conn.tcb;
-    // a full accept queue drops the handshake's final ACK (Linux; the SYN-ACK is retried)
-    if (tcb.state === 'SYN_RCVD' && conn.listener && seg.flags & ACK && !(seg.flags & (RST | SYN))) {
+    // a full accept queue drops the handshake's final ACK (Linux; the SYN-ACK is retried). Only the
+    // ACK of our SYN-ACK meets the queue (tcp_check_req); any other is the TCB's to answer
+    if (
+      tcb.state === 'SYN_RCVD' &&
+      conn.listener &&
+      seg.flags & ACK &&
+      !(seg.flags & (RST | SYN)) &&
+      seg.ack === seqAdd(tcb.iss, 1)
+    ) {
       const l = conn.listener;
       if (l.acceptQueue.length >= this.acceptLimit(l)) {
         this.counters.listenOverflows++;

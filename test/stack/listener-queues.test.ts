@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SimNetwork, type Socket } from '../../src/index.js';
-import { ACK, CLIENT, RawHost, SERVER, SYN, flagsOf, seg } from './helpers.js';
+import { ACK, CLIENT, RST, RawHost, SERVER, SYN, flagsOf, seg, u32 } from './helpers.js';
 
 function synFrom(port: number, seq: number) {
   return seg({ srcPort: port, dstPort: 80, seq, flags: SYN, options: { mss: 1460 } });
@@ -170,6 +170,50 @@ describe('Linux listener: the accept queue (min(backlog, somaxconn))', () => {
     expect(s.counters.listenDrops).toBe(drops + 1);
     expect(s.counters.drops.accept_queue_full).toBe(1);
     expect(c.stateCounts()).toEqual({ ESTABLISHED: 1, SYN_SENT: 1 });
+  });
+});
+
+describe('Linux tcp_check_req: only the ACK that completes the handshake meets the accept queue', () => {
+  /** A half-open connection on a listener whose accept queue (backlog 1) is already full. */
+  function fullQueue(sysctl: Record<string, unknown>) {
+    const h = new RawHost(SERVER, sysctl);
+    const server = h.stack.net.createServer();
+    server.listen({ port: 80, backlog: 1 });
+    server.pauseAccepting();
+    h.send(CLIENT, synFrom(40001, 100));
+    const [sa1] = h.take();
+    h.send(CLIENT, synFrom(40002, 200));
+    const [sa2] = h.take();
+    h.send(CLIENT, seg({ srcPort: 40001, dstPort: 80, seq: 101, ack: u32(sa1!.seg.seq + 1), flags: ACK }));
+    expect(h.stack.stateCounts()).toEqual({ LISTEN: 1, ESTABLISHED: 1, SYN_RCVD: 1 });
+    h.take();
+    return { h, iss2: sa2!.seg.seq };
+  }
+
+  it('an ACK that does not acknowledge our SYN-ACK is answered with a RST and is not a listen overflow', () => {
+    const { h, iss2 } = fullQueue({ tcp_syncookies: 0 });
+    h.send(CLIENT, seg({ srcPort: 40002, dstPort: 80, seq: 201, ack: u32(iss2 + 1000), flags: ACK }));
+    expect(h.stack.counters.listenOverflows).toBe(0);
+    const out = h.take();
+    expect(out.map(flagsOf)).toEqual([RST]);
+    expect(out[0]!.seg.seq).toBe(u32(iss2 + 1000));
+    expect(h.stack.stateCounts()).toEqual({ LISTEN: 1, ESTABLISHED: 1, SYN_RCVD: 1 });
+  });
+
+  it('with tcp_abort_on_overflow = 1, a bogus ACK does not abort the half-open connection', () => {
+    const { h, iss2 } = fullQueue({ tcp_syncookies: 0, tcp_abort_on_overflow: 1 });
+    h.send(CLIENT, seg({ srcPort: 40002, dstPort: 80, seq: 201, ack: u32(iss2 + 1000), flags: ACK }));
+    expect(h.stack.stateCounts()).toEqual({ LISTEN: 1, ESTABLISHED: 1, SYN_RCVD: 1 });
+    expect(h.stack.counters.listenOverflows).toBe(0);
+    // the genuine ACK does meet the full queue: RST
+    h.take();
+    h.send(CLIENT, seg({ srcPort: 40002, dstPort: 80, seq: 201, ack: u32(iss2 + 1), flags: ACK }));
+    const out = h.take();
+    expect(out).toHaveLength(1);
+    expect(out[0]!.seg.flags & RST).toBe(RST);
+    expect(out[0]!.seg.seq).toBe(u32(iss2 + 1));
+    expect(h.stack.counters.listenOverflows).toBe(1);
+    expect(h.stack.stateCounts()).toEqual({ LISTEN: 1, ESTABLISHED: 1 });
   });
 });
 

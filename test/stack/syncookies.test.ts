@@ -209,7 +209,8 @@ describe('RFC 4987 §3.6: cookie validation (good, expired, forged)', () => {
     const h = listening({ tcp_syncookies: 2 });
     const sa = synAck(h);
     let failed = 0;
-    for (const forged of [0x12345678, u32(sa.seg.seq + 2), u32(sa.seg.seq ^ 0x01000000), 1]) {
+    // (the MSS index has 2 bits in 24: a few values next to the cookie decode as another index, as in Linux)
+    for (const forged of [0x12345678, u32(sa.seg.seq + 1 + 64), u32(sa.seg.seq ^ 0x01000000), 1]) {
       h.send(CLIENT, seg({ srcPort: PORT, dstPort: 80, seq: CLIENT_ISN + 1, ack: forged, flags: ACK }));
       failed++;
       expect(h.stack.counters.syncookiesFailed).toBe(failed);
@@ -239,6 +240,44 @@ describe('RFC 4987 §3.6: cookie validation (good, expired, forged)', () => {
     ackCookie(b, sa);
     expect(b.stack.counters.syncookiesFailed).toBe(1);
     expect(b.stack.connectionCount).toBe(0);
+  });
+});
+
+describe('Linux cookie_v6_check: cookies over IPv6', () => {
+  it('an IPv6 SYN is answered with a cookie and its ACK makes an ESTABLISHED connection; a forged one fails', () => {
+    const h = new RawHost('2001:db8::2', { tcp_syncookies: 2 });
+    h.stack.net.createServer().listen(80);
+    h.send('2001:db8::1', seg({ srcPort: PORT, dstPort: 80, seq: CLIENT_ISN, flags: SYN, options: { mss: 1440 } }));
+    const [sa] = h.take();
+    expect(flagsOf(sa!)).toBe(SYN | ACK);
+    expect(h.stack.connectionCount).toBe(0);
+    h.send('2001:db8::1', seg({ srcPort: PORT, dstPort: 80, seq: CLIENT_ISN + 1, ack: u32(sa!.seg.seq + 1 + 0x1000), flags: ACK }));
+    expect(h.stack.counters.syncookiesFailed).toBe(1);
+    h.send('2001:db8::1', seg({ srcPort: PORT, dstPort: 80, seq: CLIENT_ISN + 1, ack: u32(sa!.seg.seq + 1), flags: ACK }));
+    expect(h.stack.stateCounts()).toEqual({ LISTEN: 1, ESTABLISHED: 1 });
+    expect(tcbs(h.stack)[0]!.sndMss).toBe(1440);
+  });
+});
+
+describe('Linux tcp_v4_syn_recv_sock: a valid cookie while the accept queue is full', () => {
+  it('is dropped silently (ListenOverflows, no RST); the peer\'s retransmission completes once there is room', () => {
+    const h = new RawHost(SERVER, { tcp_syncookies: 2 });
+    const server = h.stack.net.createServer();
+    server.listen({ port: 80, backlog: 1 });
+    server.pauseAccepting();
+    const a = synAck(h, { mss: 1460 }, 40001, 100);
+    const b = synAck(h, { mss: 1460 }, 40002, 200);
+    ackCookie(h, a, {}, 40001, 100);
+    expect(h.stack.stateCounts()).toEqual({ LISTEN: 1, ESTABLISHED: 1 });
+    ackCookie(h, b, {}, 40002, 200);
+    expect(h.take()).toEqual([]);
+    expect(h.stack.counters.listenOverflows).toBe(1);
+    expect(h.stack.counters.syncookiesFailed).toBe(0);
+    expect(h.stack.connectionCount).toBe(1);
+    server.resumeAccepting();
+    h.advance(0); // the accept queue drains
+    ackCookie(h, b, {}, 40002, 200); // the peer retransmits (its data, or the ACK)
+    expect(h.stack.stateCounts()).toEqual({ LISTEN: 1, ESTABLISHED: 2 });
   });
 });
 
