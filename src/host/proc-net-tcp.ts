@@ -13,30 +13,11 @@
  * retransmissions for SYN_RECV), timeout the unanswered probes, inode 0 when no process owns the
  * socket (TIME_WAIT, SYN_RECV, orphans, connections still in an accept queue).
  */
-import { stateFromCode, type StateName } from './tcp-states.js';
+import { SocketTable } from './socket-table.js';
+import { stateFromCode } from './tcp-states.js';
+import type { TcpSocket } from './tcp-socket.js';
 
-export const TIMER_KINDS = ['none', 'retransmit', 'keepalive', 'time_wait', 'zero_window_probe'] as const;
-export type TimerKind = (typeof TIMER_KINDS)[number];
-
-export interface TcpSocket {
-  family: 4 | 6;
-  state: StateName;
-  /** Kernel-printed hex of the local address (8 or 32 digits); decode with addr.ts. */
-  localHex: string;
-  localPort: number;
-  remoteHex: string;
-  remotePort: number;
-  txQueue: number;
-  rxQueue: number;
-  timer: TimerKind;
-  /** Seconds until the pending timer fires (0 when none). */
-  timerSeconds: number;
-  retransmits: number;
-  uid: number;
-  probes: number;
-  /** Socket inode, the key into /proc/PID/fd; 0 = no owning file descriptor. */
-  inode: number;
-}
+export { TIMER_KINDS, type TcpSocket, type TimerKind } from './tcp-socket.js';
 
 export interface ParseResult {
   sockets: TcpSocket[];
@@ -106,12 +87,14 @@ function indexIn(text: string, ch: number, from: number, to: number): number {
 }
 
 /**
- * Parses one /proc/net/tcp{,6} text. `family` says which file it came from (4 for tcp, 6 for tcp6).
- * The header line is recognised and skipped; malformed lines are counted, not thrown.
+ * Parses one /proc/net/tcp{,6} text into `table` (appending) and returns the number of malformed
+ * lines. `family` says which file it came from (4 for tcp, 6 for tcp6). The header line is
+ * recognised and skipped; malformed lines are counted, not thrown.
  */
-export function parseProcNetTcp(text: string, family: 4 | 6): ParseResult {
-  const sockets: TcpSocket[] = [];
+export function parseProcNetTcpInto(table: SocketTable, text: string, family: 4 | 6): number {
   let malformed = 0;
+  // Lines are at least ~100 characters (149 for tcp): reserve once for the upper bound.
+  table.reserve(Math.ceil(text.length / 100) + 1);
   const st: number[] = new Array(10).fill(0);
   const en: number[] = new Array(10).fill(0);
   const addrLen = family === 4 ? 8 : 32;
@@ -174,22 +157,29 @@ export function parseProcNetTcp(text: string, family: 4 | 6): ParseResult {
       malformed++;
       continue;
     }
-    sockets.push({
-      family,
-      state,
-      localHex,
-      localPort,
-      remoteHex,
-      remotePort,
-      txQueue,
-      rxQueue,
-      timer: TIMER_KINDS[timerCode] ?? 'none',
-      timerSeconds: when / 100,
-      retransmits,
-      uid,
-      probes,
-      inode,
-    });
+    table.reserve(1);
+    const i = table.n++;
+    table.family[i] = family;
+    table.state[i] = code === 0x0c ? 3 : code; // NEW_SYN_RECV prints as SYN_RECV
+    table.local[i] = table.intern(localHex);
+    table.remote[i] = table.intern(remoteHex);
+    table.localPort[i] = localPort;
+    table.remotePort[i] = remotePort;
+    table.tx[i] = txQueue;
+    table.rx[i] = rxQueue;
+    table.timer[i] = timerCode <= 4 ? timerCode : 0;
+    table.when[i] = when;
+    table.retransmits[i] = retransmits;
+    table.uid[i] = uid;
+    table.probes[i] = probes;
+    table.inode[i] = inode;
   }
-  return { sockets, malformed };
+  return malformed;
+}
+
+/** Convenience for small inputs and tests: parse one file into socket objects. */
+export function parseProcNetTcp(text: string, family: 4 | 6): ParseResult {
+  const table = new SocketTable();
+  const malformed = parseProcNetTcpInto(table, text, family);
+  return { sockets: table.toSockets(), malformed };
 }

@@ -18,8 +18,10 @@ import { takeSnapshot, type Snapshot } from './snapshot.js';
 import { summarize } from './summary.js';
 import { auditValues, type AuditRow } from './sysctl-audit.js';
 import { KNOB_KEYS } from './sysctl-knobs.js';
-import { STATE_NAMES, type StateName } from './tcp-states.js';
-import { connKey } from './conn-key.js';
+import { STATE_NAMES, codeOfState, type StateName } from './tcp-states.js';
+
+const CLOSE_WAIT = codeOfState('CLOSE_WAIT');
+const LISTEN = codeOfState('LISTEN');
 
 export interface StatOptions {
   json?: boolean;
@@ -86,7 +88,8 @@ async function read(source: ProcSource, o: StatOptions, before?: Snapshot): Prom
   } else if (o.diagnose) {
     // Owners of the sockets a finding may name: CLOSE_WAIT holders and listeners.
     const wanted = new Set<number>();
-    for (const s of snap.sockets) if (s.inode !== 0 && (s.state === 'CLOSE_WAIT' || s.state === 'LISTEN')) wanted.add(s.inode);
+    const t = snap.table;
+    for (let i = 0; i < t.n; i++) if (t.inode[i] !== 0 && (t.state[i] === CLOSE_WAIT || t.state[i] === LISTEN)) wanted.add(t.inode[i]!);
     if (wanted.size > 0) r.owners = mapSocketOwners(wanted);
   }
   return r;
@@ -103,7 +106,7 @@ function render(
 ): string {
   const summaryOpts: Parameters<typeof summarize>[1] = { top: o.top ?? 5, backlogs: r.backlogs };
   if (r.owners && o.processes) summaryOpts.owners = r.owners;
-  const summary = summarize(r.snap.sockets, summaryOpts);
+  const summary = summarize(r.snap.table, summaryOpts);
   if (o.prometheus) return renderPrometheus(summary, r.snap.sockstat, r.snap.counters);
 
   let diagnosis: Diagnosis | undefined;
@@ -192,15 +195,16 @@ async function watchLoop(source: ProcSource, o: StatOptions, io: StatIo, style: 
       const r = await read(source, o, prev);
       // Track first sightings of CLOSE_WAIT connections so --diagnose can say how long they have been there.
       const present = new Set<string>();
-      for (const s of r.snap.sockets) {
-        if (s.state !== 'CLOSE_WAIT') continue;
-        const k = connKey(s);
+      const t = r.snap.table;
+      for (let i = 0; i < t.n; i++) {
+        if (t.state[i] !== CLOSE_WAIT) continue;
+        const k = t.key(i);
         present.add(k);
         if (!firstSeen.has(k)) firstSeen.set(k, r.snap.takenAt);
       }
       for (const k of [...firstSeen.keys()]) if (!present.has(k)) firstSeen.delete(k);
       const counts = Object.fromEntries(STATE_NAMES.map((s) => [s, 0])) as Record<StateName, number>;
-      for (const s of r.snap.sockets) counts[s.state]++;
+      for (let i = 0; i < t.n; i++) counts[STATE_NAMES[t.state[i]! - 1]!]++;
       for (const s of STATE_NAMES) {
         history[s].push(counts[s]);
         if (history[s].length > HISTORY) history[s].shift();
@@ -209,7 +213,8 @@ async function watchLoop(source: ProcSource, o: StatOptions, io: StatIo, style: 
       if (prevCounts) watch.previous = prevCounts;
       if (o.count !== undefined) watch.frames = o.count;
       const text = render(r, source, o, style, width, watch, firstSeen);
-      if (io.isTTY && !o.json) io.write(`\x1b[H\x1b[2J${text}`);
+      // On a terminal: home the cursor, overwrite each line (erasing its old tail), erase below.
+      if (io.isTTY && !o.json) io.write(`${frame === 1 ? '\x1b[2J' : ''}\x1b[H${text.replace(/\n/g, '\x1b[K\n')}\x1b[J`);
       else io.write(frame > 1 && !o.json ? `\n${text}` : text);
       prev = r.snap;
       prevCounts = counts;

@@ -5,8 +5,9 @@
 import { AddressDecoder, formatEndpoint, isV4MappedHex, isWildcardHex } from './addr.js';
 import { backlogKey, type ListenBacklogs } from './listen-backlog.js';
 import type { OwnerMap } from './processes.js';
-import type { TcpSocket } from './proc-net-tcp.js';
-import { STATE_NAMES, emptyCounts, type StateCounts, type StateName } from './tcp-states.js';
+import { SocketTable } from './socket-table.js';
+import type { TcpSocket } from './tcp-socket.js';
+import { STATE_NAMES, codeOfState, emptyCounts, type StateCounts, type StateName } from './tcp-states.js';
 
 export interface PeerCount {
   address: string;
@@ -77,13 +78,36 @@ export interface SummaryOptions {
   decoder?: AddressDecoder;
 }
 
-const ORPHAN_STATES = new Set<StateName>(['FIN_WAIT1', 'FIN_WAIT2', 'CLOSING', 'LAST_ACK']);
+const LISTEN = codeOfState('LISTEN');
+const SYN_RECV = codeOfState('SYN_RECV');
+const ESTABLISHED = codeOfState('ESTABLISHED');
+const CLOSE_WAIT = codeOfState('CLOSE_WAIT');
+const ORPHAN_CODES = new Set(['FIN_WAIT1', 'FIN_WAIT2', 'CLOSING', 'LAST_ACK'].map((st) => codeOfState(st as StateName)));
 
+/** The n largest counts of a map in one pass (a map may hold 100,000 distinct peers). */
 function topN<K>(m: Map<K, number>, n: number): { key: K; count: number }[] {
-  return [...m.entries()]
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-    .slice(0, n)
-    .map(([key, count]) => ({ key, count }));
+  const out: { key: K; count: number }[] = [];
+  for (const [key, count] of m) {
+    if (out.length < n) out.push({ key, count });
+    else if (count > out[n - 1]!.count) out[n - 1] = { key, count };
+    else continue;
+    out.sort((a, b) => b.count - a.count);
+  }
+  return out;
+}
+
+/** Top ports of a 65,536-slot count array, busiest first, ties by port. */
+function topPorts(counts: Uint32Array, n: number): PortCount[] {
+  const out: PortCount[] = [];
+  for (let port = 0; port < counts.length; port++) {
+    const count = counts[port]!;
+    if (count === 0) continue;
+    if (out.length < n) out.push({ port, count });
+    else if (count > out[n - 1]!.count) out[n - 1] = { port, count };
+    else continue;
+    out.sort((a, b) => b.count - a.count || a.port - b.port);
+  }
+  return out;
 }
 
 /** Listener a connection belongs to: same family and port, same address or a wildcard one. */
@@ -102,67 +126,82 @@ export class ListenerIndex<L extends { localHex: string }> {
   }
 }
 
-export function summarize(sockets: readonly TcpSocket[], opts: SummaryOptions = {}): Summary {
+type Listener = ListenerSummary & { addrId: number };
+
+export function summarize(input: SocketTable | readonly TcpSocket[], opts: SummaryOptions = {}): Summary {
+  const t = input instanceof SocketTable ? input : SocketTable.from(input);
   const n = opts.top ?? 5;
   const dec = opts.decoder ?? new AddressDecoder();
-  const states = emptyCounts();
+  const counts = new Array<number>(12).fill(0);
   const families = { ipv4: 0, ipv6: 0, ipv4Mapped: 0 };
   const queues = { rxBytes: 0, txBytes: 0 };
   const unowned = { acceptQueued: 0, orphans: 0 };
-  const peers = new Map<StateName, Map<string, number>>();
-  const ports = new Map<StateName, Map<number, number>>();
-  const index = new ListenerIndex<ListenerSummary & { localHex: string }>();
-  const listeners: (ListenerSummary & { localHex: string })[] = [];
-  const mappedCache = new Map<string, boolean>();
+  const peers: (Map<number, number> | undefined)[] = [];
+  const ports: (Uint32Array | undefined)[] = [];
+  const mapped: (boolean | undefined)[] = [];
+  const wildcard = t.addrs.map((h) => isWildcardHex(h));
+  const listeners: Listener[] = [];
+  const byPort = new Map<number, Listener[]>(); // family * 65536 + port
 
-  for (const s of sockets) {
-    states[s.state]++;
-    if (s.family === 4) families.ipv4++;
+  for (let i = 0; i < t.n; i++) {
+    const code = t.state[i]!;
+    counts[code]!++;
+    if (t.family[i] === 4) families.ipv4++;
     else {
       families.ipv6++;
-      let mapped = mappedCache.get(s.localHex);
-      if (mapped === undefined) mappedCache.set(s.localHex, (mapped = isV4MappedHex(s.localHex)));
-      if (mapped) families.ipv4Mapped++;
+      const a = t.local[i]!;
+      let m = mapped[a];
+      if (m === undefined) mapped[a] = m = isV4MappedHex(t.addrs[a]!);
+      if (m) families.ipv4Mapped++;
     }
-    if (s.state === 'LISTEN') {
-      const address = dec.decode(s.localHex);
-      const l = {
-        family: s.family,
+    if (code === LISTEN) {
+      const address = dec.decode(t.addrs[t.local[i]!]!);
+      const port = t.localPort[i]!;
+      const l: Listener = {
+        family: t.family[i] as 4 | 6,
         address,
-        port: s.localPort,
-        endpoint: formatEndpoint(address, s.localPort),
-        acceptQueue: s.rxQueue,
+        port,
+        endpoint: formatEndpoint(address, port),
+        acceptQueue: t.rx[i]!,
         backlog: null,
         synRecv: 0,
         connections: 0,
-        inode: s.inode,
-        localHex: s.localHex,
+        inode: t.inode[i]!,
+        addrId: t.local[i]!,
       };
       listeners.push(l);
-      index.add(s.family, s.localPort, l);
+      const k = t.family[i]! * 65536 + port;
+      const list = byPort.get(k);
+      if (list) list.push(l);
+      else byPort.set(k, [l]);
       continue;
     }
-    queues.rxBytes += s.rxQueue;
-    queues.txBytes += s.txQueue;
-    if (s.inode === 0) {
-      if (s.state === 'ESTABLISHED' || s.state === 'CLOSE_WAIT') unowned.acceptQueued++;
-      else if (ORPHAN_STATES.has(s.state)) unowned.orphans++;
+    queues.rxBytes += t.rx[i]!;
+    queues.txBytes += t.tx[i]!;
+    if (t.inode[i] === 0) {
+      if (code === ESTABLISHED || code === CLOSE_WAIT) unowned.acceptQueued++;
+      else if (ORPHAN_CODES.has(code)) unowned.orphans++;
     }
-    let pm = peers.get(s.state);
-    if (!pm) peers.set(s.state, (pm = new Map()));
-    pm.set(s.remoteHex, (pm.get(s.remoteHex) ?? 0) + 1);
-    let lm = ports.get(s.state);
-    if (!lm) ports.set(s.state, (lm = new Map()));
-    lm.set(s.localPort, (lm.get(s.localPort) ?? 0) + 1);
+    let pm = peers[code];
+    if (!pm) peers[code] = pm = new Map();
+    const r = t.remote[i]!;
+    pm.set(r, (pm.get(r) ?? 0) + 1);
+    let pc = ports[code];
+    if (!pc) ports[code] = pc = new Uint32Array(65536);
+    pc[t.localPort[i]!]!++;
   }
 
   // Attribute connections to listeners in a second pass (listeners may follow their connections).
   if (listeners.length > 0) {
-    for (const s of sockets) {
-      if (s.state === 'LISTEN') continue;
-      const l = index.find(s);
+    for (let i = 0; i < t.n; i++) {
+      const code = t.state[i]!;
+      if (code === LISTEN) continue;
+      const list = byPort.get(t.family[i]! * 65536 + t.localPort[i]!);
+      if (!list) continue;
+      const a = t.local[i]!;
+      const l = list.find((x) => x.addrId === a) ?? list.find((x) => wildcard[x.addrId]);
       if (!l) continue;
-      if (s.state === 'SYN_RECV') l.synRecv++;
+      if (code === SYN_RECV) l.synRecv++;
       else l.connections++;
     }
   }
@@ -172,31 +211,38 @@ export function summarize(sockets: readonly TcpSocket[], opts: SummaryOptions = 
     for (const l of listeners) {
       const key = backlogKey(l.address, l.port);
       const list = opts.backlogs.get(key);
-      const i = used.get(key) ?? 0;
-      if (list && i < list.length) {
-        l.backlog = list[i]!;
-        used.set(key, i + 1);
+      const k = used.get(key) ?? 0;
+      if (list && k < list.length) {
+        l.backlog = list[k]!;
+        used.set(key, k + 1);
       }
     }
   }
 
+  const states = emptyCounts();
+  STATE_NAMES.forEach((st, k) => (states[st] = counts[k + 1]!));
   const top: Partial<Record<StateName, StateTop>> = {};
-  for (const st of STATE_NAMES) {
-    if (st === 'LISTEN' || states[st] === 0) continue;
+  STATE_NAMES.forEach((st, k) => {
+    const code = k + 1;
+    if (code === LISTEN || counts[code] === 0) return;
     top[st] = {
-      peers: topN(peers.get(st)!, n).map(({ key, count }) => ({ address: dec.decode(key), count })),
-      localPorts: topN(ports.get(st)!, n).map(({ key, count }) => ({ port: key, count })),
+      peers: topN(peers[code]!, n).map(({ key, count }) => ({ address: dec.decode(t.addrs[key]!), count })),
+      localPorts: topPorts(ports[code]!, n),
     };
+  });
+  // Ties in peers sort by address id (first seen); make them deterministic by text instead.
+  for (const st of Object.keys(top) as StateName[]) {
+    top[st]!.peers.sort((a, b) => b.count - a.count || (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
   }
 
   const summary: Summary = {
     states,
-    total: sockets.length,
+    total: t.n,
     families,
     queues,
     unowned,
     listeners: listeners
-      .map(({ localHex: _h, ...l }) => l)
+      .map(({ addrId: _a, ...l }) => l)
       .sort((a, b) => a.port - b.port || a.family - b.family || (a.address < b.address ? -1 : 1)),
     top,
   };
@@ -204,10 +250,12 @@ export function summarize(sockets: readonly TcpSocket[], opts: SummaryOptions = 
   if (opts.owners) {
     const map = opts.owners;
     const byPid = new Map<number, ProcessStates>();
-    for (const s of sockets) {
-      if (s.inode === 0) continue;
-      const owners = map.owners.get(s.inode);
+    for (let i = 0; i < t.n; i++) {
+      const inode = t.inode[i]!;
+      if (inode === 0) continue;
+      const owners = map.owners.get(inode);
       if (!owners) continue;
+      const st = STATE_NAMES[t.state[i]! - 1]!;
       for (const pid of new Set(owners.map((o) => o.pid))) {
         let p = byPid.get(pid);
         if (!p) {
@@ -216,7 +264,7 @@ export function summarize(sockets: readonly TcpSocket[], opts: SummaryOptions = 
           byPid.set(pid, p);
         }
         p.total++;
-        p.states[s.state] = (p.states[s.state] ?? 0) + 1;
+        p.states[st] = (p.states[st] ?? 0) + 1;
       }
     }
     summary.processes = [...byPid.values()].sort((a, b) => b.total - a.total || a.pid - b.pid);

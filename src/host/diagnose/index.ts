@@ -28,7 +28,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   const dec = new AddressDecoder();
   const summaryOpts: Parameters<typeof summarize>[1] = { decoder: dec, backlogs: input.backlogs ?? null };
   if (input.owners) summaryOpts.owners = input.owners;
-  const { listeners } = summarize(input.now.sockets, summaryOpts);
+  const { listeners } = summarize(input.now.table, summaryOpts);
   const ctx: Context = {
     now: input.now,
     sysctls: input.sysctls,

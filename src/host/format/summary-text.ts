@@ -25,7 +25,7 @@ export interface WatchInfo {
 
 export function headerLine(meta: ReportMeta, total: number, style: Style, what = 'synack stat'): string {
   const when = new Date(meta.takenAt).toISOString().replace('T', ' ').slice(0, 19);
-  return `${style.bold(what)} ${style.dim('·')} ${meta.source} ${style.dim('·')} ${when} UTC ${style.dim('·')} ${num(total)} sockets read in ${meta.readMs.toFixed(1)} ms`;
+  return `${style.bold(what)} ${style.dim('·')} ${meta.source} ${style.dim('·')} ${when} UTC ${style.dim('·')} ${num(total)} socket${total === 1 ? '' : 's'} read in ${meta.readMs.toFixed(1)} ms`;
 }
 
 function stateRows(s: Summary, style: Style, watch?: WatchInfo): string[] {

@@ -1,5 +1,6 @@
 /** Builders for synthetic sockets and snapshots (library-level tests, independent of the machine). */
 import type { TcpSocket } from '../../../src/host/proc-net-tcp.js';
+import { SocketTable } from '../../../src/host/socket-table.js';
 import type { Snapshot } from '../../../src/host/snapshot.js';
 import type { OwnerMap, ProcessInfo } from '../../../src/host/processes.js';
 import { kernelAddr } from './kernel-format.js';
@@ -57,6 +58,7 @@ export function snap(sockets: TcpSocket[], p: Partial<Snapshot> = {}): Snapshot 
   return {
     takenAt: 1_700_000_000_000,
     sockets,
+    table: SocketTable.from(sockets),
     malformed: 0,
     missing: [],
     readMs: 1,
