@@ -5,7 +5,7 @@
  * (RFC 1122 §4.2.3.6) and delayed ACK (RFC 1122 §4.2.3.2).
  */
 import { ACK, FIN, PSH, RST, SYN, type Segment, type TcpOptions } from '../wire/segment.js';
-import { seqAdd, seqDiff, seqGt, seqLt } from './seq.js';
+import { seqAdd, seqDiff, seqGt, seqLt, seqMax } from './seq.js';
 import { DELACK_MS, type Tcb } from './tcb.js';
 
 const EMPTY = new Uint8Array(0);
@@ -84,9 +84,18 @@ export function sendSyn(tcb: Tcb, synAck: boolean): void {
   emit(tcb, synAck ? SYN | ACK : SYN, tcb.iss, EMPTY);
 }
 
+/**
+ * SND.NXT as RFC 9293 means it: the next new sequence number. After a go-back-N retransmission
+ * tcb.sndNxt lies below what was already sent (SND.MAX); a segment stamped with it may fall before
+ * the peer's RCV.NXT and be dropped as unacceptable, ACK field and all (§3.10.7.4 first step).
+ */
+function nextNewSeq(tcb: Tcb): number {
+  return seqMax(tcb.sndNxt, tcb.sndMax);
+}
+
 /** <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> */
 export function sendAck(tcb: Tcb): void {
-  emit(tcb, ACK, tcb.sndNxt, EMPTY);
+  emit(tcb, ACK, nextNewSeq(tcb), EMPTY);
 }
 
 /** RFC 5961 §3.2/§4.2/§5: the challenge ACK is an ordinary ACK; counted separately. */
@@ -97,7 +106,7 @@ export function challengeAck(tcb: Tcb): void {
 
 /** <SEQ=SND.NXT><CTL=RST> from a synchronized connection (§3.10.5 ABORT). */
 export function sendReset(tcb: Tcb): void {
-  emit(tcb, RST | ACK, tcb.sndNxt, EMPTY);
+  emit(tcb, RST | ACK, nextNewSeq(tcb), EMPTY);
 }
 
 /** Acknowledge received data: at once for every second full-sized segment, else after DELACK_MS. */
@@ -312,9 +321,11 @@ export function onPersistTimer(tcb: Tcb): void {
 /** RFC 1122 §4.2.3.6 keepalive: probe <SEQ=SND.UNA-1>; after tcp_keepalive_probes unanswered, reset. */
 export function onKeepaliveTimer(tcb: Tcb): void {
   if (!tcb.keepAlive) return;
-  const idle = tcb.now - tcb.lastRcvTime;
-  if (tcb.probesOut === 0 && idle < tcb.keepIdleMs) {
-    tcb.tKeepalive = tcb.lastRcvTime + tcb.keepIdleMs;
+  // compare the deadline, not the idle time: with fractional times `now - lastRcvTime < idle` can
+  // hold while `lastRcvTime + idle` rounds to `now`, and the timer was re-armed at `now` forever
+  const idleEnds = tcb.lastRcvTime + tcb.keepIdleMs;
+  if (tcb.probesOut === 0 && idleEnds > tcb.now) {
+    tcb.tKeepalive = idleEnds;
     return;
   }
   if (tcb.sndNxt !== tcb.sndUna || tcb.sendBuf.length > seqDiff(tcb.sndNxt, tcb.sndBufSeq)) {
