@@ -14,7 +14,8 @@ export const MAX_BYTES = 2 ** 40;
 
 const CHUNK = Buffer.alloc(64 * 1024, 'synack ');
 
-const PAGE = `<!doctype html>
+/** The page `GET /` returns (the bench serves the same bytes from nginx for a like-for-like run). */
+export const HOME_PAGE = `<!doctype html>
 <html><head><title>synack</title></head>
 <body><h1>synack</h1><p>This page came over a TCP/IP stack written in TypeScript.</p>
 <p><a href="/bytes/1048576">/bytes/1048576</a> sends 1 MiB.</p></body></html>
@@ -45,8 +46,8 @@ export function handle(req: http.IncomingMessage, res: http.ServerResponse): voi
     return;
   }
   if (url === '/') {
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': String(Buffer.byteLength(PAGE)) });
-    res.end(req.method === 'HEAD' ? undefined : PAGE);
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': String(Buffer.byteLength(HOME_PAGE)) });
+    res.end(req.method === 'HEAD' ? undefined : HOME_PAGE);
     return;
   }
   const m = /^\/bytes\/(\d{1,13})$/.exec(url);

@@ -103,7 +103,15 @@ export class Netns {
     await Promise.race([Promise.all(waits), new Promise((r) => setTimeout(r, 3000))]);
     this.children.clear();
     if (this.created) {
-      // processes we did not start cannot be left behind in it: the namespace goes away with its last
+      // what our processes started in the namespace (socat's forked children, say) goes too
+      const r = spawnSync('ip', ['netns', 'pids', this.name], { encoding: 'utf8' });
+      for (const pid of (r.stdout ?? '').split('\n').filter(Boolean).map(Number)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }
       spawnSync('ip', ['netns', 'del', this.name]);
       this.created = false;
     }

@@ -1,0 +1,218 @@
+/**
+ * synack on a real link: `synack serve` on a TUN device with the kernel as the peer, against the
+ * kernel talking to itself over a veth pair between two namespaces, in the same run.
+ *
+ *  - Bulk: a kernel client (Node's net) streams for 3 s into `discard`; MB/s counted until the
+ *    close completes. Baseline: the same client into a Node net discard server over veth.
+ *  - HTTP: `wrk -c32 -d5s` against synack's http `GET /` over TUN, and against nginx (Debian's,
+ *    one worker, same page bytes) over veth; keep-alive, and `Connection: close` (every request a
+ *    new connection, the server closing first and holding TIME_WAIT).
+ *
+ * Needs root, /dev/net/tun, iproute2 and wrk; installs nginx-light from Debian if it is missing.
+ * Everything runs in namespaces made here (10.99.0.x over TUN, 10.97.0.x over veth) and is torn
+ * down afterwards; every process is killed by PID.
+ */
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { HOME_PAGE } from '../src/services/http.js';
+import type { BenchTable } from './index.js';
+
+export const title = 'On a real link: synack over TUN vs the kernel over veth (bulk MB/s, HTTP requests/s)';
+
+const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js');
+const TAG = `synack-bench-${process.pid}`;
+const NS_TUN = `${TAG}-tun`;
+const NS_A = `${TAG}-a`;
+const NS_B = `${TAG}-b`;
+
+const BULK_CLIENT = `
+import net from 'node:net';
+const chunk = Buffer.alloc(1 << 20, 0x61);
+const t0 = performance.now();
+let sent = 0, ended = false;
+const s = net.connect({ host: process.env.HOST, port: Number(process.env.PORT) });
+const pump = () => {
+  while (!ended) {
+    if (performance.now() - t0 > Number(process.env.MS)) { ended = true; s.end(); return; }
+    sent += chunk.length;
+    if (!s.write(chunk)) { s.once('drain', pump); return; }
+  }
+};
+s.on('connect', pump);
+s.resume();
+s.on('close', () => console.log(JSON.stringify({ bytes: sent, ms: performance.now() - t0 })));
+s.on('error', (e) => { console.log(JSON.stringify({ error: e.code || e.message })); process.exit(1); });
+`;
+
+const DISCARD_SERVER = `
+import net from 'node:net';
+net.createServer((s) => { s.resume(); s.on('end', () => s.end()); s.on('error', () => {}); }).listen(9, '0.0.0.0', () => console.log('ready'));
+`;
+
+const children: ChildProcess[] = [];
+
+function sh(argv: string[], timeoutMs = 30_000): string {
+  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: timeoutMs });
+  if (r.status !== 0) throw new Error(`${argv.join(' ')}: ${r.stderr || r.error?.message}`);
+  return r.stdout;
+}
+
+function inNs(ns: string, argv: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile('ip', ['netns', 'exec', ns, ...argv], {
+      encoding: 'utf8',
+      timeout: opts.timeoutMs ?? 60_000,
+      killSignal: 'SIGKILL',
+      env: { ...process.env, ...opts.env },
+      maxBuffer: 16 * 1024 * 1024,
+    }, (err, stdout, stderr) => (err ? reject(new Error(`${argv.join(' ')}: ${stderr || err.message}`)) : resolve(stdout)));
+    children.push(child);
+  });
+}
+
+function startInNs(ns: string, argv: string[], ready: RegExp | null): Promise<ChildProcess> {
+  const child = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  if (ready === null) return Promise.resolve(child);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`${argv.join(' ')} not ready: ${out}`)), 20_000);
+    const on = (d: Buffer): void => {
+      out += d.toString();
+      if (ready.test(out)) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    };
+    child.stdout!.on('data', on);
+    child.stderr!.on('data', on);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${argv.join(' ')} exited ${code}: ${out}`));
+    });
+  });
+}
+
+function unavailable(): string | null {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) return 'needs root on Linux';
+  if (!existsSync('/dev/net/tun')) return 'no /dev/net/tun';
+  for (const t of ['ip', 'wrk']) if (spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0) return `${t} is not installed`;
+  return null;
+}
+
+/** Debian's nginx, installed without starting the packaged service (policy-rc.d says no). */
+function ensureNginx(): string {
+  const have = spawnSync('sh', ['-c', 'command -v nginx || ls /usr/sbin/nginx'], { encoding: 'utf8' });
+  if (have.status === 0) return have.stdout.trim().split('\n')[0]!;
+  const policy = '/usr/sbin/policy-rc.d';
+  const ours = !existsSync(policy);
+  if (ours) writeFileSync(policy, '#!/bin/sh\nexit 101\n', { mode: 0o755 });
+  try {
+    spawnSync('apt-get', ['update', '-qq'], { stdio: 'ignore', timeout: 300_000 });
+    sh(['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '-qq', 'nginx-light'], 600_000);
+  } finally {
+    if (ours) rmSync(policy, { force: true });
+  }
+  return '/usr/sbin/nginx';
+}
+
+function setUp(): void {
+  for (const ns of [NS_TUN, NS_A, NS_B]) {
+    sh(['ip', 'netns', 'add', ns]);
+    sh(['ip', '-n', ns, 'link', 'set', 'lo', 'up']);
+  }
+  sh(['ip', 'link', 'add', 'vb0', 'netns', NS_A, 'type', 'veth', 'peer', 'name', 'vb1', 'netns', NS_B]);
+  sh(['ip', '-n', NS_A, 'addr', 'add', '10.97.0.1/24', 'dev', 'vb0']);
+  sh(['ip', '-n', NS_B, 'addr', 'add', '10.97.0.2/24', 'dev', 'vb1']);
+  sh(['ip', '-n', NS_A, 'link', 'set', 'vb0', 'up']);
+  sh(['ip', '-n', NS_B, 'link', 'set', 'vb1', 'up']);
+}
+
+async function tearDown(): Promise<void> {
+  const pids = new Set<number>();
+  for (const c of children) if (c.exitCode === null && c.pid) pids.add(c.pid);
+  // and what those started in our namespaces (nginx's workers outlive a killed master)
+  for (const ns of [NS_TUN, NS_A, NS_B]) {
+    const r = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' });
+    for (const p of (r.stdout ?? '').split('\n').filter(Boolean)) pids.add(Number(p));
+  }
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+  await new Promise((r) => setTimeout(r, 200));
+  for (const ns of [NS_TUN, NS_A, NS_B]) spawnSync('ip', ['netns', 'del', ns]);
+}
+
+async function bulk(ns: string, host: string): Promise<number> {
+  const out = await inNs(ns, [process.execPath, '--input-type=module', '-e', BULK_CLIENT], { env: { HOST: host, PORT: '9', MS: '3000' } });
+  const r = JSON.parse(out.trim().split('\n').pop()!) as { bytes: number; ms: number };
+  return r.bytes / 1e6 / (r.ms / 1000);
+}
+
+async function wrk(ns: string, url: string, close: boolean): Promise<{ rps: number; errors: string }> {
+  const out = await inNs(ns, ['wrk', '-c32', '-d5s', ...(close ? ['-H', 'Connection: close'] : []), url], { timeoutMs: 30_000 });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
+  const errors = /Socket errors: (.*)/.exec(out)?.[1] ?? '';
+  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1];
+  return { rps, errors: [errors, non2xx ? `non-2xx ${non2xx}` : ''].filter(Boolean).join('; ') };
+}
+
+export async function run(): Promise<BenchTable> {
+  const why = unavailable();
+  if (why) return { columns: ['skipped'], rows: [[why]] };
+  const nginx = ensureNginx();
+  const dir = mkdtempSync(join(tmpdir(), 'synack-bench-'));
+  chmodSync(dir, 0o755); // nginx's workers run as nobody and must read the page
+  setUp();
+  try {
+    await startInNs(NS_TUN, [process.execPath, CLI, 'serve', '--tun', 'synack0', '--ip', '10.99.0.2', '--peer-ip', '10.99.0.1/24', '--services', 'discard,http'], /synack serve:/);
+    await startInNs(NS_B, [process.execPath, '--input-type=module', '-e', DISCARD_SERVER], /ready/);
+    writeFileSync(join(dir, 'index.html'), HOME_PAGE);
+    writeFileSync(
+      join(dir, 'nginx.conf'),
+      `worker_processes 1;\npid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\nevents { worker_connections 4096; }\n` +
+        `http { access_log off; keepalive_requests 1000000; default_type text/html;\n` +
+        `  server { listen 10.97.0.2:80; root ${dir}; location / { index index.html; } } }\n`,
+    );
+    await startInNs(NS_B, [nginx, '-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], null);
+    // nginx prints nothing when ready: wait until it answers
+    for (let i = 0; i < 50; i++) {
+      const r = spawnSync('ip', ['netns', 'exec', NS_A, 'curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', 'http://10.97.0.2/'], { encoding: 'utf8' });
+      if (r.stdout === '200') break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+
+    await bulk(NS_TUN, '10.99.0.2'); // warm up synack's JIT
+    const bulkSynack = await bulk(NS_TUN, '10.99.0.2');
+    const bulkKernel = await bulk(NS_A, '10.97.0.2');
+    await wrk(NS_TUN, 'http://10.99.0.2/', false); // warm-up
+    const kaS = await wrk(NS_TUN, 'http://10.99.0.2/', false);
+    const kaK = await wrk(NS_A, 'http://10.97.0.2/', false);
+    const clS = await wrk(NS_TUN, 'http://10.99.0.2/', true);
+    const clK = await wrk(NS_A, 'http://10.97.0.2/', true);
+    const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
+    return {
+      columns: ['', 'synack over TUN', 'kernel over veth', 'ratio', 'target'],
+      rows: [
+        ['bulk into discard, MB/s', bulkSynack, bulkKernel, ratio(bulkSynack, bulkKernel), '≥ 0.3×'],
+        ['HTTP GET / keep-alive, requests/s', kaS.rps, kaK.rps, ratio(kaS.rps, kaK.rps), '≥ 0.5×'],
+        ['HTTP GET / Connection: close, requests/s', clS.rps, clK.rps, ratio(clS.rps, clK.rps), ''],
+      ],
+      notes: [
+        'kernel baseline: a Node net discard server and nginx (1 worker) in a second namespace, across a veth pair',
+        'synack: one Node process, `synack serve` (stack + node:http) on a TUN device; clients are the kernel in both cases',
+        ...[kaS, kaK, clS, clK].map((r, i) => (r.errors ? `wrk ${['synack keep-alive', 'nginx keep-alive', 'synack close', 'nginx close'][i]}: ${r.errors}` : '')).filter(Boolean),
+      ],
+    };
+  } finally {
+    await tearDown();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
