@@ -45,7 +45,7 @@ export function registerStat(program: Command): void {
     .option('--count <n>', 'with --watch: stop after N refreshes', positiveInt('--count', 1_000_000))
     .option('--sample <seconds>', 'with --diagnose: seconds between the two readings compared (0 = one)', nonNegative('--sample', 60), 1)
     .action(async (opts: StatOptions) => {
-      // `synack stat --watch 1 | head`: a closed pipe ends the command quietly (the netns sleeper is
+      // `synack stat --watch 1 | head`: a closed pipe ends the command quietly (the --netns helper is
       // killed by its exit hook).
       process.stdout.on('error', (err: NodeJS.ErrnoException) => {
         if (err.code === 'EPIPE') process.exit(0);

@@ -1,8 +1,9 @@
 /**
  * Entering a named network namespace (`ip netns add NAME` creates /run/netns/NAME) without setns,
- * which Node does not offer: we start a child we own, `ip netns exec NAME sleep N`, wait until its
+ * which Node does not offer: we start a child we own, `ip netns exec NAME cat`, wait until its
  * /proc/PID/ns/net is that namespace, then read /proc/PID/net/* (the files a process sees are those
- * of its own namespace). The child is killed by PID when done, and dies on its own after N seconds.
+ * of its own namespace). The child is killed by PID when done; its stdin is a pipe from us, so
+ * even if we are killed outright it reads end-of-file and exits (a `sleep N` would linger).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readlinkSync, statSync } from 'node:fs';
@@ -26,9 +27,9 @@ export function netnsPath(name: string): string | undefined {
 
 export interface NetnsHandle {
   name: string;
-  /** PID of the sleeper living in the namespace. */
+  /** PID of the helper living in the namespace. */
   pid: number;
-  /** /proc/PID/net of the sleeper: the namespace's tcp, tcp6, netstat, snmp, sockstat. */
+  /** /proc/PID/net of the helper: the namespace's tcp, tcp6, netstat, snmp, sockstat. */
   netDir: string;
   close(): void;
 }
@@ -52,14 +53,13 @@ function linkInode(pid: number): number | undefined {
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Enters `name`; the sleeper lives at most `lifetimeSeconds`. Throws UsageError for an unknown name. */
-export async function enterNetns(name: string, lifetimeSeconds = 60): Promise<NetnsHandle> {
+/** Enters `name`. Throws UsageError for an unknown name or when entering is not permitted. */
+export async function enterNetns(name: string): Promise<NetnsHandle> {
   const path = netnsPath(name);
   if (!path) throw new UsageError(`unknown network namespace "${name}" (see: ip netns list)`);
   const want = nsInode(path);
-  const child: ChildProcess = spawn('ip', ['netns', 'exec', name, 'sleep', String(Math.ceil(lifetimeSeconds))], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child: ChildProcess = spawn('ip', ['netns', 'exec', name, 'cat'], { stdio: ['pipe', 'ignore', 'pipe'] });
+  child.stdin?.on('error', () => {}); // EPIPE if it is already gone
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   let spawnError: Error | undefined;
@@ -77,6 +77,7 @@ export async function enterNetns(name: string, lifetimeSeconds = 60): Promise<Ne
   const close = () => {
     kill();
     process.removeListener('exit', kill);
+    child.stdin?.destroy();
     child.stderr?.destroy();
   };
   // Bounded wait: 300 polls of 10 ms.
@@ -93,7 +94,7 @@ export async function enterNetns(name: string, lifetimeSeconds = 60): Promise<Ne
     if (child.pid !== undefined && want !== undefined && linkInode(child.pid) === want) {
       const pid = child.pid;
       child.unref();
-      (child.stderr as { unref?: () => void } | null)?.unref?.();
+      for (const s of [child.stdin, child.stderr] as ({ unref?: () => void } | null)[]) s?.unref?.();
       return { name, pid, netDir: `/proc/${pid}/net`, close };
     }
     await delay(10);

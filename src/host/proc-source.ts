@@ -1,6 +1,6 @@
 /**
  * Where a snapshot is read from: this process's namespace (/proc/net), a named namespace
- * (through a sleeper living in it, see netns.ts), or a directory holding copies of the files
+ * (through a helper process living in it, see netns.ts), or a directory holding copies of the files
  * (tcp, tcp6, netstat, snmp, sockstat, optionally sys/net/... for sysctls) such as a support bundle.
  */
 import { spawnSync } from 'node:child_process';
@@ -80,8 +80,8 @@ function readNetnsSysctls(name: string, keys: readonly string[]): Map<string, st
   return out;
 }
 
-export async function namedNamespace(name: string, lifetimeSeconds = 60): Promise<ProcSource> {
-  const h = await enterNetns(name, lifetimeSeconds);
+export async function namedNamespace(name: string): Promise<ProcSource> {
+  const h = await enterNetns(name);
   return {
     label: `netns "${name}"`,
     netns: name,

@@ -59,11 +59,7 @@ export function validateOptions(o: StatOptions): void {
 
 async function openSource(o: StatOptions): Promise<ProcSource> {
   if (o.procNet) return fromDirectory(o.procNet);
-  if (o.netns) {
-    const sample = o.diagnose ? (o.sample ?? 1) : 0;
-    const lifetime = o.watch !== undefined ? (o.count !== undefined ? o.watch * o.count + sample + 30 : 7 * 86400) : sample + 30;
-    return namedNamespace(o.netns, lifetime);
-  }
+  if (o.netns) return namedNamespace(o.netns);
   return currentNamespace();
 }
 

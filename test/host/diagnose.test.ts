@@ -123,6 +123,14 @@ describe('diagnose', () => {
       expect(f.doesNotWork.join('\n')).toContain('tcp_max_syn_backlog');
     });
 
+    it('rule: with syncookies off, passing 3/4 of tcp_max_syn_backlog is critical (SYNs from new peers dropped)', () => {
+      const sysctls = new Map(DEFAULT_SYSCTLS).set('net.ipv4.tcp_syncookies', '0').set('net.ipv4.tcp_max_syn_backlog', '100');
+      const d = diagnose({ now: snap([listener, ...half(80)]), sysctls, backlogs: new Map([[backlogKey('0.0.0.0', 80), [4096]]]) });
+      const f = check(d, 'syn-recv').findings[0]!;
+      expect(f.severity).toBe('critical');
+      expect(f.evidence.join('\n')).toContain('0.0.0.0:80 passed 3/4 of tcp_max_syn_backlog (75)');
+    });
+
     it('rule: a full SYN queue with syncookies off is critical', () => {
       const sysctls = new Map(DEFAULT_SYSCTLS).set('net.ipv4.tcp_syncookies', '0');
       const d = diagnose({ now: snap([listener, ...half(100)]), sysctls, backlogs: new Map([[backlogKey('0.0.0.0', 80), [100]]]) });

@@ -14,9 +14,10 @@
  *
  * Then `synack stat --json` must count exactly what `ss -tan` counts in that namespace.
  */
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATE_NAMES, emptyCounts, stateFromSsName, type StateCounts } from '../../src/host/tcp-states.js';
-import { REPO, ensureBuilt, runCli } from './helpers/cli.js';
+import { MAIN, REPO, ensureBuilt, runCli } from './helpers/cli.js';
 import { TestNamespace, netnsUnavailable, toolMissing } from './helpers/netns.js';
 
 const why = netnsUnavailable() ?? (toolMissing('socat') ? 'socat not installed' : null);
@@ -158,6 +159,27 @@ describe.skipIf(why !== null)(`synack stat on a real socket population${why ? ` 
     expect(by['net.ipv4.tcp_fin_timeout']).toBe('33');
     expect(by['net.core.netdev_max_backlog']).toMatch(/^\d+$/); // not namespaced: the host's value
     expect(by['net.ipv4.tcp_tw_recycle']).toBeNull();
+  });
+
+  it('rule: the --netns helper exits even when synack itself is killed (SIGKILL) mid --watch', async () => {
+    const before = new Set(ns.pids());
+    const child = spawn(process.execPath, [MAIN, 'stat', '--netns', ns.name, '--watch', '5', '--count', '100'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error('no first frame')), 20_000);
+        child.stdout.on('data', (d: Buffer) => d.toString().includes('[1/100]') && (clearTimeout(t), resolve()));
+      });
+      expect(ns.pids().filter((p) => !before.has(p))).toHaveLength(1); // the helper, inside the namespace
+    } finally {
+      if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+    }
+    let extra: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      extra = ns.pids().filter((p) => !before.has(p));
+      if (extra.length === 0) break;
+    }
+    expect(extra).toEqual([]);
   });
 
   it('rule: the helper process used to enter the namespace is gone after the command', async () => {

@@ -29,7 +29,11 @@ export function checkSynRecv(ctx: Context): CheckResult {
   const queueSev: Severity =
     worstL && worstL.share >= t.synQueueCrit ? 'critical' : worstL && worstL.share >= t.synQueueWarn ? 'warning' : 'ok';
   const cookieSev: Severity = (cookiesSent.delta ?? 0) > 0 || (reqQFullDrop.delta ?? 0) > 0 ? 'warning' : 'ok';
-  const noCookiesSev: Severity = syncookies === '0' && queueSev !== 'ok' ? 'critical' : 'ok';
+  // Without cookies the kernel also drops SYNs from peers it has not talked to before once a SYN
+  // queue passes 3/4 of tcp_max_syn_backlog (tcp_conn_request).
+  const unprovenLimit = syncookies === '0' && maxSynBacklog ? Math.floor((maxSynBacklog * 3) / 4) : undefined;
+  const overUnproven = unprovenLimit !== undefined ? loaded.filter(({ l }) => l.synRecv >= unprovenLimit) : [];
+  const noCookiesSev: Severity = syncookies === '0' && (queueSev !== 'ok' || overUnproven.length > 0) ? 'critical' : 'ok';
   const countSev: Severity = synRecv.length >= t.synRecvNotice ? 'notice' : 'ok';
   const severity = worst(queueSev, cookieSev, noCookiesSev, countSev);
 
@@ -55,6 +59,13 @@ export function checkSynRecv(ctx: Context): CheckResult {
   for (const s of synRecv) bump(peers, ctx.dec.decode(s.remoteHex));
   evidence.push(`${n(peers.size)} distinct peers; top: ${topText(peers, 3, (k) => k)}`);
   evidence.push(`net.ipv4.tcp_syncookies = ${syncookies ?? '?'}, net.core.somaxconn = ${somaxconn ?? '?'}, net.ipv4.tcp_max_syn_backlog = ${maxSynBacklog ?? '?'}`);
+  if (unprovenLimit !== undefined) {
+    evidence.push(
+      overUnproven.length > 0
+        ? `syncookies are off and ${overUnproven.map(({ l }) => l.endpoint).join(', ')} passed 3/4 of tcp_max_syn_backlog (${n(unprovenLimit)}): SYNs from new peers are being dropped`
+        : `syncookies are off: SYNs from new peers will be dropped once a SYN queue passes 3/4 of tcp_max_syn_backlog (${n(unprovenLimit)})`,
+    );
+  }
   evidence.push(describeCounter('SyncookiesSent', cookiesSent, ctx.interval));
   if (cookiesFailed.total > 0) evidence.push(describeCounter('SyncookiesFailed', cookiesFailed, ctx.interval));
   if (reqQFullDrop.total > 0) evidence.push(describeCounter('TCPReqQFullDrop (SYNs dropped, queue full, no cookies)', reqQFullDrop, ctx.interval));
