@@ -4,7 +4,7 @@ import { makeError } from '../errors.js';
 import type { Conn } from '../stack/conn.js';
 import type { Listener } from '../stack/listener.js';
 import type { Stack } from '../stack/stack.js';
-import { Socket, validatePort } from './socket.js';
+import { Socket, portFromString, validatePort } from './socket.js';
 
 export interface ServerOptions {
   allowHalfOpen?: boolean;
@@ -56,7 +56,7 @@ export class Server extends EventEmitter {
       const b = typeof args[1] === 'number' ? args[1] : args[2];
       if (typeof b === 'number') opts.backlog = b;
     }
-    const port = opts.port ?? 0;
+    const port = portFromString(opts.port ?? 0);
     validatePort(port, 'options.port');
     if (this.listener) throw makeError('ERR_SERVER_ALREADY_LISTEN', 'Listen method has been called more than once without closing.');
     if (cb) this.once('listening', cb);
@@ -83,7 +83,8 @@ export class Server extends EventEmitter {
       });
       return;
     }
-    const socket = new Socket(this.stack, { allowHalfOpen: this.options.allowHalfOpen ?? false });
+    // the stack's own Socket class, so `socket instanceof stack.net.Socket` holds as in node:net
+    const socket = new this.stack.net.Socket({ allowHalfOpen: this.options.allowHalfOpen ?? false });
     if (this.options.noDelay) socket.setNoDelay(true);
     if (this.options.keepAlive) socket.setKeepAlive(true, this.options.keepAliveInitialDelay);
     socket.attach(conn);
@@ -93,6 +94,7 @@ export class Server extends EventEmitter {
       this.maybeEmitClose();
     });
     if (this.options.pauseOnConnect) socket.pause();
+    else socket.read(0); // node:net reads an accepted socket at once, 'data' listener or not
     this.emit('connection', socket);
   }
 

@@ -4,7 +4,7 @@
  * peer see the window close (backpressure through highWaterMark onto RCV.WND).
  */
 import { Duplex } from 'node:stream';
-import { makeError, sysError } from '../errors.js';
+import { makeError, sysError, type SynackError } from '../errors.js';
 import type { Conn, ConnUser } from '../stack/conn.js';
 import { ipFromText } from '../stack/ip-addr.js';
 import type { Stack } from '../stack/stack.js';
@@ -85,7 +85,8 @@ export class Socket extends Duplex implements ConnUser {
       if (typeof host === 'function') cb = host;
       else if (host !== undefined) opts.host = host;
     }
-    validatePort(opts.port, 'options.port');
+    opts = { ...opts, port: portFromString(opts.port) as number };
+    validatePort(opts.port, 'Port');
     if (this.conn || this.connecting) {
       throw makeError('ERR_SOCKET_CONNECTION_IN_PROGRESS', 'Socket is already connected or connecting');
     }
@@ -100,7 +101,8 @@ export class Socket extends Duplex implements ConnUser {
       // synack resolves no names: report it the way a failed lookup is reported
       const err = makeError('ENOTFOUND', `getaddrinfo ENOTFOUND ${hostText} (synack connects to IP addresses only)`, {
         syscall: 'getaddrinfo',
-      });
+        hostname: hostText,
+      } as Partial<SynackError>);
       process.nextTick(() => this.destroy(err));
       return this;
     }
@@ -139,6 +141,7 @@ export class Socket extends Duplex implements ConnUser {
       this._final(done);
     }
     if (this.wantRead) this.pull();
+    else if (!this.isPaused()) this.read(0); // node:net starts reading at once (afterConnect)
   }
 
   onReadable(): void {
@@ -165,6 +168,7 @@ export class Socket extends Duplex implements ConnUser {
     if (!this.eofPushed && !this.destroyed) {
       this.eofPushed = true;
       this.push(null);
+      this.read(0); // 'end' even when nobody consumes the stream, as node:net's onStreamRead
     }
     const cb = this.pendingWrite;
     if (cb) {
@@ -195,6 +199,7 @@ export class Socket extends Duplex implements ConnUser {
     if (tcb.rcvClosed && tcb.readable === 0 && !this.eofPushed) {
       this.eofPushed = true;
       this.push(null);
+      this.read(0); // 'end' even when nobody consumes the stream, as node:net's onStreamRead
     }
     this.stack.settle(c);
   }
@@ -366,9 +371,14 @@ export class Socket extends Duplex implements ConnUser {
 
 export function validatePort(port: unknown, name: string): asserts port is number {
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw makeError(
-      'ERR_SOCKET_BAD_PORT',
-      `${name} should be >= 0 and < 65536. Received ${typeof port === 'number' ? `type number (${port})` : `type ${typeof port} (${JSON.stringify(port)})`}.`,
-    );
+    const received = typeof port === 'string' ? `type string ('${port}')` : `type ${typeof port} (${String(port)})`;
+    throw makeError('ERR_SOCKET_BAD_PORT', `${name} should be >= 0 and < 65536. Received ${received}.`);
   }
+}
+
+/** node:net takes a port as a number or its decimal text ('8080', as from process.env.PORT). */
+export function portFromString(port: unknown): unknown {
+  if (typeof port !== 'string' || port.trim() === '') return port;
+  const n = Number(port);
+  return Number.isInteger(n) && n >= 0 && n <= 65535 ? n : port;
 }

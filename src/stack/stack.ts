@@ -256,6 +256,20 @@ export class Stack extends EventEmitter {
         return;
       }
     }
+    // new data for a connection its owner has closed: nobody will read it, so reset (Linux
+    // tcp_rcv_state_process, LINUX_MIB_TCPABORTONDATA); the sender learns at once (EPIPE/ECONNRESET)
+    if (
+      tcb.orphan &&
+      seg.payload.length > 0 &&
+      !(seg.flags & (RST | SYN)) &&
+      (tcb.state === 'FIN_WAIT_1' || tcb.state === 'FIN_WAIT_2') &&
+      seqDiff(seg.seq, tcb.rcvNxt) <= 0 &&
+      seqDiff(seqAdd(seg.seq, seg.payload.length), tcb.rcvNxt) > 0
+    ) {
+      tcb.abort(now);
+      this.touch(conn);
+      return;
+    }
     tcb.segmentArrives(seg, now);
     this.touch(conn);
   }
@@ -439,14 +453,14 @@ export class Stack extends EventEmitter {
     if (host !== null && host !== '0.0.0.0' && host !== '::') {
       const ip = ipFromText(host);
       addr = ip && (this.addresses.find((a) => ipSame(a, ip)) ?? null);
-      if (!addr) throw sysError('EADDRNOTAVAIL', 'listen', host, port);
+      if (!addr) throw listenError('EADDRNOTAVAIL', host, port);
       family = addr.version;
     }
     if (port === 0) port = this.freeListenPort();
     const existing = this.listenersByPort.get(port) ?? [];
     for (const l of existing) {
       if (l.addr === null || addr === null || ipSame(l.addr, addr)) {
-        throw sysError('EADDRINUSE', 'listen', host ?? '::', port);
+        throw listenError('EADDRINUSE', host ?? (this.addresses.some((a) => a.version === 6) ? '::' : '0.0.0.0'), port);
       }
     }
     const l = new Listener(addr, port, Math.max(1, backlog), accept, family);
@@ -789,6 +803,14 @@ export class Stack extends EventEmitter {
     this.clockTimer = null;
     this.ownClock?.close();
   }
+}
+
+/** listen(2) failures as Node words them: `listen EADDRINUSE: address already in use 0.0.0.0:80`. */
+function listenError(code: 'EADDRINUSE' | 'EADDRNOTAVAIL', address: string, port: number): Error {
+  const err = sysError(code, 'listen', address, port);
+  const why = code === 'EADDRINUSE' ? 'address already in use' : 'address not available';
+  err.message = `listen ${code}: ${why} ${address}${port > 0 ? `:${port}` : ''}`;
+  return err;
 }
 
 function randomWords(): Uint32Array {
