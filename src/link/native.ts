@@ -10,13 +10,19 @@ import { makeError, type SynackError } from '../errors.js';
 
 /** The addon's functions (see native/tun.c for the contract of each). */
 export interface TunAddon {
-  open(name: string, mode: number, multiQueue: boolean): { fd: number; name: string };
+  open(name: string, mode: number, multiQueue: boolean, offload: boolean): { fd: number; name: string; offload: boolean; vnetHdr: boolean };
   close(fd: number): void;
-  startReading(fd: number, buffer: ArrayBuffer, lengths: Uint32Array, onBatch: (count: number, errno: number) => void): object;
+  startReading(
+    fd: number,
+    buffer: ArrayBuffer,
+    lengths: Uint32Array,
+    onBatch: (count: number, errno: number) => void,
+    vnetHdr: boolean,
+  ): object;
   stopReading(handle: object): void;
   ref(handle: object): void;
   unref(handle: object): void;
-  writeBatch(fd: number, buffer: ArrayBuffer, lengths: Uint32Array, count: number): [number, number];
+  writeBatch(fd: number, buffer: ArrayBuffer, lengths: Uint32Array, count: number, vnetHdr: boolean): [number, number];
 }
 
 const ADDON = join('build', 'Release', 'synack_tun.node');

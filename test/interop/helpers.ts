@@ -81,7 +81,7 @@ export class Netns {
   }
 
   /** Start `synack serve` on a TUN (or TAP) device in the namespace and wait for its ready line. */
-  async serve(args: string[], timeoutMs = 20_000): Promise<Served> {
+  async serve(args: string[], timeoutMs = 30_000): Promise<Served> {
     const child = this.start([process.execPath, CLI, 'serve', ...args]);
     const out = new Output(child);
     await out.waitFor(/^synack serve: .* on (tun|tap) /, timeoutMs);

@@ -16,7 +16,7 @@ describe.skipIf(why !== null)(`synack serve on TAP: ARP and neighbour discovery$
     ns.create();
     await ns.serve(['--tap', 'synacktap0', '--mac', MAC, '--ip', '10.98.0.2', '--ip', 'fd00:98::2',
       '--peer-ip', '10.98.0.1/24', '--peer-ip', 'fd00:98::1/64', '--services', 'http,echo']);
-  }, 30_000);
+  }, 45_000);
 
   afterAll(async () => {
     await ns.destroy();

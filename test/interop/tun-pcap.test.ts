@@ -22,7 +22,7 @@ describe.skipIf(why !== null)(`--pcap capture of a curl run is clean in tshark${
   beforeAll(async () => {
     ns.create();
     served = await ns.serve(['--tun', 'synack0', '--ip', '10.99.0.2', '--peer-ip', '10.99.0.1/24', '--pcap', file, '--services', 'http']);
-  }, 30_000);
+  }, 45_000);
 
   afterAll(async () => {
     await ns.destroy();

@@ -25,7 +25,7 @@ describe.skipIf(why !== null)(`synack serve on TUN, kernel as the peer${why ? ` 
       '--peer-ip', 'fd00:99::1/64',
       '--metrics', '127.0.0.1:9464',
     ]);
-  }, 30_000);
+  }, 45_000);
 
   afterAll(async () => {
     await ns.destroy();
