@@ -16,7 +16,8 @@ export class RealClock implements Clock {
   private readonly unref: boolean;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private armedAt = Infinity;
-  private batch: (() => void)[] = [];
+  /** deferred calls, and timers that were already due when scheduled */
+  private batch: ((() => void) | TimerEntry)[] = [];
   private immediate: ReturnType<typeof setImmediate> | undefined;
   private nextId = 1;
   private firing = false;
@@ -37,11 +38,7 @@ export class RealClock implements Clock {
     if (at <= performance.now()) {
       // already due: run with the next deferred batch (setImmediate) instead of a setTimeout,
       // which Node clamps to 1 ms — zero-delay packet delivery must not cost a millisecond
-      this.defer(() => {
-        const f = e.fn;
-        e.fn = null;
-        f?.();
-      });
+      this.enqueue(e);
       return e;
     }
     this.heap.push(e);
@@ -58,8 +55,12 @@ export class RealClock implements Clock {
   }
 
   defer(fn: () => void): void {
+    this.enqueue(fn);
+  }
+
+  private enqueue(item: (() => void) | TimerEntry): void {
     if (this.closed) return;
-    this.batch.push(fn);
+    this.batch.push(item);
     if (this.immediate === undefined) {
       // never unref'd: an unref'd immediate does not stop the event loop from blocking in poll until
       // the next timer, which would delay every deferred call (and every packet) by up to that long
@@ -126,14 +127,23 @@ export class RealClock implements Clock {
     this.batch = [];
     let i = 0;
     try {
-      while (i < batch.length && !this.closed) batch[i++]!();
+      while (i < batch.length && !this.closed) {
+        const item = batch[i++]!;
+        if (typeof item === 'function') item();
+        else if (item.fn) {
+          // a due timer: run it unless it was cancelled meanwhile
+          const fn = item.fn;
+          item.fn = null;
+          fn();
+        }
+      }
     } finally {
       if (i < batch.length && !this.closed) {
         // A call threw: keep the rest for the next batch, ahead of anything deferred since.
         const rest = batch.slice(i);
         for (const fn of this.batch) rest.push(fn);
         this.batch = [];
-        for (const fn of rest) this.defer(fn);
+        for (const fn of rest) this.enqueue(fn);
       }
     }
   };
