@@ -165,7 +165,12 @@ export class Socket extends Duplex implements ConnUser {
 
   onClosed(): void {
     if (this.conn) this.conn.user = null;
-    if (!this.eofPushed && !this.destroyed) {
+    const t = this.conn?.tcb;
+    if (t && t.rcvClosed && t.readable > 0 && !this.destroyed) {
+      // data that arrived before the peer's FIN stays readable after the close, as on a closed
+      // kernel socket; pull() ends the stream once it has been read
+      if (this.wantRead) this.pull();
+    } else if (!this.eofPushed && !this.destroyed) {
       this.eofPushed = true;
       this.push(null);
       this.read(0); // 'end' even when nobody consumes the stream, as node:net's onStreamRead

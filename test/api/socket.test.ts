@@ -165,6 +165,25 @@ describe('net.Socket over synack', () => {
     expect(b.stateCounts()).toEqual({ LISTEN: 1 });
   });
 
+  it("data received before the peer's FIN stays readable after our end() has closed the connection", async () => {
+    const { net, a, b } = world();
+    const { client, peer } = await pair(net, a, b, { server: { allowHalfOpen: true, pauseOnConnect: true } });
+    const atClient = collect(client);
+    client.end('request body');
+    await net.run(100);
+    expect(rowFor(b, 80)).toMatchObject({ state: 'CLOSE_WAIT', recvQ: 12 });
+    peer.end('response'); // LAST_ACK, then CLOSED while the request is still unread
+    expect(await net.runUntil(() => atClient.closed, 10_000)).toBe(true);
+    expect(atClient.text()).toBe('response');
+    expect(b.stateCounts()).toEqual({ LISTEN: 1 });
+    expect(peer.destroyed).toBe(false);
+    const atServer = collect(peer);
+    peer.resume();
+    expect(await net.runUntil(() => atServer.closed, 1000)).toBe(true);
+    expect(atServer.text()).toBe('request body');
+    expect(atServer.ended).toBe(true);
+  });
+
   it("without allowHalfOpen (the default) the receiving side ends its own side after 'end'", async () => {
     const { net, a, b } = world();
     const { client, peer } = await pair(net, a, b);
