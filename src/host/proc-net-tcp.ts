@@ -130,8 +130,9 @@ export function parseProcNetTcpInto(table: SocketTable, text: string, family: 4 
       malformed++;
       continue;
     }
-    const localHex = text.slice(st[1]!, st[1]! + addrLen);
-    const remoteHex = text.slice(st[2]!, st[2]! + addrLen);
+    // IPv4 addresses are interned by value (no string per line); IPv6 ones by their text.
+    const local = family === 4 ? table.intern4(hexAt(text, st[1]!, st[1]! + 8), text, st[1]!) : table.intern(text.slice(st[1]!, st[1]! + 32));
+    const remote = family === 4 ? table.intern4(hexAt(text, st[2]!, st[2]! + 8), text, st[2]!) : table.intern(text.slice(st[2]!, st[2]! + 32));
     const localPort = hexAt(text, st[1]! + addrLen + 1, en[1]!);
     const remotePort = hexAt(text, st[2]! + addrLen + 1, en[2]!);
     const txQueue = hexAt(text, st[4]!, qc);
@@ -161,8 +162,8 @@ export function parseProcNetTcpInto(table: SocketTable, text: string, family: 4 
     const i = table.n++;
     table.family[i] = family;
     table.state[i] = code === 0x0c ? 3 : code; // NEW_SYN_RECV prints as SYN_RECV
-    table.local[i] = table.intern(localHex);
-    table.remote[i] = table.intern(remoteHex);
+    table.local[i] = local;
+    table.remote[i] = remote;
     table.localPort[i] = localPort;
     table.remotePort[i] = remotePort;
     table.tx[i] = txQueue;

@@ -30,6 +30,7 @@ export class SocketTable {
   /** Address id -> kernel hex (8 or 32 digits). */
   readonly addrs: string[] = [];
   private readonly ids = new Map<string, number>();
+  private readonly ids4 = new Map<number, number>();
 
   constructor(capacity = 64) {
     this.grow(capacity);
@@ -41,6 +42,19 @@ export class SocketTable {
       id = this.addrs.length;
       this.addrs.push(hex);
       this.ids.set(hex, id);
+    }
+    return id;
+  }
+
+  /**
+   * Interns an IPv4 address given as the numeric value of its 8 hex digits at text[from, from+8):
+   * the string is only cut out the first time the address is seen.
+   */
+  intern4(value: number, text: string, from: number): number {
+    let id = this.ids4.get(value);
+    if (id === undefined) {
+      id = this.intern(text.slice(from, from + 8));
+      this.ids4.set(value, id);
     }
     return id;
   }
