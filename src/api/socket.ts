@@ -49,6 +49,7 @@ export class Socket extends Duplex implements ConnUser {
   private lastActivity = 0;
   private noDelayWanted = false;
   private keepAliveWanted: [boolean, number | undefined] | null = null;
+  private userTimeoutWanted = 0;
 
   constructor(stack: Stack, opts: SocketOptions = {}) {
     super({
@@ -121,6 +122,7 @@ export class Socket extends Duplex implements ConnUser {
   private applyOptions(): void {
     const t = this.conn!.tcb;
     if (this.noDelayWanted) t.noDelay = true;
+    if (this.userTimeoutWanted) t.userTimeoutMs = this.userTimeoutWanted;
     if (this.keepAliveWanted) {
       t.setKeepAlive(this.keepAliveWanted[0], this.keepAliveWanted[1], this.stack.clock.now());
       this.stack.settle(this.conn!);
@@ -282,6 +284,7 @@ export class Socket extends Duplex implements ConnUser {
   /** TCP_USER_TIMEOUT: give up when sent data stays unacknowledged this long (ms, 0 = off). */
   setUserTimeout(ms: number): this {
     if (!Number.isInteger(ms) || ms < 0) throw makeError('ERR_OUT_OF_RANGE', `user timeout must be an integer >= 0 (got ${ms})`);
+    this.userTimeoutWanted = ms; // kept for a connection that does not exist yet
     if (this.conn) this.conn.tcb.userTimeoutMs = ms;
     return this;
   }

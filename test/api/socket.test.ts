@@ -369,6 +369,28 @@ describe('net.Socket over synack', () => {
     expect(a.stateCounts()).toEqual({});
   });
 
+  it('setUserTimeout() before connect applies to the connection once it exists', async () => {
+    const { net, a, b } = world();
+    b.net.createServer((s) => s.resume()).listen(80);
+    const c = new a.net.Socket();
+    c.setUserTimeout(2000);
+    c.connect(80, '10.0.0.2');
+    let err: NodeError | null = null;
+    let errAt = -1;
+    c.on('error', (e: NodeError) => {
+      err = e;
+      errAt = net.now();
+    });
+    expect(await net.runUntil(() => !c.connecting, 10_000)).toBe(true);
+    net.impair('10.0.0.1', '10.0.0.2', { loss: 1 });
+    const t0 = net.now();
+    c.write('into the void');
+    expect(await net.runUntil(() => err !== null, 600_000)).toBe(true);
+    expect(err!.code).toBe('ETIMEDOUT');
+    expect(errAt - t0).toBeGreaterThanOrEqual(2000);
+    expect(errAt - t0).toBeLessThan(4000);
+  });
+
   it('backpressure: a server that does not read closes the window (win 0), writes return false, and resuming delivers every byte', async () => {
     const { net, a, b, packets } = world();
     const { client, peer } = await pair(net, a, b, { server: { pauseOnConnect: true } });
