@@ -22,7 +22,9 @@ function advertisedWindow(tcb: Tcb, syn: boolean): number {
   const wanted = free >= current + step ? free : current;
   if (syn) {
     const w = Math.min(0xffff, wanted);
-    tcb.rcvAdvEdge = seqAdd(tcb.rcvNxt, w);
+    // a SYN's window is never scaled (RFC 7323 §2.2): a resent SYN-ACK cannot repeat a larger offer
+    // a scaled ACK already made, and that offer stands (the right edge never moves left)
+    if (seqDiff(seqAdd(tcb.rcvNxt, w), tcb.rcvAdvEdge) > 0) tcb.rcvAdvEdge = seqAdd(tcb.rcvNxt, w);
     return w;
   }
   const shift = tcb.rcvWscale;
@@ -253,6 +255,8 @@ export function retransmitFirst(tcb: Tcb): void {
   emit(tcb, flags, tcb.sndUna, tcb.sendBuf.peek(offset, len));
   const end = seqAdd(tcb.sndUna, len + (flags & FIN ? 1 : 0));
   if (seqLt(tcb.sndNxt, end)) tcb.sndNxt = end;
+  // the piece may reach past anything sent before (a small write Nagle held back, a FIN not yet sent)
+  if (seqGt(end, tcb.sndMax)) tcb.sndMax = end;
 }
 
 // ===================== timers =====================

@@ -3,8 +3,9 @@
  * fewest segments that show them. Each names the property and the seed that found it.
  */
 import { describe, it } from 'vitest';
-import { established, listening, LOCAL_PORT, REMOTE_PORT } from '../support/tcb-harness.js';
-import { ACK } from '../../src/wire/segment.js';
+import { established, listening, LOCAL_PORT, REMOTE_PORT, TcbHarness } from '../support/tcb-harness.js';
+import { ACK, SYN, type Segment } from '../../src/wire/segment.js';
+import { seqAdd, seqDiff } from '../../src/tcp/seq.js';
 import { expect } from 'vitest';
 
 describe('regressions found by the transfer-under-impairments property', () => {
@@ -71,6 +72,50 @@ describe('regressions found with keepalive on in the transfer property', () => {
     h.tcb.onTimer(due);
     expect(h.tcb.nextDeadline()).toBeGreaterThan(due);
     expect(h.tcb.probesOut).toBe(1); // the idle time is up: the first probe went out
+  });
+});
+
+describe('regressions found by the TCB fuzz property', () => {
+  it('a retransmission that carries bytes never sent before moves SND.MAX with SND.NXT', () => {
+    // Found by tcb-fuzz (ESTABLISHED, seed 914703051): with one segment in flight and a small
+    // write held back by Nagle, the RTO's retransmission takes up to an MSS from SND.UNA and so
+    // sends the held byte for the first time. SND.NXT moved past it, SND.MAX (the highest sequence
+    // number sent, which bounds the ACKs and ICMP quotes we accept) stayed behind.
+    const h = established();
+    h.write('x'.repeat(100));
+    h.run(`+0 > P. 1:101(100) ack 1`);
+    h.write('y'); // Nagle: data in flight, so the small piece waits
+    h.run(`+1 > P. 1:102(101) ack 1`);
+    expect(h.tcb.sndNxt).toBe(h.tcb.sndMax);
+  });
+
+  it('a retransmitted SYN-ACK does not pull back the window edge a scaled ACK already offered', () => {
+    // Found by tcb-fuzz (SYN_RCVD by simultaneous open, window scaling on, seed 1174168483): in
+    // SYN_RCVD an unacceptable segment drew an ACK offering 2048 << 7 = 262144 bytes; the RTO then
+    // resent the SYN-ACK, whose window is never scaled (RFC 7323 §2.2) and says 65535, and the
+    // receive edge was set back to RCV.NXT + 65535: data the peer had been allowed to send would
+    // be trimmed, and the next ACK moved the edge left (RFC 9293 §3.8.6).
+    const h = new TcbHarness();
+    h.connect();
+    const from = (flags: number, seq: number, options: Segment['options']): Segment => ({
+      srcPort: REMOTE_PORT,
+      dstPort: LOCAL_PORT,
+      seq,
+      ack: flags & ACK ? seqAdd(h.base.localIss, 1) : 0,
+      flags,
+      window: 65535,
+      urgent: 0,
+      options,
+      payload: new Uint8Array(0),
+    });
+    h.tcb.segmentArrives(from(SYN, h.base.remoteIss, { mss: 1460, wscale: 0 }), h.now); // simultaneous open
+    expect(h.tcb.state).toBe('SYN_RCVD');
+    h.tcb.segmentArrives(from(ACK, seqAdd(h.base.remoteIss, 1_000_000), {}), h.now); // out of window: ACK
+    const offered = h.tcb.rcvAdvEdge;
+    expect(seqDiff(offered, h.tcb.rcvNxt)).toBe(262_144);
+    h.advance(1000); // the RTO resends the SYN-ACK
+    expect(h.sentAll[h.sentAll.length - 1]!.seg.flags).toBe(SYN | ACK);
+    expect(seqDiff(h.tcb.rcvAdvEdge, offered)).toBeGreaterThanOrEqual(0);
   });
 });
 
