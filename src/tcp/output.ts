@@ -211,8 +211,8 @@ function transmit(tcb: Tcb, flags: number, seq: number, payload: Uint8Array): vo
     tcb.rttSeq = seqAdd(seq, len);
     tcb.rttStart = tcb.now;
   }
-  if (tcb.tRetransmit === Infinity) tcb.armRetransmit();
   if (tcb.stallSince < 0) tcb.stallSince = tcb.now;
+  if (tcb.tRetransmit === Infinity) tcb.armRetransmit();
   tcb.tPersist = Infinity;
   emit(tcb, flags, seq, payload);
   const end = seqAdd(seq, len);

@@ -501,6 +501,10 @@ export class Tcb {
 
   armRetransmit(): void {
     this.tRetransmit = this.now + this.rto.rto;
+    // TCP_USER_TIMEOUT caps the wait, as Linux does: give up on time, not one backed-off RTO late
+    if (this.userTimeoutMs > 0 && this.stallSince >= 0) {
+      this.tRetransmit = Math.min(this.tRetransmit, Math.max(this.now, this.stallSince + this.userTimeoutMs));
+    }
   }
 
   armKeepalive(): void {
