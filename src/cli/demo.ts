@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { makeError } from '../errors.js';
-import { renderScenario, renderTourSummary, makeStyle } from './demo/render.js';
-import { runScenarios, toJson, type DemoOptions } from './demo/run.js';
+import type { DemoOptions } from './demo/run.js';
 import { SCENARIOS, findScenario } from './demo/scenarios.js';
 
 interface DemoFlags {
@@ -56,6 +55,9 @@ export function registerDemo(program: Command): void {
       if (loss !== undefined) opts.loss = loss;
       if (delay !== undefined) opts.delay = delay;
       if (seed !== undefined) opts.seed = seed;
+      // loaded on use, so other commands do not pay for the simulator at start-up
+      const { runScenarios, toJson } = await import('./demo/run.js');
+      const { renderScenario, renderTourSummary, makeStyle } = await import('./demo/render.js');
       const results = await runScenarios(list, opts, flags.pcap);
       if (flags.json) {
         const body = flags.scenario ? toJson(results[0]!) : { scenarios: results.map(toJson) };
