@@ -133,17 +133,6 @@ export class SimLinkNetwork {
     const now = this.clock.now();
     const data = packet.slice();
     this.stats.sent++;
-    // Fixed draws per packet, always all of them, in this order.
-    const r = this.prng;
-    const uLoss = r.float();
-    const uDup = r.float();
-    const uCorrupt = r.float();
-    const bitDraw = r.nextU32();
-    const uJitter = r.float();
-    const uReorder = r.float();
-    const uJitter2 = r.float();
-    const uReorder2 = r.float();
-
     const key = destinationKey(data);
     const dest = key === undefined ? undefined : this.ports.get(key);
     if (key === undefined || dest === undefined) {
@@ -151,6 +140,18 @@ export class SimLinkNetwork {
     }
     const link = this.overrides.size > 0 || this.busyUntil.size > 0 || this.defaults.bandwidthBps ? `${from.key}>${key}` : '';
     const imp = (link && this.overrides.get(link)) || this.defaults;
+    // Fixed draws per packet on a link with any random impairment, always all of them, in this
+    // order (so changing one setting does not shift the other decisions); none on a clean link.
+    const random = !!(imp.loss || imp.duplicate || imp.corrupt || imp.jitterMs || imp.reorder);
+    const r = this.prng;
+    const uLoss = random ? r.float() : 1;
+    const uDup = random ? r.float() : 1;
+    const uCorrupt = random ? r.float() : 1;
+    const bitDraw = random ? r.nextU32() : 0;
+    const uJitter = random ? r.float() : 0;
+    const uReorder = random ? r.float() : 1;
+    const uJitter2 = random ? r.float() : 0;
+    const uReorder2 = random ? r.float() : 1;
     if (imp.mtu !== undefined && imp.mtu > 0 && data.length > imp.mtu) {
       return this.drop(now, from.address, dest.address, data, 'mtu');
     }

@@ -534,8 +534,12 @@ export class Stack extends EventEmitter {
   touch(conn: Conn): void {
     if (conn.gone) return;
     const d = conn.tcb.nextDeadline();
-    if (d === conn.at && this.timers.has(conn)) return;
-    this.timers.remove(conn);
+    if (this.timers.has(conn)) {
+      // A deadline that moved later (the RTO restarted by an ACK, the usual case) keeps its heap
+      // entry: it fires early and is refiled then, which saves a heap update per segment.
+      if (d >= conn.at) return;
+      this.timers.remove(conn);
+    }
     conn.at = d;
     if (d !== Infinity) this.timers.push(conn);
   }
@@ -564,6 +568,13 @@ export class Stack extends EventEmitter {
       const c = this.timers.peek();
       if (!c || c.at > now) break;
       this.timers.pop();
+      const due = c.tcb.nextDeadline();
+      c.at = due;
+      if (due > now) {
+        // an early entry (see touch): refile at the real deadline
+        if (due !== Infinity) this.timers.push(c);
+        continue;
+      }
       c.at = Infinity;
       c.tcb.onTimer(now);
       this.touch(c);
