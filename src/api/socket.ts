@@ -297,7 +297,10 @@ export class Socket extends Duplex implements ConnUser {
     if (cb) this.once('timeout', cb);
     this.idleMs = ms;
     this.clearIdle();
-    if (ms > 0) this.armIdle();
+    if (ms > 0) {
+      this.lastActivity = this.stack.clock.now();
+      this.armIdle();
+    }
     return this;
   }
 
@@ -305,8 +308,9 @@ export class Socket extends Duplex implements ConnUser {
     return this.idleMs || undefined;
   }
 
+  /** Only an idle timeout (setTimeout) needs to know when the socket was last active. */
   private touchActivity(): void {
-    this.lastActivity = this.stack.clock.now();
+    if (this.idleMs > 0) this.lastActivity = this.stack.clock.now();
   }
 
   private armIdle(): void {
