@@ -193,8 +193,8 @@ function inSynchronized(tcb: Tcb, seg: Segment): void {
       tcb.stats.dropped++;
       if (flags & RST) return;
       if (tcb.state === 'SYN_RCVD' && flags & SYN && seq === tcb.irs) {
-        // the peer did not hear our SYN-ACK and sent its SYN again
-        tcb.retransmits++;
+        // the peer did not hear our SYN-ACK and sent its SYN again: answer, but (as Linux) only our
+        // own timer counts toward tcp_synack_retries, or a flood of duplicate SYNs would end it early
         sendSyn(tcb, true);
         return;
       }
