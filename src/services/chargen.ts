@@ -22,11 +22,22 @@ export function chargenPattern(): Buffer {
 
 const PATTERN = chargenPattern();
 
+/** Chunks written per turn of the event loop: the stream never starves the loop (or a peer's FIN). */
+const CHUNKS_PER_TURN = 16;
+
 function stream(s: Socket): void {
   let stopped = false;
+  let scheduled = false;
   const pump = (): void => {
-    while (!stopped && !s.destroyed && s.writable) {
-      if (!s.write(PATTERN)) return;
+    scheduled = false;
+    for (let i = 0; i < CHUNKS_PER_TURN; i++) {
+      if (stopped || s.destroyed || !s.writable) return;
+      if (!s.write(PATTERN)) return; // 'drain' resumes
+    }
+    // still writable: acknowledgements came back as fast as we wrote; yield, then go on
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(pump);
     }
   };
   s.on('drain', pump);

@@ -21,11 +21,15 @@ export const HOME_PAGE = `<!doctype html>
 <p><a href="/bytes/1048576">/bytes/1048576</a> sends 1 MiB.</p></body></html>
 `;
 
+/** Chunks written per turn of the event loop, so one big response never starves the others. */
+const CHUNKS_PER_TURN = 16;
+
 function sendBytes(res: http.ServerResponse, n: number): void {
   res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(n) });
   let left = n;
   const pump = (): void => {
-    while (left > 0) {
+    for (let i = 0; i < CHUNKS_PER_TURN && left > 0; i++) {
+      if (res.destroyed) return;
       const piece = left >= CHUNK.length ? CHUNK : CHUNK.subarray(0, left);
       left -= piece.length;
       if (!res.write(piece)) {
@@ -33,7 +37,8 @@ function sendBytes(res: http.ServerResponse, n: number): void {
         return;
       }
     }
-    res.end();
+    if (left > 0) setImmediate(pump);
+    else res.end();
   };
   pump();
 }
