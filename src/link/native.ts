@@ -65,7 +65,7 @@ function tryLoad(): TunAddon | SynackError {
   try {
     return createRequire(import.meta.url)(path) as TunAddon;
   } catch (err) {
-    return makeError('ERR_TUN_UNAVAILABLE', `the TUN addon at ${path} failed to load: ${(err as Error).message}`, {
+    return makeError('ERR_TUN_UNAVAILABLE', `the TUN addon at ${path} failed to load: ${(err as Error).message.split('\n')[0]}`, {
       cause: err,
     } as Partial<SynackError>);
   }
