@@ -11,3 +11,10 @@ export { transitionChannel, type TransitionEvent } from './observe/events.js';
 export { VirtualClock } from './time/virtual-clock.js';
 export { RealClock } from './time/real-clock.js';
 export type { Clock } from './time/clock.js';
+// real links: TUN/TAP (the addon loads on first open), Ethernet framing with ARP/ND, pcap taps
+export { TunDevice, type TunOpenOptions, type TunStats } from './link/tun.js';
+export { openTap, attachTap } from './link/tap.js';
+export { attachTun, pcapTap, type AttachedLink } from './link/attach.js';
+export { EthernetAdapter, type EthernetAdapterOptions } from './link/ethernet-adapter.js';
+export { tunAvailable } from './link/native.js';
+export { createMetricsRegistry, serveMetrics } from './observe/metrics.js';
