@@ -4,6 +4,7 @@
  * appear reversed ("0100007F" is 127.0.0.1). IPv6 addresses are four such words.
  */
 import { endianness } from 'node:os';
+import { formatIPv6 as formatIPv6Bytes } from '../wire/addr.js';
 
 const LITTLE = endianness() === 'LE';
 
@@ -29,36 +30,11 @@ export function formatIPv4(b: number[]): string {
   return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
 }
 
-/** RFC 5952 text form: lower case, longest run of two or more zero groups compressed, mapped IPv4 dotted. */
+/** RFC 5952 text form (lower case, longest zero run compressed, mapped IPv4 dotted): wire/addr's. */
 export function formatIPv6(b: number[]): string {
-  if (b.slice(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff) {
-    return `::ffff:${formatIPv4(b.slice(12))}`;
-  }
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push((b[i]! << 8) | b[i + 1]!);
-  let bestStart = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  const head = hex.slice(0, bestStart).join(':');
-  const tail = hex.slice(bestStart + bestLen).join(':');
-  return `${head}::${tail}`;
+  return formatIPv6Bytes(Uint8Array.from(b));
 }
 
-/** Text form of a kernel-printed address; IPv4-mapped tcp6 addresses come out as ::ffff:a.b.c.d. */
 export function decodeAddress(hex: string, littleEndian = LITTLE): string {
   const b = addressBytes(hex, littleEndian);
   return hex.length === 8 ? formatIPv4(b) : formatIPv6(b);
