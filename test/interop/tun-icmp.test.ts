@@ -50,11 +50,11 @@ describe.skipIf(why !== null)(`ICMP from a kernel router: PMTU and unreachables$
   });
 
   /** `synack connect` in the router namespace on a fresh TUN device, after setting `routes`. */
-  async function connect(target: string, input: Buffer, routes: string[][] = [], pcap?: string) {
+  async function connect(target: string, input: Buffer, routes: string[][] = [], pcap?: string, extra: string[] = []) {
     const dev = `synicmp${++n}`;
     for (const r of routes) router.sync(r);
     const child = router.start([process.execPath, CLI, 'connect', '--tun', dev, '--ip', '10.99.3.2', '--ip', 'fd00:99:3::2',
-      '--peer-ip', '10.99.3.1/24', '--peer-ip', 'fd00:99:3::1/64', ...(pcap ? ['--pcap', pcap] : []), target]);
+      '--peer-ip', '10.99.3.1/24', '--peer-ip', 'fd00:99:3::1/64', ...(pcap ? ['--pcap', pcap] : []), ...extra, target]);
     const out = new Output(child);
     const chunks: Buffer[] = [];
     child.stdout!.on('data', (d: Buffer) => chunks.push(d));
@@ -109,4 +109,16 @@ describe.skipIf(why !== null)(`ICMP from a kernel router: PMTU and unreachables$
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/connect ENETUNREACH 10\.99\.201\.1:80/);
   }, 60_000);
+
+  it('a blackhole route: no answer at all, and connect gives up with ETIMEDOUT after tcp_syn_retries', async () => {
+    // tcp_syn_retries=1: the SYN, one retransmission 1 s later, then 2 s more (RFC 6298 backoff)
+    const r = await connect('10.99.202.1:80', Buffer.from('x'), [['ip', 'route', 'replace', 'blackhole', '10.99.202.0/24']], undefined, [
+      '--sysctl',
+      'tcp_syn_retries=1',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/connect ETIMEDOUT 10\.99\.202\.1:80/);
+    expect(r.ms).toBeGreaterThan(2500);
+    expect(r.ms).toBeLessThan(15_000);
+  }, 30_000);
 });
