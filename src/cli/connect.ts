@@ -31,6 +31,10 @@ export function registerConnect(program: Command): void {
     const opened = openLink(flags);
     const { stack } = opened;
     const stopLog = flags.verbose ? logStateChanges(stack, (s) => process.stderr.write(s)) : () => {};
+    opened.link.device.on('error', (err: Error) => {
+      process.stderr.write(`synack connect: ${err.message}\n`);
+      process.exit(1);
+    });
     const socket = stack.net.connect({ host, port, allowHalfOpen: true });
     let exiting = false;
     const exit = (code: number): void => {

@@ -39,6 +39,10 @@ export function registerServe(program: Command): void {
     const { stack } = opened;
     const out = (s: string): boolean => process.stdout.write(s);
     stack.on('internalError', (err: unknown) => process.stderr.write(`synack: internal error: ${String((err as Error)?.stack ?? err)}\n`));
+    opened.link.device.on('error', (err: Error) => {
+      process.stderr.write(`synack serve: ${err.message}\n`);
+      process.exit(1);
+    });
     const running: RunningService[] = services.map(({ def, port }) => def.start(stack.net, port));
     for (const r of running) {
       r.server.on('error', (err: Error) => {

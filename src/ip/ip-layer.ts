@@ -113,6 +113,12 @@ export class IpLayer {
       this.drop('not_for_us');
       return;
     }
+    // RFC 1122 §3.2.1.3 / RFC 4291 §2.7: no host sends from these; answering one (echo reply or
+    // error) would go to a broadcast or a multicast group, or nowhere (RFC 1122 §3.2.2, RFC 4443 §2.4(e))
+    if (badSource(d)) {
+      this.drop('ip_bad_source');
+      return;
+    }
     const end = d.payloadOffset + d.payloadLength;
     if (d.version === 4) {
       if (d.protocol === IPPROTO_ICMP) return this.icmp4(packet, d, local, end);
@@ -258,6 +264,17 @@ export class IpLayer {
     const drops = this.host.counters.drops;
     drops[reason] = (drops[reason] ?? 0) + 1;
   }
+}
+
+function badSource(d: DecodedPacket): boolean {
+  if (d.version === 4) {
+    const a = d.src4;
+    return a === 0 || a === 0xffffffff || a >>> 28 === 0xe; // unspecified, limited broadcast, 224/4
+  }
+  const b = d.src6!;
+  if (b[0] === 0xff) return true; // multicast
+  for (let i = 0; i < 16; i++) if (b[i] !== 0) return false;
+  return true; // unspecified
 }
 
 function word(b: Uint8Array, o: number): number {

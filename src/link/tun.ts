@@ -120,7 +120,14 @@ export class TunDevice extends EventEmitter {
       off += len;
     }
     if (errno !== 0) {
-      this.emit('error', makeError('ERR_TUN_READ', `reading ${this.name}: errno ${errno}`, { errno: -errno, syscall: 'read' }));
+      // the device is gone or broken (EBADFD once `ip link del` removed it, EIO...): reading again
+      // would fail again at once, so stop, close, and say why once
+      const err = makeError('ERR_TUN_READ', `reading ${this.mode} device ${this.name} failed (errno ${errno}); closed`, {
+        errno: -errno,
+        syscall: 'read',
+      });
+      this.close();
+      this.emit('error', err);
     }
   }
 

@@ -93,6 +93,19 @@ describe('ICMP echo', () => {
   });
 });
 
+describe('sources no host sends from', () => {
+  it('never answers 0.0.0.0, 255.255.255.255, multicast or :: sources (RFC 1122 §3.2.2, RFC 4443 §2.4(e))', () => {
+    const { stack, out } = host();
+    for (const src of ['0.0.0.0', '255.255.255.255', '224.0.0.1']) {
+      stack.input(buildIcmpV4(parseIPv4(src)!, US, ICMP_ECHO, 0, 1, new Uint8Array(8)));
+    }
+    stack.input(buildIcmpV6(parseIPv6('ff02::1')!, US6, ICMP6_ECHO_REQUEST, 0, 1, new Uint8Array(8)));
+    stack.input(buildIcmpV6(parseIPv6('::')!, US6, ICMP6_ECHO_REQUEST, 0, 1, new Uint8Array(8)));
+    expect(out).toHaveLength(0);
+    expect(stack.counters.drops.ip_bad_source).toBe(5);
+  });
+});
+
 describe('unreachables for what nobody here speaks', () => {
   function udp(src: number, dst: number): Uint8Array {
     const p = new Uint8Array(20 + 8 + 4);
