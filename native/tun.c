@@ -290,7 +290,7 @@ static void on_readable(uv_poll_t* h, int status, int events) {
         if (errno != EAGAIN && errno != EWOULDBLOCK) err = errno;
         break;
       }
-      if (n <= 0) continue; /* a bare header: nothing to deliver */
+      if (n <= 0) break; /* end of file, or a bare header: nothing to deliver; epoll tells us if more */
       if (r->vnet_hdr && (vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)) complete_checksum(r->buf + off, (size_t)n, &vh);
       r->lengths[count++] = (uint32_t)n;
       off += (size_t)n;
