@@ -31,6 +31,8 @@ export interface SocketConnectOptions {
 
 type Callback = (err?: Error | null) => void;
 
+const EMPTY = new Uint8Array(0);
+
 export class Socket extends Duplex implements ConnUser {
   readonly stack: Stack;
   /** the connection, once connect() or accept gave one */
@@ -220,12 +222,29 @@ export class Socket extends Duplex implements ConnUser {
     }
     const tcb = c.tcb;
     if (c.gone || !tcb.canSend) return cb(sysError('EPIPE', 'write', c.remote.text, c.remotePort));
-    tcb.send(chunk, this.stack.clock.now());
+    // autocork: queue now, send at the end of this tick, so that the writes of one tick (and the
+    // FIN of an end() that follows them) leave together, as Linux's tcp_autocorking does
+    tcb.send(chunk, this.stack.clock.now(), true);
+    this.scheduleFlush();
     this.written += chunk.length;
     this.touchActivity();
     this.stack.settle(c);
     if (tcb.sendSpace > 0) cb();
     else this.pendingWrite = cb;
+  }
+
+  private flushQueued = false;
+
+  private scheduleFlush(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    this.stack.clock.defer(() => {
+      this.flushQueued = false;
+      const c = this.conn;
+      if (!c || c.gone) return;
+      c.tcb.send(EMPTY, this.stack.clock.now());
+      this.stack.settle(c);
+    });
   }
 
   override _final(cb: Callback): void {
@@ -257,6 +276,13 @@ export class Socket extends Duplex implements ConnUser {
   }
 
   // ===================== node:net API =====================
+
+  /** End the writable side, then destroy once everything is flushed (node:http calls this). */
+  destroySoon(): void {
+    if (this.writable) this.end();
+    if (this.writableFinished) this.destroy();
+    else this.once('finish', () => this.destroy());
+  }
 
   /** Close with a RST at once (SO_LINGER 0), no TIME_WAIT. */
   resetAndDestroy(): this {

@@ -255,10 +255,12 @@ export class Tcb {
    * soft limit the caller watches through `sendSpace` and the writable hook). Throws nothing;
    * the caller checks `canSend` first.
    */
-  send(data: Uint8Array, now: number): number {
+  send(data: Uint8Array, now: number, more = false): number {
     this.now = now;
     this.sendBuf.push(data);
-    if (this.state !== 'SYN_SENT' && this.state !== 'SYN_RCVD') trySend(this);
+    // `more`: the caller is about to CLOSE (or write again) at once; hold the bytes so the FIN can
+    // ride on the last data segment, as Linux's corking does
+    if (!more && this.state !== 'SYN_SENT' && this.state !== 'SYN_RCVD') trySend(this);
     return data.length;
   }
 
