@@ -31,8 +31,6 @@ export interface SocketConnectOptions {
 
 type Callback = (err?: Error | null) => void;
 
-const EMPTY = new Uint8Array(0);
-
 export class Socket extends Duplex implements ConnUser {
   readonly stack: Stack;
   /** the connection, once connect() or accept gave one */
@@ -222,10 +220,10 @@ export class Socket extends Duplex implements ConnUser {
     }
     const tcb = c.tcb;
     if (c.gone || !tcb.canSend) return cb(sysError('EPIPE', 'write', c.remote.text, c.remotePort));
-    // autocork: queue now, send at the end of this tick, so that the writes of one tick (and the
-    // FIN of an end() that follows them) leave together, as Linux's tcp_autocorking does
-    tcb.send(chunk, this.stack.clock.now(), true);
-    this.scheduleFlush();
+    // the last write of end(data): hold it for _final, which follows at once, so the data and
+    // the FIN leave in one segment (unless the send buffer is full: then send now, or deadlock)
+    const hold = this.endCalled && tcb.sendSpace > chunk.length;
+    tcb.send(chunk, this.stack.clock.now(), hold);
     this.written += chunk.length;
     this.touchActivity();
     this.stack.settle(c);
@@ -233,18 +231,12 @@ export class Socket extends Duplex implements ConnUser {
     else this.pendingWrite = cb;
   }
 
-  private flushQueued = false;
+  private endCalled = false;
 
-  private scheduleFlush(): void {
-    if (this.flushQueued) return;
-    this.flushQueued = true;
-    this.stack.clock.defer(() => {
-      this.flushQueued = false;
-      const c = this.conn;
-      if (!c || c.gone) return;
-      c.tcb.send(EMPTY, this.stack.clock.now());
-      this.stack.settle(c);
-    });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  override end(...args: any[]): this {
+    this.endCalled = true;
+    return super.end(...(args as Parameters<Duplex['end']>));
   }
 
   override _final(cb: Callback): void {
