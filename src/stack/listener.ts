@@ -4,7 +4,7 @@
  * bounded by min(backlog, somaxconn)).
  */
 import type { Conn } from './conn.js';
-import type { IpAddr } from './ip-addr.js';
+import { ipSame, type IpAddr } from './ip-addr.js';
 
 export class Listener {
   /** half-open children (SYN_RCVD) */
@@ -28,4 +28,47 @@ export class Listener {
     /** IPv6 wildcard listeners also take IPv4 (dual stack) unless ipv6Only */
     readonly family: 4 | 6 | 0,
   ) {}
+}
+
+/** The listening sockets of a stack, by port: one wildcard or several specific addresses each. */
+export class ListenerTable {
+  private readonly byPort = new Map<number, Listener[]>();
+
+  has(port: number): boolean {
+    return this.byPort.has(port);
+  }
+
+  /** The listener for a packet to `local`:`port`: a specific address first, else the wildcard. */
+  find(local: IpAddr, port: number): Listener | null {
+    const list = this.byPort.get(port);
+    if (!list) return null;
+    let wildcard: Listener | null = null;
+    for (const l of list) {
+      if (l.addr !== null && ipSame(l.addr, local)) return l;
+      if (l.addr === null) wildcard = l;
+    }
+    return wildcard;
+  }
+
+  /** Whether a new listener on `addr` (null: every address) would clash with one already there. */
+  clashes(addr: IpAddr | null, port: number): boolean {
+    for (const l of this.byPort.get(port) ?? []) if (l.addr === null || addr === null || ipSame(l.addr, addr)) return true;
+    return false;
+  }
+
+  add(l: Listener): void {
+    const list = this.byPort.get(l.port) ?? [];
+    list.push(l);
+    this.byPort.set(l.port, list);
+  }
+
+  remove(l: Listener): void {
+    const rest = (this.byPort.get(l.port) ?? []).filter((x) => x !== l);
+    if (rest.length) this.byPort.set(l.port, rest);
+    else this.byPort.delete(l.port);
+  }
+
+  *all(): IterableIterator<Listener> {
+    for (const list of this.byPort.values()) yield* list;
+  }
 }

@@ -8,13 +8,12 @@
  *   stack.net                           node:net's API over this stack (see api/)
  */
 import { EventEmitter } from 'node:events';
-import { randomBytes } from 'node:crypto';
 import { makeError, sysError } from '../errors.js';
 import { endpoint, transitionChannel, type TransitionEvent } from '../observe/events.js';
 import { resetForClosed } from '../tcp/closed.js';
 import { halfSipHash, initialSequenceNumber, type HashKey } from '../tcp/halfsiphash.js';
 import { seqAdd, seqDiff } from '../tcp/seq.js';
-import { TCP_STATES, type TcpState } from '../tcp/state.js';
+import type { TcpState } from '../tcp/state.js';
 import { SYSCTL_DEFAULTS, applySysctl, type Sysctl } from '../tcp/sysctl.js';
 import { Tcb, type TcbErrorCode, type TcbHooks } from '../tcp/tcb.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
@@ -31,13 +30,17 @@ import {
   NOTIFY_READABLE,
   NOTIFY_WRITABLE,
 } from './conn.js';
-import { ipEquals, ipFromText, ipSame, ipV4, ipV6, isLoopback, pushWords, type IpAddr } from './ip-addr.js';
-import { Listener } from './listener.js';
+import { ipEquals, ipFromText, ipSame, ipV4, ipV6, pushWords, type IpAddr } from './ip-addr.js';
+import { Listener, ListenerTable } from './listener.js';
+import { socketTable, stateCounts, type SocketInfo, type TableView } from './socket-table.js';
 import { onCookieAck, onSyn } from './passive-open.js';
 import { chooseEphemeralPort } from './ports.js';
+import { newCounters, type StackCounters } from './counters.js';
+import { randomWords, seededWords } from './secrets.js';
 import type { CookieKeys } from './syncookies.js';
 import { TimeWaitTable } from './time-wait.js';
-import { timeWaitSegment } from './time-wait-process.js';
+import { timeWaitRecord, timeWaitSegment } from './time-wait-process.js';
+import { pickLocal, takeTimeWaitTuple } from './active-open.js';
 import { createNet, type NetApi } from '../api/net.js';
 import { IpLayer, type TcpIcmpError } from '../ip/ip-layer.js';
 import { applyIcmpError } from '../ip/icmp-tcp.js';
@@ -56,47 +59,8 @@ export interface StackOptions {
   name?: string;
 }
 
-export interface SocketInfo {
-  state: TcpState;
-  localAddress: string;
-  localPort: number;
-  remoteAddress: string;
-  remotePort: number;
-  /** bytes received and not read (LISTEN: connections waiting in the accept queue) */
-  recvQ: number;
-  /** bytes not yet acknowledged (LISTEN: the accept queue's bound) */
-  sendQ: number;
-  /** the timer `ss -o` would show */
-  timer: { name: string; ms: number; retransmits: number } | null;
-  /** an orphan: released by its owner, finishing its close */
-  orphan: boolean;
-}
+export type { SocketInfo, StackCounters };
 
-export interface StackCounters {
-  packetsIn: number;
-  packetsOut: number;
-  segmentsIn: number;
-  segmentsOut: number;
-  activeOpens: number;
-  passiveOpens: number;
-  resetsSent: number;
-  /** SYNs or final ACKs dropped because a listener's queue was full (Linux ListenOverflows) */
-  listenOverflows: number;
-  listenDrops: number;
-  syncookiesSent: number;
-  /** valid cookies that became connections */
-  syncookiesRecv: number;
-  /** ACKs whose cookie was forged or expired */
-  syncookiesFailed: number;
-  /** connections that skipped TIME_WAIT because tcp_max_tw_buckets was reached */
-  timeWaitOverflow: number;
-  /** TIME_WAIT entries ended early by a newer SYN (RFC 6191) */
-  timeWaitRecycled: number;
-  /** TIME_WAIT 4-tuples reused by connect (tcp_tw_reuse) */
-  timeWaitReused: number;
-  /** dropped packets by reason */
-  drops: Record<string, number>;
-}
 
 export class Stack extends EventEmitter {
   readonly clock: Clock;
@@ -106,27 +70,10 @@ export class Stack extends EventEmitter {
   readonly net: NetApi;
   /** ICMP echo and errors, and every protocol that is not TCP (ip/) */
   readonly ip: IpLayer;
-  readonly counters: StackCounters = {
-    packetsIn: 0,
-    packetsOut: 0,
-    segmentsIn: 0,
-    segmentsOut: 0,
-    activeOpens: 0,
-    passiveOpens: 0,
-    resetsSent: 0,
-    listenOverflows: 0,
-    listenDrops: 0,
-    syncookiesSent: 0,
-    syncookiesRecv: 0,
-    syncookiesFailed: 0,
-    timeWaitOverflow: 0,
-    timeWaitRecycled: 0,
-    timeWaitReused: 0,
-    drops: {},
-  };
+  readonly counters: StackCounters = newCounters();
   private sc: Sysctl;
   private readonly conns = new ConnTable();
-  private readonly listenersByPort = new Map<number, Listener[]>();
+  private readonly listeners_ = new ListenerTable();
   private readonly timers = new TimerHeap<Conn>();
   private clockTimer: TimerHandle | null = null;
   private clockTimerAt = Infinity;
@@ -222,7 +169,7 @@ export class Stack extends EventEmitter {
       let issHint: number | undefined;
       const tw = this.timeWait.lookup(this.addresses.indexOf(local), seg.dstPort, pkt.src4, pkt.src6, seg.srcPort);
       if (tw >= 0) {
-        const verdict = timeWaitSegment(this, tw, local, remote, seg, now, this.findListener(local, seg.dstPort) !== null);
+        const verdict = timeWaitSegment(this, tw, local, remote, seg, now, this.listeners_.find(local, seg.dstPort) !== null);
         if (verdict.done) return;
         issHint = verdict.issHint;
       }
@@ -276,7 +223,7 @@ export class Stack extends EventEmitter {
 
   /** No connection matches: a listener may take a SYN or a cookie's ACK; anything else is answered per §3.10.7.1. */
   private noConnection(local: IpAddr, remote: IpAddr, seg: Segment, now: number, issHint?: number): void {
-    const listener = this.findListener(local, seg.dstPort);
+    const listener = this.listeners_.find(local, seg.dstPort);
     if (listener) {
       const f = seg.flags & (SYN | ACK | RST);
       if (f === SYN) return onSyn(this, listener, local, remote, seg, now, issHint);
@@ -388,7 +335,7 @@ export class Stack extends EventEmitter {
 
   /** Active open for the socket layer. Errors are Node-style (EADDRNOTAVAIL, EADDRINUSE, ...). */
   openConnection(remote: IpAddr, remotePort: number, localAddress?: string, localPort?: number): Conn {
-    const local = this.pickLocal(remote, localAddress);
+    const local = pickLocal(this.addresses, remote, localAddress);
     let port = localPort ?? 0;
     this.reuseIss = undefined;
     if (port !== 0) {
@@ -414,36 +361,14 @@ export class Stack extends EventEmitter {
     return conn;
   }
 
-  /** the ISN a reused TIME_WAIT 4-tuple hands to the connect in progress */
-  private reuseIss: number | undefined;
+  /** @internal the ISN a reused TIME_WAIT 4-tuple hands to the connect in progress */
+  reuseIss: number | undefined;
 
-  private portFreeFor(local: IpAddr, port: number, remote: IpAddr, remotePort: number): boolean {
-    if (this.listenersByPort.has(port)) return false;
+  /** @internal whether `port` may carry this 4-tuple (taking over a TIME_WAIT one if allowed) */
+  portFreeFor(local: IpAddr, port: number, remote: IpAddr, remotePort: number): boolean {
+    if (this.listeners_.has(port)) return false;
     if (this.conns.find(port, remotePort, (c) => ipSame(c.remote, remote) && ipSame(c.local, local))) return false;
-    const tw = this.timeWait.lookup(this.addresses.indexOf(local), port, remote.v4, remote.v6, remotePort);
-    if (tw < 0) return true;
-    // tcp_tw_reuse (Linux tcp_twsk_unique): reuse a TIME_WAIT 4-tuple for an outgoing connection when
-    // timestamps protect the new one from the old one's segments (PAWS) and the last one is over 1 s old
-    const reuse = this.sc.tcp_tw_reuse;
-    const allowed = reuse === 1 || (reuse === 2 && isLoopback(remote));
-    if (!allowed || !this.timeWait.tsOk(tw) || !(this.clock.now() - this.timeWait.tsRecentAge(tw) > 1000)) return false;
-    this.reuseIss = seqAdd(this.timeWait.sndNxt(tw), 65535 + 2);
-    this.counters.timeWaitReused++;
-    this.endTimeWait(tw);
-    return true;
-  }
-
-  private pickLocal(remote: IpAddr, localAddress?: string): IpAddr {
-    if (localAddress !== undefined) {
-      const ip = ipFromText(localAddress);
-      const own = ip && this.addresses.find((a) => ipSame(a, ip));
-      if (!own) throw sysError('EADDRNOTAVAIL', 'bind', localAddress);
-      if (own.version !== remote.version) throw sysError('EADDRNOTAVAIL', 'connect', remote.text);
-      return own;
-    }
-    const own = this.addresses.find((a) => a.version === remote.version);
-    if (!own) throw sysError('ENETUNREACH', 'connect', remote.text);
-    return own;
+    return takeTimeWaitTuple(this, local, port, remote, remotePort);
   }
 
   /** Open a listener. Throws EADDRINUSE / EADDRNOTAVAIL like bind(2). Port 0 picks a free port. */
@@ -457,15 +382,11 @@ export class Stack extends EventEmitter {
       family = addr.version;
     }
     if (port === 0) port = this.freeListenPort();
-    const existing = this.listenersByPort.get(port) ?? [];
-    for (const l of existing) {
-      if (l.addr === null || addr === null || ipSame(l.addr, addr)) {
-        throw listenError('EADDRINUSE', host ?? (this.addresses.some((a) => a.version === 6) ? '::' : '0.0.0.0'), port);
-      }
+    if (this.listeners_.clashes(addr, port)) {
+      throw listenError('EADDRINUSE', host ?? (this.addresses.some((a) => a.version === 6) ? '::' : '0.0.0.0'), port);
     }
     const l = new Listener(addr, port, Math.max(1, backlog), accept, family);
-    existing.push(l);
-    this.listenersByPort.set(port, existing);
+    this.listeners_.add(l);
     return l;
   }
 
@@ -473,19 +394,14 @@ export class Stack extends EventEmitter {
     const [low, high] = this.sc.ip_local_port_range;
     for (let i = 0; i <= high - low; i++) {
       const p = low + ((this.portCounter++ + i) % (high - low + 1));
-      if (!this.listenersByPort.has(p)) return p;
+      if (!this.listeners_.has(p)) return p;
     }
     throw sysError('EADDRNOTAVAIL', 'listen');
   }
 
   unlisten(l: Listener): void {
     l.closed = true;
-    const list = this.listenersByPort.get(l.port);
-    if (list) {
-      const rest = list.filter((x) => x !== l);
-      if (rest.length) this.listenersByPort.set(l.port, rest);
-      else this.listenersByPort.delete(l.port);
-    }
+    this.listeners_.remove(l);
     // connections not yet accepted are reset, as when a listening socket is closed
     const now = this.clock.now();
     for (const c of [...l.acceptQueue]) {
@@ -500,17 +416,6 @@ export class Stack extends EventEmitter {
       }
     }
     this.flush();
-  }
-
-  private findListener(local: IpAddr, port: number): Listener | null {
-    const list = this.listenersByPort.get(port);
-    if (!list) return null;
-    let wildcard: Listener | null = null;
-    for (const l of list) {
-      if (l.addr !== null && ipSame(l.addr, local)) return l;
-      if (l.addr === null) wildcard = l;
-    }
-    return wildcard;
   }
 
   /** Forget a connection entirely (it reached CLOSED or LISTEN-and-dropped). */
@@ -678,23 +583,7 @@ export class Stack extends EventEmitter {
         this.emitTransition(t.now, c.local.text, c.localPort, c.remote.text, c.remotePort, 'TIME_WAIT', 'CLOSED');
         continue;
       }
-      this.timeWait.insert(
-        {
-          localIdx: this.addresses.indexOf(c.local),
-          local: c.local,
-          localPort: c.localPort,
-          remote: c.remote,
-          remotePort: c.remotePort,
-          sndNxt: t.sndNxt,
-          rcvNxt: t.rcvNxt,
-          tsOk: t.tsOk,
-          tsRecent: t.tsRecent,
-          tsRecentAge: t.tsRecentAge,
-          tsOffset: t.tsOffset,
-          window: Math.min(0xffff, Math.max(0, seqDiff(t.rcvAdvEdge, t.rcvNxt)) >> t.rcvWscale),
-        },
-        t.tTimeWait,
-      );
+      this.timeWait.insert(timeWaitRecord(c, this.addresses.indexOf(c.local)), t.tTimeWait);
     }
   }
 
@@ -740,67 +629,25 @@ export class Stack extends EventEmitter {
 
   // ===================== observation =====================
 
-  /** Every connection and listener, as `ss -tano` lists them. */
+  /** Every connection, TIME_WAIT record and listener, as `ss -tano` lists them. */
   sockets(): SocketInfo[] {
-    const now = this.clock.now();
-    const out: SocketInfo[] = [];
-    for (const [port, list] of this.listenersByPort) {
-      for (const l of list) {
-        out.push({
-          state: 'LISTEN',
-          localAddress: l.addr?.text ?? (this.addresses.some((a) => a.version === 6) ? '::' : '0.0.0.0'),
-          localPort: port,
-          remoteAddress: '*',
-          remotePort: 0,
-          recvQ: l.acceptQueue.length,
-          sendQ: this.acceptLimit(l),
-          timer: null,
-          orphan: false,
-        });
-      }
-    }
-    for (const c of this.conns.all()) {
-      const t = c.tcb;
-      const st = t.status(now);
-      out.push({
-        state: t.state,
-        localAddress: c.local.text,
-        localPort: c.localPort,
-        remoteAddress: c.remote.text,
-        remotePort: c.remotePort,
-        recvQ: st.recvQueue,
-        sendQ: st.sendQueue,
-        timer: st.timer ? { name: st.timer.name, ms: st.timer.ms, retransmits: t.retransmits } : null,
-        orphan: t.orphan,
-      });
-    }
-    const tw = this.timeWait;
-    for (const slot of tw.slots()) {
-      const r = tw.remote(slot);
-      out.push({
-        state: 'TIME_WAIT',
-        localAddress: this.addresses[tw.localIndex(slot)]!.text,
-        localPort: tw.localPort(slot),
-        remoteAddress: typeof r === 'number' ? ipV4(r).text : r.text,
-        remotePort: tw.remotePort(slot),
-        recvQ: 0,
-        sendQ: 0,
-        timer: { name: 'timewait', ms: Math.max(0, tw.expires(slot) - now), retransmits: 0 },
-        orphan: true,
-      });
-    }
-    return out;
+    return socketTable(this.tableView());
   }
 
   /** `{ ESTABLISHED: 352, TIME_WAIT: 2520, ... }`: the classic netstat one-liner as data. */
   stateCounts(): Partial<Record<TcpState, number>> {
-    const counts: Partial<Record<TcpState, number>> = {};
-    if (this.timeWait.size > 0) counts.TIME_WAIT = this.timeWait.size;
-    for (const list of this.listenersByPort.values()) counts.LISTEN = (counts.LISTEN ?? 0) + list.length;
-    for (const c of this.conns.all()) counts[c.tcb.state] = (counts[c.tcb.state] ?? 0) + 1;
-    const ordered: Partial<Record<TcpState, number>> = {};
-    for (const s of TCP_STATES) if (counts[s]) ordered[s] = counts[s];
-    return ordered;
+    return stateCounts(this.tableView());
+  }
+
+  private tableView(): TableView {
+    return {
+      now: this.clock.now(),
+      addresses: this.addresses,
+      listeners: this.listeners_.all(),
+      conns: this.conns.all(),
+      timeWait: this.timeWait,
+      acceptLimit: (l) => this.acceptLimit(l),
+    };
   }
 
   /** Number of connections the stack holds (any state but LISTEN). */
@@ -823,22 +670,3 @@ function listenError(code: 'EADDRINUSE' | 'EADDRNOTAVAIL', address: string, port
   err.message = `listen ${code}: ${why} ${address}${port > 0 ? `:${port}` : ''}`;
   return err;
 }
-
-function randomWords(): Uint32Array {
-  return new Uint32Array(randomBytes(40).buffer.slice(0, 40));
-}
-
-function seededWords(seed: number): number[] {
-  // splitmix32: ten well-mixed words from one seed
-  const out: number[] = [];
-  let s = seed >>> 0;
-  for (let i = 0; i < 10; i++) {
-    s = (s + 0x9e3779b9) >>> 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    out.push((z ^ (z >>> 16)) >>> 0);
-  }
-  return out;
-}
-

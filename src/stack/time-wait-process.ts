@@ -11,9 +11,11 @@
  *  - anything else out of window: an ACK (RFC 9293 §3.10.7.4, first step).
  */
 import { TIME_WAIT_MS } from '../tcp/tcb.js';
-import { seqAdd, seqGt, seqLt } from '../tcp/seq.js';
+import { seqAdd, seqDiff, seqGt, seqLt } from '../tcp/seq.js';
 import { ACK, FIN, RST, SYN, type Segment, type TcpOptions } from '../wire/segment.js';
+import type { Conn } from './conn.js';
 import type { IpAddr } from './ip-addr.js';
+import type { TimeWaitInit } from './time-wait.js';
 import type { Stack } from './stack.js';
 
 const EMPTY = new Uint8Array(0);
@@ -86,4 +88,23 @@ function ackFromTimeWait(stack: Stack, slot: number, local: IpAddr, remote: IpAd
     options,
     payload: EMPTY,
   });
+}
+
+/** The compact record a connection leaves behind in TIME_WAIT. */
+export function timeWaitRecord(c: Conn, localIdx: number): TimeWaitInit {
+  const t = c.tcb;
+  return {
+    localIdx,
+    local: c.local,
+    localPort: c.localPort,
+    remote: c.remote,
+    remotePort: c.remotePort,
+    sndNxt: t.sndNxt,
+    rcvNxt: t.rcvNxt,
+    tsOk: t.tsOk,
+    tsRecent: t.tsRecent,
+    tsRecentAge: t.tsRecentAge,
+    tsOffset: t.tsOffset,
+    window: Math.min(0xffff, Math.max(0, seqDiff(t.rcvAdvEdge, t.rcvNxt)) >> t.rcvWscale),
+  };
 }

@@ -1,0 +1,41 @@
+/**
+ * Choosing the local end of an active open: the local address for a destination, and whether a
+ * 4-tuple still in TIME_WAIT may be taken over by a new connect (tcp_tw_reuse).
+ */
+import { sysError } from '../errors.js';
+import { seqAdd } from '../tcp/seq.js';
+import { ipFromText, ipSame, isLoopback, type IpAddr } from './ip-addr.js';
+import type { Stack } from './stack.js';
+
+/** The local address for a connection to `remote`: the one asked for (bind), or the first of its family. */
+export function pickLocal(addresses: readonly IpAddr[], remote: IpAddr, localAddress?: string): IpAddr {
+  if (localAddress !== undefined) {
+    const ip = ipFromText(localAddress);
+    const own = ip && addresses.find((a) => ipSame(a, ip));
+    if (!own) throw sysError('EADDRNOTAVAIL', 'bind', localAddress);
+    if (own.version !== remote.version) throw sysError('EADDRNOTAVAIL', 'connect', remote.text);
+    return own;
+  }
+  const own = addresses.find((a) => a.version === remote.version);
+  if (!own) throw sysError('ENETUNREACH', 'connect', remote.text);
+  return own;
+}
+
+/**
+ * True when no TIME_WAIT record holds this 4-tuple, or when tcp_tw_reuse lets the connect take it
+ * over (Linux tcp_twsk_unique): timestamps protect the new connection from the old one's segments
+ * (PAWS) and the old one's last timestamp is over 1 s old. A taken-over record ends, and the new
+ * connection's ISN continues past its SND.NXT (stack.reuseIss).
+ */
+export function takeTimeWaitTuple(stack: Stack, local: IpAddr, port: number, remote: IpAddr, remotePort: number): boolean {
+  const tw = stack.timeWait;
+  const slot = tw.lookup(stack.addresses.indexOf(local), port, remote.v4, remote.v6, remotePort);
+  if (slot < 0) return true;
+  const reuse = stack.sysctl.tcp_tw_reuse;
+  const allowed = reuse === 1 || (reuse === 2 && isLoopback(remote));
+  if (!allowed || !tw.tsOk(slot) || !(stack.clock.now() - tw.tsRecentAge(slot) > 1000)) return false;
+  stack.reuseIss = seqAdd(tw.sndNxt(slot), 65535 + 2);
+  stack.counters.timeWaitReused++;
+  stack.endTimeWait(slot);
+  return true;
+}

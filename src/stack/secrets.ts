@@ -1,0 +1,23 @@
+/** The stack's secret keys (ISN, ports, timestamps, SYN cookies): random, or derived from a seed for replayable runs. */
+import { randomBytes } from 'node:crypto';
+
+export const SECRET_WORDS = 10;
+
+export function randomWords(): Uint32Array {
+  return new Uint32Array(randomBytes(SECRET_WORDS * 4).buffer.slice(0, SECRET_WORDS * 4));
+}
+
+export function seededWords(seed: number): number[] {
+  // splitmix32: well-mixed words from one seed
+  const out: number[] = [];
+  let s = seed >>> 0;
+  for (let i = 0; i < SECRET_WORDS; i++) {
+    s = (s + 0x9e3779b9) >>> 0;
+    let z = s;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    out.push((z ^ (z >>> 16)) >>> 0);
+  }
+  return out;
+}
+

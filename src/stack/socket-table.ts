@@ -1,0 +1,95 @@
+/**
+ * The stack's sockets as `ss -tano` and the netstat one-liner show them: every listener, connection
+ * and TIME_WAIT record with its queues and running timer, and the count by state.
+ */
+import { TCP_STATES, type TcpState } from '../tcp/state.js';
+import type { Conn } from './conn.js';
+import { ipV4, type IpAddr } from './ip-addr.js';
+import type { Listener } from './listener.js';
+import type { TimeWaitTable } from './time-wait.js';
+
+export interface SocketInfo {
+  state: TcpState;
+  localAddress: string;
+  localPort: number;
+  remoteAddress: string;
+  remotePort: number;
+  /** bytes received and not read (LISTEN: connections waiting in the accept queue) */
+  recvQ: number;
+  /** bytes not yet acknowledged (LISTEN: the accept queue's bound) */
+  sendQ: number;
+  /** the timer `ss -o` would show */
+  timer: { name: string; ms: number; retransmits: number } | null;
+  /** an orphan: released by its owner, finishing its close */
+  orphan: boolean;
+}
+
+/** What the table is read from. */
+export interface TableView {
+  now: number;
+  addresses: readonly IpAddr[];
+  listeners: Iterable<Listener>;
+  conns: Iterable<Conn>;
+  timeWait: TimeWaitTable;
+  acceptLimit(l: Listener): number;
+}
+
+export function socketTable(v: TableView): SocketInfo[] {
+  const out: SocketInfo[] = [];
+  const wildcard = v.addresses.some((a) => a.version === 6) ? '::' : '0.0.0.0';
+  for (const l of v.listeners) {
+    out.push({
+      state: 'LISTEN',
+      localAddress: l.addr?.text ?? wildcard,
+      localPort: l.port,
+      remoteAddress: '*',
+      remotePort: 0,
+      recvQ: l.acceptQueue.length,
+      sendQ: v.acceptLimit(l),
+      timer: null,
+      orphan: false,
+    });
+  }
+  for (const c of v.conns) {
+    const t = c.tcb;
+    const st = t.status(v.now);
+    out.push({
+      state: t.state,
+      localAddress: c.local.text,
+      localPort: c.localPort,
+      remoteAddress: c.remote.text,
+      remotePort: c.remotePort,
+      recvQ: st.recvQueue,
+      sendQ: st.sendQueue,
+      timer: st.timer ? { name: st.timer.name, ms: st.timer.ms, retransmits: t.retransmits } : null,
+      orphan: t.orphan,
+    });
+  }
+  const tw = v.timeWait;
+  for (const slot of tw.slots()) {
+    const r = tw.remote(slot);
+    out.push({
+      state: 'TIME_WAIT',
+      localAddress: v.addresses[tw.localIndex(slot)]!.text,
+      localPort: tw.localPort(slot),
+      remoteAddress: typeof r === 'number' ? ipV4(r).text : r.text,
+      remotePort: tw.remotePort(slot),
+      recvQ: 0,
+      sendQ: 0,
+      timer: { name: 'timewait', ms: Math.max(0, tw.expires(slot) - v.now), retransmits: 0 },
+      orphan: true,
+    });
+  }
+  return out;
+}
+
+/** Counts by state in the diagram's order, states with none left out. */
+export function stateCounts(v: TableView): Partial<Record<TcpState, number>> {
+  const counts: Partial<Record<TcpState, number>> = {};
+  if (v.timeWait.size > 0) counts.TIME_WAIT = v.timeWait.size;
+  for (const _ of v.listeners) counts.LISTEN = (counts.LISTEN ?? 0) + 1;
+  for (const c of v.conns) counts[c.tcb.state] = (counts[c.tcb.state] ?? 0) + 1;
+  const ordered: Partial<Record<TcpState, number>> = {};
+  for (const s of TCP_STATES) if (counts[s]) ordered[s] = counts[s];
+  return ordered;
+}
