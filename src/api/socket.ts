@@ -41,7 +41,7 @@ export class Socket extends Duplex implements ConnUser {
   private wantRead = false;
   private eofPushed = false;
   private pendingWrite: Callback | null = null;
-  private queuedBeforeConnect: { chunk: Buffer; cb: Callback }[] = [];
+  private queuedBeforeConnect: { chunk: Buffer; cb: Callback }[] | null = null;
   private finalBeforeConnect: Callback | null = null;
   private resetOnDestroy = false;
   private idleMs = 0;
@@ -115,7 +115,9 @@ export class Socket extends Duplex implements ConnUser {
     }
     this.conn.user = this;
     this.applyOptions();
-    for (const { chunk, cb: done } of this.queuedBeforeConnect.splice(0)) this._write(chunk, 'latin1', done);
+    const queued = this.queuedBeforeConnect ?? [];
+    this.queuedBeforeConnect = null;
+    for (const { chunk, cb: done } of queued) this._write(chunk, 'latin1', done);
     return this;
   }
 
@@ -215,7 +217,7 @@ export class Socket extends Duplex implements ConnUser {
     const c = this.conn;
     if (!c) {
       if (this.connecting) return cb(sysError('EPIPE', 'write'));
-      this.queuedBeforeConnect.push({ chunk, cb });
+      (this.queuedBeforeConnect ??= []).push({ chunk, cb });
       return;
     }
     const tcb = c.tcb;

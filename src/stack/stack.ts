@@ -165,7 +165,7 @@ export class Stack extends EventEmitter {
         this.deliver(conn, seg, now);
         return;
       }
-      const remote = pkt.version === 4 ? ipV4(pkt.src4) : ipV6(pkt.src6!);
+      const remote = pkt.version === 4 ? this.remoteV4(pkt.src4) : ipV6(pkt.src6!);
       let issHint: number | undefined;
       const tw = this.timeWait.lookup(this.addresses.indexOf(local), seg.dstPort, pkt.src4, pkt.src6, seg.srcPort);
       if (tw >= 0) {
@@ -242,6 +242,19 @@ export class Stack extends EventEmitter {
   private localAddressFor(version: number, v4: number, v6: Uint8Array | null): IpAddr | null {
     for (const a of this.addresses) if (a.version === version && ipEquals(a, v4, v6)) return a;
     return null;
+  }
+
+  /** IPv4 peers seen lately: one IpAddr per peer, not per connection (a server's clients connect often) */
+  private readonly peers = new Map<number, IpAddr>();
+
+  private remoteV4(u32: number): IpAddr {
+    let ip = this.peers.get(u32);
+    if (!ip) {
+      if (this.peers.size >= 4096) this.peers.clear();
+      ip = ipV4(u32);
+      this.peers.set(u32, ip);
+    }
+    return ip;
   }
 
   /** @internal count a dropped packet by reason */

@@ -5,12 +5,16 @@
  */
 import { seqAdd, seqDiff, seqGt, seqLe } from './seq.js';
 
+/** shared by every empty queue (frozen, so an accidental push throws): idle connections allocate no array */
+const NONE: never[] = Object.freeze([]) as unknown as never[];
+
 export class ReadQueue {
-  private chunks: Uint8Array[] = [];
+  private chunks: Uint8Array[] = NONE;
   length = 0;
 
   push(data: Uint8Array): void {
     if (data.length === 0) return;
+    if (this.chunks === NONE) this.chunks = [];
     this.chunks.push(data);
     this.length += data.length;
   }
@@ -43,7 +47,7 @@ interface Piece {
 
 /** Out-of-order data, kept sorted by sequence number with overlaps trimmed. */
 export class Reassembly {
-  private pieces: Piece[] = [];
+  private pieces: Piece[] = NONE;
   bytes = 0;
   /** most recently received out-of-order block, reported first in SACK (RFC 2018 §4) */
   private lastSeq = -1;
@@ -94,6 +98,7 @@ export class Reassembly {
       if (seqGt(piece.seq, this.pieces[mid]!.seq)) lo = mid + 1;
       else hi = mid;
     }
+    if (this.pieces === NONE) this.pieces = [];
     this.pieces.splice(lo, 0, piece);
   }
 

@@ -4,9 +4,11 @@
  * long array of tiny chunks; larger writes are kept as one copied chunk each.
  */
 const BLOCK = 16 * 1024;
+/** shared by every empty buffer (frozen, so an accidental push throws): idle connections allocate no array */
+const NONE: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
 
 export class SendBuffer {
-  private chunks: Uint8Array[] = [];
+  private chunks: Uint8Array[] = NONE;
   /** bytes of chunks[0] already consumed (acknowledged) */
   private head = 0;
   /** bytes used in the last chunk when it is a coalescing block */
@@ -19,6 +21,7 @@ export class SendBuffer {
   push(data: Uint8Array): void {
     const n = data.length;
     if (n === 0) return;
+    if (this.chunks === NONE) this.chunks = [];
     this.length += n;
     const last = this.chunks[this.chunks.length - 1];
     if (last && this.tailUsed >= 0 && this.tailUsed + n <= last.length) {
@@ -93,7 +96,7 @@ export class SendBuffer {
       if (this.chunks.length === 0) this.tailUsed = -1;
     }
     if (this.length === 0) {
-      this.chunks.length = 0;
+      this.chunks = NONE;
       this.head = 0;
       this.tailUsed = -1;
     }
