@@ -12,7 +12,6 @@ import { makeError, sysError } from '../errors.js';
 import { endpoint, transitionChannel, type TransitionEvent } from '../observe/events.js';
 import { resetForClosed } from '../tcp/closed.js';
 import { halfSipHash, initialSequenceNumber, type HashKey } from '../tcp/halfsiphash.js';
-import { seqAdd, seqDiff } from '../tcp/seq.js';
 import type { TcpState } from '../tcp/state.js';
 import { SYSCTL_DEFAULTS, applySysctl, type Sysctl } from '../tcp/sysctl.js';
 import { Tcb, type TcbErrorCode, type TcbHooks } from '../tcp/tcb.js';
@@ -41,6 +40,7 @@ import type { CookieKeys } from './syncookies.js';
 import { TimeWaitTable } from './time-wait.js';
 import { timeWaitRecord, timeWaitSegment } from './time-wait-process.js';
 import { pickLocal, takeTimeWaitTuple } from './active-open.js';
+import { admit } from './admission.js';
 import { createNet, type NetApi } from '../api/net.js';
 import { IpLayer, type TcpIcmpError } from '../ip/ip-layer.js';
 import { applyIcmpError } from '../ip/icmp-tcp.js';
@@ -184,40 +184,9 @@ export class Stack extends EventEmitter {
   }
 
   private deliver(conn: Conn, seg: Segment, now: number): void {
-    const tcb = conn.tcb;
-    // a full accept queue drops the handshake's final ACK (Linux; the SYN-ACK is retried). Only the
-    // ACK of our SYN-ACK meets the queue (tcp_check_req); any other is the TCB's to answer
-    if (
-      tcb.state === 'SYN_RCVD' &&
-      conn.listener &&
-      seg.flags & ACK &&
-      !(seg.flags & (RST | SYN)) &&
-      seg.ack === seqAdd(tcb.iss, 1)
-    ) {
-      const l = conn.listener;
-      if (l.acceptQueue.length >= this.acceptLimit(l)) {
-        this.counters.listenOverflows++;
-        this.counters.listenDrops++;
-        if (this.sc.tcp_abort_on_overflow) tcb.abort(now);
-        this.touch(conn);
-        return;
-      }
-    }
-    // new data for a connection its owner has closed: nobody will read it, so reset (Linux
-    // tcp_rcv_state_process, LINUX_MIB_TCPABORTONDATA); the sender learns at once (EPIPE/ECONNRESET)
-    if (
-      tcb.orphan &&
-      seg.payload.length > 0 &&
-      !(seg.flags & (RST | SYN)) &&
-      (tcb.state === 'FIN_WAIT_1' || tcb.state === 'FIN_WAIT_2') &&
-      seqDiff(seg.seq, tcb.rcvNxt) <= 0 &&
-      seqDiff(seqAdd(seg.seq, seg.payload.length), tcb.rcvNxt) > 0
-    ) {
-      tcb.abort(now);
-      this.touch(conn);
-      return;
-    }
-    tcb.segmentArrives(seg, now);
+    const verdict = admit(conn, seg, this.sysctl, this.counters, (l) => this.acceptLimit(l));
+    if (verdict === 'abort') conn.tcb.abort(now);
+    else if (verdict === 'deliver') conn.tcb.segmentArrives(seg, now);
     this.touch(conn);
   }
 
