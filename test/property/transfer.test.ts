@@ -153,10 +153,17 @@ function checkTransfer(c: TransferCase, r: TransferResult): void {
       else drops += n;
     }
   }
-  expect(drops).toBe(r.corruptedDeliveries - r.corruptedValid);
-  // (the link may duplicate that ICMP error as it may any packet: at most two per corrupted one)
-  expect(icmpDrops).toBeLessThanOrEqual(2 * r.corruptedDeliveries);
-  if (c.family !== 6) expect(r.corruptedValid + icmpDrops).toBe(0);
+  const caught = r.corruptedDeliveries - r.corruptedValid;
+  if (c.family !== 6) {
+    expect(drops).toBe(caught);
+    expect(r.corruptedValid + icmpDrops).toBe(0);
+  } else {
+    // IPv6: a bit flipped into the next-header field can make a packet ICMPv6, dropped by the ICMP
+    // checksum (an icmp_* reason at first hand); the link may also duplicate an ICMP error it drew
+    expect(drops).toBeLessThanOrEqual(caught);
+    expect(drops + icmpDrops).toBeGreaterThanOrEqual(caught);
+    expect(icmpDrops).toBeLessThanOrEqual(2 * r.corruptedDeliveries);
+  }
 
   // both sockets closed within the exchange limit
   expect(r.bothClosed).toBe(true);
