@@ -74,3 +74,18 @@ export function isUnspecified(a: IpAddr): boolean {
   if (a.version === 4) return a.v4 === 0;
   return a.v6!.every((x) => x === 0);
 }
+
+/** IPv4 peers seen lately, one IpAddr each (bounded: cleared when it reaches 4096 entries). */
+export class PeerCache {
+  private readonly map = new Map<number, IpAddr>();
+
+  get(u32: number): IpAddr {
+    let ip = this.map.get(u32);
+    if (!ip) {
+      if (this.map.size >= 4096) this.map.clear();
+      ip = ipV4(u32);
+      this.map.set(u32, ip);
+    }
+    return ip;
+  }
+}

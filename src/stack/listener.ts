@@ -4,6 +4,7 @@
  * bounded by min(backlog, somaxconn)).
  */
 import type { Conn } from './conn.js';
+import { sysError } from '../errors.js';
 import { ipSame, type IpAddr } from './ip-addr.js';
 
 export class Listener {
@@ -71,4 +72,12 @@ export class ListenerTable {
   *all(): IterableIterator<Listener> {
     for (const list of this.byPort.values()) yield* list;
   }
+}
+
+/** The error listen(2) gives, worded as Node words it: `listen EADDRINUSE: address already in use 0.0.0.0:80`. */
+export function listenError(code: 'EADDRINUSE' | 'EADDRNOTAVAIL', address: string, port: number): Error {
+  const err = sysError(code, 'listen', address, port);
+  const why = code === 'EADDRINUSE' ? 'address already in use' : 'address not available';
+  err.message = `listen ${code}: ${why} ${address}${port > 0 ? `:${port}` : ''}`;
+  return err;
 }

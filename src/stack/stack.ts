@@ -29,8 +29,8 @@ import {
   NOTIFY_READABLE,
   NOTIFY_WRITABLE,
 } from './conn.js';
-import { ipEquals, ipFromText, ipSame, ipV4, ipV6, pushWords, type IpAddr } from './ip-addr.js';
-import { Listener, ListenerTable } from './listener.js';
+import { PeerCache, ipEquals, ipFromText, ipSame, ipV6, pushWords, type IpAddr } from './ip-addr.js';
+import { Listener, ListenerTable, listenError } from './listener.js';
 import { socketTable, stateCounts, type SocketInfo, type TableView } from './socket-table.js';
 import { onCookieAck, onSyn } from './passive-open.js';
 import { chooseEphemeralPort } from './ports.js';
@@ -38,7 +38,7 @@ import { newCounters, type StackCounters } from './counters.js';
 import { randomWords, seededWords } from './secrets.js';
 import type { CookieKeys } from './syncookies.js';
 import { TimeWaitTable } from './time-wait.js';
-import { timeWaitRecord, timeWaitSegment } from './time-wait-process.js';
+import { emitTimeWaitClosed, settleTimeWait, timeWaitSegment } from './time-wait-process.js';
 import { pickLocal, takeTimeWaitTuple } from './active-open.js';
 import { admit } from './admission.js';
 import { createNet, type NetApi } from '../api/net.js';
@@ -90,6 +90,8 @@ export class Stack extends EventEmitter {
   private readonly outBuf: Uint8Array;
   private readonly hooks: TcbHooks;
   private readonly ownClock: RealClock | null;
+  /** IPv4 peers seen lately: one IpAddr per peer, not per connection (a server's clients connect often) */
+  private readonly peers = new PeerCache();
   /** connections with user notifications waiting for the current TCB call to finish */
   private readonly notifyQueue: Conn[] = [];
   private flushing = false;
@@ -165,7 +167,7 @@ export class Stack extends EventEmitter {
         this.deliver(conn, seg, now);
         return;
       }
-      const remote = pkt.version === 4 ? this.remoteV4(pkt.src4) : ipV6(pkt.src6!);
+      const remote = pkt.version === 4 ? this.peers.get(pkt.src4) : ipV6(pkt.src6!);
       let issHint: number | undefined;
       const tw = this.timeWait.lookup(this.addresses.indexOf(local), seg.dstPort, pkt.src4, pkt.src6, seg.srcPort);
       if (tw >= 0) {
@@ -211,19 +213,6 @@ export class Stack extends EventEmitter {
   private localAddressFor(version: number, v4: number, v6: Uint8Array | null): IpAddr | null {
     for (const a of this.addresses) if (a.version === version && ipEquals(a, v4, v6)) return a;
     return null;
-  }
-
-  /** IPv4 peers seen lately: one IpAddr per peer, not per connection (a server's clients connect often) */
-  private readonly peers = new Map<number, IpAddr>();
-
-  private remoteV4(u32: number): IpAddr {
-    let ip = this.peers.get(u32);
-    if (!ip) {
-      if (this.peers.size >= 4096) this.peers.clear();
-      ip = ipV4(u32);
-      this.peers.set(u32, ip);
-    }
-    return ip;
   }
 
   /** @internal count a dropped packet by reason */
@@ -401,7 +390,8 @@ export class Stack extends EventEmitter {
   }
 
   /** Forget a connection entirely (it reached CLOSED or LISTEN-and-dropped). */
-  private forget(conn: Conn): void {
+  /** @internal */
+  forget(conn: Conn): void {
     if (conn.gone) return;
     conn.gone = true;
     this.conns.remove(conn);
@@ -466,11 +456,12 @@ export class Stack extends EventEmitter {
       c.tcb.onTimer(now);
       this.touch(c);
     }
-    this.timeWait.expire(now, (slot) => this.emitTimeWaitClosed(slot, now));
+    this.timeWait.expire(now, (slot) => emitTimeWaitClosed(this, slot, now));
     this.flush();
   }
 
-  private queueNotify(c: Conn, bit: number): void {
+  /** @internal */
+  queueNotify(c: Conn, bit: number): void {
     if (c.notify === 0) this.notifyQueue.push(c);
     c.notify |= bit;
   }
@@ -484,7 +475,7 @@ export class Stack extends EventEmitter {
     if (this.flushing) return;
     this.flushing = true;
     try {
-      if (this.twPending.length > 0) this.settleTimeWait();
+      if (this.twPending.length > 0) settleTimeWait(this, this.twPending.splice(0));
       for (let i = 0; i < this.notifyQueue.length; i++) {
         const c = this.notifyQueue[i]!;
         const bits = c.notify;
@@ -542,45 +533,18 @@ export class Stack extends EventEmitter {
     };
   }
 
-  private emitTransition(t: number, local: string, localPort: number, remote: string, remotePort: number, from: TcpState, to: TcpState): void {
+  /** @internal publish a transition (diagnostics_channel and the 'transition' event) if anyone listens */
+  emitTransition(t: number, local: string, localPort: number, remote: string, remotePort: number, from: TcpState, to: TcpState): void {
     if (!transitionChannel.hasSubscribers && this.listenerCount('transition') === 0) return;
     const ev: TransitionEvent = { t, host: this.name, local: endpoint(local, localPort), remote: endpoint(remote, remotePort), from, to };
     transitionChannel.publish(ev);
     this.emit('transition', ev);
   }
 
-  /**
-   * Move connections that reached TIME_WAIT into the compact table (Linux's timewait sock). One
-   * whose application still has unread data keeps its full TCB, which runs TIME_WAIT itself.
-   */
-  private settleTimeWait(): void {
-    for (const c of this.twPending.splice(0)) {
-      const t = c.tcb;
-      if (c.gone || t.state !== 'TIME_WAIT' || t.readable > 0) continue;
-      this.forget(c);
-      this.queueNotify(c, NOTIFY_CLOSED);
-      if (this.timeWait.size >= this.sc.tcp_max_tw_buckets) {
-        // "TCP: time wait bucket table overflow": the connection skips TIME_WAIT
-        this.counters.timeWaitOverflow++;
-        this.emitTransition(t.now, c.local.text, c.localPort, c.remote.text, c.remotePort, 'TIME_WAIT', 'CLOSED');
-        continue;
-      }
-      this.timeWait.insert(timeWaitRecord(c, this.addresses.indexOf(c.local)), t.tTimeWait);
-    }
-  }
-
   /** @internal end a TIME_WAIT record now (2MSL passed, or the 4-tuple was taken over) */
   endTimeWait(slot: number): void {
-    this.emitTimeWaitClosed(slot, this.clock.now());
+    emitTimeWaitClosed(this, slot, this.clock.now());
     this.timeWait.remove(slot);
-  }
-
-  private emitTimeWaitClosed(slot: number, now: number): void {
-    const tw = this.timeWait;
-    const local = this.addresses[tw.localIndex(slot)]!;
-    const r = tw.remote(slot);
-    const remote = typeof r === 'number' ? ipV4(r).text : r.text;
-    this.emitTransition(now, local.text, tw.localPort(slot), remote, tw.remotePort(slot), 'TIME_WAIT', 'CLOSED');
   }
 
   /**
@@ -646,9 +610,3 @@ export class Stack extends EventEmitter {
 }
 
 /** listen(2) failures as Node words them: `listen EADDRINUSE: address already in use 0.0.0.0:80`. */
-function listenError(code: 'EADDRINUSE' | 'EADDRNOTAVAIL', address: string, port: number): Error {
-  const err = sysError(code, 'listen', address, port);
-  const why = code === 'EADDRINUSE' ? 'address already in use' : 'address not available';
-  err.message = `listen ${code}: ${why} ${address}${port > 0 ? `:${port}` : ''}`;
-  return err;
-}

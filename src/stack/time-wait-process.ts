@@ -13,8 +13,8 @@
 import { TIME_WAIT_MS } from '../tcp/tcb.js';
 import { seqAdd, seqDiff, seqGt, seqLt } from '../tcp/seq.js';
 import { ACK, FIN, RST, SYN, type Segment, type TcpOptions } from '../wire/segment.js';
-import type { Conn } from './conn.js';
-import type { IpAddr } from './ip-addr.js';
+import { NOTIFY_CLOSED, type Conn } from './conn.js';
+import { ipV4, type IpAddr } from './ip-addr.js';
 import type { TimeWaitInit } from './time-wait.js';
 import type { Stack } from './stack.js';
 
@@ -107,4 +107,33 @@ export function timeWaitRecord(c: Conn, localIdx: number): TimeWaitInit {
     tsOffset: t.tsOffset,
     window: Math.min(0xffff, Math.max(0, seqDiff(t.rcvAdvEdge, t.rcvNxt)) >> t.rcvWscale),
   };
+}
+
+/**
+ * Move connections that reached TIME_WAIT into the compact table (Linux's timewait sock). One whose
+ * application still has unread data keeps its full TCB, which runs TIME_WAIT itself. Past
+ * tcp_max_tw_buckets a connection skips TIME_WAIT ("TCP: time wait bucket table overflow").
+ */
+export function settleTimeWait(stack: Stack, pending: Conn[]): void {
+  for (const c of pending) {
+    const t = c.tcb;
+    if (c.gone || t.state !== 'TIME_WAIT' || t.readable > 0) continue;
+    stack.forget(c);
+    stack.queueNotify(c, NOTIFY_CLOSED);
+    if (stack.timeWait.size >= stack.sysctl.tcp_max_tw_buckets) {
+      stack.counters.timeWaitOverflow++;
+      stack.emitTransition(t.now, c.local.text, c.localPort, c.remote.text, c.remotePort, 'TIME_WAIT', 'CLOSED');
+      continue;
+    }
+    stack.timeWait.insert(timeWaitRecord(c, stack.addresses.indexOf(c.local)), t.tTimeWait);
+  }
+}
+
+/** The TIME_WAIT → CLOSED transition of a record (expiry, or a 4-tuple taken over). */
+export function emitTimeWaitClosed(stack: Stack, slot: number, now: number): void {
+  const tw = stack.timeWait;
+  const local = stack.addresses[tw.localIndex(slot)]!;
+  const r = tw.remote(slot);
+  const remote = typeof r === 'number' ? ipV4(r).text : r.text;
+  stack.emitTransition(now, local.text, tw.localPort(slot), remote, tw.remotePort(slot), 'TIME_WAIT', 'CLOSED');
 }
