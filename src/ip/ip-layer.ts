@@ -37,6 +37,7 @@ import {
   icmpChecksumOk,
   icmpErrno,
   parseQuotedTcp,
+  type QuotedTcp,
 } from './icmp.js';
 
 /** An ICMP error about one of our TCP segments, for the connection it names. */
@@ -149,16 +150,7 @@ export class IpLayer {
     this.counters.icmpErrorsIn++;
     const q = parseQuotedTcp(4, buf, off + 8, end);
     if (!q || q.src4 !== local.v4) return this.drop('icmp_error_not_tcp');
-    const err: TcpIcmpError = {
-      local,
-      remote: ipV4(q.dst4),
-      localPort: q.srcPort,
-      remotePort: q.dstPort,
-      seq: q.seq,
-      errno,
-      type,
-      code,
-    };
+    const err = quotedError(local, ipV4(q.dst4), q, errno, type, code);
     if (type === ICMP_DEST_UNREACH && code === ICMP_FRAG_NEEDED) {
       // RFC 1191 §4: the next-hop MTU is in the low 16 bits of the second word; 0 from an old router
       this.counters.pmtuMessages++;
@@ -194,16 +186,7 @@ export class IpLayer {
     this.counters.icmpErrorsIn++;
     const q = parseQuotedTcp(6, buf, off + 8, end);
     if (!q || !ipEquals(local, 0, q.src6)) return this.drop('icmp_error_not_tcp');
-    const err: TcpIcmpError = {
-      local,
-      remote: ipV6(q.dst6!),
-      localPort: q.srcPort,
-      remotePort: q.dstPort,
-      seq: q.seq,
-      errno,
-      type,
-      code,
-    };
+    const err = quotedError(local, ipV6(q.dst6!), q, errno, type, code);
     if (packetTooBig) {
       // RFC 8201 §4: never below the IPv6 minimum link MTU
       this.counters.pmtuMessages++;
@@ -290,4 +273,9 @@ function lastNextHeaderOffset(buf: Uint8Array, payloadOffset: number): number {
     off += (buf[off + 1]! + 1) << 3;
   }
   return at;
+}
+
+/** The error for the connection whose segment an ICMP message quotes. */
+function quotedError(local: IpAddr, remote: IpAddr, q: QuotedTcp, errno: string, type: number, code: number): TcpIcmpError {
+  return { local, remote, localPort: q.srcPort, remotePort: q.dstPort, seq: q.seq, errno, type, code };
 }

@@ -5,7 +5,7 @@
  */
 import type { HeapEntry } from '../time/heap.js';
 import type { Tcb, TcbErrorCode } from '../tcp/tcb.js';
-import type { IpAddr } from './ip-addr.js';
+import { ipEquals, ipSame, type IpAddr } from './ip-addr.js';
 import type { Listener } from './listener.js';
 
 /** What the socket layer wants to hear about its connection. */
@@ -58,9 +58,10 @@ export class ConnTable {
   private readonly buckets = new Map<number, Conn>();
   size = 0;
 
-  find(localPort: number, remotePort: number, match: (c: Conn) => boolean): Conn | null {
+  /** The connection with this 4-tuple (the remote as a packet carries it: v4 number or v6 bytes), or null. */
+  find(local: IpAddr, localPort: number, remote4: number, remote6: Uint8Array | null, remotePort: number): Conn | null {
     for (let c = this.buckets.get(localPort * 65536 + remotePort) ?? null; c !== null; c = c.next) {
-      if (match(c)) return c;
+      if (ipEquals(c.remote, remote4, remote6) && ipSame(c.local, local)) return c;
     }
     return null;
   }

@@ -158,11 +158,7 @@ export class Stack extends EventEmitter {
         return;
       }
       const now = this.clock.now();
-      const conn = this.conns.find(
-        seg.dstPort,
-        seg.srcPort,
-        (c) => ipEquals(c.remote, pkt.src4, pkt.src6) && ipSame(c.local, local),
-      );
+      const conn = this.conns.find(local, seg.dstPort, pkt.src4, pkt.src6, seg.srcPort);
       if (conn) {
         this.deliver(conn, seg, now);
         return;
@@ -226,11 +222,7 @@ export class Stack extends EventEmitter {
    * ip/icmp-tcp.ts checks the quoted sequence number first (RFC 5927 §4.1).
    */
   icmpError(err: TcpIcmpError): void {
-    const conn = this.conns.find(
-      err.localPort,
-      err.remotePort,
-      (c) => ipSame(c.remote, err.remote) && ipSame(c.local, err.local),
-    );
+    const conn = this.conns.find(err.local, err.localPort, err.remote.v4, err.remote.v6, err.remotePort);
     if (!conn) {
       this.drop('icmp_no_connection');
       return;
@@ -338,7 +330,7 @@ export class Stack extends EventEmitter {
   /** @internal whether `port` may carry this 4-tuple (taking over a TIME_WAIT one if allowed) */
   portFreeFor(local: IpAddr, port: number, remote: IpAddr, remotePort: number): boolean {
     if (this.listeners_.has(port)) return false;
-    if (this.conns.find(port, remotePort, (c) => ipSame(c.remote, remote) && ipSame(c.local, local))) return false;
+    if (this.conns.find(local, port, remote.v4, remote.v6, remotePort)) return false;
     return takeTimeWaitTuple(this, local, port, remote, remotePort);
   }
 
