@@ -1,12 +1,57 @@
 /**
- * Transition events on node:diagnostics_channel, the ecosystem's convention (Node core, undici):
- * any process can watch every synack connection change state without a reference to its stack.
+ * What a stack tells observers, on node:diagnostics_channel (the ecosystem's convention: Node core,
+ * undici) and as the stack's own events of the same names:
+ *
+ *   synack:tcp:transition  ('transition')  a connection changed state: why, and which edge it took
+ *   synack:tcp:segment     ('segment')     a segment went in or out: its header in short
+ *   synack:tcp:drop        ('drop')        a packet was dropped before reaching a connection: why
  *
  *   import diagnostics_channel from 'node:diagnostics_channel';
  *   diagnostics_channel.subscribe('synack:tcp:transition', (ev) => console.log(ev));
+ *
+ * Nothing is built unless someone listens: the stack checks `hasSubscribers` and its own listener
+ * count before calling the builders here.
  */
 import diagnostics_channel from 'node:diagnostics_channel';
+import type { TcbCause } from '../tcp/tcb.js';
 import type { TcpState } from '../tcp/state.js';
+import type { Segment } from '../wire/segment.js';
+import { edgeOf } from './edges.js';
+import { formatFlags, formatOptionList } from './format.js';
+
+/** A segment's header in short; seq and ack are the raw 32-bit numbers. */
+export interface SegmentSummary {
+  /** tcpdump's letters: 'S', 'S.', '.', 'P.', 'F.', 'R.' */
+  flags: string;
+  seq: number;
+  ack: number;
+  /** the raw 16-bit window field */
+  win: number;
+  /** payload bytes */
+  len: number;
+  /** tcpdump's option list without brackets, '' when none */
+  options: string;
+}
+
+/** The timers of RFC 9293 §3.10.8 and Linux's, as a transition's cause names them. */
+export type TimerCause = 'retransmission' | 'time-wait' | 'keepalive' | 'fin-wait-2' | 'persist' | 'user-timeout';
+
+/** The user calls, named as the API offers them (the RFC's in the comment of each). */
+export type UserCallCause =
+  | 'connect' // OPEN, active
+  | 'listen' // OPEN, passive
+  | 'send' // SEND on a LISTEN connection
+  | 'end' // CLOSE
+  | 'destroy' // the kernel's close(): CLOSE, or ABORT with unread data
+  | 'resetAndDestroy'; // ABORT
+
+export type TransitionCause =
+  | ({ kind: 'segment'; dir: 'in' } & SegmentSummary)
+  | { kind: 'timer'; timer: TimerCause }
+  | { kind: 'user'; call: UserCallCause }
+  | { kind: 'icmp' }
+  /** the stack acted: the listener closed, the accept queue overflowed, a TIME_WAIT record was reused */
+  | { kind: 'stack'; reason: string };
 
 export interface TransitionEvent {
   /** the stack's clock, ms */
@@ -18,10 +63,102 @@ export interface TransitionEvent {
   remote: string;
   from: TcpState;
   to: TcpState;
+  cause: TransitionCause;
+  /** the edge of the diagram taken (observe/edges.ts), null for one it has no line for */
+  edge: string | null;
+}
+
+export interface SegmentEvent extends SegmentSummary {
+  t: number;
+  host: string;
+  dir: 'in' | 'out';
+  /** our end and the peer's, "addr:port" */
+  local: string;
+  remote: string;
+}
+
+export interface DropEvent {
+  t: number;
+  host: string;
+  /** the counter it was counted under (stack.counters.drops) */
+  reason: string;
 }
 
 export const transitionChannel = diagnostics_channel.channel('synack:tcp:transition');
+export const segmentChannel = diagnostics_channel.channel('synack:tcp:segment');
+export const dropChannel = diagnostics_channel.channel('synack:tcp:drop');
 
 export function endpoint(addr: string, port: number): string {
   return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
+}
+
+export function summarize(seg: Segment): SegmentSummary {
+  return {
+    flags: formatFlags(seg.flags),
+    seq: seg.seq,
+    ack: seg.ack,
+    win: seg.window,
+    len: seg.payload.length,
+    options: formatOptionList(seg.options),
+  };
+}
+
+const TIMERS: Record<string, TimerCause> = {
+  retransmit: 'retransmission',
+  timewait: 'time-wait',
+  keepalive: 'keepalive',
+  finwait2: 'fin-wait-2',
+  persist: 'persist',
+  usertimeout: 'user-timeout',
+};
+
+const CALLS: Record<string, UserCallCause> = {
+  'open-active': 'connect',
+  'open-passive': 'listen',
+  send: 'send',
+  close: 'end',
+  release: 'destroy',
+  abort: 'resetAndDestroy',
+};
+
+/** A TCB's cause (tcp/tcb.ts) as an event tells it. */
+export function describeCause(cause: TcbCause): TransitionCause {
+  if (typeof cause === 'object') {
+    return 'kind' in cause ? (cause as TransitionCause) : { kind: 'segment', dir: 'in', ...summarize(cause) };
+  }
+  if (cause === 'icmp') return { kind: 'icmp' };
+  const timer = TIMERS[cause];
+  if (timer) return { kind: 'timer', timer };
+  const call = CALLS[cause];
+  if (call) return { kind: 'user', call };
+  return { kind: 'stack', reason: cause };
+}
+
+/** A transition event with its cause and edge. */
+export function transitionEvent(
+  t: number,
+  host: string,
+  local: string,
+  remote: string,
+  from: TcpState,
+  to: TcpState,
+  cause: TcbCause,
+): TransitionEvent {
+  return { t, host, local, remote, from, to, cause: describeCause(cause), edge: edgeOf(from, to)?.id ?? null };
+}
+
+/** One line for a cause: "rcv S. seq 1 ack 2", "timer time-wait", "user end". */
+export function formatCause(c: TransitionCause): string {
+  switch (c.kind) {
+    case 'segment':
+      return `rcv ${c.flags} seq ${c.seq} ack ${c.ack} win ${c.win} len ${c.len}`;
+    case 'timer':
+      return `timer ${c.timer}`;
+    case 'user':
+      return `user ${c.call}()`;
+    case 'icmp':
+      return 'icmp error';
+    case 'stack':
+      return `stack: ${c.reason}`;
+  }
 }

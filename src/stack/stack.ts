@@ -9,12 +9,12 @@
  */
 import { EventEmitter } from 'node:events';
 import { makeError, sysError } from '../errors.js';
-import { endpoint, transitionChannel, type TransitionEvent } from '../observe/events.js';
+import { ACCEPT_OVERFLOW, HALF_OPEN_DELETED, LISTENER_CLOSED, publishDrop, publishSegment, publishTransition, wantsDrops, wantsSegments, wantsTransitions } from './publish.js';
 import { resetForClosed } from '../tcp/closed.js';
 import { halfSipHash, initialSequenceNumber, type HashKey } from '../tcp/halfsiphash.js';
 import type { TcpState } from '../tcp/state.js';
 import { SYSCTL_DEFAULTS, applySysctl, type Sysctl } from '../tcp/sysctl.js';
-import { Tcb, type TcbErrorCode, type TcbHooks } from '../tcp/tcb.js';
+import { Tcb, type TcbCause, type TcbErrorCode, type TcbHooks } from '../tcp/tcb.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
 import { TimerHeap } from '../time/heap.js';
 import { RealClock } from '../time/real-clock.js';
@@ -153,6 +153,7 @@ export class Stack extends EventEmitter {
         return;
       }
       this.counters.segmentsIn++;
+      if (wantsSegments(this)) publishSegment(this, this.clock.now(), 'in', local, (pkt.version === 4 ? this.peers.get(pkt.src4) : ipV6(pkt.src6!)).text, seg);
       if (seg.srcPort === 0 || seg.dstPort === 0) {
         this.drop('tcp_port_zero');
         return;
@@ -183,7 +184,7 @@ export class Stack extends EventEmitter {
 
   private deliver(conn: Conn, seg: Segment, now: number): void {
     const verdict = admit(conn, seg, this.sysctl, this.counters, (l) => this.acceptLimit(l));
-    if (verdict === 'abort') conn.tcb.abort(now);
+    if (verdict === 'abort') conn.tcb.abort(now, ACCEPT_OVERFLOW);
     else if (verdict === 'deliver') conn.tcb.segmentArrives(seg, now);
     this.touch(conn);
   }
@@ -215,6 +216,7 @@ export class Stack extends EventEmitter {
   drop(reason: string): void {
     const d = this.counters.drops;
     d[reason] = (d[reason] ?? 0) + 1;
+    if (wantsDrops(this)) publishDrop(this, this.clock.now(), reason);
   }
 
   /**
@@ -244,6 +246,7 @@ export class Stack extends EventEmitter {
   sendRaw(local: IpAddr, remote: IpAddr, seg: Segment): void {
     if (seg.flags & RST) this.counters.resetsSent++;
     this.counters.segmentsOut++;
+    if (wantsSegments(this)) publishSegment(this, this.clock.now(), 'out', local, remote.text, seg);
     const pkt =
       local.version === 4
         ? encodeTcpPacketV4(local.v4, remote.v4, seg, this.outBuf)
@@ -368,13 +371,13 @@ export class Stack extends EventEmitter {
     // connections not yet accepted are reset, as when a listening socket is closed
     const now = this.clock.now();
     for (const c of [...l.acceptQueue]) {
-      c.tcb.abort(now);
+      c.tcb.abort(now, LISTENER_CLOSED);
       this.touch(c);
     }
     l.acceptQueue.length = 0;
     for (const c of [...this.conns.all()]) {
       if (c.listener === l) {
-        c.tcb.abort(now);
+        c.tcb.abort(now, LISTENER_CLOSED);
         this.touch(c);
       }
     }
@@ -498,11 +501,13 @@ export class Stack extends EventEmitter {
       },
       transition: (tcb, from, to) => {
         const c = tcb.owner as Conn;
-        this.emitTransition(tcb.now, c.local.text, c.localPort, c.remote.text, c.remotePort, from, to);
+        this.emitTransition(tcb.now, c.local.text, c.localPort, c.remote.text, c.remotePort, from, to, tcb.cause);
         if (to === 'TIME_WAIT') this.twPending.push(c);
         if (to === 'CLOSED' || (to === 'LISTEN' && from === 'SYN_RCVD')) {
           this.forget(c);
           this.queueNotify(c, NOTIFY_CLOSED);
+          // the listener goes on listening; this half-open connection's TCB is deleted (LISTEN → CLOSED)
+          if (to === 'LISTEN') this.emitTransition(tcb.now, c.local.text, c.localPort, c.remote.text, c.remotePort, to, 'CLOSED', HALF_OPEN_DELETED);
         }
       },
       established: (tcb) => {
@@ -526,16 +531,13 @@ export class Stack extends EventEmitter {
   }
 
   /** @internal publish a transition (diagnostics_channel and the 'transition' event) if anyone listens */
-  emitTransition(t: number, local: string, localPort: number, remote: string, remotePort: number, from: TcpState, to: TcpState): void {
-    if (!transitionChannel.hasSubscribers && this.listenerCount('transition') === 0) return;
-    const ev: TransitionEvent = { t, host: this.name, local: endpoint(local, localPort), remote: endpoint(remote, remotePort), from, to };
-    transitionChannel.publish(ev);
-    this.emit('transition', ev);
+  emitTransition(t: number, local: string, localPort: number, remote: string, remotePort: number, from: TcpState, to: TcpState, cause: TcbCause): void {
+    if (wantsTransitions(this)) publishTransition(this, t, local, localPort, remote, remotePort, from, to, cause);
   }
 
   /** @internal end a TIME_WAIT record now (2MSL passed, or the 4-tuple was taken over) */
-  endTimeWait(slot: number): void {
-    emitTimeWaitClosed(this, slot, this.clock.now());
+  endTimeWait(slot: number, cause: TcbCause): void {
+    emitTimeWaitClosed(this, slot, this.clock.now(), cause);
     this.timeWait.remove(slot);
   }
 
