@@ -18,6 +18,13 @@ export interface ListenOptions {
   port?: number;
   host?: string;
   backlog?: number;
+  /**
+   * SO_REUSEADDR, as dgram.createSocket's option of the same name. node:net has no such option
+   * because libuv always sets it; synack sets it by default too. `false` makes listen() fail with
+   * EADDRINUSE while the port still has connections or TIME_WAIT records, as a server without
+   * SO_REUSEADDR restarted within 2MSL does.
+   */
+  reuseAddr?: boolean;
 }
 
 export class Server extends EventEmitter {
@@ -58,10 +65,13 @@ export class Server extends EventEmitter {
     }
     const port = portFromString(opts.port ?? 0);
     validatePort(port, 'options.port');
+    if (opts.reuseAddr !== undefined && typeof opts.reuseAddr !== 'boolean') {
+      throw makeError('ERR_INVALID_ARG_TYPE', `The "options.reuseAddr" property must be of type boolean. Received ${typeof opts.reuseAddr}`);
+    }
     if (this.listener) throw makeError('ERR_SERVER_ALREADY_LISTEN', 'Listen method has been called more than once without closing.');
     if (cb) this.once('listening', cb);
     try {
-      this.listener = this.stack.listen(opts.host ?? null, port, opts.backlog ?? 511, (conn) => this.onAccept(conn));
+      this.listener = this.stack.listen(opts.host ?? null, port, opts.backlog ?? 511, (conn) => this.onAccept(conn), opts.reuseAddr ?? true);
     } catch (err) {
       process.nextTick(() => this.emit('error', err));
       return this;

@@ -30,7 +30,7 @@ import {
   NOTIFY_WRITABLE,
 } from './conn.js';
 import { PeerCache, ipEquals, ipFromText, ipSame, ipV6, pushWords, type IpAddr } from './ip-addr.js';
-import { Listener, ListenerTable, listenError } from './listener.js';
+import { Listener, ListenerTable, listenError, portHeld } from './listener.js';
 import { socketTable, stateCounts, type SocketInfo, type TableView } from './socket-table.js';
 import { onCookieAck, onSyn } from './passive-open.js';
 import { chooseEphemeralPort } from './ports.js';
@@ -337,8 +337,12 @@ export class Stack extends EventEmitter {
     return takeTimeWaitTuple(this, local, port, remote, remotePort);
   }
 
-  /** Open a listener. Throws EADDRINUSE / EADDRNOTAVAIL like bind(2). Port 0 picks a free port. */
-  listen(host: string | null, port: number, backlog: number, accept: (conn: Conn) => void): Listener {
+  /**
+   * Open a listener. Throws EADDRINUSE / EADDRNOTAVAIL like bind(2). Port 0 picks a free port.
+   * `reuseAddr` is SO_REUSEADDR, on by default as libuv sets it: off, a port still held by any
+   * connection or TIME_WAIT record is refused too.
+   */
+  listen(host: string | null, port: number, backlog: number, accept: (conn: Conn) => void, reuseAddr = true): Listener {
     let addr: IpAddr | null = null;
     let family: 4 | 6 | 0 = 0;
     if (host !== null && host !== '0.0.0.0' && host !== '::') {
@@ -348,7 +352,7 @@ export class Stack extends EventEmitter {
       family = addr.version;
     }
     if (port === 0) port = this.freeListenPort();
-    if (this.listeners_.clashes(addr, port)) {
+    if (this.listeners_.clashes(addr, port) || (!reuseAddr && portHeld(addr, port, this.conns.all(), this.timeWait, this.addresses))) {
       throw listenError('EADDRINUSE', host ?? (this.addresses.some((a) => a.version === 6) ? '::' : '0.0.0.0'), port);
     }
     const l = new Listener(addr, port, Math.max(1, backlog), accept, family);

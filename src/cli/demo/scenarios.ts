@@ -1,72 +1,14 @@
 /**
  * The demo's scenarios: each one a life of a TCP connection as the classic texts draw it, run
  * between a client (10.0.0.1) and a server (10.0.0.2) on the simulated network in virtual time.
+ * Together they take every edge of the state diagram (observe/edges.ts); edge-scenarios.ts holds
+ * the ones that exist for the rarer edges.
  */
-import type { HostOptions, SimNetwork } from '../../api/sim-network.js';
 import type { Socket } from '../../api/socket.js';
-import type { Stack } from '../../stack/stack.js';
+import { EDGE_SCENARIOS } from './edge-scenarios.js';
+import { CLIENT, SERVER, closed, connect, errorNote, serve, until, waitTimeWait, type Scenario } from './scenario-kit.js';
 
-export const CLIENT = '10.0.0.1';
-export const SERVER = '10.0.0.2';
-
-export interface DemoContext {
-  net: SimNetwork;
-  client: Stack;
-  server: Stack;
-  /** lines worth saying under the diagram (errors seen, what to notice) */
-  notes: string[];
-  /** netstat-style counts taken at the scenario's telling moment */
-  snapshot(label: string): void;
-}
-
-export interface Scenario {
-  name: string;
-  title: string;
-  /** the states it passes and why, in a few sentences */
-  about: string;
-  client?: HostOptions;
-  server?: HostOptions;
-  run(ctx: DemoContext): Promise<void>;
-}
-
-const LIMIT = 600_000;
-
-async function until(ctx: DemoContext, what: string, pred: () => boolean, limit = LIMIT): Promise<void> {
-  if (!(await ctx.net.runUntil(pred, limit))) ctx.notes.push(`(gave up waiting for ${what} after ${limit / 1000} s of virtual time)`);
-}
-
-function closed(s: Socket): () => boolean {
-  let done = false;
-  s.once('close', () => (done = true));
-  return () => done;
-}
-
-function errorNote(ctx: DemoContext, who: string, s: Socket): void {
-  s.on('error', (e: NodeJS.ErrnoException) => ctx.notes.push(`${who} socket error: ${e.code} (${e.message})`));
-}
-
-/** A server that answers each chunk; accepted sockets are handed to `onSocket`. */
-function serve(ctx: DemoContext, port: number, opts: { allowHalfOpen?: boolean; pauseOnConnect?: boolean }, onSocket: (s: Socket) => void): void {
-  const srv = ctx.server.net.createServer(opts, (s) => {
-    errorNote(ctx, 'server', s);
-    onSocket(s);
-  });
-  srv.listen(port, SERVER);
-}
-
-async function connect(ctx: DemoContext, port: number, opts: { allowHalfOpen?: boolean } = {}): Promise<Socket> {
-  const c = ctx.client.net.connect({ port, host: SERVER, ...opts });
-  errorNote(ctx, 'client', c);
-  let up = false;
-  c.once('connect', () => (up = true));
-  await until(ctx, 'the handshake', () => up || c.destroyed);
-  return c;
-}
-
-/** Let 2MSL pass so TIME_WAIT ends in CLOSED. */
-async function waitTimeWait(ctx: DemoContext): Promise<void> {
-  await ctx.net.run(61_000);
-}
+export { CLIENT, SERVER, type DemoContext, type Scenario } from './scenario-kit.js';
 
 export const SCENARIOS: Scenario[] = [
   {
@@ -319,6 +261,7 @@ export const SCENARIOS: Scenario[] = [
       await waitTimeWait(ctx);
     },
   },
+  ...EDGE_SCENARIOS,
 ];
 
 export function findScenario(name: string): Scenario | undefined {
