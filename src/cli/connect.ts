@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import { makeError } from '../errors.js';
+import { startControl } from './control.js';
 import { addLinkOptions, logStateChanges, openLink, type LinkFlags } from './link-options.js';
 
 interface ConnectFlags extends LinkFlags {
@@ -30,6 +31,7 @@ export function registerConnect(program: Command): void {
     const { host, port } = parseTarget(target);
     const opened = openLink(flags);
     const { stack } = opened;
+    await startControl(stack, flags.control);
     const stopLog = flags.verbose ? logStateChanges(stack, (s) => process.stderr.write(s)) : () => {};
     opened.link.device.on('error', (err: Error) => {
       process.stderr.write(`synack connect: ${err.message}\n`);

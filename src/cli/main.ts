@@ -4,6 +4,7 @@ import { registerDemo } from './demo.js';
 import { registerStat } from './stat.js';
 import { registerServe } from './serve.js';
 import { registerConnect } from './connect.js';
+import { registerSs } from './ss.js';
 
 const program = new Command();
 program
@@ -15,6 +16,7 @@ registerDemo(program);
 registerStat(program);
 registerServe(program);
 registerConnect(program);
+registerSs(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const e = err as { message?: string; code?: string };

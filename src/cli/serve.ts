@@ -12,6 +12,7 @@ import type { Command } from 'commander';
 import { makeError } from '../errors.js';
 import { createMetricsRegistry, parseHostPort, serveMetrics } from '../observe/metrics.js';
 import { DEFAULT_SERVICES, parseServiceList, type RunningService } from '../services/index.js';
+import { startControl } from './control.js';
 import { addLinkOptions, logStateChanges, openLink, type LinkFlags } from './link-options.js';
 
 interface ServeFlags extends LinkFlags {
@@ -61,12 +62,13 @@ export function registerServe(program: Command): void {
           metricsAt[1],
         )
       : null;
+    await startControl(stack, flags.control);
     const stopLog = flags.verbose ? logStateChanges(stack, out) : () => {};
     const list = running.map((r) => `${r.name}:${r.port}`).join(' ');
     out(
       `synack serve: ${flags.ip.join(', ')} on ${opened.mode} ${opened.ifname}` +
         `${flags.peerIp.length ? ` (peer ${flags.peerIp.join(', ')})` : ''}: ${list}` +
-        `${metricsAt ? `; metrics at http://${flags.metrics}/metrics` : ''}${flags.pcap ? `; capture to ${flags.pcap}` : ''}\n`,
+        `${metricsAt ? `; metrics at http://${flags.metrics}/metrics` : ''}${flags.control ? `; ss at ${flags.control}` : ''}${flags.pcap ? `; capture to ${flags.pcap}` : ''}\n`,
     );
 
     let stopping = false;
