@@ -5,6 +5,7 @@ import { registerStat } from './stat.js';
 import { registerServe } from './serve.js';
 import { registerConnect } from './connect.js';
 import { registerSs } from './ss.js';
+import { registerDashboard } from './dashboard.js';
 
 const program = new Command();
 program
@@ -17,6 +18,7 @@ registerStat(program);
 registerServe(program);
 registerConnect(program);
 registerSs(program);
+registerDashboard(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const e = err as { message?: string; code?: string };

@@ -13,11 +13,13 @@ import { makeError } from '../errors.js';
 import { createMetricsRegistry, parseHostPort, serveMetrics } from '../observe/metrics.js';
 import { DEFAULT_SERVICES, parseServiceList, type RunningService } from '../services/index.js';
 import { startControl } from './control.js';
+import { startLiveDashboard } from './dashboard.js';
 import { addLinkOptions, logStateChanges, openLink, type LinkFlags } from './link-options.js';
 
 interface ServeFlags extends LinkFlags {
   services: string;
   metrics?: string;
+  dashboard?: string;
   drainTimeout: string;
 }
 
@@ -30,6 +32,7 @@ export function registerServe(program: Command): void {
     .description('Serve echo, discard, daytime, chargen and http over a TUN/TAP device, the kernel as the peer')
     .option('--services <list>', 'services to run, NAME or NAME:PORT, comma-separated', DEFAULT_SERVICES)
     .option('--metrics <host:port>', 'serve Prometheus metrics at http://HOST:PORT/metrics (host network)')
+    .option('--dashboard <host:port>', 'serve the live state diagram at http://HOST:PORT/ (host network)')
     .option('--drain-timeout <ms>', 'on SIGINT/SIGTERM, wait at most this long for connections to close', String(DRAIN_MS));
   addLinkOptions(cmd).action(async (flags: ServeFlags) => {
     const services = parseServiceList(flags.services);
@@ -63,12 +66,13 @@ export function registerServe(program: Command): void {
         )
       : null;
     await startControl(stack, flags.control);
+    const dashboard = flags.dashboard ? await startLiveDashboard(stack, flags.dashboard) : null;
     const stopLog = flags.verbose ? logStateChanges(stack, out) : () => {};
     const list = running.map((r) => `${r.name}:${r.port}`).join(' ');
     out(
       `synack serve: ${flags.ip.join(', ')} on ${opened.mode} ${opened.ifname}` +
         `${flags.peerIp.length ? ` (peer ${flags.peerIp.join(', ')})` : ''}: ${list}` +
-        `${metricsAt ? `; metrics at http://${flags.metrics}/metrics` : ''}${flags.control ? `; ss at ${flags.control}` : ''}${flags.pcap ? `; capture to ${flags.pcap}` : ''}\n`,
+        `${metricsAt ? `; metrics at http://${flags.metrics}/metrics` : ''}${flags.control ? `; ss at ${flags.control}` : ''}${dashboard ? `; dashboard at ${dashboard.url}` : ''}${flags.pcap ? `; capture to ${flags.pcap}` : ''}\n`,
     );
 
     let stopping = false;
