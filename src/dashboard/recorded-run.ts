@@ -5,7 +5,7 @@
  * same scenario, loss, delay and seed reproduce it exactly.
  */
 import { SimNetwork } from '../api/sim-network.js';
-import { Recorder } from '../cli/demo/recorder.js';
+import { Recorder, type SegmentRecord } from '../cli/demo/recorder.js';
 import { CLIENT, SERVER, type DemoContext, type Scenario } from '../cli/demo/scenarios.js';
 import type { TransitionEvent } from '../observe/events.js';
 import type { Stack } from '../stack/stack.js';
@@ -31,16 +31,22 @@ export async function recordRun(sc: Scenario, o: RunOptions): Promise<RecordedRu
   const client = net.host(CLIENT, sc.client ?? {});
   const server = net.host(SERVER, sc.server ?? {});
   const rec = new Recorder(net, client, server);
-  const transitions: (TransitionMessage | CountsMessage)[] = [];
+  // everything in the order it happened: a segment reaches its receiver (the recorder's tap, which
+  // runs before this one), the receiver's transitions follow, then the counts once it has settled
+  const order: ({ seg: number } | TransitionMessage | CountsMessage)[] = [];
+  let taken = 0;
+  const offPacket = net.onPacket(() => {
+    for (; taken < rec.segments.length; taken++) order.push({ seg: taken });
+  });
   let countPending = false;
   const onTransition = (e: TransitionEvent): void => {
-    transitions.push({ type: 'transition', t: e.t, host: e.host, local: e.local, remote: e.remote, from: e.from, to: e.to, edge: e.edge, cause: e.cause });
+    order.push({ type: 'transition', t: e.t, host: e.host, local: e.local, remote: e.remote, from: e.from, to: e.to, edge: e.edge, cause: e.cause });
     if (countPending) return;
     countPending = true;
     // counted once the stack has finished the step (a TIME_WAIT record leaves its table after the event)
     net.clock.defer(() => {
       countPending = false;
-      transitions.push({ type: 'counts', t: net.now(), counts: countsOf([client, server]) });
+      order.push({ type: 'counts', t: net.now(), counts: countsOf([client, server]) });
     });
   };
   client.on('transition', onTransition);
@@ -51,10 +57,17 @@ export async function recordRun(sc: Scenario, o: RunOptions): Promise<RecordedRu
     await sc.run(ctx);
     await net.run(1);
   } finally {
+    offPacket();
     rec.stop();
     net.close();
   }
-  const segments: SegmentMessage[] = rec.segments.map((s) => ({
+  const messages = order.map((m): SegmentMessage | TransitionMessage | CountsMessage => ('seg' in m ? segmentMessage(rec.segments[m.seg]!) : m));
+  messages.push({ type: 'counts', t: net.now(), counts: countsOf([client, server]) });
+  return { scenario: sc.name, title: sc.title, about: sc.about, options: o, messages, notes };
+}
+
+function segmentMessage(s: SegmentRecord): SegmentMessage {
+  return {
     type: 'segment',
     t: s.t,
     src: s.src,
@@ -65,11 +78,7 @@ export async function recordRun(sc: Scenario, o: RunOptions): Promise<RecordedRu
     win: s.win,
     len: s.len,
     ...(s.dropped ? { dropped: true } : {}),
+    // the recorder's states are [client, server]
     states: s.sender === 'client' ? { [s.src]: s.states[0], [s.dst]: s.states[1] } : { [s.src]: s.states[1], [s.dst]: s.states[0] },
-  }));
-  // a segment is shown arriving before the transitions it causes at the same instant
-  const messages = [...segments, ...transitions].map((m, i) => ({ m, i, k: m.type === 'segment' ? 0 : 1 }));
-  messages.sort((a, b) => a.m.t - b.m.t || a.k - b.k || a.i - b.i);
-  messages.push({ m: { type: 'counts', t: net.now(), counts: countsOf([client, server]) }, i: messages.length, k: 1 });
-  return { scenario: sc.name, title: sc.title, about: sc.about, options: o, messages: messages.map((x) => x.m), notes };
+  };
 }
