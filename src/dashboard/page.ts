@@ -41,6 +41,9 @@ export const PAGE = `<!doctype html>
   .edge .badge { font-size: 11px; font-weight: 700; fill: #b91c1c; }
   .edge.lit .line { stroke: #dc2626 !important; stroke-width: 4; }
   .no-edges .edge .badge { display: none; }
+  body[data-mode="host"] .sequence-title { display: none; }
+  body[data-mode="host"] #connections-title { text-transform: none; font: 12px ui-monospace, monospace; }
+  body[data-mode="host"] #connections { max-height: none; font-size: 14px; }
   #connections { list-style: none; padding: 0; margin: 0; max-height: 180px; overflow: auto; font: 12px ui-monospace, monospace; white-space: pre; }
   #connections li { padding: 3px 6px; border-radius: 4px; cursor: pointer; }
   #connections li.selected { background: #dbeafe; }
@@ -83,9 +86,9 @@ export const PAGE = `<!doctype html>
     <div class="legend"><span class="client">client path</span><span class="server">server path</span><span class="reset">reset / abort / timeout</span></div>
   </section>
   <section>
-    <h2>Connections</h2>
+    <h2 id="connections-title">Connections</h2>
     <ul id="connections"></ul>
-    <h2>Sequence <span id="selected-title"></span></h2>
+    <h2 class="sequence-title">Sequence <span id="selected-title"></span></h2>
     <div id="sequence"></div>
   </section>
 </main>

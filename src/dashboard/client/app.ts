@@ -46,8 +46,10 @@ function apply(m: DashboardMessage): void {
       return hello(m);
     case 'counts':
       diagram.setCounts(m.counts, m.delta);
-      if (m.delta) $('clock').textContent = `read ${new Date(m.t).toLocaleTimeString()}`;
-      else setClock(Math.max(clock, m.t));
+      if (m.delta) {
+        $('clock').textContent = `read ${new Date(m.t).toLocaleTimeString()}`;
+        netstatLines(m.counts, m.delta);
+      } else setClock(Math.max(clock, m.t));
       return;
     case 'transition': {
       if (m.edge) diagram.take(m.edge);
@@ -60,7 +62,8 @@ function apply(m: DashboardMessage): void {
     }
     case 'segment': {
       const c = connection(m.src, m.dst);
-      if (c.segments.length === 0 && !c.states[c.left] && !c.states[c.right]) {
+      // the end that sent the first segment (the SYN) is drawn on the left
+      if (c.segments.length === 0) {
         c.left = m.src;
         c.right = m.dst;
       }
@@ -72,6 +75,19 @@ function apply(m: DashboardMessage): void {
       if (selected === c.key) renderSelected();
       return;
     }
+  }
+}
+
+/** Host mode: the article's one-liner, `netstat -n | awk '/^tcp/ {++S[$NF]} END {for(a in S) print a, S[a]}'`, made visible. */
+function netstatLines(counts: Record<string, number>, delta: Record<string, number>): void {
+  $('connections-title').textContent = "netstat -n | awk '/^tcp/ {++S[$NF]} END {for(a in S) print a, S[a]}'";
+  const list = $('connections');
+  list.replaceChildren();
+  for (const [state, n] of Object.entries(counts).sort((a, b) => b[1] - a[1])) {
+    const li = document.createElement('li');
+    const d = delta[state] ?? 0;
+    li.textContent = `${state.padEnd(12)} ${String(n).padStart(6)}${d ? `  (${d > 0 ? '+' : ''}${d})` : ''}`;
+    list.appendChild(li);
   }
 }
 

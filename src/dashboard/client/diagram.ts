@@ -8,7 +8,7 @@
 import { EDGES, type Edge } from '../../observe/edges.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
-const W = 132;
+const W = 146;
 const H = 36;
 
 /** Node centres. 'CLOSED' is the top one; edges into CLOSED end at the bottom one (CLOSED_END) but for the figure's two. */
@@ -122,7 +122,7 @@ export function buildDiagram(): Diagram {
     const state = name === 'CLOSED_END' ? 'CLOSED' : name;
     const g = el('g', { class: `state${state === 'CLOSED' ? ' closed' : ''}`, 'data-state': name === 'CLOSED_END' ? 'CLOSED_END' : state }, nodeLayer);
     el('rect', { x: x - W / 2, y: y - H / 2, width: W, height: H, rx: 8 }, g);
-    const label = el('text', { x: state === 'CLOSED' ? x : x - 8, y: y + 5, class: 'name', 'text-anchor': 'middle' }, g);
+    const label = el('text', { x: state === 'CLOSED' ? x : x - 14, y: y + 5, class: 'name', 'text-anchor': 'middle' }, g);
     label.textContent = state;
     const count = el('text', { x: x + W / 2 - 8, y: y + 6, class: 'count', 'text-anchor': 'end' }, g);
     const delta = el('text', { x: x + W / 2 + 4, y: y - H / 2 + 2, class: 'delta' }, g);

@@ -1,0 +1,118 @@
+/**
+ * The dashboard against real TCP: `synack serve --dashboard` on a TUN device with curl (the Linux
+ * kernel) as the client, and `synack stat --dashboard` showing a known kernel socket population.
+ * Everything runs in network namespaces these tests create; the browser is started inside the
+ * namespace whose loopback the dashboard listens on.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Netns, Output, interopUnavailable } from '../interop/helpers.js';
+import { TestNamespace, netnsUnavailable } from '../host/helpers/netns.js';
+import { STATE_NAMES, emptyCounts, stateFromSsName } from '../../src/host/tcp-states.js';
+import { browserUnavailable, edgeCount, launch, screenshot, stateCount, ROOT, type Launched } from './browser.js';
+import { join } from 'node:path';
+
+const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+const whyLive = browserUnavailable() ?? interopUnavailable(['curl']);
+const whyHost = browserUnavailable() ?? netnsUnavailable();
+
+describe.skipIf(whyLive !== null)(`serve --dashboard with curl as the client${whyLive ? ` (skipped: ${whyLive})` : ''}`, () => {
+  const ns = new Netns();
+  let b: Launched;
+
+  beforeAll(async () => {
+    ns.create();
+    await ns.serve(['--tun', 'synack0', '--ip', '10.99.0.2', '--peer-ip', '10.99.0.1/24', '--services', 'http', '--dashboard', '127.0.0.1:8765']);
+    b = await launch({ netns: ns.name });
+  }, 60_000);
+
+  afterAll(async () => {
+    await b?.close();
+    await ns.destroy();
+  });
+
+  it("curl's request lights the server path and its segments appear in order, the kernel's SYN first", async () => {
+    const { page } = b;
+    await page.goto('http://127.0.0.1:8765/');
+    await page.waitForSelector('#status:has-text("connected")', { timeout: 20_000 });
+    expect(await stateCount(page, 'LISTEN')).toBe(1);
+    const r = await ns.run(['curl', '-sS', '--max-time', '10', '-o', '/dev/null', '-w', '%{http_code}', 'http://10.99.0.2/']);
+    expect(r.stdout.toString()).toBe('200');
+    // curl closes first: synack goes CLOSE_WAIT → LAST_ACK → CLOSED
+    await page.waitForFunction(() => document.querySelector('g.edge[data-edge="LAST_ACK>CLOSED"]')?.getAttribute('data-count') === '1', null, { timeout: 20_000 });
+    for (const e of ['CLOSED>LISTEN', 'LISTEN>SYN_RCVD', 'SYN_RCVD>ESTABLISHED', 'ESTABLISHED>CLOSE_WAIT', 'CLOSE_WAIT>LAST_ACK']) expect(await edgeCount(page, e), e).toBe(1);
+    expect(await stateCount(page, 'ESTABLISHED')).toBe(0);
+    await page.locator('#connections li').first().click();
+    const flags = await page.locator('#sequence g.seg').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-flags')));
+    expect(flags.slice(0, 3)).toEqual(['S', 'S.', '.']);
+    expect(flags.filter((f) => f!.includes('F'))).toHaveLength(2);
+    await screenshot(page, 'dashboard-serve.png');
+    expect(b.errors).toEqual([]);
+  });
+
+  it('synack ss --from the dashboard address lists the listener', async () => {
+    const r = await ns.run([process.execPath, CLI, 'ss', '--from', '127.0.0.1:8765', '-l']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.toString()).toMatch(/LISTEN\s+0\s+511\s+0\.0\.0\.0:80\s+0\.0\.0\.0:\*/);
+  });
+});
+
+function ssCounts(ns: TestNamespace): Record<string, number> {
+  const c = emptyCounts() as Record<string, number>;
+  for (const line of ns.exec(['ss', '-tanH']).split('\n')) {
+    const name = line.trim().split(/\s+/)[0];
+    if (name) c[stateFromSsName(name)!]!++;
+  }
+  return c;
+}
+
+describe.skipIf(whyHost !== null)(`stat --dashboard: the kernel's counts${whyHost ? ` (skipped: ${whyHost})` : ''}`, () => {
+  const ns = new TestNamespace();
+  let stat: ChildProcess;
+  let b: Launched;
+  const PORT = 18000 + (process.pid % 1000);
+
+  beforeAll(async () => {
+    ns.create();
+    stat = spawn(process.execPath, [CLI, 'stat', '--dashboard', `127.0.0.1:${PORT}`, '--netns', ns.name, '--watch', '0.3'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    await new Output(stat).waitFor(/^synack stat: dashboard at /, 20_000);
+    b = await launch();
+  }, 60_000);
+
+  afterAll(async () => {
+    await b?.close();
+    if (stat?.pid && stat.exitCode === null) process.kill(stat.pid, 'SIGTERM');
+    await ns.destroy();
+  });
+
+  it('shows the population ss -tan counts in the namespace, with the change since the last reading', async () => {
+    const { page } = b;
+    await page.goto(`http://127.0.0.1:${PORT}/`);
+    await page.waitForSelector('body[data-mode="host"]', { timeout: 20_000 });
+    expect(await stateCount(page, 'ESTABLISHED')).toBe(0);
+    const pop = ns.start(['node', join(ROOT, 'test', 'host', 'fixtures', 'population.mjs'), JSON.stringify({ estab4: 6, timeWait: 4, lifetime: 60 })]);
+    await ns.waitFor(pop, /^READY /);
+    const want = ssCounts(ns);
+    const names: Record<string, string> = { SYN_RECV: 'SYN_RCVD', FIN_WAIT1: 'FIN_WAIT_1', FIN_WAIT2: 'FIN_WAIT_2' };
+    // the reading that saw them arrive shows the count and a positive change (+k) beside it
+    await page.waitForFunction(
+      (n) => {
+        const g = document.querySelector('g.state[data-state="ESTABLISHED"]');
+        return g?.getAttribute('data-count') === String(n) && /^\+\d+$/.test(g.querySelector('.delta')?.textContent ?? '');
+      },
+      want.ESTABLISHED,
+      { timeout: 10_000, polling: 20 },
+    );
+    for (const s of STATE_NAMES) {
+      if (s === 'CLOSE') continue;
+      expect(await stateCount(page, names[s] ?? s), s).toBe(want[s]);
+    }
+    expect(want.ESTABLISHED).toBe(12);
+    expect(want.TIME_WAIT).toBe(4);
+    // edges cannot be known from /proc: the host mode shows none
+    expect(await page.locator('svg.diagram.no-edges').count()).toBe(1);
+    await screenshot(page, 'dashboard-stat.png');
+    expect(b.errors).toEqual([]);
+  });
+});
