@@ -42,7 +42,7 @@ import { emitTimeWaitClosed, settleTimeWait, timeWaitSegment } from './time-wait
 import { pickLocal, takeTimeWaitTuple } from './active-open.js';
 import { admit } from './admission.js';
 import { createNet, type NetApi } from '../api/net.js';
-import { IpLayer, type TcpIcmpError } from '../ip/ip-layer.js';
+import { IpLayer, forIpLayer, type TcpIcmpError } from '../ip/ip-layer.js';
 import { applyIcmpError } from '../ip/icmp-tcp.js';
 
 export interface StackOptions {
@@ -60,7 +60,6 @@ export interface StackOptions {
 }
 
 export type { SocketInfo, StackCounters };
-
 
 export class Stack extends EventEmitter {
   readonly clock: Clock;
@@ -140,38 +139,7 @@ export class Stack extends EventEmitter {
   input(packet: Uint8Array): void {
     this.counters.packetsIn++;
     try {
-      const d = decodeTcpPacket(packet);
-      if (typeof d === 'string') {
-        if (d === 'ip_not_tcp') this.ip.input(packet);
-        else this.drop(d);
-        return;
-      }
-      const { pkt, seg } = d;
-      const local = this.localAddressFor(pkt.version, pkt.dst4, pkt.dst6);
-      if (!local) {
-        this.drop('not_for_us');
-        return;
-      }
-      this.counters.segmentsIn++;
-      if (seg.srcPort === 0 || seg.dstPort === 0) {
-        this.drop('tcp_port_zero');
-        return;
-      }
-      const now = this.clock.now();
-      const conn = this.conns.find(local, seg.dstPort, pkt.src4, pkt.src6, seg.srcPort);
-      if (conn) {
-        this.deliver(conn, seg, now);
-        return;
-      }
-      const remote = pkt.version === 4 ? this.peers.get(pkt.src4) : ipV6(pkt.src6!);
-      let issHint: number | undefined;
-      const tw = this.timeWait.lookup(this.addresses.indexOf(local), seg.dstPort, pkt.src4, pkt.src6, seg.srcPort);
-      if (tw >= 0) {
-        const verdict = timeWaitSegment(this, tw, local, remote, seg, now, this.listeners_.find(local, seg.dstPort) !== null);
-        if (verdict.done) return;
-        issHint = verdict.issHint;
-      }
-      this.noConnection(local, remote, seg, now, issHint);
+      this.receive(packet);
     } catch (err) {
       // a bug, not bad input: never let it escape into the caller's I/O loop
       this.drop('internal_error');
@@ -179,6 +147,32 @@ export class Stack extends EventEmitter {
     } finally {
       this.flush();
     }
+  }
+
+  /** @internal one packet, from input() or rebuilt by IP reassembly: TCP here, the rest to ip/ */
+  receive(packet: Uint8Array): void {
+    const d = decodeTcpPacket(packet);
+    if (typeof d === 'string') return forIpLayer(d) ? this.ip.input(packet) : this.drop(d);
+    const { pkt, seg } = d;
+    const local = this.localAddressFor(pkt.version, pkt.dst4, pkt.dst6);
+    if (!local) return this.drop('not_for_us');
+    this.counters.segmentsIn++;
+    if (seg.srcPort === 0 || seg.dstPort === 0) return this.drop('tcp_port_zero');
+    const now = this.clock.now();
+    const conn = this.conns.find(local, seg.dstPort, pkt.src4, pkt.src6, seg.srcPort);
+    if (conn) {
+      this.deliver(conn, seg, now);
+      return;
+    }
+    const remote = pkt.version === 4 ? this.peers.get(pkt.src4) : ipV6(pkt.src6!);
+    let issHint: number | undefined;
+    const tw = this.timeWait.lookup(this.addresses.indexOf(local), seg.dstPort, pkt.src4, pkt.src6, seg.srcPort);
+    if (tw >= 0) {
+      const verdict = timeWaitSegment(this, tw, local, remote, seg, now, this.listeners_.find(local, seg.dstPort) !== null);
+      if (verdict.done) return;
+      issHint = verdict.issHint;
+    }
+    this.noConnection(local, remote, seg, now, issHint);
   }
 
   private deliver(conn: Conn, seg: Segment, now: number): void {
@@ -381,8 +375,7 @@ export class Stack extends EventEmitter {
     this.flush();
   }
 
-  /** Forget a connection entirely (it reached CLOSED or LISTEN-and-dropped). */
-  /** @internal */
+  /** @internal Forget a connection entirely (it reached CLOSED or LISTEN-and-dropped). */
   forget(conn: Conn): void {
     if (conn.gone) return;
     conn.gone = true;
@@ -601,4 +594,3 @@ export class Stack extends EventEmitter {
   }
 }
 
-/** listen(2) failures as Node words them: `listen EADDRINUSE: address already in use 0.0.0.0:80`. */
