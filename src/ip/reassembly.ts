@@ -119,6 +119,12 @@ export class Reassembly {
 
   /** Take one fragment (already checked by the IP layer: its length rules, its size bound). */
   add(pkt: Uint8Array, f: Fragment): void {
+    this.take(pkt, f);
+    // one clock timer, for the earliest deadline of what is still held
+    this.armTimer();
+  }
+
+  private take(pkt: Uint8Array, f: Fragment): void {
     const fam = f.version === 4 ? this.v4 : this.v6;
     const sc = this.host.sysctl;
     const high = f.version === 4 ? sc.ipfrag_high_thresh : sc.ip6frag_high_thresh;
@@ -159,7 +165,6 @@ export class Reassembly {
       s.bytes += DATAGRAM_OVERHEAD;
       fam.memory += DATAGRAM_OVERHEAD;
       this.timers.push(d);
-      this.armTimer();
     }
 
     // Linux's ip_frag_queue / ip6_frag_queue: the last fragment fixes the length; nothing may contradict it
