@@ -193,6 +193,7 @@ export class Socket extends Duplex implements ConnUser, Connector {
     conn.refd = this.refd;
     conn.reading = this.wantRead;
     this.stack.attachUser(conn, this);
+    this.stack.liveness.update(conn);
   }
 
   private applyOptions(): void {
