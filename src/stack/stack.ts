@@ -357,7 +357,7 @@ export class Stack extends EventEmitter {
 
   /** Active open for the socket layer. Errors are Node-style (EADDRNOTAVAIL, EADDRINUSE, ...). */
   openConnection(remote: IpAddr, remotePort: number, localAddress?: string, localPort?: number): Conn {
-    const local = pickLocal(this.addresses, remote, localAddress);
+    const local = pickLocal(this, remote, localAddress);
     let port = localPort ?? 0;
     this.reuseIss = undefined;
     if (port !== 0) {
@@ -565,11 +565,12 @@ export class Stack extends EventEmitter {
       if (!u) continue;
       const bits = c.notify;
       c.notify = 0;
+      // each call may let the connection go (destroy, a failed attempt moving on): stop then
       if (bits & NOTIFY_ESTABLISHED) u.onEstablished();
-      if (bits & NOTIFY_READABLE) u.onReadable();
-      if (bits & NOTIFY_WRITABLE) u.onWritable();
-      if (bits & NOTIFY_ERROR && c.pendingError) u.onError(c.pendingError);
-      if (bits & NOTIFY_CLOSED) u.onClosed();
+      if (bits & NOTIFY_READABLE && c.user === u) u.onReadable();
+      if (bits & NOTIFY_WRITABLE && c.user === u) u.onWritable();
+      if (bits & NOTIFY_ERROR && c.pendingError && c.user === u) u.onError(c.pendingError);
+      if (bits & NOTIFY_CLOSED && c.user === u) u.onClosed();
       this.touch(c);
     }
     queue.length = 0;
