@@ -1,5 +1,6 @@
 /** Server: node:net's Server over a synack listener. */
-import { EventEmitter } from 'node:events';
+import { EventEmitter } from '#platform/events';
+import { nextTick } from '../platform/defer.js';
 import { makeError } from '../errors.js';
 import type { Conn } from '../stack/conn.js';
 import type { Listener } from '../stack/listener.js';
@@ -63,10 +64,10 @@ export class Server extends EventEmitter {
     try {
       this.listener = this.stack.listen(opts.host ?? null, port, opts.backlog ?? 511, (conn) => this.onAccept(conn));
     } catch (err) {
-      process.nextTick(() => this.emit('error', err));
+      nextTick(() => this.emit('error', err));
       return this;
     }
-    process.nextTick(() => this.emit('listening'));
+    nextTick(() => this.emit('listening'));
     return this;
   }
 
@@ -102,7 +103,7 @@ export class Server extends EventEmitter {
   close(cb?: (err?: Error) => void): this {
     if (!this.listener) {
       const err = makeError('ERR_SERVER_NOT_RUNNING', 'Server is not running.');
-      if (cb) process.nextTick(() => cb(err));
+      if (cb) nextTick(() => cb(err));
       return this;
     }
     this.stack.unlisten(this.listener);
@@ -116,7 +117,7 @@ export class Server extends EventEmitter {
   private maybeEmitClose(): void {
     if (this.closing && this.sockets.size === 0) {
       this.closing = false;
-      process.nextTick(() => this.emit('close'));
+      nextTick(() => this.emit('close'));
     }
   }
 
@@ -144,7 +145,7 @@ export class Server extends EventEmitter {
 
   getConnections(cb: (err: Error | null, count: number) => void): this {
     const n = this.sockets.size;
-    process.nextTick(() => cb(null, n));
+    nextTick(() => cb(null, n));
     return this;
   }
 

@@ -3,7 +3,9 @@
  * as fast as the stream's consumer takes them, so an application that stops reading makes the
  * peer see the window close (backpressure through highWaterMark onto RCV.WND).
  */
-import { Duplex } from 'node:stream';
+import { Buffer } from '#platform/buffer';
+import { Duplex } from '#platform/stream';
+import { nextTick } from '../platform/defer.js';
 import { makeError, sysError, type SynackError } from '../errors.js';
 import type { Conn, ConnUser } from '../stack/conn.js';
 import { ipFromText } from '../stack/ip-addr.js';
@@ -104,13 +106,13 @@ export class Socket extends Duplex implements ConnUser {
         syscall: 'getaddrinfo',
         hostname: hostText,
       } as Partial<SynackError>);
-      process.nextTick(() => this.destroy(err));
+      nextTick(() => this.destroy(err));
       return this;
     }
     try {
       this.conn = this.stack.openConnection(remote, opts.port, opts.localAddress, opts.localPort);
     } catch (err) {
-      process.nextTick(() => this.destroy(err as Error));
+      nextTick(() => this.destroy(err as Error));
       return this;
     }
     this.conn.user = this;

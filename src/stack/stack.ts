@@ -7,7 +7,7 @@
  *   stack.on('packet', (p) => ...)      each packet out; the bytes are valid during the call only
  *   stack.net                           node:net's API over this stack (see api/)
  */
-import { EventEmitter } from 'node:events';
+import { EventEmitter } from '#platform/events';
 import { makeError, sysError } from '../errors.js';
 import { endpoint, transitionChannel, type TransitionEvent } from '../observe/events.js';
 import { resetForClosed } from '../tcp/closed.js';
@@ -44,6 +44,10 @@ import { admit } from './admission.js';
 import { createNet, type NetApi } from '../api/net.js';
 import { IpLayer, type TcpIcmpError } from '../ip/ip-layer.js';
 import { applyIcmpError } from '../ip/icmp-tcp.js';
+import { connect as webConnect, type SocketOptions as WebSocketOptions } from '../web/connect.js';
+import type { SocketAddress } from '../web/address.js';
+import type { StreamSocket } from '../web/socket.js';
+import { TCPServerSocket, type TCPServerSocketOptions } from '../web/server-socket.js';
 
 export interface StackOptions {
   /** The host's addresses, IPv4 and/or IPv6 text. */
@@ -334,8 +338,26 @@ export class Stack extends EventEmitter {
     return takeTimeWaitTuple(this, local, port, remote, remotePort);
   }
 
+  /**
+   * The web-standard sockets API (web/): a WinterTC Sockets `connect()` to "host:port" or
+   * { hostname, port }, returning { readable, writable, opened, closed, close() }.
+   */
+  connect(address: string | SocketAddress, options?: WebSocketOptions): StreamSocket {
+    return webConnect(this, address, options);
+  }
+
+  /** A WICG Direct Sockets-style TCPServerSocket: `opened` gives a ReadableStream of accepted sockets. */
+  listen(localAddress: string, options?: TCPServerSocketOptions): TCPServerSocket;
   /** Open a listener. Throws EADDRINUSE / EADDRNOTAVAIL like bind(2). Port 0 picks a free port. */
-  listen(host: string | null, port: number, backlog: number, accept: (conn: Conn) => void): Listener {
+  listen(host: string | null, port: number, backlog: number, accept: (conn: Conn) => void): Listener;
+  listen(
+    host: string | null,
+    portOrOptions?: number | TCPServerSocketOptions,
+    backlog = 511,
+    accept: (conn: Conn) => void = () => {},
+  ): Listener | TCPServerSocket {
+    if (typeof portOrOptions !== 'number') return new TCPServerSocket(this, host ?? '0.0.0.0', portOrOptions);
+    let port = portOrOptions;
     let addr: IpAddr | null = null;
     let family: 4 | 6 | 0 = 0;
     if (host !== null && host !== '0.0.0.0' && host !== '::') {
