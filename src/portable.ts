@@ -1,35 +1,11 @@
 /**
  * synack for every JavaScript runtime (the package's `browser`/`default` export): the stack, the
- * simulator, node:net's API (`stack.net`, over readable-stream where Node's streams are absent) and
- * the web-standard sockets API (`stack.connect`, `stack.listen`). No `node:` module is imported.
+ * simulator, the web-standard sockets API (`stack.connect`, `stack.listen`) and node:net's API
+ * (`stack.net`, over Node's streams, or the readable-stream package where those are absent).
+ * No `node:` module is imported.
  */
-export { Stack, type StackOptions, type SocketInfo, type StackCounters } from './stack/stack.js';
-export { SimNetwork, type SimNetworkOptions, type HostOptions } from './api/sim-network.js';
+import './api/net.js';
+
+export * from './web.js';
 export { Socket, type SocketOptions, type SocketConnectOptions } from './api/socket.js';
 export { Server, type ServerOptions, type ListenOptions } from './api/server.js';
-export type { NetApi } from './api/net.js';
-export type { Impairments, SimPacketEvent } from './link/sim.js';
-export { TCP_STATES, type TcpState } from './tcp/state.js';
-export { SYSCTL_DEFAULTS, applySysctl, type Sysctl } from './tcp/sysctl.js';
-export { transitionChannel, type TransitionEvent } from './observe/events.js';
-export { VirtualClock } from './time/virtual-clock.js';
-export { RealClock } from './time/real-clock.js';
-export type { Clock } from './time/clock.js';
-// Ethernet framing with ARP/ND (for emulators that speak frames, such as v86) and pcap bytes
-export { EthernetAdapter, type EthernetAdapterOptions } from './link/ethernet-adapter.js';
-export { PcapWriter, readPcap, LINKTYPE_ETHERNET, LINKTYPE_RAW, type PcapFile } from './link/pcap-writer.js';
-// the web-standard sockets API
-export {
-  connect,
-  StreamSocket,
-  TCPServerSocket,
-  type SocketOptions as WebSocketOptions,
-  type SocketInfo as WebSocketInfo,
-  type SocketOpenInfo,
-  type StreamSocketOptions,
-  type TCPServerSocketOptions,
-  type TCPServerSocketOpenInfo,
-  type SocketAddress,
-  type WebSocketError,
-  type WebErrorName,
-} from './web/index.js';

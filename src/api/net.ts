@@ -3,6 +3,7 @@
  * unchanged: `stack.net.createServer(...)`, `stack.net.connect(...)`, `new stack.net.Socket()`.
  */
 import { isIP, isIPv4, isIPv6 } from '#platform/net';
+import { provideNetApi } from '../stack/net-provider.js';
 import type { Stack } from '../stack/stack.js';
 import { Server, type ServerOptions } from './server.js';
 import { Socket, type SocketConnectOptions, type SocketOptions } from './socket.js';
@@ -52,3 +53,6 @@ export function createNet(stack: Stack): NetApi {
     isIPv6,
   };
 }
+
+// loading this module is what gives every stack its `net` (package.json lists it under sideEffects)
+provideNetApi(createNet);

@@ -41,7 +41,8 @@ import { TimeWaitTable } from './time-wait.js';
 import { emitTimeWaitClosed, settleTimeWait, timeWaitSegment } from './time-wait-process.js';
 import { pickLocal, takeTimeWaitTuple } from './active-open.js';
 import { admit } from './admission.js';
-import { createNet, type NetApi } from '../api/net.js';
+import type { NetApi } from '../api/net.js';
+import { netApiFor } from './net-provider.js';
 import { IpLayer, type TcpIcmpError } from '../ip/ip-layer.js';
 import { applyIcmpError } from '../ip/icmp-tcp.js';
 import { connect as webConnect, type SocketOptions as WebSocketOptions } from '../web/connect.js';
@@ -71,7 +72,7 @@ export class Stack extends EventEmitter {
   readonly addresses: IpAddr[];
   readonly name: string;
   readonly mtu: number;
-  readonly net: NetApi;
+  private netApi: NetApi | null = null;
   /** ICMP echo and errors, and every protocol that is not TCP (ip/) */
   readonly ip: IpLayer;
   readonly counters: StackCounters = newCounters();
@@ -125,8 +126,12 @@ export class Stack extends EventEmitter {
     this.cookieKeys = { k0: [secret[6]!, secret[7]!], k1: [secret[8]!, secret[9]!] };
     this.outBuf = new Uint8Array(this.mtu + 128);
     this.hooks = this.makeHooks();
-    this.net = createNet(this);
     this.ip = new IpLayer(this);
+  }
+
+  /** node:net's API over this stack (loaded with the package's main entry; see net-provider.ts) */
+  get net(): NetApi {
+    return (this.netApi ??= netApiFor(this));
   }
 
   get sysctl(): Readonly<Sysctl> {
