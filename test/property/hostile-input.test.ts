@@ -33,6 +33,7 @@ import {
   SERVER,
   PORT,
   STATE_SET,
+  TimerWatch,
   TransitionLog,
   expectLifecyclesClosed,
   firstDifference,
@@ -323,6 +324,8 @@ async function runStorm(c: StormCase): Promise<void> {
   log.attach(stacks.server);
   const internal: unknown[] = [];
   for (const s of Object.values(stacks)) s.on('internalError', (e: unknown) => internal.push(e));
+  // every live connection with work outstanding keeps a timer, after every packet and event
+  const watch = new TimerWatch(Object.values(stacks));
 
   const captured: { to: Side; packet: Uint8Array }[] = [];
   net.onPacket((ev) => {
@@ -385,6 +388,8 @@ async function runStorm(c: StormCase): Promise<void> {
       expect(s.counters.drops.internal_error ?? 0).toBe(0);
     }
     expect(internal).toEqual([]);
+    watch.check();
+    expect(watch.breaches, label).toEqual([]);
     // malformed: counted under its reason, answered with nothing
     if (typeof decoded === 'string' && decoded !== 'ip_not_tcp') {
       stats.malformed++;
@@ -405,7 +410,7 @@ async function runStorm(c: StormCase): Promise<void> {
 
   for (const a of c.actions) {
     if (a.kind === 'wait') {
-      await net.run(a.ms);
+      await net.runUntil(watch.wrap(() => false), a.ms);
       continue;
     }
     if (a.kind === 'bytes') {
@@ -509,7 +514,7 @@ async function runStorm(c: StormCase): Promise<void> {
 
   // ---- after the storm: finish the transfer ----
   if (!client.destroyed) client.end();
-  const bothClosed = await net.runUntil(() => clientClosed && (serverClosed || serverSock === null), 4 * 3_600_000);
+  const bothClosed = await net.runUntil(watch.wrap(() => clientClosed && (serverClosed || serverSock === null)), 4 * 3_600_000);
   const serverGot = Buffer.concat(serverChunks);
   const clientGot = Buffer.concat(clientChunks);
   for (const e of errors) expect(CLEAN_CODES.has(e.code), `unclean error ${e.code}: ${e.message}`).toBe(true);
@@ -534,9 +539,10 @@ async function runStorm(c: StormCase): Promise<void> {
   const s = serverSock as Socket | null;
   if (s && !s.destroyed) s.destroy();
   const quiet = await net.runUntil(
-    () => stacks.client.connectionCount === 0 && stacks.server.connectionCount === 0 && clock.pending() === 0,
+    watch.wrap(() => stacks.client.connectionCount === 0 && stacks.server.connectionCount === 0 && clock.pending() === 0),
     2 * 3_600_000,
   );
+  expect(watch.breaches, 'a connection with work outstanding had no timer').toEqual([]);
   expect(quiet, JSON.stringify({ client: stacks.client.sockets(), server: stacks.server.sockets(), pending: clock.pending() })).toBe(true);
   expect(stacks.client.stateCounts()).toEqual({});
   expect(stacks.server.stateCounts()).toEqual({ LISTEN: 1 });
