@@ -7,7 +7,7 @@ import { Stack, type StackOptions } from '../stack/stack.js';
 import { SimLinkNetwork, type Impairments, type SimPacketEvent } from '../link/sim.js';
 import { openPcapFile } from '#platform/pcap-file';
 import { PcapWriter, type PcapFile } from '../link/pcap-writer.js';
-import { runSoon } from '../platform/defer.js';
+import { settleAsyncWork } from '../platform/defer.js';
 import type { Clock } from '../time/clock.js';
 import { RealClock } from '../time/real-clock.js';
 import { VirtualClock } from '../time/virtual-clock.js';
@@ -133,7 +133,7 @@ export class SimNetwork {
   }
 }
 
-/** Let pending nextTicks, promise jobs and immediates run (a macrotask where setImmediate is absent). */
+/** Let pending nextTicks, promise jobs and immediates run (see platform/defer.ts for other runtimes). */
 function settle(): Promise<void> {
-  return new Promise((resolve) => runSoon(resolve));
+  return settleAsyncWork();
 }

@@ -69,3 +69,21 @@ export function cancelSoon(handle: ImmediateHandle): void {
   const node = (handle as { node?: unknown }).node;
   if (node !== undefined && typeof nodeClearImmediate === 'function') nodeClearImmediate(node);
 }
+
+let ticksOnTimers = false;
+
+/** Called by the stream library's loader where its nextTick is a setTimeout(0) (readable-stream's `process` polyfill). */
+export function nextTicksUseTimers(): void {
+  ticksOnTimers = true;
+}
+
+/**
+ * Let the runtime's pending asynchronous work run (SimNetwork's step between virtual events): one
+ * setImmediate on Node, where every nextTick and promise job runs before it; a MessageChannel turn
+ * elsewhere. When the stream library defers with setTimeout(0), two timer turns instead: timers of
+ * equal delay run in order, so its callbacks queued before (and those they queue) have run.
+ */
+export function settleAsyncWork(): Promise<void> {
+  if (ticksOnTimers) return new Promise((resolve) => setTimeout(() => setTimeout(resolve, 0), 0));
+  return new Promise((resolve) => runSoon(resolve));
+}

@@ -211,6 +211,7 @@ export class StreamSocket implements ConnUser {
     if (tcb.rcvClosed || c.gone) {
       this.finishRead();
       if (!this.allowHalfOpen) this.closeWriteSide();
+      this.maybeDone();
       return true;
     }
     return false;
@@ -219,6 +220,23 @@ export class StreamSocket implements ConnUser {
   private cancelRead(): void {
     this.readDone = true;
     this.readWaiter = null;
+    this.maybeDone();
+  }
+
+  /**
+   * Both directions are over (EOF read or reading cancelled, and our side closed): the socket is
+   * closed for its user, as a kernel socket after close(). The connection finishes on its own (FIN
+   * retransmissions, TIME_WAIT), or is reset if received data was left unread (RFC 2525 §2.17).
+   */
+  private maybeDone(): void {
+    if (this.done || !this.readDone || !this.writeDone) return;
+    const c = this.conn;
+    if (!c.gone) {
+      c.user = null;
+      c.tcb.release(this.stack.clock.now());
+      this.stack.settle(c);
+    }
+    this.finish(null);
   }
 
   private finishRead(): void {
@@ -257,6 +275,7 @@ export class StreamSocket implements ConnUser {
       c.tcb.close(this.stack.clock.now());
       this.stack.settle(c);
     }
+    this.maybeDone();
   }
 
   /** writable.abort(): the connection is reset at once (ABORT, §3.10.5). */
