@@ -15,6 +15,7 @@ export { RealClock } from './time/real-clock.js';
 export type { Clock } from './time/clock.js';
 // Ethernet framing with ARP/ND (for emulators that speak frames, such as v86) and pcap bytes
 export { EthernetAdapter, type EthernetAdapterOptions } from './link/ethernet-adapter.js';
+export { V86NetworkAdapter, v86NetworkAdapter, type V86AdapterOptions, type V86Bus } from './link/v86.js';
 export { PcapWriter, readPcap, LINKTYPE_ETHERNET, LINKTYPE_RAW, type PcapFile } from './link/pcap-writer.js';
 // the web-standard sockets API
 export {
