@@ -45,10 +45,7 @@ import type { NetApi } from '../api/net.js';
 import { netApiFor } from './net-provider.js';
 import { IpLayer, type TcpIcmpError } from '../ip/ip-layer.js';
 import { applyIcmpError } from '../ip/icmp-tcp.js';
-import { connect as webConnect, type SocketOptions as WebSocketOptions } from '../web/connect.js';
-import type { SocketAddress } from '../web/address.js';
-import type { StreamSocket } from '../web/socket.js';
-import { TCPServerSocket, type TCPServerSocketOptions } from '../web/server-socket.js';
+import { connect as webConnect, TCPServerSocket, type SocketAddress, type SocketOptions as WebSocketOptions, type StreamSocket, type TCPServerSocketOptions } from '../web/index.js';
 
 export interface StackOptions {
   /** The host's addresses, IPv4 and/or IPv6 text. */
@@ -343,24 +340,16 @@ export class Stack extends EventEmitter {
     return takeTimeWaitTuple(this, local, port, remote, remotePort);
   }
 
-  /**
-   * The web-standard sockets API (web/): a WinterTC Sockets `connect()` to "host:port" or
-   * { hostname, port }, returning { readable, writable, opened, closed, close() }.
-   */
+  /** WinterTC Sockets connect() to "host:port" or { hostname, port }: a socket of web streams (web/). */
   connect(address: string | SocketAddress, options?: WebSocketOptions): StreamSocket {
     return webConnect(this, address, options);
   }
 
-  /** A WICG Direct Sockets-style TCPServerSocket: `opened` gives a ReadableStream of accepted sockets. */
+  /** A Direct Sockets-style TCPServerSocket (web/); the four-argument form opens a bare listener. */
   listen(localAddress: string, options?: TCPServerSocketOptions): TCPServerSocket;
   /** Open a listener. Throws EADDRINUSE / EADDRNOTAVAIL like bind(2). Port 0 picks a free port. */
   listen(host: string | null, port: number, backlog: number, accept: (conn: Conn) => void): Listener;
-  listen(
-    host: string | null,
-    portOrOptions?: number | TCPServerSocketOptions,
-    backlog = 511,
-    accept: (conn: Conn) => void = () => {},
-  ): Listener | TCPServerSocket {
+  listen(host: string | null, portOrOptions?: number | TCPServerSocketOptions, backlog = 511, accept = (_: Conn): void => {}): Listener | TCPServerSocket {
     if (typeof portOrOptions !== 'number') return new TCPServerSocket(this, host ?? '0.0.0.0', portOrOptions);
     let port = portOrOptions;
     let addr: IpAddr | null = null;
