@@ -7,6 +7,12 @@ import { provideNetApi } from '../stack/net-provider.js';
 import type { Stack } from '../stack/stack.js';
 import { Server, type ServerOptions } from './server.js';
 import { Socket, type SocketConnectOptions, type SocketOptions } from './socket.js';
+import {
+  getDefaultAutoSelectFamily,
+  getDefaultAutoSelectFamilyAttemptTimeout,
+  setDefaultAutoSelectFamily,
+  setDefaultAutoSelectFamilyAttemptTimeout,
+} from './lookup.js';
 
 export interface NetApi {
   createServer(options?: ServerOptions | ((s: Socket) => void), listener?: (s: Socket) => void): Server;
@@ -19,6 +25,10 @@ export interface NetApi {
   isIP: typeof isIP;
   isIPv4: typeof isIPv4;
   isIPv6: typeof isIPv6;
+  getDefaultAutoSelectFamily: typeof getDefaultAutoSelectFamily;
+  setDefaultAutoSelectFamily: typeof setDefaultAutoSelectFamily;
+  getDefaultAutoSelectFamilyAttemptTimeout: typeof getDefaultAutoSelectFamilyAttemptTimeout;
+  setDefaultAutoSelectFamilyAttemptTimeout: typeof setDefaultAutoSelectFamilyAttemptTimeout;
 }
 
 export function createNet(stack: Stack): NetApi {
@@ -51,6 +61,10 @@ export function createNet(stack: Stack): NetApi {
     isIP,
     isIPv4,
     isIPv6,
+    getDefaultAutoSelectFamily,
+    setDefaultAutoSelectFamily,
+    getDefaultAutoSelectFamilyAttemptTimeout,
+    setDefaultAutoSelectFamilyAttemptTimeout,
   };
 }
 
