@@ -12,7 +12,7 @@
  * Nothing is built unless someone listens: the stack checks `hasSubscribers` and its own listener
  * count before calling the builders here.
  */
-import diagnostics_channel from 'node:diagnostics_channel';
+import { channel } from '#platform/diagnostics';
 import type { TcbCause } from '../tcp/tcb.js';
 import type { TcpState } from '../tcp/state.js';
 import type { Segment } from '../wire/segment.js';
@@ -53,9 +53,10 @@ export interface DropEvent {
   reason: string;
 }
 
-export const transitionChannel = diagnostics_channel.channel('synack:tcp:transition');
-export const segmentChannel = diagnostics_channel.channel('synack:tcp:segment');
-export const dropChannel = diagnostics_channel.channel('synack:tcp:drop');
+/** node:diagnostics_channel's channels where the runtime has them, else an in-page equivalent */
+export const transitionChannel = channel('synack:tcp:transition');
+export const segmentChannel = channel('synack:tcp:segment');
+export const dropChannel = channel('synack:tcp:drop');
 
 export function endpoint(addr: string, port: number): string {
   return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;

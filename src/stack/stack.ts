@@ -7,7 +7,7 @@
  *   stack.on('packet', (p) => ...)      each packet out; the bytes are valid during the call only
  *   stack.net                           node:net's API over this stack (see api/)
  */
-import { EventEmitter } from 'node:events';
+import { EventEmitter } from '#platform/events';
 import { makeError, sysError } from '../errors.js';
 import { ACCEPT_OVERFLOW, HALF_OPEN_DELETED, LISTENER_CLOSED, publishDrop, publishSegment, publishTransition, wantsDrops, wantsSegments, wantsTransitions } from './publish.js';
 import { resetForClosed } from '../tcp/closed.js';
@@ -43,9 +43,11 @@ import { TimeWaitTable } from './time-wait.js';
 import { emitTimeWaitClosed, settleTimeWait, timeWaitSegment } from './time-wait-process.js';
 import { pickLocal, takeTimeWaitTuple } from './active-open.js';
 import { admit } from './admission.js';
-import { createNet, type NetApi } from '../api/net.js';
+import type { NetApi } from '../api/net.js';
+import { netApiFor } from './net-provider.js';
 import { IpLayer, forIpLayer, type TcpIcmpError } from '../ip/ip-layer.js';
 import { applyIcmpError } from '../ip/icmp-tcp.js';
+import { connect as webConnect, TCPServerSocket, type SocketAddress, type SocketOptions as WebSocketOptions, type StreamSocket, type TCPServerSocketOptions } from '../web/index.js';
 
 export interface StackOptions {
   /** The host's addresses, IPv4 and/or IPv6 text. */
@@ -68,7 +70,7 @@ export class Stack extends EventEmitter {
   readonly addresses: IpAddr[];
   readonly name: string;
   readonly mtu: number;
-  readonly net: NetApi;
+  private netApi: NetApi | null = null;
   /** ICMP echo and errors, and every protocol that is not TCP (ip/) */
   readonly ip: IpLayer;
   readonly counters: StackCounters = newCounters();
@@ -133,8 +135,12 @@ export class Stack extends EventEmitter {
     this.cookieKeys = { k0: [secret[6]!, secret[7]!], k1: [secret[8]!, secret[9]!] };
     this.outBuf = new Uint8Array(this.mtu + 128);
     this.hooks = this.makeHooks();
-    this.net = createNet(this);
     this.ip = new IpLayer(this);
+  }
+
+  /** node:net's API over this stack (loaded with the package's main entry; see net-provider.ts) */
+  get net(): NetApi {
+    return (this.netApi ??= netApiFor(this));
   }
 
   get sysctl(): Readonly<Sysctl> {
@@ -394,6 +400,13 @@ export class Stack extends EventEmitter {
     return takeTimeWaitTuple(this, local, port, remote, remotePort);
   }
 
+  /** WinterTC Sockets connect() to "host:port" or { hostname, port }: a socket of web streams (web/). */
+  connect(address: string | SocketAddress, options?: WebSocketOptions): StreamSocket {
+    return webConnect(this, address, options);
+  }
+
+  /** A Direct Sockets-style TCPServerSocket (web/); the four-argument form opens a bare listener. */
+  listen(localAddress: string, options?: TCPServerSocketOptions): TCPServerSocket;
   /**
    * Open a listener. Throws EADDRINUSE / EADDRNOTAVAIL like bind(2). Port 0 picks a free port.
    * `null` is Node's default (:: dual-stack when the host has IPv6, else 0.0.0.0); 0.0.0.0 takes IPv4
@@ -401,7 +414,17 @@ export class Stack extends EventEmitter {
    * SO_REUSEADDR, on by default as libuv sets it: off, a port still held by any connection or
    * TIME_WAIT record is refused too.
    */
-  listen(host: string | null, port: number, backlog: number, accept: (conn: Conn) => void, ipv6Only = false, reuseAddr = true): Listener {
+  listen(host: string | null, port: number, backlog: number, accept: (conn: Conn) => void, ipv6Only?: boolean, reuseAddr?: boolean): Listener;
+  listen(
+    host: string | null,
+    portOrOptions?: number | TCPServerSocketOptions,
+    backlog = 511,
+    accept = (_: Conn): void => {},
+    ipv6Only = false,
+    reuseAddr = true,
+  ): Listener | TCPServerSocket {
+    if (typeof portOrOptions !== 'number') return new TCPServerSocket(this, host ?? '0.0.0.0', portOrOptions);
+    let port = portOrOptions;
     let addr: IpAddr | null = null;
     const v6Host = this.addresses.some((a) => a.version === 6 && !isLoopback(a));
     const any = host ?? (v6Host ? '::' : '0.0.0.0');

@@ -86,7 +86,7 @@ export const EDGE_SCENARIOS: Scenario[] = [
     async run(ctx) {
       serve(ctx, 80, { pauseOnConnect: true }, () => {});
       const c = await connect(ctx, 80);
-      c.write(Buffer.alloc(40_000, 0x61));
+      c.write(new Uint8Array(40_000).fill(0x61));
       c.end();
       await ctx.net.run(3_000);
       ctx.snapshot('the close stuck behind a zero window');

@@ -4,6 +4,7 @@
  * Together they take every edge of the state diagram (observe/edges.ts); edge-scenarios.ts holds
  * the ones that exist for the rarer edges.
  */
+import '../../api/net.js'; // stack.net
 import type { Socket } from '../../api/socket.js';
 import { EDGE_SCENARIOS } from './edge-scenarios.js';
 import { CLIENT, SERVER, closed, connect, errorNote, serve, until, waitTimeWait, type Scenario } from './scenario-kit.js';
@@ -247,7 +248,7 @@ export const SCENARIOS: Scenario[] = [
       let server: Socket | null = null;
       serve(ctx, 80, { pauseOnConnect: true }, (s) => (server = s));
       const c = await connect(ctx, 80);
-      c.write(Buffer.alloc(40_000, 0x61));
+      c.write(new Uint8Array(40_000).fill(0x61));
       c.end();
       await ctx.net.run(5_000);
       ctx.notes.push('server application starts reading at t ≈ 5 s');
