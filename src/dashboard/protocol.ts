@@ -70,6 +70,11 @@ export interface RecordedRun {
   notes: string[];
 }
 
+/** The page's simulator (runner.ts, loaded by the page as /runner.js). */
+export interface PageRunner {
+  run(scenario: string, o: { loss: number; delay: number; seed: number }): Promise<RecordedRun | string>;
+}
+
 /** The key of a connection seen from either end: its two endpoints in a fixed order. */
 export function connectionKey(a: string, b: string): string {
   return a < b ? `${a} ${b}` : `${b} ${a}`;

@@ -15,11 +15,12 @@ import { recordRun } from './recorded-run.js';
 import type { Source } from './sources.js';
 
 /** The page's script: built next to this module in dist/, or in dist/ when this runs from src/. */
-const BUNDLES = [new URL('./assets/app.js', import.meta.url), new URL('../../dist/src/dashboard/assets/app.js', import.meta.url)];
+const ASSETS = [new URL('./assets/', import.meta.url), new URL('../../dist/src/dashboard/assets/', import.meta.url)];
 
-export function bundlePath(): string | null {
-  for (const u of BUNDLES) {
-    const p = fileURLToPath(u);
+/** app.js (the page) or runner.js (the simulator for the page), once built. */
+export function bundlePath(name: 'app.js' | 'runner.js'): string | null {
+  for (const dir of ASSETS) {
+    const p = fileURLToPath(new URL(name, dir));
     if (existsSync(p)) return p;
   }
   return null;
@@ -82,8 +83,9 @@ export function createDashboardServer(o: DashboardOptions): http.Server {
         res.writeHead(204);
         res.end();
         return;
-      case '/app.js': {
-        const p = bundlePath();
+      case '/app.js':
+      case '/runner.js': {
+        const p = bundlePath(url.pathname === '/app.js' ? 'app.js' : 'runner.js');
         if (!p) return bad(res, 500, "the dashboard's script was not built: run `npm run build` (it needs the esbuild devDependency)");
         res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' });
         res.end(readFileSync(p));

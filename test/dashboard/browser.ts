@@ -21,10 +21,11 @@ export function chromiumPath(): string | null {
 /** Why browser tests cannot run here, or null. */
 export function browserUnavailable(): string | null {
   if (!chromiumPath()) return 'chromium is not installed (apt-get install chromium)';
-  if (!existsSync(join(ROOT, 'dist', 'src', 'dashboard', 'assets', 'app.js'))) {
-    // build it now (esbuild is a devDependency): the tests need the page's script
-    spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-dashboard.mjs')], { encoding: 'utf8', timeout: 60_000 });
-    if (!existsSync(join(ROOT, 'dist', 'src', 'dashboard', 'assets', 'app.js'))) return 'the dashboard bundle could not be built (esbuild missing?)';
+  const assets = ['app.js', 'runner.js'].map((f) => join(ROOT, 'dist', 'src', 'dashboard', 'assets', f));
+  if (!assets.every((f) => existsSync(f))) {
+    // build them now (esbuild is a devDependency; runner.js bundles the compiled core in dist/)
+    spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-dashboard.mjs')], { encoding: 'utf8', timeout: 120_000 });
+    if (!assets.every((f) => existsSync(f))) return 'the dashboard bundles could not be built (esbuild missing, or dist/ not built?)';
   }
   return null;
 }

@@ -48,6 +48,8 @@ describe.skipIf(why !== null)(`the scenario player in the browser${why ? ` (skip
       if ((await page.getAttribute('body', 'data-player')) === 'done') break;
     }
     expect(await page.getAttribute('body', 'data-player')).toBe('done');
+    // the simulator ran in the page (the browser build of the core), not on the server
+    expect(await page.getAttribute('body', 'data-runner')).toBe('page');
     const firstEst = seen.findIndex((s) => s.est > 0);
     expect(firstEst).toBeGreaterThanOrEqual(0);
     expect(seen.slice(firstEst).some((s) => s.est === 0)).toBe(true);
@@ -60,7 +62,7 @@ describe.skipIf(why !== null)(`the scenario player in the browser${why ? ` (skip
     expect(b.errors).toEqual([]);
   });
 
-  it("selecting the connection draws its segments in the run's order", async () => {
+  it("selecting the connection draws its segments in the run's order, the same run Node records (the page's run is the server's)", async () => {
     const { page } = b;
     const run = (await (await fetch(`${base}/run?scenario=handshake-and-close`)).json()) as RecordedRun;
     const flags = run.messages.filter((m) => m.type === 'segment').map((m) => (m as { flags: string }).flags);

@@ -4,7 +4,7 @@
  * and host mode; in player mode it loads a recorded scenario run from /run and plays it in
  * virtual time: play, step one segment, pause, and a link that reproduces the run.
  */
-import { connectionKey, type DashboardMessage, type HelloMessage, type RecordedRun, type SegmentMessage } from '../protocol.js';
+import { connectionKey, type DashboardMessage, type HelloMessage, type PageRunner, type RecordedRun, type SegmentMessage } from '../protocol.js';
 import { buildDiagram } from './diagram.js';
 import { drawSequence } from './sequence.js';
 
@@ -175,18 +175,42 @@ async function load(): Promise<void> {
     delay: $<HTMLInputElement>('delay').value,
     seed: $<HTMLInputElement>('seed').value,
   });
-  const res = await fetch(`/run?${params}`);
-  if (!res.ok) {
-    $('about').textContent = await res.text();
+  const loaded = await runInPage(params);
+  if (typeof loaded === 'string') {
+    $('about').textContent = loaded;
     return;
   }
-  run = (await res.json()) as RecordedRun;
+  run = loaded;
   next = 0;
   clearAll();
   $('about').textContent = run.about;
   $<HTMLAnchorElement>('link').href = `?${params}&autoplay=1`;
   $('progress').textContent = `0 / ${run.messages.length}`;
   document.body.dataset.player = 'loaded';
+}
+
+/**
+ * Run the scenario here, in the page: the same stack and simulator as under Node (the browser build
+ * of the core), in virtual time. `?runner=server` asks the dashboard's server for the run instead.
+ */
+async function runInPage(params: URLSearchParams): Promise<RecordedRun | string> {
+  if (new URLSearchParams(location.search).get('runner') === 'server') {
+    const res = await fetch(`/run?${params}`);
+    return res.ok ? ((await res.json()) as RecordedRun) : res.text();
+  }
+  const n = (k: string, min: number, max: number): number | null => {
+    const v = Number(params.get(k));
+    return Number.isFinite(v) && v >= min && v <= max ? v : null;
+  };
+  const loss = n('loss', 0, 0.5);
+  const delay = n('delay', 0, 10_000);
+  const seed = n('seed', 0, 2 ** 32 - 1);
+  if (loss === null || delay === null || seed === null) return 'loss must be 0 to 0.5, delay 0 to 10000 ms, seed 0 to 2^32-1';
+  // loaded at run time, not bundled with the page's UI: the stack and simulator are their own bundle
+  const url = '/runner.js';
+  const runner = (await import(url)) as PageRunner;
+  document.body.dataset.runner = 'page';
+  return runner.run(params.get('scenario') ?? '', { loss, delay, seed });
 }
 
 /** Apply messages up to and including the next segment (or everything left when no segment is). */
