@@ -25,14 +25,26 @@ const conns = new Map<string, Connection>();
 let selected: string | null = null;
 let clock = 0;
 
+/** A busy live server's page keeps this many connections; the oldest closed ones go first. */
+const KEEP = 300;
+
 function connection(a: string, b: string): Connection {
   const key = connectionKey(a, b);
   let c = conns.get(key);
   if (!c) {
     c = { key, left: a, right: b, states: {}, segments: [] };
     conns.set(key, c);
+    if (conns.size > KEEP) forgetClosed();
   }
   return c;
+}
+
+function forgetClosed(): void {
+  for (const [key, c] of conns) {
+    if (conns.size <= KEEP) return;
+    const states = Object.values(c.states);
+    if (key !== selected && states.length > 0 && states.every((st) => st === 'CLOSED')) conns.delete(key);
+  }
 }
 
 function setClock(t: number): void {
