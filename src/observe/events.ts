@@ -92,7 +92,8 @@ const CALLS: Record<string, UserCallCause> = {
 };
 
 /** A TCB's cause (tcp/tcb.ts) as an event tells it. */
-export function describeCause(cause: TcbCause): TransitionCause {
+export function describeCause(cause: TcbCause | null): TransitionCause {
+  if (cause === null) return { kind: 'stack', reason: 'no cause recorded' };
   if (typeof cause === 'object') {
     return 'kind' in cause ? (cause as TransitionCause) : { kind: 'segment', dir: 'in', ...summarize(cause) };
   }
@@ -112,7 +113,7 @@ export function transitionEvent(
   remote: string,
   from: TcpState,
   to: TcpState,
-  cause: TcbCause,
+  cause: TcbCause | null,
 ): TransitionEvent {
   return { t, host, local, remote, from, to, cause: describeCause(cause), edge: edgeOf(from, to)?.id ?? null };
 }

@@ -51,7 +51,7 @@ export function publishTransition(
   remotePort: number,
   from: TcpState,
   to: TcpState,
-  cause: TcbCause,
+  cause: TcbCause | null,
 ): void {
   const ev = transitionEvent(t, s.name, endpoint(local, localPort), endpoint(remote, remotePort), from, to, cause);
   transitionChannel.publish(ev);

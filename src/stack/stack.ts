@@ -659,7 +659,7 @@ export class Stack extends EventEmitter {
   }
 
   /** @internal publish a transition (diagnostics_channel and the 'transition' event) if anyone listens */
-  emitTransition(t: number, local: string, localPort: number, remote: string, remotePort: number, from: TcpState, to: TcpState, cause: TcbCause): void {
+  emitTransition(t: number, local: string, localPort: number, remote: string, remotePort: number, from: TcpState, to: TcpState, cause: TcbCause | null): void {
     if (wantsTransitions(this)) this.observed(() => publishTransition(this, t, local, localPort, remote, remotePort, from, to, cause));
   }
 

@@ -102,8 +102,8 @@ export class Tcb {
   owner: unknown;
   /** the `now` of the call in progress */
   now = 0;
-  /** what the call in progress is acting on (see TcbCause) */
-  cause: TcbCause = 'open-active';
+  /** what the call in progress is acting on (see TcbCause); null between calls, so no segment is held */
+  cause: TcbCause | null = null;
 
   // --- send sequence variables (RFC 9293 §3.3.1) ---
   iss: number;
@@ -426,6 +426,7 @@ export class Tcb {
     this.now = now;
     this.cause = seg;
     segmentArrives(this, seg);
+    this.cause = null;
   }
 
   /** Earliest time this connection wants `onTimer`. */

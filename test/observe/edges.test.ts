@@ -53,7 +53,10 @@ describe('synack demo --json takes every edge of the diagram', () => {
   });
 
   it('tells the cause of every transition', () => {
-    for (const r of runs) for (const t of r.transitions) expect(['segment', 'timer', 'user', 'icmp', 'stack']).toContain(t.cause.kind);
+    const unexplained = runs.flatMap((r) =>
+      r.transitions.filter((t) => !['segment', 'timer', 'user', 'icmp', 'stack'].includes(t.cause.kind) || JSON.stringify(t.cause).includes('no cause recorded')).map((t) => `${r.name}: ${t.from}>${t.to}`),
+    );
+    expect(unexplained).toEqual([]);
   });
 });
 
