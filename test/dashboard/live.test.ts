@@ -11,9 +11,11 @@ import { Netns, Output, interopUnavailable } from '../interop/helpers.js';
 import { TestNamespace, netnsUnavailable } from '../host/helpers/netns.js';
 import { STATE_NAMES, emptyCounts, stateFromSsName } from '../../src/host/tcp-states.js';
 import { browserUnavailable, edgeCount, launch, screenshot, stateCount, ROOT, type Launched } from './browser.js';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+const CONTROL = join(tmpdir(), `synack-control-${process.pid}.sock`);
 const whyLive = browserUnavailable() ?? interopUnavailable(['curl']);
 const whyHost = browserUnavailable() ?? netnsUnavailable();
 
@@ -23,7 +25,7 @@ describe.skipIf(whyLive !== null)(`serve --dashboard with curl as the client${wh
 
   beforeAll(async () => {
     ns.create();
-    await ns.serve(['--tun', 'synack0', '--ip', '10.99.0.2', '--peer-ip', '10.99.0.1/24', '--services', 'http', '--dashboard', '127.0.0.1:8765']);
+    await ns.serve(['--tun', 'synack0', '--ip', '10.99.0.2', '--peer-ip', '10.99.0.1/24', '--services', 'http', '--dashboard', '127.0.0.1:8765', '--control', CONTROL]);
     b = await launch({ netns: ns.name });
   }, 60_000);
 
@@ -49,6 +51,21 @@ describe.skipIf(whyLive !== null)(`serve --dashboard with curl as the client${wh
     expect(flags.filter((f) => f!.includes('F'))).toHaveLength(2);
     await screenshot(page, 'dashboard-serve.png');
     expect(b.errors).toEqual([]);
+  });
+
+  it('synack ss --from the --control socket: a transfer in progress is ESTAB with the timer column and its TCP info', async () => {
+    const keep = ns.start(['curl', '-sS', '--max-time', '20', '--limit-rate', '2k', '-o', '/dev/null', 'http://10.99.0.2/bytes/30000']);
+    let text = '';
+    for (let i = 0; i < 50 && !/ESTAB/.test(text); i++) {
+      const r = await ns.run([process.execPath, CLI, 'ss', '--from', CONTROL, '-i', '-o']);
+      expect(r.code, r.stderr).toBe(0);
+      text = r.stdout.toString();
+      if (!/ESTAB/.test(text)) await new Promise((res) => setTimeout(res, 100));
+    }
+    expect(text).toMatch(/^State\s+Recv-Q\s+Send-Q\s+Local Address:Port\s+Peer Address:Port\s+Timer/);
+    expect(text).toMatch(/ESTAB\s+\d+\s+\d+\s+10\.99\.0\.2:80\s+10\.99\.0\.1:\d+/);
+    expect(text).toMatch(/\t rto:\d+ rtt:[\d.]+\/[\d.]+ mss:\d+ cwnd:\d+/);
+    keep.kill('SIGKILL');
   });
 
   it('synack ss --from the dashboard address lists the listener', async () => {
