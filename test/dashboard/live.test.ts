@@ -88,12 +88,12 @@ describe.skipIf(whyHost !== null)(`stat --dashboard: the kernel's counts${whyHos
   const ns = new TestNamespace();
   let stat: ChildProcess;
   let b: Launched;
-  const PORT = 18000 + (process.pid % 1000);
+  let url = '';
 
   beforeAll(async () => {
     ns.create();
-    stat = spawn(process.execPath, [CLI, 'stat', '--dashboard', `127.0.0.1:${PORT}`, '--netns', ns.name, '--watch', '0.3'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    await new Output(stat).waitFor(/^synack stat: dashboard at /, 20_000);
+    stat = spawn(process.execPath, [CLI, 'stat', '--dashboard', '127.0.0.1:0', '--netns', ns.name, '--watch', '0.3'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    url = (await new Output(stat).waitFor(/^synack stat: dashboard at /, 20_000)).split(' at ')[1]!.trim();
     b = await launch();
   }, 60_000);
 
@@ -105,7 +105,7 @@ describe.skipIf(whyHost !== null)(`stat --dashboard: the kernel's counts${whyHos
 
   it('shows the population ss -tan counts in the namespace, with the change since the last reading', async () => {
     const { page } = b;
-    await page.goto(`http://127.0.0.1:${PORT}/`);
+    await page.goto(url);
     await page.waitForSelector('body[data-mode="host"]', { timeout: 20_000 });
     expect(await stateCount(page, 'ESTABLISHED')).toBe(0);
     const pop = ns.start(['node', join(ROOT, 'test', 'host', 'fixtures', 'population.mjs'), JSON.stringify({ estab4: 6, timeWait: 4, lifetime: 60 })]);
