@@ -108,19 +108,23 @@ describe.skipIf(whyHost !== null)(`stat --dashboard: the kernel's counts${whyHos
     await page.goto(url);
     await page.waitForSelector('body[data-mode="host"]', { timeout: 20_000 });
     expect(await stateCount(page, 'ESTABLISHED')).toBe(0);
+    // note each reading's change beside ESTABLISHED as the page shows it
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (globalThis as unknown as { deltas: string[] }).deltas = seen;
+      const delta = document.querySelector('g.state[data-state="ESTABLISHED"] .delta')!;
+      new MutationObserver(() => seen.push(delta.textContent ?? '')).observe(delta, { childList: true, characterData: true, subtree: true });
+    });
     const pop = ns.start(['node', join(ROOT, 'test', 'host', 'fixtures', 'population.mjs'), JSON.stringify({ estab4: 6, timeWait: 4, lifetime: 60 })]);
     await ns.waitFor(pop, /^READY /);
     const want = ssCounts(ns);
     const names: Record<string, string> = { SYN_RECV: 'SYN_RCVD', FIN_WAIT1: 'FIN_WAIT_1', FIN_WAIT2: 'FIN_WAIT_2' };
-    // the reading that saw them arrive shows the count and a positive change (+k) beside it
-    await page.waitForFunction(
-      (n) => {
-        const g = document.querySelector('g.state[data-state="ESTABLISHED"]');
-        return g?.getAttribute('data-count') === String(n) && /^\+\d+$/.test(g.querySelector('.delta')?.textContent ?? '');
-      },
-      want.ESTABLISHED,
-      { timeout: 10_000, polling: 20 },
-    );
+    await page.waitForFunction((n) => document.querySelector('g.state[data-state="ESTABLISHED"]')?.getAttribute('data-count') === String(n), want.ESTABLISHED, {
+      timeout: 10_000,
+    });
+    // the readings that saw them arrive showed +k beside the count, adding up to the population
+    const deltas = await page.evaluate(() => (globalThis as unknown as { deltas: string[] }).deltas);
+    expect(deltas.filter((d) => d.startsWith('+')).reduce((sum, d) => sum + Number(d), 0)).toBe(want.ESTABLISHED);
     for (const s of STATE_NAMES) {
       if (s === 'CLOSE') continue;
       expect(await stateCount(page, names[s] ?? s), s).toBe(want[s]);
