@@ -97,7 +97,7 @@ describe.skipIf(why !== null)(`synack stat on a real socket population${why ? ` 
 
   it('rule: --diagnose names the leaking process (name and pid) and the local port for CLOSE_WAIT', async () => {
     const r = await runCli(['stat', '--diagnose', '--sample', '0.3', '--netns', ns.name]);
-    expect(r.code).toBe(0);
+    expect(r.code, "exit 2: the population has a CRITICAL finding (a full listen queue)").toBe(2);
     expect(r.stdout).toContain(`CLOSE_WAIT piling up: ${PLAN.leaky} held by synack-leaky (pid ${leakyPid}) on port 7002`);
     expect(r.stdout).toContain(`synack-leaky (pid ${leakyPid}) holds ${PLAN.leaky} on 127.0.0.1:7002`);
     expect(r.stdout.replace(/\s+/g, ' ')).toMatch(new RegExp(`${PLAN.leaky} of ${PLAN.leaky} were already in CLOSE_WAIT 0\\.[3-9] s earlier`));
