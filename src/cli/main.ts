@@ -31,7 +31,8 @@ program.hook('preAction', (_program, action) => {
   running = action.name();
 });
 
+// A command that fails has already closed what it opened; exit now so nothing half-started lingers.
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(errorLine(running, err));
-  process.exitCode = 1;
+  process.exit(1);
 });
