@@ -11,12 +11,14 @@ import type { Stack } from '../stack/stack.js';
 import type { TcbErrorCode } from '../tcp/tcb.js';
 import type { TimerHandle } from '../time/clock.js';
 
+/** Options of `new Socket()`, as `net.Socket`'s: half-open behaviour and stream buffer sizes. */
 export interface SocketOptions {
   allowHalfOpen?: boolean;
   readableHighWaterMark?: number;
   writableHighWaterMark?: number;
 }
 
+/** Options of `socket.connect()` / `net.connect()`, as Node's `net.SocketConnectOpts` for TCP. */
 export interface SocketConnectOptions {
   port: number;
   host?: string;
@@ -31,6 +33,10 @@ export interface SocketConnectOptions {
 
 type Callback = (err?: Error | null) => void;
 
+/**
+ * A TCP connection with `net.Socket`'s API: a `stream.Duplex` whose backpressure maps onto the
+ * receive window, with the same events, errors and properties as Node's.
+ */
 export class Socket extends Duplex implements ConnUser {
   readonly stack: Stack;
   /** the connection, once connect() or accept gave one */
@@ -76,6 +82,7 @@ export class Socket extends Duplex implements ConnUser {
 
   // ===================== connect =====================
 
+  /** Open the connection, as `net.Socket#connect(options | port[, host][, cb])`. */
   connect(options: SocketConnectOptions | number, host?: string | (() => void), cb?: () => void): this {
     let opts: SocketConnectOptions;
     if (typeof options === 'object' && options !== null) {
@@ -133,6 +140,7 @@ export class Socket extends Duplex implements ConnUser {
 
   // ===================== ConnUser: the stack tells us =====================
 
+  /** @internal */
   onEstablished(): void {
     if (!this.connecting) return;
     this.connecting = false;
@@ -148,11 +156,13 @@ export class Socket extends Duplex implements ConnUser {
     else if (!this.isPaused()) this.read(0); // node:net starts reading at once (afterConnect)
   }
 
+  /** @internal */
   onReadable(): void {
     this.touchActivity();
     if (this.wantRead) this.pull();
   }
 
+  /** @internal */
   onWritable(): void {
     const cb = this.pendingWrite;
     if (cb && this.conn && this.conn.tcb.sendSpace > 0) {
@@ -161,6 +171,7 @@ export class Socket extends Duplex implements ConnUser {
     }
   }
 
+  /** @internal */
   onError(code: TcbErrorCode): void {
     const c = this.conn!;
     const syscall = this.connecting ? 'connect' : 'read';
@@ -188,6 +199,7 @@ export class Socket extends Duplex implements ConnUser {
 
   // ===================== stream.Duplex =====================
 
+  /** @internal */
   override _read(): void {
     this.wantRead = true;
     this.pull();
@@ -213,6 +225,7 @@ export class Socket extends Duplex implements ConnUser {
     this.stack.settle(c);
   }
 
+  /** @internal */
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: Callback): void {
     const c = this.conn;
     if (!c) {
@@ -241,6 +254,7 @@ export class Socket extends Duplex implements ConnUser {
     return super.end(...(args as Parameters<Duplex['end']>));
   }
 
+  /** @internal */
   override _final(cb: Callback): void {
     const c = this.conn;
     if (!c || this.connecting) {
@@ -255,6 +269,7 @@ export class Socket extends Duplex implements ConnUser {
     cb();
   }
 
+  /** @internal */
   override _destroy(err: Error | null, cb: Callback): void {
     const c = this.conn;
     this.clearIdle();
@@ -285,6 +300,7 @@ export class Socket extends Duplex implements ConnUser {
     return this;
   }
 
+  /** Turn Nagle's algorithm off (true, the default) or on, as `net.Socket#setNoDelay`. */
   setNoDelay(noDelay = true): this {
     this.noDelayWanted = noDelay;
     if (this.conn) this.conn.tcb.noDelay = noDelay;
@@ -295,6 +311,7 @@ export class Socket extends Duplex implements ConnUser {
     return this;
   }
 
+  /** Enable keepalive probes after `initialDelay` ms idle (tcp_keepalive_time when 0), as `net.Socket#setKeepAlive`. */
   setKeepAlive(enable = false, initialDelay?: number): this {
     this.keepAliveWanted = [enable, initialDelay && initialDelay > 0 ? initialDelay : undefined];
     if (this.conn && !this.conn.gone) this.applyOptions();
@@ -351,6 +368,7 @@ export class Socket extends Duplex implements ConnUser {
     this.idleTimer = null;
   }
 
+  /** The local address, family and port (`{}` before connecting), as `net.Socket#address`. */
   address(): { address: string; family: string; port: number } | Record<string, never> {
     const c = this.conn;
     if (!c) return {};
@@ -393,9 +411,11 @@ export class Socket extends Duplex implements ConnUser {
     return this.conn && !this.conn.gone ? this.conn.tcb.state : 'CLOSED';
   }
 
+  /** Let this socket keep the process alive (the default), as `net.Socket#ref`. */
   ref(): this {
     return this;
   }
+  /** Let the process exit while this socket is open, as `net.Socket#unref`. */
   unref(): this {
     return this;
   }

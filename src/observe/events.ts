@@ -8,6 +8,7 @@
 import diagnostics_channel from 'node:diagnostics_channel';
 import type { TcpState } from '../tcp/state.js';
 
+/** A connection changed state: `stack.on('transition', e)` and the `synack:tcp:transition` diagnostics channel. */
 export interface TransitionEvent {
   /** the stack's clock, ms */
   t: number;
@@ -20,6 +21,7 @@ export interface TransitionEvent {
   to: TcpState;
 }
 
+/** The `node:diagnostics_channel` channel `synack:tcp:transition`: every stack publishes each TransitionEvent on it. */
 export const transitionChannel = diagnostics_channel.channel('synack:tcp:transition');
 
 export function endpoint(addr: string, port: number): string {

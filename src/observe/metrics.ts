@@ -28,6 +28,7 @@ function absolute(c: Counter, value: number): void {
   c.inc(value);
 }
 
+/** A prom-client Registry with the stack's counters and its connections by state (plus `extra` counters), for `serveMetrics` or your own endpoint. */
 export function createMetricsRegistry(stack: Stack, extra: ExtraCounters = {}): Registry {
   const registry = new Registry();
   for (const [key, name, help] of STACK_COUNTERS) {

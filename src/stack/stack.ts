@@ -362,6 +362,7 @@ export class Stack extends EventEmitter {
     throw sysError('EADDRNOTAVAIL', 'listen');
   }
 
+  /** @internal */
   unlisten(l: Listener): void {
     l.closed = true;
     this.listeners_.remove(l);

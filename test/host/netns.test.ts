@@ -21,7 +21,7 @@ import { MAIN, REPO, ensureBuilt, runCli } from './helpers/cli.js';
 import { TestNamespace, netnsUnavailable, toolMissing } from './helpers/netns.js';
 
 const why = netnsUnavailable() ?? (toolMissing('socat') ? 'socat not installed' : null);
-const FIX = `${REPO}/test/host/fixtures`;
+const FIX = `${REPO}/examples/stat-population`;
 const PLAN = { estab4: 20, estab6: 4, estabMapped: 3, timeWait: 40, leakyPort: 7002, leaky: 25, deferPort: 7004, defer: 4, stuckPort: 7005, stuck: 6 };
 
 function ssCounts(ns: TestNamespace): StateCounts {
