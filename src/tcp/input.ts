@@ -6,6 +6,7 @@
 import { ACK, FIN, RST, SYN, type Segment } from '../wire/segment.js';
 import { challengeAck, emit, retransmitFirst, scheduleAck, sendAck, sendSyn, trySend } from './output.js';
 import { seqAdd, seqDiff, seqGe, seqGt, seqInRange, seqLe, seqLt } from './seq.js';
+import { reassemblyBudget } from './reassembly.js';
 import { DEFAULT_MSS, TIME_WAIT_MS, type Tcb } from './tcb.js';
 
 const EMPTY = new Uint8Array(0);
@@ -480,8 +481,10 @@ function processText(tcb: Tcb, seq: number, payload: Uint8Array, fin: boolean): 
         else scheduleAck(tcb, payload.length >= tcb.advMss - (tcb.tsOk ? TS_OPTION_BYTES : 0));
       }
     } else {
-      // out of order: keep it and send an immediate duplicate ACK (RFC 5681 §4.2)
-      tcb.reassembly.insert(seq, payload);
+      // out of order: keep it and send an immediate duplicate ACK (RFC 5681 §4.2). Its heap is
+      // bounded by the window (reassembly.ts); past the budget it is dropped and counted, as
+      // Linux's TCPOFODrop, and the duplicate ACK still goes out
+      if (tcb.reassembly.insert(seq, payload, reassemblyBudget(tcb.rcvBuf)) < 0) tcb.stats.ofoDropped++;
       sendAck(tcb);
       return;
     }

@@ -9,7 +9,8 @@
  */
 import type { Segment } from '../wire/segment.js';
 import { RtoEstimator } from './rto.js';
-import { ReadQueue, Reassembly } from './recv-buffer.js';
+import { ReadQueue } from './recv-buffer.js';
+import { Reassembly } from './reassembly.js';
 import { SendBuffer } from './send-buffer.js';
 import { seqAdd, seqDiff, seqMax } from './seq.js';
 import type { TcpState } from './state.js';
@@ -185,7 +186,7 @@ export class Tcb {
   tFinWait2 = Infinity;
 
   /** counters, for STATUS and metrics */
-  stats = { segsIn: 0, segsOut: 0, bytesIn: 0, bytesOut: 0, retransSegs: 0, challengeAcks: 0, dropped: 0 };
+  stats = { segsIn: 0, segsOut: 0, bytesIn: 0, bytesOut: 0, retransSegs: 0, challengeAcks: 0, dropped: 0, ofoDropped: 0 };
 
   constructor(hooks: TcbHooks, opts: TcbOptions) {
     this.hooks = hooks;
