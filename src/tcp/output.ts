@@ -7,6 +7,7 @@
 import { ACK, FIN, PSH, RST, SYN, type Segment, type TcpOptions } from '../wire/segment.js';
 import { seqAdd, seqDiff, seqGt, seqLt, seqMax } from './seq.js';
 import { DELACK_MS, type Tcb } from './tcb.js';
+import { challengeAllowed, mayBeRetransmission, oowRateLimited } from './ack-throttle.js';
 
 const EMPTY = new Uint8Array(0);
 const TS_OPTION_BYTES = 12;
@@ -100,10 +101,25 @@ export function sendAck(tcb: Tcb): void {
   emit(tcb, ACK, nextNewSeq(tcb), EMPTY);
 }
 
-/** RFC 5961 §3.2/§4.2/§5: the challenge ACK is an ordinary ACK; counted separately. */
-export function challengeAck(tcb: Tcb): void {
+/**
+ * RFC 5961 §3.2/§4.2/§5: the challenge ACK is an ordinary ACK, counted separately and throttled
+ * (§7) per connection and per stack as Linux's tcp_send_challenge_ack (ack-throttle.ts).
+ */
+export function challengeAck(tcb: Tcb, forSyn = false): void {
+  if (forSyn) tcb.netns.mib.TCPSYNChallenge++;
+  if (!challengeAllowed(tcb)) return;
   tcb.stats.challengeAcks++;
+  tcb.netns.mib.TCPChallengeACK++;
   sendAck(tcb);
+}
+
+/**
+ * RFC 9293 §3.10.7.4: an unacceptable segment is answered with <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>,
+ * at most once per tcp_invalid_ratelimit unless it is data a sender may be retransmitting
+ * (ack-throttle.ts).
+ */
+export function ackInvalid(tcb: Tcb, seq: number, dataLen: number, counter: 'TCPACKSkippedSeq' | 'TCPACKSkippedPAWS'): void {
+  if (mayBeRetransmission(tcb, seq, dataLen) || !oowRateLimited(tcb, counter)) sendAck(tcb);
 }
 
 /** <SEQ=SND.NXT><CTL=RST> from a synchronized connection (§3.10.5 ABORT). */

@@ -11,6 +11,7 @@ import type { Segment } from '../wire/segment.js';
 import { RtoEstimator } from './rto.js';
 import { ReadQueue } from './recv-buffer.js';
 import { Reassembly } from './reassembly.js';
+import { TcpNetns } from './ack-throttle.js';
 import { SendBuffer } from './send-buffer.js';
 import { seqAdd, seqDiff, seqMax } from './seq.js';
 import type { TcpState } from './state.js';
@@ -79,6 +80,8 @@ export interface TcbOptions {
   noDelay?: boolean;
   /** Free-form owner data (the stack's 4-tuple, the socket...). */
   owner?: unknown;
+  /** What the stack's connections share (counters, the challenge ACK budget); a private one if omitted. */
+  netns?: TcpNetns;
 }
 
 export type TimerName = 'retransmit' | 'persist' | 'keepalive' | 'delack' | 'timewait' | 'finwait2';
@@ -185,6 +188,11 @@ export class Tcb {
   tTimeWait = Infinity;
   tFinWait2 = Infinity;
 
+  /** the stack's shared counters and challenge ACK budget */
+  readonly netns: TcpNetns;
+  /** when the last ACK for an invalid segment went out (tcp_invalid_ratelimit), -1 if never */
+  lastOowAckTime = -1;
+
   /** counters, for STATUS and metrics */
   stats = { segsIn: 0, segsOut: 0, bytesIn: 0, bytesOut: 0, retransSegs: 0, challengeAcks: 0, dropped: 0, ofoDropped: 0 };
 
@@ -194,6 +202,7 @@ export class Tcb {
     this.localPort = opts.localPort;
     this.remotePort = opts.remotePort;
     this.owner = opts.owner;
+    this.netns = opts.netns ?? new TcpNetns();
     this.iss = opts.iss >>> 0;
     this.sndUna = this.iss;
     this.sndNxt = this.iss;
