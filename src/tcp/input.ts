@@ -366,6 +366,7 @@ function processAck(tcb: Tcb, seg: Segment): boolean {
     if (opened) {
       tcb.tPersist = Infinity;
       tcb.persistBackoff = 0;
+      tcb.persistSince = -1;
     }
   }
   switch (tcb.state) {

@@ -230,6 +230,7 @@ function transmit(tcb: Tcb, flags: number, seq: number, payload: Uint8Array): vo
   if (tcb.stallSince < 0) tcb.stallSince = tcb.now;
   if (tcb.tRetransmit === Infinity) tcb.armRetransmit();
   tcb.tPersist = Infinity;
+  tcb.persistSince = -1;
   emit(tcb, flags, seq, payload);
   const end = seqAdd(seq, len);
   if (seqGt(end, tcb.sndMax)) tcb.sndMax = end;
@@ -327,8 +328,16 @@ export function onPersistTimer(tcb: Tcb): void {
     trySend(tcb, true);
     return;
   }
-  // RFC 9293 §3.8.6.1: the window may stay shut as long as the peer answers the probes (any
-  // acceptable segment resets probesOut); one that stops answering is given up, as in Linux
+  // RFC 9293 §3.8.6.1 (RFC 1122 §4.2.2.17): the window may stay shut as long as the peer answers
+  // the probes (any acceptable segment resets probesOut) — unless the user set TCP_USER_TIMEOUT:
+  // then, as Linux's tcp_probe_timer, probing ends that long after its first probe, answered or not
+  if (tcb.persistSince < 0) {
+    tcb.persistSince = tcb.now;
+  } else if (tcb.userTimeoutMs > 0 && tcb.now - tcb.persistSince >= tcb.userTimeoutMs) {
+    tcb.fail('ETIMEDOUT');
+    return;
+  }
+  // one that stops answering is given up after tcp_retries2 probes, as in Linux
   if (tcb.probesOut >= retryLimit(tcb)) {
     tcb.fail('ETIMEDOUT');
     return;
@@ -343,6 +352,8 @@ export function onPersistTimer(tcb: Tcb): void {
   tcb.probesOut++;
   tcb.persistBackoff++;
   tcb.tPersist = tcb.now + persistInterval(tcb);
+  // the backed-off interval never carries past the user timeout (Linux's tcp_clamp_probe0_to_user_timeout)
+  if (tcb.userTimeoutMs > 0) tcb.tPersist = Math.min(tcb.tPersist, Math.max(tcb.now + 1, tcb.persistSince + tcb.userTimeoutMs));
 }
 
 /** RFC 1122 §4.2.3.6 keepalive: probe <SEQ=SND.UNA-1>; after tcp_keepalive_probes unanswered, reset. */

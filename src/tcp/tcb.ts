@@ -172,6 +172,8 @@ export class Tcb {
   keepCnt: number;
   probesOut = 0;
   persistBackoff = 0;
+  /** when the first zero-window probe of this stall went out, -1 when not probing (Linux icsk_probes_tstamp) */
+  persistSince = -1;
   lastRcvTime = 0;
   /** TCP_USER_TIMEOUT: ms unacknowledged data may wait before the connection is dropped (0 = off) */
   userTimeoutMs = 0;
