@@ -463,6 +463,7 @@ export class Stack extends EventEmitter {
     throw sysError('EADDRNOTAVAIL', 'listen');
   }
 
+  /** @internal */
   unlisten(l: Listener): void {
     this.setListenerRef(l, false);
     l.closed = true;
