@@ -10,7 +10,8 @@
 import { EventEmitter } from '#platform/events';
 import { makeError, sysError } from '../errors.js';
 import { endpoint, transitionChannel, type TransitionEvent } from '../observe/events.js';
-import { resetForClosed } from '../tcp/closed.js';
+import { ResetLimiter, resetForClosed } from '../tcp/closed.js';
+import { TcpNetns } from '../tcp/ack-throttle.js';
 import { halfSipHash, initialSequenceNumber, type HashKey } from '../tcp/halfsiphash.js';
 import type { TcpState } from '../tcp/state.js';
 import { SYSCTL_DEFAULTS, applySysctl, type Sysctl } from '../tcp/sysctl.js';
@@ -98,6 +99,10 @@ export class Stack extends EventEmitter {
   /** connections with user notifications waiting for the current TCB call to finish */
   private readonly notifyQueue: Conn[] = [];
   private flushing = false;
+  /** RSTs for segments to connections that do not exist (tcp_rst_msgs_per_sec) */
+  private readonly rstLimit = new ResetLimiter();
+  /** what this stack's TCBs share: TcpExt counters (counters.tcp) and the challenge ACK budget */
+  private readonly netns: TcpNetns;
   /**
    * > 0 while user code runs from inside a TCB call (a 'packet' or 'transition' listener): anything
    * that would enter a TCB then waits in `later` until the call in progress has returned.
@@ -133,6 +138,7 @@ export class Stack extends EventEmitter {
     this.portKey = [secret[2]!, secret[3]!];
     this.tsKey = [secret[4]!, secret[5]!];
     this.cookieKeys = { k0: [secret[6]!, secret[7]!], k1: [secret[8]!, secret[9]!] };
+    this.netns = new TcpNetns(this.counters.tcp, (secret[0]! ^ secret[9]!) >>> 0);
     this.outBuf = new Uint8Array(this.mtu + 128);
     this.hooks = this.makeHooks();
     this.ip = new IpLayer(this);
@@ -230,7 +236,9 @@ export class Stack extends EventEmitter {
       if (f === ACK && onCookieAck(this, listener, local, remote, seg, now)) return;
     }
     const rst = resetForClosed(seg);
-    if (rst) this.sendRaw(local, remote, rst);
+    if (!rst) return;
+    if (this.rstLimit.allow(now, this.sc.tcp_rst_msgs_per_sec, this.sc.tcp_rst_msgs_burst)) this.sendRaw(local, remote, rst);
+    else this.counters.resetsRateLimited++;
   }
 
   /** @internal the accept queue's bound: min(backlog, somaxconn) */
@@ -335,6 +343,7 @@ export class Stack extends EventEmitter {
       mss: this.mssFor(local),
       tsOffset: this.tsOffsetFor(words),
       owner: conn,
+      netns: this.netns,
     });
     this.conns.insert(conn);
     return conn;
