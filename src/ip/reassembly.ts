@@ -31,9 +31,9 @@ import { TimerHeap, type HeapEntry } from '../time/heap.js';
 import { assembleIPv4, assembleIPv6, type Fragment } from '../wire/fragment.js';
 
 /** Bytes charged per held fragment beyond its data: the record, the array and their headers. */
-export const FRAGMENT_OVERHEAD = 160;
+export const FRAGMENT_OVERHEAD = 256;
 /** Bytes charged per datagram being reassembled: its record, key and the first fragment's headers. */
-export const DATAGRAM_OVERHEAD = 320;
+export const DATAGRAM_OVERHEAD = 1024;
 
 /** What reassembly needs from the IP layer. */
 export interface ReassemblyHost {
@@ -73,7 +73,7 @@ class Datagram implements HeapEntry {
   received = 0;
   /** the datagram's length, once its last fragment has arrived; -1 before */
   total = -1;
-  /** fragment zero as it arrived: headers and data (for the rebuilt header and the ICMP quote) */
+  /** fragment zero's headers as they arrived (its data is the first piece): for the rebuilt header and the ICMP quote */
   first: Uint8Array | null = null;
   /** IPv6: where in `first` the Next Header that names the Fragment header is, and what the Fragment header named */
   nextHeaderAt = -1;
@@ -139,7 +139,7 @@ export class Reassembly {
     }
     const len = f.dataEnd - f.dataStart;
     const end = f.offset + len;
-    const charge = len + FRAGMENT_OVERHEAD + (d ? 0 : DATAGRAM_OVERHEAD) + (f.offset === 0 ? f.headerLength : 0);
+    const charge = len + FRAGMENT_OVERHEAD + (d ? 0 : DATAGRAM_OVERHEAD) + (f.offset === 0 ? f.dataStart : 0);
     if (high === 0 || charge > high) {
       this.host.drop('ip_frag_memory');
       return;
@@ -201,7 +201,7 @@ export class Reassembly {
     d.received += len;
     let c = len + FRAGMENT_OVERHEAD;
     if (f.offset === 0) {
-      d.first = pkt.slice(0, f.dataEnd);
+      d.first = pkt.slice(0, f.dataStart);
       d.headerLength = f.headerLength;
       d.nextHeaderAt = f.nextHeaderAt;
       d.nextHeader = f.protocol;
@@ -225,7 +225,7 @@ export class Reassembly {
     this.counters.datagrams++;
     const whole =
       d.version === 4
-        ? assembleIPv4(first.subarray(0, d.headerLength), data)
+        ? assembleIPv4(first, data)
         : assembleIPv6(first.subarray(0, d.headerLength), d.nextHeaderAt, d.nextHeader, data);
     this.host.deliver(whole);
   }
@@ -304,7 +304,7 @@ export class Reassembly {
     const now = this.host.clock.now();
     for (let d = this.timers.peek(); d !== undefined && d.at <= now; d = this.timers.peek()) {
       const fam = d.version === 4 ? this.v4 : this.v6;
-      const first = d.dead ? null : d.first;
+      const first = d.dead || d.first === null ? null : concat(d.first, d.pieces[0]!.data);
       if (!d.dead) this.counters.timeouts++;
       this.kill(fam, d, 'ip_frag_timeout', 0);
       // RFC 792 / RFC 1122 §3.3.2 / RFC 8200 §4.5: Time Exceeded only when fragment zero had arrived
@@ -312,6 +312,13 @@ export class Reassembly {
     }
     this.armTimer();
   }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
 }
 
 function hex(b: Uint8Array): string {

@@ -3,6 +3,8 @@
  * any order, within ipfrag_time / ip6frag_time and ipfrag_high_thresh; overlaps discard the datagram
  * (RFC 5722, RFC 1858 / Linux 4.19); fragments that break the rules are counted by reason.
  */
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { Stack } from '../../src/index.js';
 import { VirtualClock } from '../../src/time/virtual-clock.js';
@@ -372,6 +374,44 @@ describe('memory bounds: ipfrag_high_thresh / ipfrag_low_thresh', () => {
     expect(stack.ip.reassembly.memory(4)).toBeLessThanOrEqual(256 * 1024);
     stack.input(victim[1]!);
     expect(icmpOut(out).type).toBe(ICMP_ECHO_REPLY);
+  });
+
+  it('what ipfrag_high_thresh counts is what the heap holds: two floods of 200,000 fragments grow it by at most 4 MiB × 1.25', () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const held = (): number => {
+      gc();
+      gc();
+      const m = process.memoryUsage();
+      return m.heapUsed + m.arrayBuffers;
+    };
+    for (const [label, size, perDatagram] of [
+      ['first fragments of 1,400 bytes', 1400, 1],
+      ['8-byte fragments, 40 a datagram', 8, 40],
+    ] as const) {
+      const { stack } = host();
+      const before = held();
+      const f = fragmentV4(buildIcmpV4(PEER, US, ICMP_ECHO, 0, 1, new Uint8Array(16 + 32 * perDatagram + size)), [{ offset: 0, len: size, more: true, data: new Uint8Array(size) }])[0]!;
+      for (let n = 0; n < 200_000; n++) {
+        const id = Math.floor(n / perDatagram);
+        const offset = perDatagram === 1 ? 0 : 16 + 32 * (n % perDatagram);
+        f[4] = (id >> 8) & 255;
+        f[5] = id & 255;
+        f[6] = 0x20 | (offset >> 11);
+        f[7] = (offset >> 3) & 255;
+        f[15] = id % 200; // 200 sources
+        f[10] = f[11] = 0;
+        const ck = checksum20(f);
+        f[10] = ck >> 8;
+        f[11] = ck & 255;
+        stack.input(f);
+      }
+      const grown = held() - before;
+      const accounted = stack.ip.reassembly.memory(4);
+      console.log(`reassembly flood, ${label}: ${stack.ip.reassembly.pending} datagrams held, ${accounted} bytes accounted, heap + buffers grew ${grown} bytes (${(grown / accounted).toFixed(2)}×); ${stack.counters.drops.ip_frag_evicted} fragments evicted`);
+      expect(accounted).toBeLessThanOrEqual(4 * 1024 * 1024);
+      expect(grown).toBeLessThanOrEqual(1.25 * 4 * 1024 * 1024);
+    }
   });
 
   it('each held fragment is charged its data plus a fixed overhead', () => {
