@@ -213,6 +213,15 @@ describe('reassembly timeouts (RFC 792, RFC 1122 §3.3.2, RFC 8200 §4.5)', () =
     expect(stack.counters.drops.ip_frag_timeout).toBe(1);
   });
 
+  it('RFC 1122 §3.2.2: no Time Exceeded about a datagram that is itself an ICMP error', () => {
+    const { stack, out, clock } = host();
+    const err = buildIcmpV4(PEER, US, 3, 1, 0, pattern(100));
+    stack.input(fragmentV4(err, evenCuts(108, 56))[0]!);
+    clock.advance(30_000);
+    expect(out).toHaveLength(0);
+    expect(stack.counters.drops.ip_frag_timeout).toBe(1);
+  });
+
   it('ipfrag_time is a tunable: 5 s discards at 5 s', () => {
     const { stack, out, clock } = host({ 'net.ipv4.ipfrag_time': 5 });
     stack.input(fragmentV4(echo4(pattern(100)), evenCuts(108, 56))[0]!);
