@@ -82,6 +82,11 @@ class Datagram implements HeapEntry {
   charged = DATAGRAM_OVERHEAD;
   /** an overlap was seen: RFC 5722, everything of this datagram is discarded until it expires */
   dead = false;
+  /** removed from its family */
+  gone = false;
+  /** neighbours in its source's arrival order */
+  prev: Datagram | null = null;
+  next: Datagram | null = null;
   constructor(
     readonly key: string,
     readonly source: string,
@@ -89,11 +94,36 @@ class Datagram implements HeapEntry {
   ) {}
 }
 
+/** One source's datagrams in arrival order: a doubly linked list through the datagrams themselves. */
+class Holder {
+  bytes = 0;
+  count = 0;
+  head: Datagram | null = null;
+  tail: Datagram | null = null;
+
+  add(d: Datagram): void {
+    d.prev = this.tail;
+    d.next = null;
+    if (this.tail) this.tail.next = d;
+    else this.head = d;
+    this.tail = d;
+    this.count++;
+  }
+
+  unlink(d: Datagram): void {
+    if (d.prev) d.prev.next = d.next;
+    else this.head = d.next;
+    if (d.next) d.next.prev = d.prev;
+    else this.tail = d.prev;
+    d.prev = d.next = null;
+    this.count--;
+  }
+}
+
 /** One address family's datagrams and memory. */
 class Family {
   readonly byKey = new Map<string, Datagram>();
-  /** per source, its datagrams in arrival order */
-  readonly bySource = new Map<string, { bytes: number; list: Set<Datagram> }>();
+  readonly bySource = new Map<string, Holder>();
   memory = 0;
 }
 
@@ -160,8 +190,8 @@ export class Reassembly {
       d.at = this.host.clock.now() + time * 1000;
       fam.byKey.set(key, d);
       let s = fam.bySource.get(source);
-      if (!s) fam.bySource.set(source, (s = { bytes: 0, list: new Set() }));
-      s.list.add(d);
+      if (!s) fam.bySource.set(source, (s = new Holder()));
+      s.add(d);
       s.bytes += DATAGRAM_OVERHEAD;
       fam.memory += DATAGRAM_OVERHEAD;
       this.timers.push(d);
@@ -264,9 +294,11 @@ export class Reassembly {
     fam.byKey.delete(d.key);
     this.timers.remove(d);
     const s = fam.bySource.get(d.source);
-    if (s && s.list.delete(d)) {
+    if (s && !d.gone) {
+      d.gone = true;
       s.bytes -= d.charged;
-      if (s.list.size === 0) fam.bySource.delete(d.source);
+      s.unlink(d);
+      if (s.count === 0) fam.bySource.delete(d.source);
     }
     fam.memory -= d.charged;
     d.charged = DATAGRAM_OVERHEAD;
@@ -277,15 +309,26 @@ export class Reassembly {
 
   /**
    * Above the high threshold: the oldest datagram of the source holding the most goes, again and
-   * again, until memory is down to `target`. (Among equal holders the source seen first goes first.)
+   * again, until memory is down to `target`. The holders are sorted once; one that shrinks sinks
+   * past those now larger, one that empties leaves (so a flood of one datagram per spoofed source
+   * costs a sort per eviction round, not a scan per datagram).
    */
   private evict(fam: Family, target: number): void {
-    while (fam.memory > target && fam.bySource.size > 0) {
-      let biggest: { bytes: number; list: Set<Datagram> } | null = null;
-      for (const s of fam.bySource.values()) if (biggest === null || s.bytes > biggest.bytes) biggest = s;
-      const oldest = biggest!.list.values().next().value!;
+    const holders = [...fam.bySource.values()].sort((x, y) => y.bytes - x.bytes);
+    let top = 0;
+    while (fam.memory > target && top < holders.length) {
+      const h = holders[top]!;
+      const oldest = h.head;
+      if (oldest === null) {
+        top++;
+        continue;
+      }
       this.counters.evictions++;
       this.kill(fam, oldest, 'ip_frag_evicted', 0);
+      for (let j = top; j + 1 < holders.length && h.count > 0 && holders[j + 1]!.bytes > h.bytes; j++) {
+        holders[j] = holders[j + 1]!;
+        holders[j + 1] = h;
+      }
     }
   }
 
