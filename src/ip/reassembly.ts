@@ -20,12 +20,17 @@
  *    segments"): RFC 1858 §4 asks that no overlap rewrite a header, and discarding every overlap is
  *    the rule that cannot get that wrong. An exact duplicate (same offset and end) is dropped alone
  *    (RFC 8200 §4.5 allows it; Linux does the same).
+ *  - Disorder per source (IPv4, Linux's ipfrag_max_dist, 64): every fragment from a source is
+ *    numbered; a datagram that has seen more than ipfrag_max_dist of its source's fragments go by
+ *    since its own last one is restarted (its fragments dropped, its timer reset), as Linux's
+ *    ip_frag_too_far / ip_frag_reinit do: a source's stale datagrams do not wait out ipfrag_time.
  *  - Inconsistent datagrams are discarded as Linux's ip_frag_queue does: a second last fragment
  *    with another end, or data beyond the end a last fragment set.
  *
  * Every fragment that does not end in a delivered datagram is counted once in the stack's drops,
  * under the reason it was discarded for. Time comes from the stack's clock only.
  */
+import type { Sysctl } from '../tcp/sysctl.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
 import { TimerHeap, type HeapEntry } from '../time/heap.js';
 import { assembleIPv4, assembleIPv6, type Fragment } from '../wire/fragment.js';
@@ -38,7 +43,7 @@ export const DATAGRAM_OVERHEAD = 1024;
 /** What reassembly needs from the IP layer. */
 export interface ReassemblyHost {
   readonly clock: Clock;
-  readonly sysctl: { readonly ipfrag_high_thresh: number; readonly ipfrag_low_thresh: number; readonly ipfrag_time: number; readonly ip6frag_high_thresh: number; readonly ip6frag_low_thresh: number; readonly ip6frag_time: number };
+  readonly sysctl: Readonly<Pick<Sysctl, 'ipfrag_high_thresh' | 'ipfrag_low_thresh' | 'ipfrag_time' | 'ipfrag_max_dist' | 'ip6frag_high_thresh' | 'ip6frag_low_thresh' | 'ip6frag_time'>>;
   /** count `n` discarded fragments under `reason` */
   drop(reason: string, n?: number): void;
   /** a whole datagram, rebuilt */
@@ -84,6 +89,8 @@ class Datagram implements HeapEntry {
   dead = false;
   /** removed from its family */
   gone = false;
+  /** its source's fragment count at its last fragment (ipfrag_max_dist) */
+  rid = 0;
   /** neighbours in its source's arrival order */
   prev: Datagram | null = null;
   next: Datagram | null = null;
@@ -98,6 +105,8 @@ class Datagram implements HeapEntry {
 class Holder {
   bytes = 0;
   count = 0;
+  /** fragments seen from this source (Linux's inet_peer rid) */
+  rid = 0;
   head: Datagram | null = null;
   tail: Datagram | null = null;
 
@@ -195,7 +204,12 @@ export class Reassembly {
       s.bytes += DATAGRAM_OVERHEAD;
       fam.memory += DATAGRAM_OVERHEAD;
       this.timers.push(d);
+    } else if (f.version === 4 && sc.ipfrag_max_dist > 0 && d.pieces.length > 0) {
+      const seen = fam.bySource.get(source)!.rid + 1 - d.rid;
+      if (seen > sc.ipfrag_max_dist) this.restart(fam, d, sc.ipfrag_time);
     }
+    const holder = fam.bySource.get(source)!;
+    d.rid = ++holder.rid;
 
     // Linux's ip_frag_queue / ip6_frag_queue: the last fragment fixes the length; nothing may contradict it
     if (!f.more) {
@@ -288,6 +302,23 @@ export class Reassembly {
     d.first = null;
     d.dead = true;
     this.host.drop('ip_frag_overlap', n);
+  }
+
+  /** ipfrag_max_dist: drop what the datagram holds and start it again, timer included (Linux's ip_frag_reinit). */
+  private restart(fam: Family, d: Datagram, seconds: number): void {
+    const n = d.pieces.length;
+    const freed = d.charged - DATAGRAM_OVERHEAD;
+    fam.memory -= freed;
+    fam.bySource.get(d.source)!.bytes -= freed;
+    d.charged = DATAGRAM_OVERHEAD;
+    d.pieces = [];
+    d.received = 0;
+    d.total = -1;
+    d.first = null;
+    this.timers.remove(d);
+    d.at = this.host.clock.now() + seconds * 1000;
+    this.timers.push(d);
+    this.host.drop('ip_frag_too_far', n);
   }
 
   private remove(fam: Family, d: Datagram): void {

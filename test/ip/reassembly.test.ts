@@ -179,6 +179,30 @@ describe('IPv4 reassembly (RFC 791 §3.2, RFC 1122 §3.3.2)', () => {
     expect(stack.counters.drops.ip_frag_inconsistent).toBe(2);
   });
 
+  it('Linux ipfrag_max_dist (64): a datagram that saw more than 64 of its source\'s fragments go by since its last is restarted', () => {
+    for (const [between, maxDist, completes] of [
+      [63, 64, true],
+      [64, 64, false],
+      [200, 0, true], // 0 turns the check off
+    ] as const) {
+      const { stack, out } = host({ ipfrag_max_dist: maxDist });
+      const data = pattern(100);
+      const [a1, a2] = fragmentV4(echo4(data), evenCuts(108, 56), 1);
+      stack.input(a1!);
+      for (let i = 0; i < between; i++) stack.input(fragmentV4(echo4(pattern(100)), evenCuts(108, 56), 1000 + i)[1]!);
+      stack.input(a2!);
+      if (completes) {
+        expect(Buffer.from(icmpOut(out).body).equals(Buffer.from(data))).toBe(true);
+      } else {
+        expect(out).toHaveLength(0);
+        expect(stack.counters.drops.ip_frag_too_far).toBe(1);
+        // restarted, not discarded: fragment zero sent again completes it
+        stack.input(a1!);
+        expect(Buffer.from(icmpOut(out).body).equals(Buffer.from(data))).toBe(true);
+      }
+    }
+  });
+
   it('fragments for another host are not held', () => {
     const { stack } = host();
     const other = buildIcmpV4(PEER, parseIPv4('10.0.0.3')!, ICMP_ECHO, 0, 1, pattern(100));
@@ -445,6 +469,7 @@ describe('the reassembly tunables', () => {
       ipfrag_high_thresh: 4194304,
       ipfrag_low_thresh: 3145728,
       ipfrag_time: 30,
+      ipfrag_max_dist: 64,
       ip6frag_high_thresh: 4194304,
       ip6frag_low_thresh: 3145728,
       ip6frag_time: 60,
