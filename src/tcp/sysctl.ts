@@ -74,6 +74,8 @@ export interface Sysctl {
   ipfrag_low_thresh: number;
   /** Seconds an incomplete IPv4 datagram is kept from its first fragment's arrival. */
   ipfrag_time: number;
+  /** Fragments from one source that may arrive between two of one IPv4 datagram before it is restarted; 0 off. */
+  ipfrag_max_dist: number;
   /** The same three for IPv6. */
   ip6frag_high_thresh: number;
   ip6frag_low_thresh: number;
@@ -114,6 +116,7 @@ export const SYSCTL_DEFAULTS: Readonly<Sysctl> = Object.freeze({
   ipfrag_high_thresh: 4 * 1024 * 1024,
   ipfrag_low_thresh: 3 * 1024 * 1024,
   ipfrag_time: 30,
+  ipfrag_max_dist: 64,
   ip6frag_high_thresh: 4 * 1024 * 1024,
   ip6frag_low_thresh: 3 * 1024 * 1024,
   ip6frag_time: 60,
@@ -159,6 +162,7 @@ const RULES: Record<keyof Sysctl, Rule> = {
   ipfrag_high_thresh: { min: 0, max: 1 << 30 },
   ipfrag_low_thresh: { min: 0, max: 1 << 30 },
   ipfrag_time: { min: 1, max: 86_400 },
+  ipfrag_max_dist: { min: 0, max: 2_147_483_647 },
   ip6frag_high_thresh: { min: 0, max: 1 << 30 },
   ip6frag_low_thresh: { min: 0, max: 1 << 30 },
   ip6frag_time: { min: 1, max: 86_400 },
