@@ -22,7 +22,7 @@ import { encodeTcpPacketV4, encodeTcpPacketV6, decodeTcpPacket } from '../wire/p
 import { ACK, RST, SYN, type Segment } from '../wire/segment.js';
 import { Conn, ConnTable, type ConnUser, NOTIFY_CLOSED, NOTIFY_ESTABLISHED, NOTIFY_ERROR, NOTIFY_READABLE, NOTIFY_WRITABLE } from './conn.js';
 import { Dispatcher } from './dispatch.js';
-import { PeerCache, ipEquals, ipFromText, ipSame, ipV4, ipV6, isLoopback, loopbackAddresses, pushWords, type IpAddr } from './ip-addr.js';
+import { PeerCache, ipEquals, ipFromText, ipSame, ipV4, ipV6, isLoopback, isLoopbackV6, loopbackAddresses, pushWords, type IpAddr } from './ip-addr.js';
 import { Liveness } from './liveness.js';
 import { type Listener, ListenerTable } from './listener.js';
 import { closeListener, newListener, scheduleAccept } from './listening.js';
@@ -166,7 +166,7 @@ export class Stack extends EventEmitter {
         this.drop('not_for_us');
         return;
       }
-      if (!loopback && (isLoopback(local) || (pkt.version === 4 ? pkt.src4 >>> 24 === 127 : isLoopback(ipV6(pkt.src6!))))) {
+      if (!loopback && (isLoopback(local) || (pkt.version === 4 ? pkt.src4 >>> 24 === 127 : isLoopbackV6(pkt.src6!)))) {
         // RFC 1122 §3.2.1.3: loopback addresses never appear outside a host (Linux: martian)
         this.drop('martian_loopback');
         return;
