@@ -74,7 +74,7 @@ export class Socket extends Duplex implements ConnUser, Connector {
   /** the 4-tuple once the connection is let go (destroy), so the buffers behind it can be freed */
   private ends: Pick<Conn, 'local' | 'localPort' | 'remote' | 'remotePort'> | null = null;
   /** the addresses tried with autoSelectFamily, as Node reports them */
-  autoSelectFamilyAttemptedAddresses?: string[];
+  declare autoSelectFamilyAttemptedAddresses?: string[];
 
   constructor(stack: Stack, opts: SocketOptions = {}) {
     super({
