@@ -164,9 +164,6 @@ export class Socket extends Duplex implements ConnUser, Connector {
     this.conn = conn;
     this.bind(conn);
     this.applyOptions();
-    const queued = this.queuedBeforeConnect ?? [];
-    this.queuedBeforeConnect = null;
-    for (const { chunk, cb: done } of queued) this._write(chunk, 'latin1', done);
     return null;
   }
 
@@ -213,6 +210,10 @@ export class Socket extends Duplex implements ConnUser, Connector {
     this.connecting = false;
     this.attemptFailed = null;
     this.touchActivity();
+    // writes made while connecting go in first, in order, ahead of any the 'connect' handler makes
+    const queued = this.queuedBeforeConnect ?? [];
+    this.queuedBeforeConnect = null;
+    for (const { chunk, cb: done } of queued) this._write(chunk, 'latin1', done);
     this.emit('connect');
     this.emit('ready');
     if (this.finalBeforeConnect) {
@@ -334,8 +335,9 @@ export class Socket extends Duplex implements ConnUser, Connector {
 
   override _write(chunk: Buffer, enc: BufferEncoding, cb: Callback): void {
     const c = this.conn;
-    if (!c) {
-      // before connect() or while a name is looked up: sent once connected
+    if (!c || this.connecting) {
+      // before connect(), while a name is looked up or an address tried: sent once connected, so
+      // an attempt given up (happy eyeballs) takes no data with it
       (this.queuedBeforeConnect ??= []).push({ chunk, cb });
       return;
     }
