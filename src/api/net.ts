@@ -2,7 +2,8 @@
  * `stack.net`: the node:net API for TCP over one synack stack. Code written for node:net works
  * unchanged: `stack.net.createServer(...)`, `stack.net.connect(...)`, `new stack.net.Socket()`.
  */
-import { isIP, isIPv4, isIPv6 } from 'node:net';
+import { isIP, isIPv4, isIPv6 } from '#platform/net';
+import { provideNetApi } from '../stack/net-provider.js';
 import type { Stack } from '../stack/stack.js';
 import { Server, type ServerOptions } from './server.js';
 import { Socket, type SocketConnectOptions, type SocketOptions } from './socket.js';
@@ -66,3 +67,6 @@ export function createNet(stack: Stack): NetApi {
     setDefaultAutoSelectFamilyAttemptTimeout,
   };
 }
+
+// loading this module is what gives every stack its `net` (package.json lists it under sideEffects)
+provideNetApi(createNet);

@@ -3,6 +3,7 @@
  * everything readable up to 64 KiB, however many TCP segments it came in. With the `onread`
  * option the bytes go into the caller's buffer instead and the callback sees them.
  */
+import { Buffer } from '#platform/buffer';
 import type { Tcb } from '../tcp/tcb.js';
 
 /** libuv's read size for a stream (uv__read: 64 KiB), the largest chunk Node hands out. */

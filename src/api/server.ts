@@ -1,5 +1,6 @@
 /** Server: node:net's Server over a synack listener. */
-import { EventEmitter } from 'node:events';
+import { EventEmitter } from '#platform/events';
+import { nextTick } from '../platform/defer.js';
 import { makeError } from '../errors.js';
 import type { Conn } from '../stack/conn.js';
 import type { Listener } from '../stack/listener.js';
@@ -68,10 +69,10 @@ export class Server extends EventEmitter {
       this.listener = this.stack.listen(opts.host ?? null, port, opts.backlog ?? 511, (conn) => this.onAccept(conn), opts.ipv6Only ?? false);
       if (!this.refd) this.stack.setListenerRef(this.listener, false);
     } catch (err) {
-      process.nextTick(() => this.emit('error', err));
+      nextTick(() => this.emit('error', err));
       return this;
     }
-    process.nextTick(() => this.emit('listening'));
+    nextTick(() => this.emit('listening'));
     return this;
   }
 
@@ -108,7 +109,7 @@ export class Server extends EventEmitter {
     if (this.stack.whenIdle(() => this.close(cb))) return this;
     if (!this.listener) {
       const err = makeError('ERR_SERVER_NOT_RUNNING', 'Server is not running.');
-      if (cb) process.nextTick(() => cb(err));
+      if (cb) nextTick(() => cb(err));
       return this;
     }
     this.stack.unlisten(this.listener);
@@ -122,7 +123,7 @@ export class Server extends EventEmitter {
   private maybeEmitClose(): void {
     if (this.closing && this.sockets.size === 0) {
       this.closing = false;
-      process.nextTick(() => this.emit('close'));
+      nextTick(() => this.emit('close'));
     }
   }
 
@@ -150,7 +151,7 @@ export class Server extends EventEmitter {
 
   getConnections(cb: (err: Error | null, count: number) => void): this {
     const n = this.sockets.size;
-    process.nextTick(() => cb(null, n));
+    nextTick(() => cb(null, n));
     return this;
   }
 

@@ -3,7 +3,9 @@
  * as fast as the stream's consumer takes them, so an application that stops reading makes the
  * peer see the window close (backpressure through highWaterMark onto RCV.WND).
  */
-import { Duplex } from 'node:stream';
+import { Buffer } from '#platform/buffer';
+import { Duplex } from '#platform/stream';
+import { nextTick } from '../platform/defer.js';
 import { makeError, sysError } from '../errors.js';
 import type { Conn, ConnUser } from '../stack/conn.js';
 import { ipFromText } from '../stack/ip-addr.js';
@@ -131,7 +133,7 @@ export class Socket extends Duplex implements ConnUser, Connector {
     const name = opts.host ?? 'localhost';
     if (ipFromText(name)) {
       const err = this.attempt(name, opts.port, 0, null);
-      if (err) process.nextTick(() => this.destroy(err));
+      if (err) nextTick(() => this.destroy(err));
     } else {
       lookupAndConnect(this, name, opts.port, opts);
     }

@@ -7,20 +7,21 @@
  *   stack.on('packet', (p) => ...)      each packet out; the bytes are valid during the call only
  *   stack.net                           node:net's API over this stack (see api/)
  */
-import { EventEmitter } from 'node:events';
+import { EventEmitter } from '#platform/events';
 import { makeError, sysError } from '../errors.js';
 import { endpoint, transitionChannel, type TransitionEvent } from '../observe/events.js';
 import { resetForClosed } from '../tcp/closed.js';
 import { halfSipHash, initialSequenceNumber, type HashKey } from '../tcp/halfsiphash.js';
 import type { TcpState } from '../tcp/state.js';
 import { SYSCTL_DEFAULTS, applySysctl, type Sysctl } from '../tcp/sysctl.js';
-import { Tcb, type TcbErrorCode, type TcbHooks } from '../tcp/tcb.js';
+import { Tcb, type TcbHooks } from '../tcp/tcb.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
 import { TimerHeap } from '../time/heap.js';
 import { RealClock } from '../time/real-clock.js';
 import { encodeTcpPacketV4, encodeTcpPacketV6, decodeTcpPacket } from '../wire/packet.js';
 import { ACK, RST, SYN, type Segment } from '../wire/segment.js';
-import { Conn, ConnTable, type ConnUser, NOTIFY_CLOSED, NOTIFY_ESTABLISHED, NOTIFY_ERROR, NOTIFY_READABLE, NOTIFY_WRITABLE } from './conn.js';
+import { Conn, ConnTable, type ConnUser } from './conn.js';
+import { makeHooks } from './hooks.js';
 import { Dispatcher } from './dispatch.js';
 import { PeerCache, ipEquals, ipFromText, ipSame, ipV4, ipV6, isLoopback, isLoopbackV6, loopbackAddresses, pushWords, type IpAddr } from './ip-addr.js';
 import { Liveness } from './liveness.js';
@@ -36,9 +37,11 @@ import { TimeWaitTable } from './time-wait.js';
 import { emitTimeWaitClosed, settleTimeWait, timeWaitSegment } from './time-wait-process.js';
 import { pickLocal, takeTimeWaitTuple } from './active-open.js';
 import { admit } from './admission.js';
-import { createNet, type NetApi } from '../api/net.js';
-import { IpLayer, type TcpIcmpError } from '../ip/ip-layer.js';
+import type { NetApi } from '../api/net.js';
+import { netApiFor } from './net-provider.js';
+import { IpLayer, forIpLayer, type TcpIcmpError } from '../ip/ip-layer.js';
 import { applyIcmpError } from '../ip/icmp-tcp.js';
+import { connect as webConnect, TCPServerSocket, type SocketAddress, type SocketOptions as WebSocketOptions, type StreamSocket, type TCPServerSocketOptions } from '../web/index.js';
 
 export interface StackOptions {
   /** The host's addresses, IPv4 and/or IPv6 text. */
@@ -61,7 +64,7 @@ export class Stack extends EventEmitter {
   readonly addresses: IpAddr[];
   readonly name: string;
   readonly mtu: number;
-  readonly net: NetApi;
+  private netApi: NetApi | null = null;
   /** ICMP echo and errors, and every protocol that is not TCP (ip/) */
   readonly ip: IpLayer;
   readonly counters: StackCounters = newCounters();
@@ -118,15 +121,19 @@ export class Stack extends EventEmitter {
     this.tsKey = [secret[4]!, secret[5]!];
     this.cookieKeys = { k0: [secret[6]!, secret[7]!], k1: [secret[8]!, secret[9]!] };
     this.outBuf = new Uint8Array(this.mtu + 128);
-    this.hooks = this.makeHooks();
+    this.hooks = makeHooks(this, this.twPending);
     this.dispatch = new Dispatcher({
       settlePending: () => this.twPending.length > 0 && (settleTimeWait(this, this.twPending.splice(0)), true),
       touch: (c) => this.touch(c),
       afterFlush: () => this.armClock(),
       defer: (fn) => this.clock.defer(fn),
     });
-    this.net = createNet(this);
     this.ip = new IpLayer(this);
+  }
+
+  /** node:net's API over this stack (loaded with the package's main entry; see net-provider.ts) */
+  get net(): NetApi {
+    return (this.netApi ??= netApiFor(this));
   }
 
   get sysctl(): Readonly<Sysctl> {
@@ -142,55 +149,19 @@ export class Stack extends EventEmitter {
 
   /** Take one raw IPv4 or IPv6 packet. Malformed or foreign packets are counted and dropped, never thrown. */
   input(packet: Uint8Array): void {
-    this.receive(packet, false);
+    this.take(packet, false);
   }
 
-  private receive(packet: Uint8Array, loopback: boolean): void {
+  private take(packet: Uint8Array, loopback: boolean): void {
     if (this.dispatch.busy) {
       // called back from one of our own 'packet' listeners mid-segment: take it after that segment
       const copy = packet.slice();
-      this.dispatch.whenIdle(() => this.receive(copy, loopback));
+      this.dispatch.whenIdle(() => this.take(copy, loopback));
       return;
     }
     this.counters.packetsIn++;
     try {
-      const d = decodeTcpPacket(packet);
-      if (typeof d === 'string') {
-        if (d === 'ip_not_tcp') this.ip.input(packet);
-        else this.drop(d);
-        return;
-      }
-      const { pkt, seg } = d;
-      const local = this.localAddressFor(pkt.version, pkt.dst4, pkt.dst6, loopback);
-      if (!local) {
-        this.drop('not_for_us');
-        return;
-      }
-      if (!loopback && (isLoopback(local) || (pkt.version === 4 ? pkt.src4 >>> 24 === 127 : isLoopbackV6(pkt.src6!)))) {
-        // RFC 1122 §3.2.1.3: loopback addresses never appear outside a host (Linux: martian)
-        this.drop('martian_loopback');
-        return;
-      }
-      this.counters.segmentsIn++;
-      if (seg.srcPort === 0 || seg.dstPort === 0) {
-        this.drop('tcp_port_zero');
-        return;
-      }
-      const now = this.clock.now();
-      const conn = this.conns.find(local, seg.dstPort, pkt.src4, pkt.src6, seg.srcPort);
-      if (conn) {
-        this.deliver(conn, seg, now);
-        return;
-      }
-      const remote = pkt.version === 4 ? this.peers.get(pkt.src4) : ipV6(pkt.src6!);
-      let issHint: number | undefined;
-      const tw = this.timeWait.lookup(this.addresses.indexOf(local), seg.dstPort, pkt.src4, pkt.src6, seg.srcPort);
-      if (tw >= 0) {
-        const verdict = timeWaitSegment(this, tw, local, remote, seg, now, this.listeners_.find(local, seg.dstPort) !== null);
-        if (verdict.done) return;
-        issHint = verdict.issHint;
-      }
-      this.noConnection(local, remote, seg, now, issHint);
+      this.demux(packet, loopback);
     } catch (err) {
       // a bug, not bad input: never let it escape into the caller's I/O loop
       this.drop('internal_error');
@@ -198,6 +169,41 @@ export class Stack extends EventEmitter {
     } finally {
       this.flush();
     }
+  }
+
+  /** @internal one packet rebuilt by IP reassembly (ip/): demultiplexed like one from the wire */
+  receive(packet: Uint8Array): void {
+    this.demux(packet, false);
+  }
+
+  /** TCP here, the rest to ip/. `loopback`: the packet came over our own loopback path. */
+  private demux(packet: Uint8Array, loopback: boolean): void {
+    const d = decodeTcpPacket(packet);
+    if (typeof d === 'string') return forIpLayer(d) ? this.ip.input(packet) : this.drop(d);
+    const { pkt, seg } = d;
+    const local = this.localAddressFor(pkt.version, pkt.dst4, pkt.dst6, loopback);
+    if (!local) return this.drop('not_for_us');
+    if (!loopback && (isLoopback(local) || (pkt.version === 4 ? pkt.src4 >>> 24 === 127 : isLoopbackV6(pkt.src6!)))) {
+      // RFC 1122 §3.2.1.3: loopback addresses never appear outside a host (Linux: martian)
+      return this.drop('martian_loopback');
+    }
+    this.counters.segmentsIn++;
+    if (seg.srcPort === 0 || seg.dstPort === 0) return this.drop('tcp_port_zero');
+    const now = this.clock.now();
+    const conn = this.conns.find(local, seg.dstPort, pkt.src4, pkt.src6, seg.srcPort);
+    if (conn) {
+      this.deliver(conn, seg, now);
+      return;
+    }
+    const remote = pkt.version === 4 ? this.peers.get(pkt.src4) : ipV6(pkt.src6!);
+    let issHint: number | undefined;
+    const tw = this.timeWait.lookup(this.addresses.indexOf(local), seg.dstPort, pkt.src4, pkt.src6, seg.srcPort);
+    if (tw >= 0) {
+      const verdict = timeWaitSegment(this, tw, local, remote, seg, now, this.listeners_.find(local, seg.dstPort) !== null);
+      if (verdict.done) return;
+      issHint = verdict.issHint;
+    }
+    this.noConnection(local, remote, seg, now, issHint);
   }
 
   private deliver(conn: Conn, seg: Segment, now: number): void {
@@ -300,7 +306,7 @@ export class Stack extends EventEmitter {
     if (this.localAddressFor(remote.version, remote.v4, remote.v6)) {
       // addressed to this host: loop it back, asynchronously like any link
       const copy = pkt.slice();
-      this.clock.defer(() => this.receive(copy, true));
+      this.clock.defer(() => this.take(copy, true));
       return;
     }
     this.emitOut(pkt);
@@ -382,12 +388,27 @@ export class Stack extends EventEmitter {
     return takeTimeWaitTuple(this, local, port, remote, remotePort);
   }
 
+  /** WinterTC Sockets connect() to "host:port" or { hostname, port }: a socket of web streams (web/). */
+  connect(address: string | SocketAddress, options?: WebSocketOptions): StreamSocket {
+    return webConnect(this, address, options);
+  }
+
+  /** A Direct Sockets-style TCPServerSocket (web/); the four-argument form opens a bare listener. */
+  listen(localAddress: string, options?: TCPServerSocketOptions): TCPServerSocket;
   /**
    * Open a listener (listening.ts): EADDRINUSE / EADDRNOTAVAIL like bind(2), port 0 a free port;
    * `null` is Node's default, 0.0.0.0 IPv4 only, :: dual-stack unless `ipv6Only`.
    */
-  listen(host: string | null, port: number, backlog: number, accept: (conn: Conn) => void, ipv6Only = false): Listener {
-    const l = newListener(this, this.listeners_, host, port, backlog, accept, ipv6Only, this.portCounter++);
+  listen(host: string | null, port: number, backlog: number, accept: (conn: Conn) => void, ipv6Only?: boolean): Listener;
+  listen(
+    host: string | null,
+    portOrOptions?: number | TCPServerSocketOptions,
+    backlog = 511,
+    accept = (_: Conn): void => {},
+    ipv6Only = false,
+  ): Listener | TCPServerSocket {
+    if (typeof portOrOptions !== 'number') return new TCPServerSocket(this, host ?? '0.0.0.0', portOrOptions);
+    const l = newListener(this, this.listeners_, host, portOrOptions, backlog, accept, ipv6Only, this.portCounter++);
     this.listeners_.add(l);
     this.setListenerRef(l, true);
     return l;
@@ -480,55 +501,19 @@ export class Stack extends EventEmitter {
     this.flush();
   }
 
-  /** @internal */
   /** @internal queue a notification for the connection's user (kept until it has one) */
   queueNotify(c: Conn, bit: number): void {
     this.dispatch.notify(c, bit);
   }
+
   /** Deliver queued notifications and deferred calls (dispatch.ts), then re-arm the clock. */
   flush(): void {
     this.dispatch.flush();
   }
+
   /** @internal give a connection its user; what it heard before follows asynchronously */
   attachUser(c: Conn, user: ConnUser): void {
     this.dispatch.attach(c, user);
-  }
-
-  // ===================== TCB hooks: one object for all connections =====================
-
-  private makeHooks(): TcbHooks {
-    return {
-      send: (tcb, seg) => {
-        const c = tcb.owner as Conn;
-        this.sendRaw(c.local, c.remote, seg);
-      },
-      transition: (tcb, from, to) => {
-        const c = tcb.owner as Conn;
-        this.emitTransition(tcb.now, c.local.text, c.localPort, c.remote.text, c.remotePort, from, to);
-        if (to === 'TIME_WAIT') this.twPending.push(c);
-        if (to === 'CLOSED' || (to === 'LISTEN' && from === 'SYN_RCVD')) {
-          this.forget(c);
-          this.queueNotify(c, NOTIFY_CLOSED);
-        }
-      },
-      established: (tcb) => {
-        const c = tcb.owner as Conn;
-        const l = c.listener;
-        if (l && tcb.passive) {
-          l.synQueue = Math.max(0, l.synQueue - 1);
-          l.acceptQueue.push(c);
-          scheduleAccept(this, l);
-        }
-        this.queueNotify(c, NOTIFY_ESTABLISHED);
-      },
-      readable: (tcb) => this.queueNotify(tcb.owner as Conn, NOTIFY_READABLE),
-      writable: (tcb) => this.queueNotify(tcb.owner as Conn, NOTIFY_WRITABLE),
-      error: (tcb, code: TcbErrorCode) => {
-        const c = tcb.owner as Conn;
-        c.pendingError = code;
-        this.queueNotify(c, NOTIFY_ERROR);
-      },
-    };
   }
 
   /** @internal publish a transition (diagnostics_channel and the 'transition' event) if anyone listens */
@@ -596,4 +581,3 @@ export class Stack extends EventEmitter {
   }
 }
 
-/** listen(2) failures as Node words them: `listen EADDRINUSE: address already in use 0.0.0.0:80`. */
