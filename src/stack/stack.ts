@@ -422,7 +422,7 @@ export class Stack extends EventEmitter {
     this.liveness.add(holds ? 1 : -1);
   }
 
-  /** Close a listener: connections it has not handed to the application are reset (listening.ts). */
+  /** @internal close a listener: connections it has not handed to the application are reset (listening.ts) */
   unlisten(l: Listener): void {
     this.setListenerRef(l, false);
     this.listeners_.remove(l);
