@@ -177,8 +177,9 @@ export class World {
     });
     this.s.listen(null, LISTEN_PORT, 128, (conn) => {
       const fromL = conn.remote.text === L_ADDR[4].text || conn.remote.text === L_ADDR[6].text;
-      conn.user = fromL ? new Echo(this.s, conn) : new Sink(this.s, conn);
-      if (conn.tcb.readable > 0) conn.user.onReadable();
+      const user = fromL ? new Echo(this.s, conn) : new Sink(this.s, conn);
+      this.s.attachUser(conn, user);
+      if (conn.tcb.readable > 0) user.onReadable();
     });
     let port = 20000;
     for (const v of [4, 6] as const) {
@@ -210,7 +211,7 @@ export class World {
     const data = new Uint8Array(size);
     for (let i = 0; i < size; i++) data[i] = (this.rng.nextU32() >>> 24) & 255;
     const conn = this.l.openConnection(S_ADDR[this.transferVersion], LISTEN_PORT);
-    conn.user = new Sender(this, conn, data);
+    this.l.attachUser(conn, new Sender(this, conn, data));
   }
 
   private fromS(p: Uint8Array): void {
@@ -296,7 +297,7 @@ export class World {
       return;
     }
     c = s.openConnection(P_ADDR[v], port);
-    c.user = new Sink(s, c);
+    s.attachUser(c, new Sink(s, c));
     this.scripted.push({ conn: c, built: state, version: v });
     if (state === 'SYN_SENT') return;
     this.peer(c, SYN | ACK, { seq: 5000 * port, ack: c.tcb.iss + 1, options: { mss: 1400 } });

@@ -14,16 +14,25 @@ import {
   setDefaultAutoSelectFamilyAttemptTimeout,
 } from './lookup.js';
 
+/** `node:net` over one synack stack (`stack.net`): the same functions and classes, bound to it. */
 export interface NetApi {
+  /** As `net.createServer([options][, connectionListener])`. */
   createServer(options?: ServerOptions | ((s: Socket) => void), listener?: (s: Socket) => void): Server;
+  /** As `net.connect(options[, connectListener])`. */
   connect(options: SocketConnectOptions & SocketOptions, cb?: () => void): Socket;
+  /** As `net.connect(port[, host][, connectListener])`. */
   connect(port: number, host?: string, cb?: () => void): Socket;
+  /** As `net.connect(port[, connectListener])`. */
   connect(port: number, cb?: () => void): Socket;
+  /** An alias of `connect`, as in Node. */
   createConnection: NetApi['connect'];
   Socket: new (opts?: SocketOptions) => Socket;
   Server: new (options?: ServerOptions | ((s: Socket) => void), listener?: (s: Socket) => void) => Server;
+  /** Node's own `net.isIP`. */
   isIP: typeof isIP;
+  /** Node's own `net.isIPv4`. */
   isIPv4: typeof isIPv4;
+  /** Node's own `net.isIPv6`. */
   isIPv6: typeof isIPv6;
   getDefaultAutoSelectFamily: typeof getDefaultAutoSelectFamily;
   setDefaultAutoSelectFamily: typeof setDefaultAutoSelectFamily;

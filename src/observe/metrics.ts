@@ -47,6 +47,7 @@ function loadPromClient(): PromClient {
   return promClient;
 }
 
+/** A prom-client Registry with the stack's counters and its connections by state (plus `extra` counters), for `serveMetrics` or your own endpoint. */
 export function createMetricsRegistry(stack: Stack, extra: ExtraCounters = {}): Registry {
   const { Counter, Gauge, Registry } = loadPromClient();
   const registry = new Registry();

@@ -454,6 +454,7 @@ export class Stack extends EventEmitter {
     throw sysError('EADDRNOTAVAIL', 'listen');
   }
 
+  /** @internal */
   unlisten(l: Listener): void {
     this.setListenerRef(l, false);
     l.closed = true;

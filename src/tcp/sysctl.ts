@@ -5,6 +5,7 @@
  */
 import { makeError } from '../errors.js';
 
+/** synack's TCP tunables, by Linux's names (`tcp_syn_retries`, `tcp_fin_timeout`...); set through `StackOptions.sysctl`. */
 export interface Sysctl {
   /** SYN retransmissions before an active open gives up (1 + 2 + ... + 64 s = 127 s by default). */
   tcp_syn_retries: number;
@@ -63,6 +64,7 @@ export interface Sysctl {
   ip6frag_time: number;
 }
 
+/** The tunables' defaults: Linux's own. */
 export const SYSCTL_DEFAULTS: Readonly<Sysctl> = Object.freeze({
   tcp_syn_retries: 6,
   tcp_synack_retries: 5,

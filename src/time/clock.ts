@@ -7,6 +7,7 @@ export interface TimerHandle {
   readonly id: number;
 }
 
+/** The one clock interface, real or virtual: milliseconds on a monotonic scale, timers, and deferred calls. */
 export interface Clock {
   /** Current time in ms. */
   now(): number;

@@ -13,6 +13,7 @@ export interface RealClockOptions {
   unref?: boolean;
 }
 
+/** A Clock on the wall clock (the default for a Stack): one Node timer armed for the earliest of its timers. */
 export class RealClock implements Clock {
   private readonly heap = new TimerHeap<TimerEntry>();
   private readonly unref: boolean;
