@@ -34,9 +34,13 @@ export interface NetApi {
   isIPv4: typeof isIPv4;
   /** Node's own `net.isIPv6`. */
   isIPv6: typeof isIPv6;
+  /** net.getDefaultAutoSelectFamily(): whether connect() tries every address family (happy eyeballs). */
   getDefaultAutoSelectFamily: typeof getDefaultAutoSelectFamily;
+  /** net.setDefaultAutoSelectFamily(value) */
   setDefaultAutoSelectFamily: typeof setDefaultAutoSelectFamily;
+  /** net.getDefaultAutoSelectFamilyAttemptTimeout(): ms each address is given before the next is tried. */
   getDefaultAutoSelectFamilyAttemptTimeout: typeof getDefaultAutoSelectFamilyAttemptTimeout;
+  /** net.setDefaultAutoSelectFamilyAttemptTimeout(ms) */
   setDefaultAutoSelectFamilyAttemptTimeout: typeof setDefaultAutoSelectFamilyAttemptTimeout;
 }
 

@@ -15,6 +15,7 @@ import type { TcbErrorCode } from '../tcp/tcb.js';
 import { runSoon } from '../platform/defer.js';
 import { networkError, type WebSocketError } from './errors.js';
 
+/** Both endpoints of a connection. */
 export interface SocketInfo {
   remoteAddress: string;
   remotePort: number;
@@ -28,6 +29,7 @@ export interface SocketOpenInfo extends SocketInfo {
   writable: WritableStream<Uint8Array>;
 }
 
+/** Options of a socket of web streams (connect() and accepted sockets). */
 export interface StreamSocketOptions {
   /** Keep the writable open after the peer's FIN (default false: our FIN follows the peer's). */
   allowHalfOpen?: boolean;
@@ -62,6 +64,7 @@ function bytesOf(chunk: unknown): Uint8Array {
   throw err;
 }
 
+/** A TCP connection as web streams (see the module comment); made by connect() or a TCPServerSocket. */
 export class StreamSocket implements ConnUser {
   readonly readable: ReadableStream<Uint8Array>;
   readonly writable: WritableStream<Uint8Array>;
@@ -141,6 +144,7 @@ export class StreamSocket implements ConnUser {
 
   // ===================== ConnUser: the stack tells us =====================
 
+  /** @internal the stack's notification */
   onEstablished(): void {
     if (this.established) return;
     this.established = true;
@@ -156,6 +160,7 @@ export class StreamSocket implements ConnUser {
     this.onReadable();
   }
 
+  /** @internal the stack's notification */
   onReadable(): void {
     const w = this.readWaiter;
     if (w && this.fill()) {
@@ -164,6 +169,7 @@ export class StreamSocket implements ConnUser {
     }
   }
 
+  /** @internal the stack's notification */
   onWritable(): void {
     const w = this.writeWaiter;
     if (w && this.conn.tcb.sendSpace > 0) {
@@ -172,6 +178,7 @@ export class StreamSocket implements ConnUser {
     }
   }
 
+  /** @internal the stack's notification */
   onError(code: TcbErrorCode): void {
     const c = this.conn;
     const err = networkError(code, this.established ? 'read' : 'connect', c.remote.text, c.remotePort);
@@ -179,6 +186,7 @@ export class StreamSocket implements ConnUser {
     this.fail(err);
   }
 
+  /** @internal the stack's notification */
   onClosed(): void {
     const t = this.conn.tcb;
     this.conn.user = null;
