@@ -54,4 +54,12 @@ describe('the package', () => {
     expect(pkg.dependencies.typedoc).toBeUndefined();
     for (const hook of ['install', 'postinstall', 'prepare', 'preinstall']) expect(pkg.scripts[hook] ?? '').not.toMatch(/typedoc|docs:api/);
   });
+
+  it('CHANGELOG.md is started in Keep a Changelog form, with this release\'s changes', () => {
+    const text = readFileSync(join(ROOT, 'CHANGELOG.md'), 'utf8');
+    expect(text).toMatch(/^# Changelog\n/);
+    expect(text).toContain('[Keep a Changelog](https://keepachangelog.com/en/1.1.0/)');
+    const release = text.slice(text.indexOf('## [Unreleased]'));
+    for (const section of ['### Added', '### Changed', '### Fixed']) expect(release, section).toContain(section);
+  });
 });
