@@ -1,5 +1,6 @@
 /** Server: node:net's Server over a synack listener. */
-import { EventEmitter } from 'node:events';
+import { EventEmitter } from '#platform/events';
+import { nextTick } from '../platform/defer.js';
 import { makeError } from '../errors.js';
 import type { Conn } from '../stack/conn.js';
 import type { Listener } from '../stack/listener.js';
@@ -20,6 +21,8 @@ export interface ListenOptions {
   port?: number;
   host?: string;
   backlog?: number;
+  /** on '::', take IPv6 only (no IPv4-mapped connections) */
+  ipv6Only?: boolean;
 }
 
 /** A listening TCP server with `net.Server`'s API and events (`listening`, `connection`, `error`, `close`). */
@@ -30,6 +33,8 @@ export class Server extends EventEmitter {
   private readonly options: ServerOptions;
   private readonly sockets = new Set<Socket>();
   private closing = false;
+  /** Node's ref()/unref(): a listening server keeps the process alive unless unref()'d */
+  private refd = true;
 
   constructor(stack: Stack, options?: ServerOptions | ((s: Socket) => void), connectionListener?: (s: Socket) => void) {
     super();
@@ -64,12 +69,13 @@ export class Server extends EventEmitter {
     if (this.listener) throw makeError('ERR_SERVER_ALREADY_LISTEN', 'Listen method has been called more than once without closing.');
     if (cb) this.once('listening', cb);
     try {
-      this.listener = this.stack.listen(opts.host ?? null, port, opts.backlog ?? 511, (conn) => this.onAccept(conn));
+      this.listener = this.stack.listen(opts.host ?? null, port, opts.backlog ?? 511, (conn) => this.onAccept(conn), opts.ipv6Only ?? false);
+      if (!this.refd) this.stack.setListenerRef(this.listener, false);
     } catch (err) {
-      process.nextTick(() => this.emit('error', err));
+      nextTick(() => this.emit('error', err));
       return this;
     }
-    process.nextTick(() => this.emit('listening'));
+    nextTick(() => this.emit('listening'));
     return this;
   }
 
@@ -103,9 +109,10 @@ export class Server extends EventEmitter {
 
   /** Stop accepting; 'close' follows once every accepted connection has closed. */
   close(cb?: (err?: Error) => void): this {
+    if (this.stack.whenIdle(() => this.close(cb))) return this;
     if (!this.listener) {
       const err = makeError('ERR_SERVER_NOT_RUNNING', 'Server is not running.');
-      if (cb) process.nextTick(() => cb(err));
+      if (cb) nextTick(() => cb(err));
       return this;
     }
     this.stack.unlisten(this.listener);
@@ -119,7 +126,7 @@ export class Server extends EventEmitter {
   private maybeEmitClose(): void {
     if (this.closing && this.sockets.size === 0) {
       this.closing = false;
-      process.nextTick(() => this.emit('close'));
+      nextTick(() => this.emit('close'));
     }
   }
 
@@ -143,14 +150,14 @@ export class Server extends EventEmitter {
   address(): { address: string; family: string; port: number } | null {
     const l = this.listener;
     if (!l) return null;
-    const address = l.addr?.text ?? (this.stack.addresses.some((a) => a.version === 6) ? '::' : '0.0.0.0');
+    const address = l.addr?.text ?? l.wildcard;
     return { address, family: address.includes(':') ? 'IPv6' : 'IPv4', port: l.port };
   }
 
   /** Count the open connections asynchronously, as `net.Server#getConnections`. */
   getConnections(cb: (err: Error | null, count: number) => void): this {
     const n = this.sockets.size;
-    process.nextTick(() => cb(null, n));
+    nextTick(() => cb(null, n));
     return this;
   }
 
@@ -160,10 +167,14 @@ export class Server extends EventEmitter {
 
   /** Let this server keep the process alive (the default), as `net.Server#ref`. */
   ref(): this {
+    this.refd = true;
+    if (this.listener) this.stack.setListenerRef(this.listener, true);
     return this;
   }
   /** Let the process exit while this server listens, as `net.Server#unref`. */
   unref(): this {
+    this.refd = false;
+    if (this.listener) this.stack.setListenerRef(this.listener, false);
     return this;
   }
 }

@@ -11,6 +11,7 @@
  * SIGINT/SIGTERM: stop listening, end every connection with a FIN, wait (bounded) for the closes
  * to finish, then exit. A second signal exits at once.
  */
+import '../api/net.js'; // stack.net
 import type http from 'node:http';
 import type { Command } from 'commander';
 import type { NetApi } from '../api/net.js';
