@@ -34,9 +34,13 @@ export interface NetApi {
   isIPv4: typeof isIPv4;
   /** Node's own `net.isIPv6`. */
   isIPv6: typeof isIPv6;
+  /** Node's own `net.getDefaultAutoSelectFamily`. */
   getDefaultAutoSelectFamily: typeof getDefaultAutoSelectFamily;
+  /** Node's own `net.setDefaultAutoSelectFamily`. */
   setDefaultAutoSelectFamily: typeof setDefaultAutoSelectFamily;
+  /** Node's own `net.getDefaultAutoSelectFamilyAttemptTimeout`. */
   getDefaultAutoSelectFamilyAttemptTimeout: typeof getDefaultAutoSelectFamilyAttemptTimeout;
+  /** Node's own `net.setDefaultAutoSelectFamilyAttemptTimeout`. */
   setDefaultAutoSelectFamilyAttemptTimeout: typeof setDefaultAutoSelectFamilyAttemptTimeout;
 }
 

@@ -18,6 +18,7 @@ export interface PcapWriterOptions {
   linktype?: number;
 }
 
+/** Writes the pcap format (Wireshark, tcpdump) to any byte sink, in every runtime; `openPcapFile` gives one on a file. */
 export class PcapWriter {
   readonly snaplen: number;
   readonly linktype: number;
@@ -54,7 +55,13 @@ export class PcapWriter {
   }
 }
 
-export type PcapFile = PcapWriter & { flush(): void; close(): void };
+/** A PcapWriter on a file (`openPcapFile`). */
+export type PcapFile = PcapWriter & {
+  /** Write what is buffered to the file. */
+  flush(): void;
+  /** Flush and close the file. */
+  close(): void;
+};
 
 export interface PcapCapture {
   linktype: number;

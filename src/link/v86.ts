@@ -13,8 +13,11 @@ import { EthernetAdapter, type EthernetAdapterOptions } from './ethernet-adapter
 
 /** The part of v86's BusConnector an adapter uses. */
 export interface V86Bus {
+  /** Listen for messages named `name` (the guest NIC's frames arrive as `net<id>-send`). */
   register(name: string, fn: (data: Uint8Array) => void, thisValue?: unknown): void;
+  /** Stop listening. */
   unregister(name: string, fn: (data: Uint8Array) => void): void;
+  /** Deliver a message (frames for the guest go as `net<id>-receive`). */
   send(name: string, data: Uint8Array): void;
 }
 
@@ -23,6 +26,7 @@ export interface V86AdapterOptions extends EthernetAdapterOptions {
   id?: number;
 }
 
+/** A v86 emulator's network card wired to a synack stack through v86's bus, with Ethernet framing (ARP, neighbour discovery). */
 export class V86NetworkAdapter {
   /** ARP, neighbour discovery and the frame counters */
   readonly ethernet: EthernetAdapter;

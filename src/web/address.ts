@@ -5,6 +5,7 @@
 import { ipFromText, type IpAddr } from '../stack/ip-addr.js';
 import { argumentError } from './errors.js';
 
+/** An address to connect to or listen on, as the web sockets API takes it: `{ hostname, port }`. */
 export interface SocketAddress {
   hostname: string;
   port: number;

@@ -8,6 +8,7 @@ import { parseAddress, type SocketAddress } from './address.js';
 import { argumentError, notSupported, webError } from './errors.js';
 import { StreamSocket, type StreamSocketOptions } from './socket.js';
 
+/** Options of `connect()` (exported as WebSocketOptions): the StreamSocket options, where to connect from, and `secureTransport` (plain TCP only). */
 export interface SocketOptions extends StreamSocketOptions {
   /** 'off' (the default) is plain TCP; synack has no TLS, so 'on' and 'starttls' are refused. */
   secureTransport?: 'off' | 'on' | 'starttls';
@@ -17,6 +18,7 @@ export interface SocketOptions extends StreamSocketOptions {
   localPort?: number;
 }
 
+/** Open a TCP connection on `stack` with the WinterTC Sockets API (the `connect()` of Cloudflare Workers); `stack.connect(address)` calls it. */
 export function connect(stack: Stack, address: string | SocketAddress, options: SocketOptions = {}): StreamSocket {
   const { host, port } = parseAddress(address);
   const secure = options.secureTransport ?? 'off';

@@ -6,8 +6,10 @@
  */
 import { makeError, sysError, type SynackError } from '../errors.js';
 
+/** The DOMException names the web sockets API rejects with. */
 export type WebErrorName = 'NetworkError' | 'NotSupportedError' | 'InvalidStateError' | 'AbortError';
 
+/** An error of the web sockets API: a DOMException-like name with Node's `code` (ECONNREFUSED...) kept. */
 export interface WebSocketError extends Error {
   readonly name: WebErrorName;
   readonly code: string;

@@ -14,6 +14,7 @@ import type { Stack } from '../stack/stack.js';
 import { argumentError, webError } from './errors.js';
 import { StreamSocket, type StreamSocketOptions } from './socket.js';
 
+/** Options of a TCPServerSocket (`stack.listen()`): the port, the backlog, how many accepted sockets queue, and the accepted sockets' options. */
 export interface TCPServerSocketOptions extends StreamSocketOptions {
   /** Port to listen on; 0 or absent picks a free one. */
   localPort?: number;
@@ -23,12 +24,14 @@ export interface TCPServerSocketOptions extends StreamSocketOptions {
   acceptHighWaterMark?: number;
 }
 
+/** What a TCPServerSocket's `opened` promise resolves to: the ReadableStream of accepted connections and the bound address and port. */
 export interface TCPServerSocketOpenInfo {
   readable: ReadableStream<StreamSocket>;
   localAddress: string;
   localPort: number;
 }
 
+/** A listening socket with the web-standard sockets API: accepted connections arrive as StreamSockets on a ReadableStream. */
 export class TCPServerSocket {
   readonly opened: Promise<TCPServerSocketOpenInfo>;
   readonly closed: Promise<void>;

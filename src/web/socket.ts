@@ -14,6 +14,7 @@ import type { Stack } from '../stack/stack.js';
 import type { TcbErrorCode } from '../tcp/tcb.js';
 import { networkError, type WebSocketError } from './errors.js';
 
+/** The addresses of a StreamSocket (exported as WebSocketInfo): local and remote address and port. */
 export interface SocketInfo {
   remoteAddress: string;
   remotePort: number;
@@ -27,6 +28,7 @@ export interface SocketOpenInfo extends SocketInfo {
   writable: WritableStream<Uint8Array>;
 }
 
+/** Options of a StreamSocket: half-open, Nagle (TCP_NODELAY), and the streams' buffer sizes. */
 export interface StreamSocketOptions {
   /** Keep the writable open after the peer's FIN (default false: our FIN follows the peer's). */
   allowHalfOpen?: boolean;
@@ -61,6 +63,7 @@ function bytesOf(chunk: unknown): Uint8Array {
   throw err;
 }
 
+/** A TCP connection with the web-standard sockets API: `readable` and `writable` streams, `opened` and `closed` promises. */
 export class StreamSocket implements ConnUser {
   readonly readable: ReadableStream<Uint8Array>;
   readonly writable: WritableStream<Uint8Array>;
@@ -136,6 +139,7 @@ export class StreamSocket implements ConnUser {
 
   // ===================== ConnUser: the stack tells us =====================
 
+  /** @internal */
   onEstablished(): void {
     if (this.established) return;
     this.established = true;
@@ -151,6 +155,7 @@ export class StreamSocket implements ConnUser {
     this.onReadable();
   }
 
+  /** @internal */
   onReadable(): void {
     const w = this.readWaiter;
     if (w && this.fill()) {
@@ -159,6 +164,7 @@ export class StreamSocket implements ConnUser {
     }
   }
 
+  /** @internal */
   onWritable(): void {
     const w = this.writeWaiter;
     if (w && this.conn.tcb.sendSpace > 0) {
@@ -167,6 +173,7 @@ export class StreamSocket implements ConnUser {
     }
   }
 
+  /** @internal */
   onError(code: TcbErrorCode): void {
     const c = this.conn;
     const err = networkError(code, this.established ? 'read' : 'connect', c.remote.text, c.remotePort);
