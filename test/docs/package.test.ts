@@ -55,6 +55,15 @@ describe('the package', () => {
     for (const hook of ['install', 'postinstall', 'prepare', 'preinstall']) expect(pkg.scripts[hook] ?? '').not.toMatch(/typedoc|docs:api/);
   });
 
+  it('npm install is quiet under npm 11\'s allowScripts: every dependency with an install script is reviewed in package.json', () => {
+    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { hasInstallScript?: boolean }> };
+    const allowed = (pkg as unknown as { allowScripts?: Record<string, boolean> }).allowScripts ?? {};
+    const withScripts = Object.entries(lock.packages)
+      .filter(([path, p]) => path !== '' && p.hasInstallScript)
+      .map(([path]) => path.replace(/^.*node_modules\//, ''));
+    for (const name of withScripts) expect(allowed[name], `${name} has an install script: review it in allowScripts`).toBeDefined();
+  });
+
   it('CHANGELOG.md is started in Keep a Changelog form, with this release\'s changes', () => {
     const text = readFileSync(join(ROOT, 'CHANGELOG.md'), 'utf8');
     expect(text).toMatch(/^# Changelog\n/);
