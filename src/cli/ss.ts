@@ -4,7 +4,7 @@
  *
  *   synack ss --from /run/synack.sock -a -o     every socket, with the timer column
  *   synack ss --from 127.0.0.1:9901 -i          rtt/rto/cwnd/ssthresh/retrans per connection
- *   synack ss --from ... -s                     the count by state (the article's awk line)
+ *   synack ss --from ... -s                     the count by state (the classic awk line)
  *   synack ss --from ... --json                 the table as data (stack.sockets())
  *
  * The formatters follow ss's own: state names (ESTAB, SYN-RECV...), `timer:(keepalive,2min,0)`

@@ -22,6 +22,7 @@ import type { SegmentSummary, TimerCause, TransitionCause, UserCallCause } from 
 
 export type { SegmentSummary, TimerCause, TransitionCause, UserCallCause } from './cause.js';
 
+/** A connection changed state: `stack.on('transition', e)` and the `synack:tcp:transition` diagnostics channel. */
 export interface TransitionEvent {
   /** the stack's clock, ms */
   t: number;
@@ -53,7 +54,10 @@ export interface DropEvent {
   reason: string;
 }
 
-/** node:diagnostics_channel's channels where the runtime has them, else an in-page equivalent */
+/**
+ * The diagnostics channels (node:diagnostics_channel where the runtime has one, else an in-page
+ * equivalent): every stack publishes each TransitionEvent, SegmentEvent and DropEvent on them.
+ */
 export const transitionChannel = channel('synack:tcp:transition');
 export const segmentChannel = channel('synack:tcp:segment');
 export const dropChannel = channel('synack:tcp:drop');

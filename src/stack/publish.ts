@@ -21,7 +21,6 @@ import type { IpAddr } from './ip-addr.js';
 
 /** Causes the stack gives when it acts on a connection itself. */
 export const HALF_OPEN_DELETED: TransitionCause = { kind: 'stack', reason: 'half-open connection deleted, the listener listens on' };
-export const LISTENER_CLOSED: TransitionCause = { kind: 'stack', reason: 'listener closed' };
 export const ACCEPT_OVERFLOW: TransitionCause = { kind: 'stack', reason: 'accept queue full (tcp_abort_on_overflow)' };
 
 interface Emitter {

@@ -115,7 +115,7 @@ describe.skipIf(whyHost !== null)(`stat --dashboard: the kernel's counts${whyHos
       const delta = document.querySelector('g.state[data-state="ESTABLISHED"] .delta')!;
       new MutationObserver(() => seen.push(delta.textContent ?? '')).observe(delta, { childList: true, characterData: true, subtree: true });
     });
-    const pop = ns.start(['node', join(ROOT, 'test', 'host', 'fixtures', 'population.mjs'), JSON.stringify({ estab4: 6, timeWait: 4, lifetime: 60 })]);
+    const pop = ns.start(['node', join(ROOT, 'examples', 'stat-population', 'population.mjs'), JSON.stringify({ estab4: 6, timeWait: 4, lifetime: 60 })]);
     await ns.waitFor(pop, /^READY /);
     const want = ssCounts(ns);
     const names: Record<string, string> = { SYN_RECV: 'SYN_RCVD', FIN_WAIT1: 'FIN_WAIT_1', FIN_WAIT2: 'FIN_WAIT_2' };

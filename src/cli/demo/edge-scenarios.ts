@@ -183,7 +183,7 @@ export const EDGE_SCENARIOS: Scenario[] = [
       'The server closed its last connection first, so port 80 still has a TIME_WAIT record, and a client is ' +
       'mid-handshake when the server restarts: closing the listener resets that half-open connection ' +
       '(SYN_RCVD → CLOSED). The new server without SO_REUSEADDR (listen({ reuseAddr: false })) fails with ' +
-      "EADDRINUSE for the 2MSL that TIME_WAIT lasts — the article's \"httpd cannot restart\"; with it (Node's " +
+      "EADDRINUSE for the 2MSL that TIME_WAIT lasts — the classic \"httpd cannot restart within 2MSL\"; with it (Node's " +
       'default, and synack\'s) the same listen() succeeds at once and serves the next client.',
     async run(ctx) {
       const first = ctx.server.net.createServer((s) => {

@@ -28,8 +28,23 @@ export interface Scenario {
 
 const LIMIT = 600_000;
 
-export async function until(ctx: DemoContext, what: string, pred: () => boolean, limit = LIMIT): Promise<void> {
-  if (!(await ctx.net.runUntil(pred, limit))) ctx.notes.push(`(gave up waiting for ${what} after ${limit / 1000} s of virtual time)`);
+/**
+ * Thrown when a scenario cannot go on (under loss a handshake may time out): the runner stops that
+ * scenario there, reports why, and the tour continues with the next one.
+ */
+export class ScenarioStopped extends Error {
+  override readonly name = 'ScenarioStopped';
+}
+
+export async function until(ctx: DemoContext, what: string, pred: () => boolean, limit = LIMIT): Promise<boolean> {
+  if (await ctx.net.runUntil(pred, limit)) return true;
+  ctx.notes.push(`(gave up waiting for ${what} after ${limit / 1000} s of virtual time)`);
+  return false;
+}
+
+/** Like `until`, for a step the rest of the scenario depends on. */
+export async function must(ctx: DemoContext, what: string, pred: () => boolean, limit = LIMIT): Promise<void> {
+  if (!(await until(ctx, what, pred, limit))) throw new ScenarioStopped(`no ${what}`);
 }
 
 export function closed(s: Socket): () => boolean {
@@ -57,6 +72,7 @@ export async function connect(ctx: DemoContext, port: number, opts: { allowHalfO
   let up = false;
   c.once('connect', () => (up = true));
   await until(ctx, 'the handshake', () => up || c.destroyed);
+  if (!up) throw new ScenarioStopped('the connection was not established');
   return c;
 }
 

@@ -7,9 +7,9 @@
 import '../../api/net.js'; // stack.net
 import type { Socket } from '../../api/socket.js';
 import { EDGE_SCENARIOS } from './edge-scenarios.js';
-import { CLIENT, SERVER, closed, connect, errorNote, serve, until, waitTimeWait, type Scenario } from './scenario-kit.js';
+import { CLIENT, SERVER, closed, connect, errorNote, must, serve, until, waitTimeWait, type Scenario } from './scenario-kit.js';
 
-export { CLIENT, SERVER, type DemoContext, type Scenario } from './scenario-kit.js';
+export { CLIENT, SERVER, ScenarioStopped, type DemoContext, type Scenario } from './scenario-kit.js';
 
 export const SCENARIOS: Scenario[] = [
   {
@@ -39,7 +39,7 @@ export const SCENARIOS: Scenario[] = [
     about:
       'With Connection: close the server answers and closes first, so the server, not the client, performs the ' +
       'active close and keeps TIME_WAIT for 2MSL. At 1,000 such requests a second that is the TIME_WAIT pile-up ' +
-      'the article describes; HTTP/1.1 keep-alive exists largely to avoid it.',
+      'seen on busy web servers; HTTP/1.1 keep-alive exists largely to avoid it.',
     async run(ctx) {
       serve(ctx, 80, {}, (s) =>
         s.on('data', () => s.end('HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok')),
@@ -100,7 +100,7 @@ export const SCENARIOS: Scenario[] = [
       let up = 0;
       a.once('connect', () => up++);
       b.once('connect', () => up++);
-      await until(ctx, 'both connects', () => up === 2);
+      await must(ctx, 'both connects', () => up === 2);
       a.resume();
       b.resume();
       const da = closed(a);
@@ -128,7 +128,7 @@ export const SCENARIOS: Scenario[] = [
       });
       const c = await connect(ctx, 80, { allowHalfOpen: true });
       c.resume();
-      await until(ctx, 'the accept', () => server !== null);
+      await must(ctx, 'accept', () => server !== null);
       const dc = closed(c);
       const ds = closed(server!);
       c.end();
@@ -252,6 +252,7 @@ export const SCENARIOS: Scenario[] = [
       c.end();
       await ctx.net.run(5_000);
       ctx.notes.push('server application starts reading at t ≈ 5 s');
+      await must(ctx, 'accept', () => server !== null);
       let received = 0;
       server!.on('data', (d: Buffer) => (received += d.length));
       server!.resume();

@@ -90,7 +90,7 @@ function apply(m: DashboardMessage): void {
   }
 }
 
-/** Host mode: the article's one-liner, `netstat -n | awk '/^tcp/ {++S[$NF]} END {for(a in S) print a, S[a]}'`, made visible. */
+/** Host mode: the classic one-liner, `netstat -n | awk '/^tcp/ {++S[$NF]} END {for(a in S) print a, S[a]}'`, made visible. */
 function netstatLines(counts: Record<string, number>, delta: Record<string, number>): void {
   $('connections-title').textContent = "netstat -n | awk '/^tcp/ {++S[$NF]} END {for(a in S) print a, S[a]}'";
   const list = $('connections');
