@@ -6,7 +6,7 @@
  */
 import type { Socket } from '../../api/socket.js';
 import { ipFromText } from '../../stack/ip-addr.js';
-import { CLIENT, SERVER, closed, connect, errorNote, serve, until, waitTimeWait, type Scenario } from './scenario-kit.js';
+import { CLIENT, SERVER, closed, connect, errorNote, must, serve, until, waitTimeWait, type Scenario } from './scenario-kit.js';
 
 export const EDGE_SCENARIOS: Scenario[] = [
   {
@@ -135,7 +135,7 @@ export const EDGE_SCENARIOS: Scenario[] = [
       });
       const c = await connect(ctx, 80, { allowHalfOpen: true });
       c.resume();
-      await until(ctx, 'the accept', () => server !== null);
+      await must(ctx, 'accept', () => server !== null);
       const onSegment = (e: { dir: string; flags: string }): void => {
         if (e.dir === 'out' && e.flags.includes('F')) {
           ctx.net.clock.defer(() => ctx.net.impair(SERVER, CLIENT, { loss: 1 })); // once the FIN is on the wire
