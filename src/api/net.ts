@@ -34,13 +34,13 @@ export interface NetApi {
   isIPv4: typeof isIPv4;
   /** Node's own `net.isIPv6`. */
   isIPv6: typeof isIPv6;
-  /** net.getDefaultAutoSelectFamily(): whether connect() tries every address family (happy eyeballs). */
+  /** The default of connect()'s `autoSelectFamily` (Node 20: true). */
   getDefaultAutoSelectFamily: typeof getDefaultAutoSelectFamily;
-  /** net.setDefaultAutoSelectFamily(value) */
+  /** Set the default of connect()'s `autoSelectFamily`. */
   setDefaultAutoSelectFamily: typeof setDefaultAutoSelectFamily;
-  /** net.getDefaultAutoSelectFamilyAttemptTimeout(): ms each address is given before the next is tried. */
+  /** The default of connect()'s `autoSelectFamilyAttemptTimeout` in ms (Node: 250). */
   getDefaultAutoSelectFamilyAttemptTimeout: typeof getDefaultAutoSelectFamilyAttemptTimeout;
-  /** net.setDefaultAutoSelectFamilyAttemptTimeout(ms) */
+  /** Set the default attempt timeout (an integer >= 1; below 10 becomes 10, as in Node). */
   setDefaultAutoSelectFamilyAttemptTimeout: typeof setDefaultAutoSelectFamilyAttemptTimeout;
 }
 

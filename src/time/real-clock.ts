@@ -102,7 +102,7 @@ export class RealClock implements Clock {
     else this.keeper.ref?.();
   }
 
-  /** Undo one hold(); the last one lets the process exit. */
+  /** Undo one hold(); at zero the keeper is unref'd and lets the process exit. */
   release(): void {
     if (this.holders === 0 || --this.holders > 0) return;
     this.keeper?.unref?.();
