@@ -1,4 +1,5 @@
 /** The stack's counters: what `nstat` would show for it, and what its metrics export. */
+import { newLossCounters, type LossCounters } from '../tcp/loss-counters.js';
 
 export interface StackCounters {
   packetsIn: number;
@@ -24,6 +25,8 @@ export interface StackCounters {
   timeWaitReused: number;
   /** dropped packets by reason */
   drops: Record<string, number>;
+  /** loss recovery over all connections: retransmissions by kind, timeouts, probes, time in recovery */
+  loss: LossCounters;
 }
 
 export function newCounters(): StackCounters {
@@ -44,5 +47,6 @@ export function newCounters(): StackCounters {
     timeWaitRecycled: 0,
     timeWaitReused: 0,
     drops: {},
+    loss: newLossCounters(),
   };
 }

@@ -4,7 +4,9 @@
  * they amend it. Each step is marked with the RFC's own words for it.
  */
 import { ACK, FIN, RST, SYN, type Segment } from '../wire/segment.js';
+import { initialWindow } from './cc/types.js';
 import { challengeAck, emit, retransmitFirst, scheduleAck, sendAck, sendSyn, trySend } from './output.js';
+import { armLossTimer, onSackAck } from './recovery.js';
 import { seqAdd, seqDiff, seqGe, seqGt, seqInRange, seqLe, seqLt } from './seq.js';
 import { DEFAULT_MSS, TIME_WAIT_MS, type Tcb } from './tcb.js';
 
@@ -338,8 +340,15 @@ function processAck(tcb: Tcb, seg: Segment): boolean {
     challengeAck(tcb);
     return false;
   }
-  if (seqLt(tcb.sndUna, ack)) {
-    onNewAck(tcb, ack, seg);
+  const prevUna = tcb.sndUna;
+  const rtt = seqLt(tcb.sndUna, ack) ? onNewAck(tcb, ack, seg) : -1;
+  const acked = seqDiff(tcb.sndUna, prevUna);
+  if (tcb.sackOk) {
+    // RFC 6675 / RFC 8985: the scoreboard sees every acceptable ACK, its SACK blocks, its DupAck-ness
+    onSackAck(tcb, seg, ack, acked, rtt);
+    armLossTimer(tcb);
+  } else if (acked > 0) {
+    newRenoAck(tcb, ack, acked, rtt);
   } else if (
     // RFC 5681 §2 DUPLICATE ACKNOWLEDGMENT: data outstanding, no data, SYN and FIN off, same ACK and window
     ack === tcb.sndUna &&
@@ -387,9 +396,8 @@ function ourFinAcked(tcb: Tcb): boolean {
   return tcb.finQueued && seqGt(tcb.sndUna, tcb.finSeq);
 }
 
-/** SND.UNA < SEG.ACK =< SND.NXT: new data acknowledged. */
-function onNewAck(tcb: Tcb, ack: number, seg: Segment): void {
-  const acked = seqDiff(ack, tcb.sndUna);
+/** SND.UNA < SEG.ACK =< SND.NXT: new data acknowledged. Returns the ACK's RTT sample in ms, or -1. */
+function onNewAck(tcb: Tcb, ack: number, seg: Segment): number {
   const dataAcked = Math.max(0, Math.min(tcb.sendBuf.length, seqDiff(ack, tcb.sndBufSeq)));
   if (dataAcked > 0) {
     tcb.sendBuf.consume(dataAcked);
@@ -400,40 +408,48 @@ function onNewAck(tcb: Tcb, ack: number, seg: Segment): void {
   // After a timeout Karn's rule holds for timestamps too (RFC 7323 permits a sample, it does not
   // require one): the echo may be of the first transmission, whose ACK was lost, and would count
   // the backed-off RTO as path delay.
+  let rtt = -1;
   if (tcb.tsOk && seg.options.tsEcr !== undefined && seg.options.tsEcr !== 0) {
-    const rtt = seqDiff(tcb.tsNow(), seg.options.tsEcr);
-    if (rtt >= 0 && rtt < 3_600_000 && tcb.retransmits === 0) tcb.rto.sample(Math.max(rtt, 1));
+    const r = seqDiff(tcb.tsNow(), seg.options.tsEcr);
+    if (r >= 0 && r < 3_600_000 && tcb.retransmits === 0) rtt = Math.max(r, 1);
   } else if (tcb.rttStart >= 0 && seqGe(ack, tcb.rttSeq)) {
-    tcb.rto.sample(Math.max(tcb.now - tcb.rttStart, 1));
+    rtt = Math.max(tcb.now - tcb.rttStart, 1);
     tcb.rttStart = -1;
   }
+  if (rtt >= 0) tcb.rto.sample(rtt);
   tcb.retransmits = 0;
   tcb.rto.resetBackoff();
   tcb.stallSince = tcb.sndUna === tcb.sndNxt ? -1 : tcb.now;
   // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it
   if (tcb.sndUna === tcb.sndNxt) tcb.tRetransmit = Infinity;
   else tcb.armRetransmit();
-  // congestion control: NewReno recovery (RFC 6582), slow start, congestion avoidance (RFC 5681)
+  if (dataAcked > 0) tcb.hooks.writable(tcb);
+  return rtt;
+}
+
+/** Without SACK: NewReno recovery (RFC 6582), slow start and congestion avoidance (RFC 5681, cc/). */
+function newRenoAck(tcb: Tcb, ack: number, acked: number, rtt: number): void {
+  tcb.dupAcks = 0;
   if (tcb.recover >= 0) {
     if (seqGe(ack, tcb.recover)) {
-      tcb.cwnd = Math.max(tcb.ssthresh, tcb.sndMss);
+      tcb.cc.onRecoveryEnd(tcb.now, tcb.sndMss);
+      tcb.loss.recoveryMs += tcb.now - tcb.recoveryStart;
       tcb.recover = -1;
     } else {
       // partial ACK: retransmit the next hole, deflate by what was acknowledged, adding back
       // SMSS only "if the partial ACK acknowledges at least one SMSS of new data" (RFC 6582 §3.2)
-      retransmitFirst(tcb);
+      retransmitFirst(tcb, 'fast');
       tcb.cwnd = Math.max(tcb.cwnd - acked + (acked >= tcb.sndMss ? tcb.sndMss : 0), tcb.sndMss);
     }
-  } else if (tcb.cwnd < tcb.ssthresh) {
-    tcb.cwnd += Math.min(acked, tcb.sndMss);
-  } else {
-    tcb.cwnd += Math.max(1, Math.floor((tcb.sndMss * tcb.sndMss) / tcb.cwnd));
+    return;
   }
-  tcb.dupAcks = 0;
-  if (dataAcked > 0) tcb.hooks.writable(tcb);
+  tcb.cc.onAck({ now: tcb.now, mss: tcb.sndMss, acked, rtt, srtt: tcb.rto.srtt, ack, sndNxt: tcb.sndMax });
 }
 
-/** RFC 5681 §3.2: the third duplicate ACK triggers fast retransmit and fast recovery. */
+/**
+ * RFC 5681 §3.2: the third duplicate ACK triggers fast retransmit and fast recovery; the first
+ * two let one new segment each go (RFC 3042 Limited Transmit, in output.ts's window).
+ */
 function onDuplicateAck(tcb: Tcb): void {
   tcb.dupAcks++;
   if (tcb.recover >= 0) {
@@ -441,9 +457,13 @@ function onDuplicateAck(tcb: Tcb): void {
     return;
   }
   if (tcb.dupAcks === 3) {
-    tcb.ssthresh = Math.max(seqDiff(tcb.sndNxt, tcb.sndUna) >> 1, 2 * tcb.sndMss);
+    // RFC 5681 §3.2 (2): "data sent in limited transmit MUST NOT be included" in the FlightSize
+    // halved — what went beyond cwnd went by Limited Transmit
+    tcb.cc.onCongestion(tcb.now, Math.min(seqDiff(tcb.sndNxt, tcb.sndUna), tcb.cwnd), tcb.sndMss);
     tcb.recover = tcb.sndNxt;
-    retransmitFirst(tcb);
+    tcb.recoveryStart = tcb.now;
+    tcb.loss.recoveries++;
+    retransmitFirst(tcb, 'fast');
     tcb.cwnd = tcb.ssthresh + 3 * tcb.sndMss;
     tcb.armRetransmit();
   }
@@ -513,11 +533,6 @@ function becomeEstablished(tcb: Tcb): void {
   tcb.setState('ESTABLISHED');
   tcb.hooks.established(tcb);
   tcb.armKeepalive();
-}
-
-/** RFC 6928 initial window: min(10*MSS, max(2*MSS, 14600)). */
-function initialWindow(mss: number): number {
-  return Math.min(10 * mss, Math.max(2 * mss, 14600));
 }
 
 /** Options from the peer's SYN: MSS (RFC 9293 §3.7.1), window scale and timestamps (RFC 7323), SACK (RFC 2018). */

@@ -12,7 +12,7 @@
 import { seqDiff, seqGe, seqGt, seqLe, seqLt } from './seq.js';
 
 /** Why a segment was deemed lost: how its retransmission is counted. */
-export type LossKind = 'fast' | 'rack' | 'rto';
+export type LossKind = 'fast' | 'rack' | 'rto' | 'mtu';
 
 export interface TxSegment {
   start: number;
@@ -215,6 +215,17 @@ export class Scoreboard {
     for (let i = 0; i < this.length; i++) {
       const seg = this.at(i);
       if (!seg.sacked) this.markLost(seg, 'rto');
+    }
+  }
+
+  /**
+   * The path MTU fell: segments larger than the new MSS were dropped on the way (Linux's
+   * tcp_simple_retransmit). They are resent, in pieces, without a congestion response.
+   */
+  markLostLargerThan(mss: number): void {
+    for (let i = 0; i < this.length; i++) {
+      const seg = this.at(i);
+      if (!seg.sacked && seqDiff(seg.end, seg.start) > mss) this.markLost(seg, 'mtu');
     }
   }
 

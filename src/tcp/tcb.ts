@@ -8,7 +8,12 @@
  * output.ts; this file holds the variables, the user calls (§3.10.1–§3.10.6) and the timers (§3.10.8).
  */
 import type { Segment } from '../wire/segment.js';
+import { createCongestionControl, type CcName, type CongestionControl } from './cc/index.js';
+import { Prr } from './cc/prr.js';
+import { newLossCounters, type LossCounters } from './loss-counters.js';
+import { Rack, Tlp } from './rack.js';
 import { RtoEstimator } from './rto.js';
+import { Scoreboard } from './scoreboard.js';
 import { ReadQueue, Reassembly } from './recv-buffer.js';
 import { SendBuffer } from './send-buffer.js';
 import { seqAdd, seqDiff } from './seq.js';
@@ -76,6 +81,10 @@ export interface TcbOptions {
   rcvBuf?: number;
   sndBuf?: number;
   noDelay?: boolean;
+  /** Congestion control for this connection (TCP_CONGESTION); default the sysctl tcp_congestion_control. */
+  congestionControl?: CcName;
+  /** Loss-recovery counters shared with the stack; a fresh set when omitted. */
+  lossCounters?: LossCounters;
   /** Free-form owner data (the stack's 4-tuple, the socket...). */
   owner?: unknown;
 }
@@ -146,12 +155,27 @@ export class Tcb {
   /** the user has released the connection; it lives on only to finish the close */
   orphan = false;
 
-  // --- congestion control (RFC 5681, RFC 6582) ---
-  cwnd = 0;
-  ssthresh = 0x7fffffff;
+  // --- congestion control (cc/: RFC 5681/6582 NewReno, RFC 9438 CUBIC) and loss recovery ---
+  cc: CongestionControl;
   dupAcks = 0;
-  /** NewReno recovery point, or -1 when not in fast recovery */
+  /** recovery point (RFC 6582 recover, RFC 6675 RecoveryPoint), or -1 when not recovering */
   recover = -1;
+  /** the recovery was entered by the retransmission timer (Linux's Loss state), not by fast retransmit */
+  inLoss = false;
+  /** when the current recovery began, for the time-in-recovery counter */
+  recoveryStart = 0;
+  /** RFC 6675 scoreboard of the segments in flight (kept for every connection; SACK marks need sackOk) */
+  board = new Scoreboard();
+  rack = new Rack();
+  tlp = new Tlp();
+  prr = new Prr();
+  /** ms until RACK's reordering timer is due after the last ACK, 0 when none */
+  rackTimeout = 0;
+  /** which timer tRetransmit is: the retransmission timeout, a tail loss probe or RACK's reordering timer */
+  xmitTimer: 'rto' | 'tlp' | 'rack' = 'rto';
+  /** when data was last sent, for restart after idle (-1: never) */
+  lastSendTime = -1;
+  readonly loss: LossCounters;
 
   // --- retransmission (RFC 6298) ---
   rto: RtoEstimator;
@@ -208,6 +232,23 @@ export class Tcb {
     this.keepIdleMs = opts.sysctl.tcp_keepalive_time * 1000;
     this.keepIntvlMs = opts.sysctl.tcp_keepalive_intvl * 1000;
     this.keepCnt = opts.sysctl.tcp_keepalive_probes;
+    this.cc = createCongestionControl(opts.congestionControl ?? opts.sysctl.tcp_congestion_control);
+    this.loss = opts.lossCounters ?? newLossCounters();
+  }
+
+  /** congestion window and slow-start threshold in bytes: the algorithm's */
+  get cwnd(): number { return this.cc.cwnd; }
+  set cwnd(v: number) { this.cc.cwnd = v; }
+  get ssthresh(): number { return this.cc.ssthresh; }
+  set ssthresh(v: number) { this.cc.ssthresh = v; }
+
+  /** TCP_CONGESTION: switch algorithms; the window carries over, the algorithm's state starts afresh. */
+  setCongestionControl(name: CcName): void {
+    if (name === this.cc.name) return;
+    const next = createCongestionControl(name);
+    next.cwnd = this.cc.cwnd;
+    next.ssthresh = this.cc.ssthresh;
+    this.cc = next;
   }
 
   // ===================== user calls (RFC 9293 §3.10.1–§3.10.6) =====================
@@ -360,6 +401,8 @@ export class Tcb {
       rto: this.rto.rto,
       srtt: this.rto.srtt,
       cwnd: this.cwnd,
+      ssthresh: this.ssthresh,
+      congestionControl: this.cc.name,
       retransmits: this.retransmits,
       timer: timer ? { name: timer[0], ms: Math.max(0, timer[1] - now) } : null,
     };
@@ -390,7 +433,9 @@ export class Tcb {
     const synchronized = s === 'ESTABLISHED' || s === 'CLOSE_WAIT' || s === 'FIN_WAIT_1' || s === 'CLOSING' || s === 'LAST_ACK';
     if (synchronized && this.sndNxt !== this.sndUna) {
       this.rttStart = -1; // Karn's rule
-      this.sndNxt = this.sndUna;
+      // with SACK the scoreboard resends the oversized segments (whatever was SACKed arrived)
+      if (this.sackOk) this.board.markLostLargerThan(eff);
+      else this.sndNxt = this.sndUna;
       trySend(this);
     }
     return true;
@@ -502,6 +547,7 @@ export class Tcb {
   }
 
   armRetransmit(): void {
+    this.xmitTimer = 'rto';
     this.tRetransmit = this.now + this.rto.rto;
     // TCP_USER_TIMEOUT caps the wait, as Linux does: give up on time, not one backed-off RTO late
     if (this.userTimeoutMs > 0 && this.stallSince >= 0) {
@@ -538,6 +584,8 @@ export interface TcbStatus {
   rto: number;
   srtt: number;
   cwnd: number;
+  ssthresh: number;
+  congestionControl: CcName;
   retransmits: number;
   timer: { name: TimerName; ms: number } | null;
 }

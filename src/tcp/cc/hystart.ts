@@ -34,7 +34,7 @@ export class HyStartPlusPlus {
    * CSS_GROWTH_DIVISOR in CSS), or 0 when slow start is over and the caller sets ssthresh = cwnd.
    */
   onAck(ack: number, sndNxt: number, rtt: number): number {
-    if (this.phase === 'done') return 0;
+    if (this.phase === 'done') return 1; // standard slow start from here on
     if (!this.started || seqGe(ack, this.windowEnd)) {
       // a new round begins
       this.started = true;
