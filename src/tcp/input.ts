@@ -6,7 +6,7 @@
 import { ACK, FIN, RST, SYN, type Segment } from '../wire/segment.js';
 import { initialWindow } from './cc/types.js';
 import { challengeAck, emit, retransmitFirst, scheduleAck, sendAck, sendSyn, trySend } from './output.js';
-import { armLossTimer, onSackAck } from './recovery.js';
+import { ackScoreboard, armLossTimer, onSackAck } from './recovery.js';
 import { seqAdd, seqDiff, seqGe, seqGt, seqInRange, seqLe, seqLt } from './seq.js';
 import { DEFAULT_MSS, TIME_WAIT_MS, type Tcb } from './tcb.js';
 
@@ -200,6 +200,8 @@ function inSynchronized(tcb: Tcb, seg: Segment): void {
         sendSyn(tcb, true);
         return;
       }
+      // RFC 2883: report data received twice (all of it before RCV.NXT) in a D-SACK block
+      if (payload.length > 0 && seqLe(seqAdd(seq, payload.length), tcb.rcvNxt)) noteDuplicate(tcb, seq, payload.length);
       sendAck(tcb);
       return;
     }
@@ -212,6 +214,7 @@ function inSynchronized(tcb: Tcb, seg: Segment): void {
     }
     const old = Math.min(payload.length, seqDiff(tcb.rcvNxt, seq));
     if (old > 0) {
+      noteDuplicate(tcb, seq, old);
       payload = payload.subarray(old);
       seq = seqAdd(seq, old);
     }
@@ -348,7 +351,8 @@ function processAck(tcb: Tcb, seg: Segment): boolean {
     onSackAck(tcb, seg, ack, acked, rtt);
     armLossTimer(tcb);
   } else if (acked > 0) {
-    newRenoAck(tcb, ack, acked, rtt);
+    const segRtt = ackScoreboard(tcb, ack);
+    newRenoAck(tcb, ack, acked, rtt >= 0 ? rtt : segRtt);
   } else if (
     // RFC 5681 §2 DUPLICATE ACKNOWLEDGMENT: data outstanding, no data, SYN and FIN off, same ACK and window
     ack === tcb.sndUna &&
@@ -564,6 +568,11 @@ function sampleHandshakeRtt(tcb: Tcb, seg: Segment): void {
     const rtt = seqDiff(tcb.tsNow(), seg.options.tsEcr);
     if (rtt >= 0) tcb.rto.sample(Math.max(rtt, 1));
   }
+}
+
+/** RFC 2883 §4: the next ACK's first SACK block names bytes received twice (tcp_dsack, as Linux). */
+function noteDuplicate(tcb: Tcb, seq: number, len: number): void {
+  if (tcb.sackOk && tcb.sysctl.tcp_dsack) tcb.dsack = [seq, seqAdd(seq, len)];
 }
 
 /** RFC 7323 §4.3: remember the peer's newest TSval from a segment that covers Last.ACK.sent. */

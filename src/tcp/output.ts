@@ -54,8 +54,12 @@ function optionsFor(tcb: Tcb, flags: number): TcpOptions {
     opts.tsVal = tcb.tsNow();
     opts.tsEcr = tcb.tsRecent;
   }
-  if (tcb.sackOk && (flags & ACK) && !tcb.reassembly.empty) {
-    opts.sack = tcb.reassembly.sackBlocks(tcb.tsOk ? 3 : 4);
+  if (tcb.sackOk && flags & ACK && (!tcb.reassembly.empty || tcb.dsack !== null)) {
+    const max = tcb.tsOk ? 3 : 4;
+    // RFC 2883 §4: a D-SACK block goes first, once
+    const dsack = tcb.dsack ?? [];
+    tcb.dsack = null;
+    opts.sack = tcb.reassembly.empty ? dsack : [...dsack, ...tcb.reassembly.sackBlocks(max - dsack.length / 2)];
   }
   return opts;
 }

@@ -41,8 +41,15 @@ export function onSackAck(tcb: Tcb, seg: Segment, ack: number, acked: number, rt
   const now = tcb.now;
   const advanced = acked > 0;
   const rack = tcb.rack;
-  const res = tcb.board.onAck(ack, seg.options.sack, (s: TxSegment) => rack.onDelivered(s, now));
+  let segRtt = -1;
+  const res = tcb.board.onAck(ack, seg.options.sack, (s: TxSegment) => {
+    rack.onDelivered(s, now);
+    if (s.retrans === 0) segRtt = now - s.xmit;
+  });
   if (rtt >= 0) rack.rttSample(rtt);
+  // without timestamps every ACK still times the newest segment it delivers (Karn: never a
+  // retransmitted one), as Linux's skb timestamps do: HyStart++ needs a sample per ACK
+  if (rtt < 0) rtt = segRtt;
   if (res.dsack) {
     tcb.loss.dsacksReceived++;
     if (res.dsackSpurious) tcb.loss.spuriousRetransmits++;
@@ -61,7 +68,8 @@ export function onSackAck(tcb: Tcb, seg: Segment, ack: number, acked: number, rt
   else if (res.newlySacked > 0) tcb.dupAcks++;
 
   // end of recovery: the cumulative ACK reached the recovery point (RFC 6675 §5 (A), RFC 6582)
-  if (tcb.recover >= 0 && seqGe(ack, tcb.recover)) endRecovery(tcb);
+  const ended = tcb.recover >= 0 && seqGe(ack, tcb.recover);
+  if (ended) endRecovery(tcb);
 
   detectLosses(tcb);
   if (tcb.recover < 0 && lossDetected(tcb)) enterRecovery(tcb);
@@ -70,10 +78,23 @@ export function onSackAck(tcb: Tcb, seg: Segment, ack: number, acked: number, rt
     // RFC 6937: cwnd = pipe + sndcnt
     const pipe = tcb.board.pipe();
     tcb.cc.cwnd = pipe + tcb.prr.onAck(res.delivered, pipe, tcb.cc.ssthresh, tcb.sndMss);
-  } else if (advanced) {
+  } else if (advanced && !ended) {
     // slow start and congestion avoidance, also after a timeout (slow start back to ssthresh)
     tcb.cc.onAck({ now, mss: tcb.sndMss, acked, rtt, srtt: tcb.rto.srtt, ack, sndNxt: highData(tcb) });
   }
+}
+
+/**
+ * Without SACK the scoreboard only follows the cumulative ACK (and times segments as above).
+ * Returns the RTT of the newest never-retransmitted segment it acknowledges, or -1.
+ */
+export function ackScoreboard(tcb: Tcb, ack: number): number {
+  const now = tcb.now;
+  let segRtt = -1;
+  tcb.board.onAck(ack, undefined, (s: TxSegment) => {
+    if (s.retrans === 0) segRtt = now - s.xmit;
+  });
+  return segRtt;
 }
 
 /** RACK (RFC 8985 §6.2 step 5) or, with RACK off, RFC 6675's DupThresh/IsLost rule. */

@@ -145,6 +145,8 @@ export class Tcb {
   tsRecent = 0;
   tsRecentAge = -1;
   lastAckSent = 0;
+  /** a D-SACK block (RFC 2883) for the next ACK: data received twice */
+  dsack: [number, number] | null = null;
 
   // --- closing ---
   /** the user asked to close: a FIN follows the queued data */
@@ -162,8 +164,7 @@ export class Tcb {
   recover = -1;
   /** the recovery was entered by the retransmission timer (Linux's Loss state), not by fast retransmit */
   inLoss = false;
-  /** when the current recovery began, for the time-in-recovery counter */
-  recoveryStart = 0;
+  recoveryStart = 0; // when the current recovery began (time-in-recovery counter)
   /** RFC 6675 scoreboard of the segments in flight (kept for every connection; SACK marks need sackOk) */
   board = new Scoreboard();
   rack = new Rack();

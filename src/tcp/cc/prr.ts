@@ -26,8 +26,9 @@ export class Prr {
     this.delivered += deliveredData;
     let sndcnt: number;
     if (pipe > ssthresh) {
-      // proportional part: CEIL(prr_delivered · ssthresh / RecoverFS) − prr_out
-      sndcnt = Math.ceil((this.delivered * ssthresh) / this.recoverFs) - this.out;
+      // proportional part: CEIL(prr_delivered · ssthresh / RecoverFS) − prr_out, rounded up to
+      // whole segments as RFC 6937's examples and Linux (which counts packets) do
+      sndcnt = Math.ceil((this.delivered * ssthresh) / this.recoverFs / mss) * mss - this.out;
     } else {
       // slow-start reduction bound: limit = MAX(prr_delivered − prr_out, DeliveredData) + MSS
       const limit = Math.max(this.delivered - this.out, deliveredData) + mss;

@@ -169,15 +169,15 @@ describe('RFC 9406 HyStart++', () => {
 });
 
 describe('RFC 6937 Proportional Rate Reduction', () => {
-  it('while pipe > ssthresh, sends ssthresh/RecoverFS of what is delivered (CEIL(prr_delivered·ssthresh/RecoverFS) − prr_out)', () => {
+  it('while pipe > ssthresh, sends ssthresh/RecoverFS of what is delivered (CEIL(prr_delivered·ssthresh/RecoverFS) − prr_out, in segments)', () => {
     const prr = new Prr();
     prr.start(20 * MSS); // ssthresh 10 segments: one segment out per two delivered
     expect(prr.onAck(MSS, 19 * MSS, 10 * MSS, MSS)).toBe(MSS); // the fast retransmit always goes
     prr.onSend(MSS);
     expect(prr.onAck(MSS, 18 * MSS, 10 * MSS, MSS)).toBe(0);
-    expect(prr.onAck(MSS, 17 * MSS, 10 * MSS, MSS)).toBe(500);
-    expect(prr.onAck(MSS, 16 * MSS, 10 * MSS, MSS)).toBe(MSS);
+    expect(prr.onAck(MSS, 17 * MSS, 10 * MSS, MSS)).toBe(MSS); // CEIL(3·10/20) − 1 segment
     prr.onSend(MSS);
+    expect(prr.onAck(MSS, 16 * MSS, 10 * MSS, MSS)).toBe(0);
     // over the recovery, sent/delivered → ssthresh/RecoverFS = 1/2
     let sent = 2 * MSS;
     for (let i = 0; i < 16; i++) {
