@@ -199,7 +199,10 @@ export function armLossTimer(tcb: Tcb): void {
     const oneSegment = flightSize(tcb) <= tcb.sndMss;
     tcb.tRetransmit = tcb.now + Tlp.pto(tcb.rto.srtt, tcb.rto.hasSample, oneSegment, tcb.rto.rto);
     tcb.xmitTimer = 'tlp';
+    return;
   }
+  // a probe or reordering timer that no longer applies gives way to the retransmission timer
+  if (tcb.xmitTimer !== 'rto') tcb.armRetransmit();
 }
 
 /**
