@@ -28,6 +28,16 @@ function flightSize(tcb: Tcb): number {
   return Math.max(0, seqDiff(highData(tcb), tcb.sndUna));
 }
 
+/**
+ * The FlightSize a multiplicative decrease starts from: what is outstanding, but never more than
+ * cwnd. With SACK, SND.NXT − SND.UNA also spans data the receiver already holds; recoveries back to
+ * back would otherwise raise ssthresh with every loss (Linux's CUBIC and Reno use cwnd itself,
+ * RFC 9438 §4.6 allows it).
+ */
+function reductionBase(tcb: Tcb): number {
+  return Math.min(flightSize(tcb), tcb.cc.cwnd);
+}
+
 /** In fast recovery (not after a timeout): PRR paces what is sent. */
 export function inFastRecovery(tcb: Tcb): boolean {
   return tcb.recover >= 0 && !tcb.inLoss;
@@ -59,7 +69,7 @@ export function onSackAck(tcb: Tcb, seg: Segment, ack: number, acked: number, rt
   if (res.reneged) tcb.loss.renegings++;
   // RFC 8985 §7.4: a probe that repaired a loss gets the response any loss gets
   if (tcb.tlp.onAck(ack) && tcb.recover < 0) {
-    tcb.cc.onCongestion(now, flightSize(tcb), tcb.sndMss);
+    tcb.cc.onCongestion(now, reductionBase(tcb), tcb.sndMss);
     tcb.cc.onRecoveryEnd(now, tcb.sndMss);
   }
   // RFC 6675 §2 DupAck: an ACK carrying SACK information for new data counts, whatever its window;
@@ -122,13 +132,13 @@ function lossDetected(tcb: Tcb): boolean {
 
 /** RFC 6675 §5 (4) / RFC 6937: RecoveryPoint = HighData, the multiplicative decrease, PRR begins. */
 function enterRecovery(tcb: Tcb): void {
-  const flight = flightSize(tcb);
   tcb.recover = highData(tcb);
   tcb.inLoss = false;
   tcb.recoveryStart = tcb.now;
   tcb.loss.recoveries++;
-  tcb.cc.onCongestion(tcb.now, flight, tcb.sndMss);
-  tcb.prr.start(flight);
+  tcb.cc.onCongestion(tcb.now, reductionBase(tcb), tcb.sndMss);
+  // RFC 6937: RecoverFS = snd.nxt − snd.una, the FlightSize at the start of recovery
+  tcb.prr.start(flightSize(tcb));
   tcb.tlp.endSeq = -1;
 }
 
@@ -148,7 +158,7 @@ function endRecovery(tcb: Tcb): void {
  * not sent again (the scoreboard forgot them if the receiver reneged).
  */
 export function onSackTimeout(tcb: Tcb, first: boolean): void {
-  tcb.cc.onRto(tcb.now, flightSize(tcb), tcb.sndMss, first);
+  tcb.cc.onRto(tcb.now, reductionBase(tcb), tcb.sndMss, first);
   tcb.board.markAllLost();
   if (tcb.recover < 0) tcb.recoveryStart = tcb.now;
   tcb.recover = highData(tcb);

@@ -141,9 +141,9 @@ describe('RFC 6675 §4 NextSeg and pipe during recovery', () => {
 });
 
 describe('RFC 6937 Proportional Rate Reduction', () => {
-  it('while pipe > ssthresh one segment goes per two delivered (ssthresh/RecoverFS = 1/2); at ssthresh, one per segment delivered', () => {
+  it('while pipe > ssthresh PRR sends ssthresh/RecoverFS of what is delivered, bringing pipe down to ssthresh', () => {
     const h = establishedSack({ ...RFC6675, ...RENO });
-    sendSegments(h, 10, 1, 15); // segment 1 is lost; ssthresh will be 5
+    sendSegments(h, 10, 1, 15); // segment 1 is lost
     h.run(`
       +0.1 < . 1:1(0) ack 1 win 65535 <sack ${sk(2)}>
       +0   > . ${s(11)} ack 1
@@ -152,28 +152,33 @@ describe('RFC 6937 Proportional Rate Reduction', () => {
       +0   < . 1:1(0) ack 1 win 65535 <sack ${sk(2, 4)}>
       +0   > . ${s(1)} ack 1
     `);
-    // RecoverFS = 12 segments, ssthresh 6: pipe 12 − 3 SACKed + 0 (1 lost, retransmitted) = 9
-    expect(h.tcb.ssthresh).toBe(6 * MSS);
+    // RecoverFS = FlightSize = 12 segments; ssthresh = cwnd (10, Limited Transmit does not count) / 2
+    expect(h.tcb.prr.recoverFs).toBe(12 * MSS);
+    expect(h.tcb.ssthresh).toBe(5 * MSS);
     expect(h.tcb.board.pipe()).toBe(9 * MSS);
-    // prr_delivered 2 → CEIL(2·6/12) − 1 = 0; 3 → CEIL(1.5) − 1 = 1; 4 → 0; 5 → 1: one segment per two delivered
-    h.run(`+0 < . 1:1(0) ack 1 win 65535 <sack ${sk(2, 5)}>`);
+    // sndcnt = CEIL(prr_delivered · 5/12) − prr_out, in segments: 2 → 0, 3 → 1, 4 → 0, 5 → 1, 6 → 0
     h.run(`
+      +0 < . 1:1(0) ack 1 win 65535 <sack ${sk(2, 5)}>
       +0 < . 1:1(0) ack 1 win 65535 <sack ${sk(2, 6)}>
       +0 > . ${s(13)} ack 1
-    `);
-    h.run(`+0 < . 1:1(0) ack 1 win 65535 <sack ${sk(2, 7)}>`);
-    // pipe has fallen to ssthresh (6): PRR-SSRB sends only what keeps it there
-    h.run(`+0 < . 1:1(0) ack 1 win 65535 <sack ${sk(2, 8)}>`);
-    expect(h.tcb.board.pipe()).toBe(6 * MSS);
-    h.run(`
-      +0 < . 1:1(0) ack 1 win 65535 <sack ${sk(2, 9)}>
+      +0 < . 1:1(0) ack 1 win 65535 <sack ${sk(2, 7)}>
+      +0 < . 1:1(0) ack 1 win 65535 <sack ${sk(2, 8)}>
       +0 > . ${s(14)} ack 1
-      +0 < . 1:1(0) ack 1 win 65535 <sack ${sk(2, 10)}>
-      +0 > P. ${s(15)} ack 1
+      +0 < . 1:1(0) ack 1 win 65535 <sack ${sk(2, 9)}>
     `);
     expect(h.tcb.board.pipe()).toBe(6 * MSS);
-    expect(h.tcb.prr.out).toBe(4 * MSS);
+    // pipe reaches ssthresh: PRR-SSRB sends only what keeps it there (ssthresh − pipe = 0)
+    h.run(`+0 < . 1:1(0) ack 1 win 65535 <sack ${sk(2, 10)}>`);
+    expect(h.tcb.board.pipe()).toBe(5 * MSS);
+    expect(h.tcb.prr.out).toBe(3 * MSS);
     expect(h.tcb.prr.delivered).toBe(7 * MSS); // segments 4..10 SACKed since recovery began
+    // the ACK of the retransmission ends recovery with cwnd = ssthresh, and the last data goes
+    h.run(`
+      +0.1 < . 1:1(0) ack ${una(13)} win 65535 <sack ${sk(14)}>
+      +0   > P. ${s(15)} ack 1
+    `);
+    expect(h.tcb.recover).toBe(-1);
+    expect(h.tcb.cwnd).toBe(5 * MSS);
   });
 });
 
