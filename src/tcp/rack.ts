@@ -73,10 +73,10 @@ export class Rack {
   /**
    * §6.2 step 4 RACK.reo_wnd: min_RTT/4 times the multiplier, at most SRTT; zero when no
    * reordering has been seen and the sender is in recovery or has DupThresh segments SACKed
-   * (unless `staticReoWnd`, Linux's tcp_recovery bit 2).
+   * (unless `staticReoWnd`, Linux's tcp_recovery bit 2; `noDupThresh`, bit 4, drops the SACK count test).
    */
-  reoWnd(inRecovery: boolean, sackedSegs: number, srtt: number, staticReoWnd: boolean): number {
-    if (!this.reorderingSeen && !staticReoWnd && (inRecovery || sackedSegs >= DUP_THRESH)) return 0;
+  reoWnd(inRecovery: boolean, sackedSegs: number, srtt: number, staticReoWnd: boolean, noDupThresh = false): number {
+    if (!this.reorderingSeen && !staticReoWnd && (inRecovery || (sackedSegs >= DUP_THRESH && !noDupThresh))) return 0;
     if (this.minRtt === Infinity) return 0;
     return Math.min((this.reoWndMult * this.minRtt) / 4, srtt > 0 ? srtt : Infinity);
   }

@@ -15,6 +15,7 @@ import type { Tcb } from './tcb.js';
 /** tcp_recovery bits (Linux's TCP_RACK_LOSS_DETECTION, TCP_RACK_STATIC_REO_WND) */
 const RACK_LOSS_DETECTION = 0x1;
 const RACK_STATIC_REO_WND = 0x2;
+const RACK_NO_DUPTHRESH = 0x4;
 
 export function rackEnabled(tcb: Tcb): boolean {
   return tcb.sackOk && (tcb.sysctl.tcp_recovery & RACK_LOSS_DETECTION) !== 0;
@@ -112,8 +113,8 @@ function detectLosses(tcb: Tcb): void {
   tcb.rackTimeout = 0;
   if (tcb.board.length === 0) return;
   if (rackEnabled(tcb)) {
-    const staticWnd = (tcb.sysctl.tcp_recovery & RACK_STATIC_REO_WND) !== 0;
-    const reo = tcb.rack.reoWnd(tcb.recover >= 0, tcb.board.sackedSegs, tcb.rto.srtt, staticWnd);
+    const bits = tcb.sysctl.tcp_recovery;
+    const reo = tcb.rack.reoWnd(tcb.recover >= 0, tcb.board.sackedSegs, tcb.rto.srtt, (bits & RACK_STATIC_REO_WND) !== 0, (bits & RACK_NO_DUPTHRESH) !== 0);
     tcb.rackTimeout = tcb.rack.detectLoss(tcb.board, tcb.now, reo);
     return;
   }

@@ -40,6 +40,7 @@ describe('RFC 8985 RACK', () => {
     expect(rack.reoWnd(false, 2, 40, false)).toBe(10);
     expect(rack.reoWnd(true, 3, 40, true)).toBe(10); // tcp_recovery bit 2: static window
     expect(rack.reoWnd(false, 0, 8, false)).toBe(8); // never above SRTT
+    expect(rack.reoWnd(false, 3, 40, false, true)).toBe(10); // tcp_recovery bit 4: no DupThresh shortcut
   });
 
   it('§6.2 step 3: a never-retransmitted segment delivered below RACK.fack is reordering', () => {
