@@ -2,10 +2,17 @@
  * `stack.net`: the node:net API for TCP over one synack stack. Code written for node:net works
  * unchanged: `stack.net.createServer(...)`, `stack.net.connect(...)`, `new stack.net.Socket()`.
  */
-import { isIP, isIPv4, isIPv6 } from 'node:net';
+import { isIP, isIPv4, isIPv6 } from '#platform/net';
+import { provideNetApi } from '../stack/net-provider.js';
 import type { Stack } from '../stack/stack.js';
 import { Server, type ServerOptions } from './server.js';
 import { Socket, type SocketConnectOptions, type SocketOptions } from './socket.js';
+import {
+  getDefaultAutoSelectFamily,
+  getDefaultAutoSelectFamilyAttemptTimeout,
+  setDefaultAutoSelectFamily,
+  setDefaultAutoSelectFamilyAttemptTimeout,
+} from './lookup.js';
 
 export interface NetApi {
   createServer(options?: ServerOptions | ((s: Socket) => void), listener?: (s: Socket) => void): Server;
@@ -18,6 +25,10 @@ export interface NetApi {
   isIP: typeof isIP;
   isIPv4: typeof isIPv4;
   isIPv6: typeof isIPv6;
+  getDefaultAutoSelectFamily: typeof getDefaultAutoSelectFamily;
+  setDefaultAutoSelectFamily: typeof setDefaultAutoSelectFamily;
+  getDefaultAutoSelectFamilyAttemptTimeout: typeof getDefaultAutoSelectFamilyAttemptTimeout;
+  setDefaultAutoSelectFamilyAttemptTimeout: typeof setDefaultAutoSelectFamilyAttemptTimeout;
 }
 
 export function createNet(stack: Stack): NetApi {
@@ -50,5 +61,12 @@ export function createNet(stack: Stack): NetApi {
     isIP,
     isIPv4,
     isIPv6,
+    getDefaultAutoSelectFamily,
+    setDefaultAutoSelectFamily,
+    getDefaultAutoSelectFamilyAttemptTimeout,
+    setDefaultAutoSelectFamilyAttemptTimeout,
   };
 }
+
+// loading this module is what gives every stack its `net` (package.json lists it under sideEffects)
+provideNetApi(createNet);

@@ -1,5 +1,6 @@
 /** Server: node:net's Server over a synack listener. */
-import { EventEmitter } from 'node:events';
+import { EventEmitter } from '#platform/events';
+import { nextTick } from '../platform/defer.js';
 import { makeError } from '../errors.js';
 import type { Conn } from '../stack/conn.js';
 import type { Listener } from '../stack/listener.js';
@@ -18,6 +19,8 @@ export interface ListenOptions {
   port?: number;
   host?: string;
   backlog?: number;
+  /** on '::', take IPv6 only (no IPv4-mapped connections) */
+  ipv6Only?: boolean;
 }
 
 export class Server extends EventEmitter {
@@ -27,6 +30,8 @@ export class Server extends EventEmitter {
   private readonly options: ServerOptions;
   private readonly sockets = new Set<Socket>();
   private closing = false;
+  /** Node's ref()/unref(): a listening server keeps the process alive unless unref()'d */
+  private refd = true;
 
   constructor(stack: Stack, options?: ServerOptions | ((s: Socket) => void), connectionListener?: (s: Socket) => void) {
     super();
@@ -61,12 +66,13 @@ export class Server extends EventEmitter {
     if (this.listener) throw makeError('ERR_SERVER_ALREADY_LISTEN', 'Listen method has been called more than once without closing.');
     if (cb) this.once('listening', cb);
     try {
-      this.listener = this.stack.listen(opts.host ?? null, port, opts.backlog ?? 511, (conn) => this.onAccept(conn));
+      this.listener = this.stack.listen(opts.host ?? null, port, opts.backlog ?? 511, (conn) => this.onAccept(conn), opts.ipv6Only ?? false);
+      if (!this.refd) this.stack.setListenerRef(this.listener, false);
     } catch (err) {
-      process.nextTick(() => this.emit('error', err));
+      nextTick(() => this.emit('error', err));
       return this;
     }
-    process.nextTick(() => this.emit('listening'));
+    nextTick(() => this.emit('listening'));
     return this;
   }
 
@@ -100,9 +106,10 @@ export class Server extends EventEmitter {
 
   /** Stop accepting; 'close' follows once every accepted connection has closed. */
   close(cb?: (err?: Error) => void): this {
+    if (this.stack.whenIdle(() => this.close(cb))) return this;
     if (!this.listener) {
       const err = makeError('ERR_SERVER_NOT_RUNNING', 'Server is not running.');
-      if (cb) process.nextTick(() => cb(err));
+      if (cb) nextTick(() => cb(err));
       return this;
     }
     this.stack.unlisten(this.listener);
@@ -116,7 +123,7 @@ export class Server extends EventEmitter {
   private maybeEmitClose(): void {
     if (this.closing && this.sockets.size === 0) {
       this.closing = false;
-      process.nextTick(() => this.emit('close'));
+      nextTick(() => this.emit('close'));
     }
   }
 
@@ -138,13 +145,13 @@ export class Server extends EventEmitter {
   address(): { address: string; family: string; port: number } | null {
     const l = this.listener;
     if (!l) return null;
-    const address = l.addr?.text ?? (this.stack.addresses.some((a) => a.version === 6) ? '::' : '0.0.0.0');
+    const address = l.addr?.text ?? l.wildcard;
     return { address, family: address.includes(':') ? 'IPv6' : 'IPv4', port: l.port };
   }
 
   getConnections(cb: (err: Error | null, count: number) => void): this {
     const n = this.sockets.size;
-    process.nextTick(() => cb(null, n));
+    nextTick(() => cb(null, n));
     return this;
   }
 
@@ -152,10 +159,17 @@ export class Server extends EventEmitter {
     return this.sockets.size;
   }
 
+  /** Keep the process alive while listening (the default). */
   ref(): this {
+    this.refd = true;
+    if (this.listener) this.stack.setListenerRef(this.listener, true);
     return this;
   }
+
+  /** Let the process exit even while listening. */
   unref(): this {
+    this.refd = false;
+    if (this.listener) this.stack.setListenerRef(this.listener, false);
     return this;
   }
 }

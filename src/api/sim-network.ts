@@ -5,7 +5,9 @@
  */
 import { Stack, type StackOptions } from '../stack/stack.js';
 import { SimLinkNetwork, type Impairments, type SimPacketEvent } from '../link/sim.js';
-import { openPcapFile, type PcapFile } from '../link/pcap.js';
+import { openPcapFile } from '#platform/pcap-file';
+import { PcapWriter, type PcapFile } from '../link/pcap-writer.js';
+import { settleAsyncWork } from '../platform/defer.js';
 import type { Clock } from '../time/clock.js';
 import { RealClock } from '../time/real-clock.js';
 import { VirtualClock } from '../time/virtual-clock.js';
@@ -67,9 +69,12 @@ export class SimNetwork {
     return this.link.onPacket(listener);
   }
 
-  /** Write every packet sent (delivered and lost) to a pcap file (LINKTYPE_RAW). */
-  capture(path: string): PcapFile {
-    const file = openPcapFile(path);
+  /**
+   * Write every packet sent (delivered and lost) as a pcap capture (LINKTYPE_RAW): to a file at
+   * `path` (Node), or to a function that receives each chunk of the capture's bytes (any runtime).
+   */
+  capture(sink: string | ((chunk: Uint8Array) => void)): PcapFile {
+    const file = typeof sink === 'string' ? openPcapFile(sink) : Object.assign(new PcapWriter(sink), { flush() {}, close() {} });
     const seen = new WeakSet<Uint8Array>();
     this.link.onPacket((ev) => {
       if (seen.has(ev.packet)) return;
@@ -128,7 +133,7 @@ export class SimNetwork {
   }
 }
 
-/** Let pending nextTicks, promise jobs and immediates run. */
+/** Let pending nextTicks, promise jobs and immediates run (see platform/defer.ts for other runtimes). */
 function settle(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+  return settleAsyncWork();
 }

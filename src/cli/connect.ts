@@ -4,6 +4,7 @@
  * directions are closed. A failed connection prints Node's message (`connect ECONNREFUSED
  * 10.99.0.1:9`) and exits 1; SIGINT/SIGTERM end the connection with a FIN first.
  */
+import '../api/net.js'; // stack.net
 import type { Command } from 'commander';
 import { makeError } from '../errors.js';
 import { addLinkOptions, logStateChanges, openLink, type LinkFlags } from './link-options.js';

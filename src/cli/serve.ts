@@ -8,6 +8,7 @@
  * SIGINT/SIGTERM: stop listening, end every connection with a FIN, wait (bounded) for the closes
  * to finish, then exit. A second signal exits at once.
  */
+import '../api/net.js'; // stack.net
 import type { Command } from 'commander';
 import { makeError } from '../errors.js';
 import { createMetricsRegistry, parseHostPort, serveMetrics } from '../observe/metrics.js';

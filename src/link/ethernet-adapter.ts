@@ -9,7 +9,7 @@
  *   nic.on('frame', (f) => vm.receive(f.slice()));   // valid during the call only
  *   vm.on('frame', (f) => nic.input(f));
  */
-import { EventEmitter } from 'node:events';
+import { EventEmitter } from '#platform/events';
 import type { Stack } from '../stack/stack.js';
 import type { TimerHandle } from '../time/clock.js';
 import { finish, pseudoSumV6, sum } from '../wire/checksum.js';
@@ -265,11 +265,15 @@ const ZERO_MAC = new Uint8Array(6);
 const ALL_NODES = new Uint8Array([0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
 
 function hex(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
+  let s = '';
+  for (const x of b) s += x.toString(16).padStart(2, '0');
+  return s;
 }
 
 function fromHex(s: string): Uint8Array {
-  return new Uint8Array(Buffer.from(s, 'hex'));
+  const out = new Uint8Array(s.length >> 1);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
+  return out;
 }
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {

@@ -5,7 +5,7 @@
  *   import diagnostics_channel from 'node:diagnostics_channel';
  *   diagnostics_channel.subscribe('synack:tcp:transition', (ev) => console.log(ev));
  */
-import diagnostics_channel from 'node:diagnostics_channel';
+import { channel } from '#platform/diagnostics';
 import type { TcpState } from '../tcp/state.js';
 
 export interface TransitionEvent {
@@ -20,7 +20,8 @@ export interface TransitionEvent {
   to: TcpState;
 }
 
-export const transitionChannel = diagnostics_channel.channel('synack:tcp:transition');
+/** node:diagnostics_channel's channel where the runtime has one, else an in-page equivalent */
+export const transitionChannel = channel('synack:tcp:transition');
 
 export function endpoint(addr: string, port: number): string {
   return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;

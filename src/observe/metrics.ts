@@ -3,7 +3,9 @@
  * and its connections by TCP state, read at scrape time (nothing is counted twice or kept here).
  */
 import http from 'node:http';
-import { Counter, Gauge, Registry } from 'prom-client';
+import { createRequire } from 'node:module';
+import type { Counter, Registry } from 'prom-client';
+import { makeError } from '../errors.js';
 import type { Stack } from '../stack/stack.js';
 import { TCP_STATES } from '../tcp/state.js';
 
@@ -28,7 +30,25 @@ function absolute(c: Counter, value: number): void {
   c.inc(value);
 }
 
+type PromClient = typeof import('prom-client');
+let promClient: PromClient | null = null;
+
+/**
+ * prom-client is an optional dependency, loaded on first use: importing synack (or SimNetwork)
+ * does not load it, and an install without it fails here with what to do.
+ */
+function loadPromClient(): PromClient {
+  if (promClient) return promClient;
+  try {
+    promClient = createRequire(import.meta.url)('prom-client') as PromClient;
+  } catch (err) {
+    throw makeError('ERR_MODULE_NOT_FOUND', 'metrics need the optional dependency prom-client: npm install prom-client', { cause: err } as object);
+  }
+  return promClient;
+}
+
 export function createMetricsRegistry(stack: Stack, extra: ExtraCounters = {}): Registry {
+  const { Counter, Gauge, Registry } = loadPromClient();
   const registry = new Registry();
   for (const [key, name, help] of STACK_COUNTERS) {
     new Counter({

@@ -5,7 +5,8 @@
  */
 import { ACK, FIN, RST, SYN, type Segment } from '../wire/segment.js';
 import { initialWindow } from './cc/types.js';
-import { challengeAck, emit, retransmitFirst, scheduleAck, sendAck, sendSyn, trySend } from './output.js';
+import { challengeAck, emit, scheduleAck, sendAck, sendSyn, trySend } from './output.js';
+import { newRenoAck, onDuplicateAck } from './newreno.js';
 import { ackScoreboard, armLossTimer, onSackAck } from './recovery.js';
 import { seqAdd, seqDiff, seqGe, seqGt, seqInRange, seqLe, seqLt } from './seq.js';
 import { DEFAULT_MSS, TIME_WAIT_MS, type Tcb } from './tcb.js';
@@ -317,8 +318,9 @@ function processAck(tcb: Tcb, seg: Segment): boolean {
     sampleHandshakeRtt(tcb, seg);
     tcb.sndUna = seqAdd(tcb.iss, 1);
     tcb.retransmits = 0;
-    // stop the timer, or keep it running for a FIN already sent from SYN_RCVD
-    if (tcb.sndUna === tcb.sndNxt) tcb.tRetransmit = Infinity;
+    // stop the timer, or keep it running for a FIN already sent from SYN_RCVD (measured against
+    // SND.MAX: a go-back-N may have pulled SND.NXT back over a FIN that is still unacknowledged)
+    if (tcb.sndUna === tcb.sndMax) tcb.tRetransmit = Infinity;
     else tcb.armRetransmit();
     if (tcb.state === 'SYN_RCVD' && !tcb.finQueued) {
       becomeEstablished(tcb);
@@ -377,8 +379,13 @@ function processAck(tcb: Tcb, seg: Segment): boolean {
   }
   switch (tcb.state) {
     case 'CLOSING':
-      // "if the ACK acknowledges our FIN, then enter the TIME-WAIT state; otherwise, ignore the segment"
+      // "In addition to the processing for the ESTABLISHED state, if the ACK acknowledges our FIN,
+      // then enter the TIME-WAIT state; otherwise, ignore the segment." The ESTABLISHED processing
+      // includes sending what the ACK let through: the peer's FIN can arrive while our FIN still
+      // waits behind queued data (close() with a full send queue), and only these ACKs clock that
+      // data out. Returning before trySend left the rest of the queue, and the FIN, unsent forever.
       if (ourFinAcked(tcb)) tcb.enterTimeWait();
+      else trySend(tcb);
       return false;
     case 'LAST_ACK':
       if (ourFinAcked(tcb)) {
@@ -423,54 +430,15 @@ function onNewAck(tcb: Tcb, ack: number, seg: Segment): number {
   if (rtt >= 0) tcb.rto.sample(rtt);
   tcb.retransmits = 0;
   tcb.rto.resetBackoff();
-  tcb.stallSince = tcb.sndUna === tcb.sndNxt ? -1 : tcb.now;
-  // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it
-  if (tcb.sndUna === tcb.sndNxt) tcb.tRetransmit = Infinity;
+  // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it. "All" is
+  // everything ever sent, SND.MAX: after a go-back-N retransmission SND.NXT lies below it, and an
+  // ACK reaching SND.NXT still leaves data (or a FIN) in the network that only this timer repairs.
+  const allAcked = tcb.sndUna === tcb.sndMax;
+  tcb.stallSince = allAcked ? -1 : tcb.now;
+  if (allAcked) tcb.tRetransmit = Infinity;
   else tcb.armRetransmit();
   if (dataAcked > 0) tcb.hooks.writable(tcb);
   return rtt;
-}
-
-/** Without SACK: NewReno recovery (RFC 6582), slow start and congestion avoidance (RFC 5681, cc/). */
-function newRenoAck(tcb: Tcb, ack: number, acked: number, rtt: number): void {
-  tcb.dupAcks = 0;
-  if (tcb.recover >= 0) {
-    if (seqGe(ack, tcb.recover)) {
-      tcb.cc.onRecoveryEnd(tcb.now, tcb.sndMss);
-      tcb.loss.recoveryMs += tcb.now - tcb.recoveryStart;
-      tcb.recover = -1;
-    } else {
-      // partial ACK: retransmit the next hole, deflate by what was acknowledged, adding back
-      // SMSS only "if the partial ACK acknowledges at least one SMSS of new data" (RFC 6582 §3.2)
-      retransmitFirst(tcb, 'fast');
-      tcb.cwnd = Math.max(tcb.cwnd - acked + (acked >= tcb.sndMss ? tcb.sndMss : 0), tcb.sndMss);
-    }
-    return;
-  }
-  tcb.cc.onAck({ now: tcb.now, mss: tcb.sndMss, acked, rtt, srtt: tcb.rto.srtt, ack, sndNxt: tcb.sndMax });
-}
-
-/**
- * RFC 5681 §3.2: the third duplicate ACK triggers fast retransmit and fast recovery; the first
- * two let one new segment each go (RFC 3042 Limited Transmit, in output.ts's window).
- */
-function onDuplicateAck(tcb: Tcb): void {
-  tcb.dupAcks++;
-  if (tcb.recover >= 0) {
-    tcb.cwnd += tcb.sndMss;
-    return;
-  }
-  if (tcb.dupAcks === 3) {
-    // RFC 5681 §3.2 (2): "data sent in limited transmit MUST NOT be included" in the FlightSize
-    // halved — what went beyond cwnd went by Limited Transmit
-    tcb.cc.onCongestion(tcb.now, Math.min(seqDiff(tcb.sndNxt, tcb.sndUna), tcb.cwnd), tcb.sndMss);
-    tcb.recover = tcb.sndNxt;
-    tcb.recoveryStart = tcb.now;
-    tcb.loss.recoveries++;
-    retransmitFirst(tcb, 'fast');
-    tcb.cwnd = tcb.ssthresh + 3 * tcb.sndMss;
-    tcb.armRetransmit();
-  }
 }
 
 /** Seventh (segment text) and eighth (FIN) steps for a segment already trimmed to the window. */

@@ -46,8 +46,11 @@ export const DUP_THRESH = 3;
 /** retransmitted ranges remembered after their cumulative ACK, to recognise a D-SACK of them */
 const RECENT_RETRANS = 32;
 
+/** shared by every empty scoreboard (frozen: a push throws), so idle connections allocate no array */
+const NONE: TxSegment[] = Object.freeze([]) as unknown as TxSegment[];
+
 export class Scoreboard {
-  private segs: TxSegment[] = [];
+  private segs: TxSegment[] = NONE;
   private head = 0;
   /** bytes in flight by RFC 6675's SetPipe: not SACKed, and not lost unless retransmitted since */
   private inFlight = 0;
@@ -56,7 +59,7 @@ export class Scoreboard {
   sackedSegs = 0;
   /** highest sequence number any SACK block covered, -1 when none (RFC 6675 HighSACK + 1) */
   highSacked = -1;
-  private readonly recent: number[] = [];
+  private recent: number[] = NONE as unknown as number[];
 
   get length(): number {
     return this.segs.length - this.head;
@@ -76,6 +79,7 @@ export class Scoreboard {
     const last = this.length > 0 ? this.at(this.length - 1) : undefined;
     if (last === undefined || seqGe(start, last.end)) {
       const seg: TxSegment = { start, end, xmit: now, sacked: false, lost: false, rxOut: false, retrans: 0, lostBy: 'fast' };
+      if (this.segs === NONE) this.segs = [];
       this.segs.push(seg);
       this.inFlight += seqDiff(end, start);
       return;
@@ -146,7 +150,11 @@ export class Scoreboard {
       this.segs = this.segs.slice(this.head);
       this.head = 0;
     }
-    if (this.length === 0) this.highSacked = -1;
+    if (this.length === 0) {
+      this.highSacked = -1;
+      this.segs = NONE;
+      this.head = 0;
+    }
     // RFC 2018 §8: SACKed data must not be taken as delivered until cumulatively acknowledged; an
     // ACK that stops right where SACKed data begins means the receiver discarded it
     if (this.length > 0 && this.at(0).sacked && seqLe(this.at(0).start, ack)) {
@@ -246,7 +254,7 @@ export class Scoreboard {
 
   /** Forget everything (the connection reset the send queue, or closed). */
   clear(): void {
-    this.segs = [];
+    this.segs = NONE;
     this.head = 0;
     this.inFlight = 0;
     this.sackedBytes = 0;
@@ -318,6 +326,7 @@ export class Scoreboard {
   }
 
   private remember(start: number, end: number): void {
+    if (this.recent.length === 0) this.recent = [];
     this.recent.push(start, end);
     if (this.recent.length > RECENT_RETRANS * 2) this.recent.splice(0, 2);
   }

@@ -16,7 +16,7 @@ import { RtoEstimator } from './rto.js';
 import { Scoreboard } from './scoreboard.js';
 import { ReadQueue, Reassembly } from './recv-buffer.js';
 import { SendBuffer } from './send-buffer.js';
-import { seqAdd, seqDiff } from './seq.js';
+import { seqAdd, seqDiff, seqMax } from './seq.js';
 import type { TcpState } from './state.js';
 import type { Sysctl } from './sysctl.js';
 import { segmentArrives, takeSyn } from './input.js';
@@ -158,23 +158,20 @@ export class Tcb {
   orphan = false;
 
   // --- congestion control (cc/: RFC 5681/6582 NewReno, RFC 9438 CUBIC) and loss recovery ---
+  // recover: RFC 6582 recover / RFC 6675 RecoveryPoint (-1: none); inLoss: entered by the RTO (Linux's
+  // Loss state); scoreboard, RACK-TLP, PRR for recovery.ts; rackTimeout: ms to RACK's reordering
+  // timer; xmitTimer: what tRetransmit is; lastSendTime: for restart after idle (-1: never)
   cc: CongestionControl;
   dupAcks = 0;
-  /** recovery point (RFC 6582 recover, RFC 6675 RecoveryPoint), or -1 when not recovering */
   recover = -1;
-  /** the recovery was entered by the retransmission timer (Linux's Loss state), not by fast retransmit */
   inLoss = false;
-  recoveryStart = 0; // when the current recovery began (time-in-recovery counter)
-  /** RFC 6675 scoreboard of the segments in flight (kept for every connection; SACK marks need sackOk) */
+  recoveryStart = 0;
   board = new Scoreboard();
   rack = new Rack();
   tlp = new Tlp();
   prr = new Prr();
-  /** ms until RACK's reordering timer is due after the last ACK, 0 when none */
   rackTimeout = 0;
-  /** which timer tRetransmit is: the retransmission timeout, a tail loss probe or RACK's reordering timer */
   xmitTimer: 'rto' | 'tlp' | 'rack' = 'rto';
-  /** when data was last sent, for restart after idle (-1: never) */
   lastSendTime = -1;
   readonly loss: LossCounters;
 
@@ -246,10 +243,8 @@ export class Tcb {
   /** TCP_CONGESTION: switch algorithms; the window carries over, the algorithm's state starts afresh. */
   setCongestionControl(name: CcName): void {
     if (name === this.cc.name) return;
-    const next = createCongestionControl(name);
-    next.cwnd = this.cc.cwnd;
-    next.ssthresh = this.cc.ssthresh;
-    this.cc = next;
+    const { cwnd, ssthresh } = this.cc;
+    this.cc = Object.assign(createCongestionControl(name), { cwnd, ssthresh });
   }
 
   // ===================== user calls (RFC 9293 §3.10.1–§3.10.6) =====================
@@ -432,11 +427,16 @@ export class Tcb {
     this.sndMss = eff;
     const s = this.state;
     const synchronized = s === 'ESTABLISHED' || s === 'CLOSE_WAIT' || s === 'FIN_WAIT_1' || s === 'CLOSING' || s === 'LAST_ACK';
-    if (synchronized && this.sndNxt !== this.sndUna) {
+    // only data can have been too big: go back to the first unacknowledged byte of data, never
+    // over an unacknowledged SYN (a CLOSE in SYN_RCVD leaves FIN_WAIT_1 with the SYN-ACK still
+    // unacknowledged; pulling SND.NXT back to SND.UNA there once left an orphan with no timer)
+    const dataStart = seqMax(this.sndUna, this.sndBufSeq);
+    const dataInFlight = Math.min(this.sendBuf.length, seqDiff(this.sndNxt, this.sndBufSeq));
+    if (synchronized && dataInFlight > 0) {
       this.rttStart = -1; // Karn's rule
       // with SACK the scoreboard resends the oversized segments (whatever was SACKed arrived)
       if (this.sackOk) this.board.markLostLargerThan(eff);
-      else this.sndNxt = this.sndUna;
+      else this.sndNxt = dataStart;
       trySend(this);
     }
     return true;

@@ -1,8 +1,10 @@
 /**
- * Wall-clock implementation of Clock. All timers live in one heap; a single Node
+ * Wall-clock implementation of Clock. All timers live in one heap; a single
  * setTimeout is armed for the earliest entry. Deferred calls are batched and run by
- * one setImmediate per batch (and are flushed first if a timer fires before it).
+ * one setImmediate per batch (a MessageChannel message where setImmediate is absent, as in
+ * browsers; see platform/defer.ts), and are flushed first if a timer fires before it.
  */
+import { cancelSoon, runSoon, type ImmediateHandle } from '../platform/defer.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { TimerEntry, TimerHeap } from './heap.js';
 
@@ -18,10 +20,13 @@ export class RealClock implements Clock {
   private armedAt = Infinity;
   /** deferred calls, and timers that were already due when scheduled */
   private batch: ((() => void) | TimerEntry)[] = [];
-  private immediate: ReturnType<typeof setImmediate> | undefined;
+  private immediate: ImmediateHandle | undefined;
   private nextId = 1;
   private firing = false;
   private closed = false;
+  /** hold() calls not yet released, and the ref'd handle that keeps the process alive meanwhile */
+  private holders = 0;
+  private keeper: ReturnType<typeof setInterval> | undefined;
 
   constructor(opts: RealClockOptions = {}) {
     this.unref = opts.unref ?? false;
@@ -81,8 +86,24 @@ export class RealClock implements Clock {
     if (this.immediate === undefined) {
       // never unref'd: an unref'd immediate does not stop the event loop from blocking in poll until
       // the next timer, which would delay every deferred call (and every packet) by up to that long
-      this.immediate = setImmediate(this.flushDeferred);
+      this.immediate = runSoon(this.flushDeferred);
     }
+  }
+
+  /**
+   * Keep the process alive while held (a listening server, a connecting or reading socket): one
+   * ref'd interval that never fires, ref'd and unref'd as the count crosses zero. The clock's own
+   * timer stays unref'd, so timers that serve nothing held (TIME_WAIT) never keep a process alive.
+   */
+  hold(): void {
+    if (this.closed || this.holders++ > 0) return;
+    if (this.keeper === undefined) this.keeper = setInterval(noop, 2 ** 30);
+    else this.keeper.ref?.();
+  }
+
+  release(): void {
+    if (this.holders === 0 || --this.holders > 0) return;
+    this.keeper?.unref?.();
   }
 
   /** Number of timers and deferred calls waiting. */
@@ -93,8 +114,11 @@ export class RealClock implements Clock {
   /** Cancel every timer and deferred call; later schedule/defer calls are ignored. */
   close(): void {
     this.closed = true;
+    this.holders = 0;
+    if (this.keeper !== undefined) clearInterval(this.keeper);
+    this.keeper = undefined;
     this.disarm();
-    if (this.immediate !== undefined) clearImmediate(this.immediate);
+    if (this.immediate !== undefined) cancelSoon(this.immediate);
     this.immediate = undefined;
     this.batch = [];
     this.heap.clear();
@@ -107,7 +131,8 @@ export class RealClock implements Clock {
     if (this.timer !== undefined) clearTimeout(this.timer);
     const delay = Math.max(0, Math.ceil(top.at - performance.now()));
     this.timer = setTimeout(this.onTimer, delay);
-    if (this.unref) this.timer.unref();
+    // Node's timers can be unref'd; a browser's setTimeout returns a number
+    if (this.unref && typeof this.timer === 'object') this.timer.unref?.();
     this.armedAt = top.at;
   }
 
@@ -138,7 +163,7 @@ export class RealClock implements Clock {
   };
 
   private readonly flushDeferred = (): void => {
-    if (this.immediate !== undefined) clearImmediate(this.immediate);
+    if (this.immediate !== undefined) cancelSoon(this.immediate);
     this.immediate = undefined;
     const batch = this.batch;
     this.batch = [];
@@ -167,3 +192,5 @@ export class RealClock implements Clock {
     }
   };
 }
+
+function noop(): void {}

@@ -2,6 +2,7 @@
  * The demo's scenarios: each one a life of a TCP connection as the classic texts draw it, run
  * between a client (10.0.0.1) and a server (10.0.0.2) on the simulated network in virtual time.
  */
+import '../../api/net.js'; // stack.net
 import type { HostOptions, SimNetwork } from '../../api/sim-network.js';
 import type { Socket } from '../../api/socket.js';
 import type { Stack } from '../../stack/stack.js';
