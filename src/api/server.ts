@@ -1,13 +1,16 @@
 /** Server: node:net's Server over a synack listener. */
 import { EventEmitter } from 'node:events';
-import { makeError } from '../errors.js';
+import { nodeError } from '../errors.js';
 import type { Conn } from '../stack/conn.js';
 import type { Listener } from '../stack/listener.js';
 import type { Stack } from '../stack/stack.js';
-import { Socket, portFromString, validatePort } from './socket.js';
+import type { Socket } from './socket.js';
+import { normalizeArgs, validateListenOptions, validateServerOptions } from './validate.js';
 
 export interface ServerOptions {
   allowHalfOpen?: boolean;
+  /** the highWaterMark of every accepted socket (both directions) */
+  highWaterMark?: number;
   pauseOnConnect?: boolean;
   noDelay?: boolean;
   keepAlive?: boolean;
@@ -15,9 +18,11 @@ export interface ServerOptions {
 }
 
 export interface ListenOptions {
-  port?: number;
+  port?: number | string;
   host?: string;
   backlog?: number;
+  /** aborting it closes the server, as server.close() */
+  signal?: AbortSignal;
 }
 
 export class Server extends EventEmitter {
@@ -30,6 +35,7 @@ export class Server extends EventEmitter {
 
   constructor(stack: Stack, options?: ServerOptions | ((s: Socket) => void), connectionListener?: (s: Socket) => void) {
     super();
+    validateServerOptions(options);
     this.stack = stack;
     if (typeof options === 'function') {
       connectionListener = options;
@@ -43,30 +49,36 @@ export class Server extends EventEmitter {
     return this.listener !== null;
   }
 
-  /** listen([port][, host][, backlog][, cb]) or listen(options[, cb]), as node:net. */
+  /** listen([port][, host][, backlog][, cb]) or listen(options[, cb]), checked as node:net checks them. */
+  listen(port?: number | string, host?: string, backlog?: number, listeningListener?: () => void): this;
+  listen(port?: number | string, host?: string, listeningListener?: () => void): this;
+  listen(port?: number | string, backlog?: number, listeningListener?: () => void): this;
+  listen(port?: number | string, listeningListener?: () => void): this;
+  listen(options: ListenOptions, listeningListener?: () => void): this;
   listen(...args: unknown[]): this {
-    let cb: (() => void) | undefined;
-    if (typeof args[args.length - 1] === 'function') cb = args.pop() as () => void;
-    let opts: ListenOptions;
-    if (typeof args[0] === 'object' && args[0] !== null) opts = args[0] as ListenOptions;
-    else {
-      opts = {};
-      if (args[0] !== undefined) opts.port = args[0] as number;
-      if (typeof args[1] === 'string') opts.host = args[1];
-      const b = typeof args[1] === 'number' ? args[1] : args[2];
-      if (typeof b === 'number') opts.backlog = b;
+    const { options: opts, cb } = normalizeArgs(args);
+    if (this.listener) throw nodeError('ERR_SERVER_ALREADY_LISTEN');
+    if (cb) this.once('listening', cb as () => void);
+    // the backlog may come as listen(port, backlog) or listen(port, host, backlog)
+    const backlog = Number(opts.backlog) || Number(args.length > 1 && args[1]) || Number(args.length > 2 && args[2]) || 511;
+    const port = validateListenOptions(args, opts);
+    const signal = opts.signal as AbortSignal | undefined;
+    if (signal?.aborted) {
+      process.nextTick(() => this.close());
+      return this;
     }
-    const port = portFromString(opts.port ?? 0);
-    validatePort(port, 'options.port');
-    if (this.listener) throw makeError('ERR_SERVER_ALREADY_LISTEN', 'Listen method has been called more than once without closing.');
-    if (cb) this.once('listening', cb);
     try {
-      this.listener = this.stack.listen(opts.host ?? null, port, opts.backlog ?? 511, (conn) => this.onAccept(conn));
+      this.listener = this.stack.listen((opts.host as string | undefined) || null, port, backlog, (conn) => this.onAccept(conn));
     } catch (err) {
       process.nextTick(() => this.emit('error', err));
       return this;
     }
-    process.nextTick(() => this.emit('listening'));
+    signal?.addEventListener('abort', () => this.close(), { once: true });
+    const listener = this.listener;
+    // Node emits 'listening' only if the server is still listening then (close() may come first)
+    process.nextTick(() => {
+      if (this.listener === listener) this.emit('listening');
+    });
     return this;
   }
 
@@ -84,7 +96,11 @@ export class Server extends EventEmitter {
       return;
     }
     // the stack's own Socket class, so `socket instanceof stack.net.Socket` holds as in node:net
-    const socket = new this.stack.net.Socket({ allowHalfOpen: this.options.allowHalfOpen ?? false });
+    const socket = new this.stack.net.Socket({
+      allowHalfOpen: this.options.allowHalfOpen ?? false,
+      ...(this.options.highWaterMark !== undefined && this.options.highWaterMark >= 0 ? { highWaterMark: this.options.highWaterMark } : {}),
+    });
+    socket.server = this;
     if (this.options.noDelay) socket.setNoDelay(true);
     if (this.options.keepAlive) socket.setKeepAlive(true, this.options.keepAliveInitialDelay);
     socket.attach(conn);
@@ -101,7 +117,7 @@ export class Server extends EventEmitter {
   /** Stop accepting; 'close' follows once every accepted connection has closed. */
   close(cb?: (err?: Error) => void): this {
     if (!this.listener) {
-      const err = makeError('ERR_SERVER_NOT_RUNNING', 'Server is not running.');
+      const err = nodeError('ERR_SERVER_NOT_RUNNING');
       if (cb) process.nextTick(() => cb(err));
       return this;
     }
@@ -157,5 +173,20 @@ export class Server extends EventEmitter {
   }
   unref(): this {
     return this;
+  }
+
+  /** `await using server = ...`: close it, as Node 20's Server[Symbol.asyncDispose] */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (!this.listener) return;
+    await new Promise<void>((resolve, reject) => this.close((err) => (err ? reject(err) : resolve())));
+  }
+
+  /**
+   * captureRejections: a rejected async 'connection' listener destroys that socket with the
+   * error; any other event's rejection becomes the server's 'error' (as node:net's Server).
+   */
+  override [EventEmitter.captureRejectionSymbol](err: Error, event: string, ...args: unknown[]): void {
+    if (event === 'connection') (args[0] as Socket).destroy(err);
+    else this.emit('error', err);
   }
 }

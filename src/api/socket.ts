@@ -3,8 +3,10 @@
  * as fast as the stream's consumer takes them, so an application that stops reading makes the
  * peer see the window close (backpressure through highWaterMark onto RCV.WND).
  */
-import { Duplex } from 'node:stream';
-import { makeError, sysError, type SynackError } from '../errors.js';
+import { Duplex, addAbortSignal } from 'node:stream';
+import { endedByPeer, makeError, nodeError, sysError, type SynackError } from '../errors.js';
+import type { Server } from './server.js';
+import { normalizeArgs, validateConnectOptions, validateFunction, validatePort, validateSocketOptions, validateTimerDuration } from './validate.js';
 import type { Conn, ConnUser } from '../stack/conn.js';
 import { ipFromText } from '../stack/ip-addr.js';
 import type { Stack } from '../stack/stack.js';
@@ -13,6 +15,10 @@ import type { TimerHandle } from '../time/clock.js';
 
 export interface SocketOptions {
   allowHalfOpen?: boolean;
+  /** both directions' stream highWaterMark (bytes), as stream.Duplex */
+  highWaterMark?: number;
+  /** aborting it destroys the socket with an AbortError (node:net passes it to stream.addAbortSignal) */
+  signal?: AbortSignal;
   readableHighWaterMark?: number;
   writableHighWaterMark?: number;
 }
@@ -52,8 +58,10 @@ export class Socket extends Duplex implements ConnUser {
   private userTimeoutWanted = 0;
 
   constructor(stack: Stack, opts: SocketOptions = {}) {
+    validateSocketOptions(opts as Record<string, unknown>);
     super({
       allowHalfOpen: opts.allowHalfOpen ?? false,
+      ...(opts.highWaterMark !== undefined ? { highWaterMark: opts.highWaterMark } : {}),
       ...(opts.readableHighWaterMark !== undefined ? { readableHighWaterMark: opts.readableHighWaterMark } : {}),
       ...(opts.writableHighWaterMark !== undefined ? { writableHighWaterMark: opts.writableHighWaterMark } : {}),
       decodeStrings: true,
@@ -61,7 +69,11 @@ export class Socket extends Duplex implements ConnUser {
       autoDestroy: true,
     });
     this.stack = stack;
+    if (opts.signal) addAbortSignal(opts.signal, this);
   }
+
+  /** The server that accepted this socket (null for a socket this side connected), as node:net's. */
+  server: Server | null = null;
 
   /** Attach an accepted connection (server side). */
   attach(conn: Conn): this {
@@ -76,22 +88,19 @@ export class Socket extends Duplex implements ConnUser {
 
   // ===================== connect =====================
 
-  connect(options: SocketConnectOptions | number, host?: string | (() => void), cb?: () => void): this {
-    let opts: SocketConnectOptions;
-    if (typeof options === 'object' && options !== null) {
-      opts = options;
-      if (typeof host === 'function') cb = host;
-    } else {
-      opts = { port: options as number };
-      if (typeof host === 'function') cb = host;
-      else if (host !== undefined) opts.host = host;
-    }
-    opts = { ...opts, port: portFromString(opts.port) as number };
-    validatePort(opts.port, 'Port');
+  connect(options: SocketConnectOptions, connectListener?: () => void): this;
+  connect(port: number, host?: string, connectListener?: () => void): this;
+  connect(port: number, connectListener?: () => void): this;
+  /** connect(options[, cb]) or connect(port[, host][, cb]), checked as node:net checks them (validate.ts) */
+  connect(...args: unknown[]): this {
+    const { options: raw, cb } = normalizeArgs(args);
+    validateConnectOptions(raw);
+    const opts = { ...(raw as unknown as SocketConnectOptions), port: validatePort(raw.port) };
+    if (this.destroyed) this.reinitialize(); // node:net lets a closed Socket connect again
     if (this.conn || this.connecting) {
       throw makeError('ERR_SOCKET_CONNECTION_IN_PROGRESS', 'Socket is already connected or connecting');
     }
-    if (cb) this.once('connect', cb);
+    if (cb) this.once('connect', cb as () => void);
     if (opts.noDelay) this.noDelayWanted = true;
     if (opts.keepAlive) this.keepAliveWanted = [true, opts.keepAliveInitialDelay];
     if (opts.timeout) this.setTimeout(opts.timeout);
@@ -115,10 +124,24 @@ export class Socket extends Duplex implements ConnUser {
     }
     this.conn.user = this;
     this.applyOptions();
-    const queued = this.queuedBeforeConnect ?? [];
-    this.queuedBeforeConnect = null;
-    for (const { chunk, cb: done } of queued) this._write(chunk, 'latin1', done);
     return this;
+  }
+
+  /** A destroyed socket made new for another connect(), as node:net's connect() does. */
+  private reinitialize(): void {
+    (this as unknown as { _undestroy(): void })._undestroy();
+    this.conn = null;
+    this.bytesRead = 0;
+    this.written = 0;
+    this.wantRead = false;
+    this.eofPushed = false;
+    this.endCalled = false;
+    this.pendingWrite = null;
+    this.queuedBeforeConnect = null;
+    this.finalBeforeConnect = null;
+    this.resetOnDestroy = false;
+    this.closeHadError = false;
+    this.peerEnded = false;
   }
 
   private applyOptions(): void {
@@ -164,7 +187,8 @@ export class Socket extends Duplex implements ConnUser {
   onError(code: TcbErrorCode): void {
     const c = this.conn!;
     const syscall = this.connecting ? 'connect' : 'read';
-    this.destroy(sysError(code, syscall, c.remote.text, c.remotePort));
+    // connect errors name the peer (`connect ECONNREFUSED 10.0.0.2:80`); read errors do not (`read ECONNRESET`)
+    this.destroy(syscall === 'connect' ? sysError(code, syscall, c.remote.text, c.remotePort) : sysError(code, syscall));
   }
 
   onClosed(): void {
@@ -215,22 +239,60 @@ export class Socket extends Duplex implements ConnUser {
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: Callback): void {
     const c = this.conn;
-    if (!c) {
-      if (this.connecting) return cb(sysError('EPIPE', 'write'));
-      (this.queuedBeforeConnect ??= []).push({ chunk, cb });
+    if (this.connecting) {
+      // node:net holds writes made while connecting and writes them on 'connect'
+      if (!this.queuedBeforeConnect) {
+        this.queuedBeforeConnect = [];
+        this.once('connect', () => this.writeQueued());
+      }
+      this.queuedBeforeConnect.push({ chunk, cb });
       return;
     }
+    if (!c) return cb(nodeError('ERR_SOCKET_CLOSED'));
     const tcb = c.tcb;
-    if (c.gone || !tcb.canSend) return cb(sysError('EPIPE', 'write', c.remote.text, c.remotePort));
+    if (c.gone || !tcb.canSend) return cb(sysError('EPIPE', 'write'));
     // the last write of end(data): hold it for _final, which follows at once, so the data and
     // the FIN leave in one segment (unless the send buffer is full: then send now, or deadlock)
     const hold = this.endCalled && tcb.sendSpace > chunk.length;
     tcb.send(chunk, this.stack.clock.now(), hold);
-    this.written += chunk.length;
     this.touchActivity();
     this.stack.settle(c);
-    if (tcb.sendSpace > 0) cb();
-    else this.pendingWrite = cb;
+    // bytesWritten counts a write once it is taken; until then the stream's writableLength holds it
+    const done: Callback = (err) => {
+      if (!err) this.written += chunk.length;
+      cb(err);
+    };
+    if (tcb.sendSpace > 0) done();
+    else this.pendingWrite = done;
+  }
+
+  private writeQueued(): void {
+    const queued = this.queuedBeforeConnect ?? [];
+    this.queuedBeforeConnect = null;
+    for (const { chunk, cb } of queued) this._write(chunk, 'latin1', cb);
+  }
+
+  /** the peer's FIN arrived and this side is not half-open: later writes fail as Node's writeAfterFIN */
+  private peerEnded = false;
+  private closeHadError = false;
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  override write(...args: any[]): boolean {
+    if (this.peerEnded && this.writableEnded) {
+      const err = endedByPeer();
+      const cb = args.find((a) => typeof a === 'function') as Callback | undefined;
+      if (cb) process.nextTick(cb, err);
+      this.destroy(err);
+      return false;
+    }
+    return super.write(...(args as Parameters<Duplex['write']>));
+  }
+
+  /** 'close' carries hadError (whether the socket was destroyed by an error), as node:net's. */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'close' && args.length === 0) return super.emit('close', this.closeHadError);
+    if (event === 'end' && !this.allowHalfOpen) this.peerEnded = true;
+    return super.emit(event, ...args);
   }
 
   private endCalled = false;
@@ -256,6 +318,10 @@ export class Socket extends Duplex implements ConnUser {
   }
 
   override _destroy(err: Error | null, cb: Callback): void {
+    this.closeHadError = err != null;
+    const queued = this.queuedBeforeConnect;
+    this.queuedBeforeConnect = null;
+    for (const q of queued ?? []) q.cb(nodeError('ERR_SOCKET_CLOSED_BEFORE_CONNECTION'));
     const c = this.conn;
     this.clearIdle();
     if (c && !c.gone) {
@@ -311,22 +377,24 @@ export class Socket extends Duplex implements ConnUser {
 
   /** Emit 'timeout' after `ms` of inactivity (the connection stays open, as in node:net). */
   setTimeout(ms: number, cb?: () => void): this {
-    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
-      throw makeError('ERR_OUT_OF_RANGE', `The value of "msecs" is out of range. It must be a non-negative finite number. Received ${ms}`);
+    this.timeout = ms; // as node:net, before the checks
+    const msecs = validateTimerDuration(ms);
+    if (cb !== undefined) {
+      validateFunction(cb, 'callback');
+      if (msecs === 0) this.removeListener('timeout', cb);
+      else this.once('timeout', cb);
     }
-    if (cb) this.once('timeout', cb);
-    this.idleMs = ms;
+    this.idleMs = msecs;
     this.clearIdle();
-    if (ms > 0) {
+    if (msecs > 0) {
       this.lastActivity = this.stack.clock.now();
       this.armIdle();
     }
     return this;
   }
 
-  get timeout(): number | undefined {
-    return this.idleMs || undefined;
-  }
+  /** The last value given to setTimeout(), or assigned (assigning changes no timer, as in node:net). */
+  timeout: number | undefined = undefined;
 
   /** Only an idle timeout (setTimeout) needs to know when the socket was last active. */
   private touchActivity(): void {
@@ -357,26 +425,37 @@ export class Socket extends Duplex implements ConnUser {
     return { address: c.local.text, family: c.local.version === 4 ? 'IPv4' : 'IPv6', port: c.localPort };
   }
 
+  /** the connection's ends once it is up (node:net reports none while connecting) */
+  private get upConn(): Conn | null {
+    return this.connecting ? null : this.conn;
+  }
   get remoteAddress(): string | undefined {
-    return this.conn?.remote.text;
+    return this.upConn?.remote.text;
   }
   get remotePort(): number | undefined {
-    return this.conn?.remotePort;
+    return this.upConn?.remotePort;
   }
   get remoteFamily(): string | undefined {
-    return this.conn ? (this.conn.remote.version === 4 ? 'IPv4' : 'IPv6') : undefined;
+    const c = this.upConn;
+    return c ? (c.remote.version === 4 ? 'IPv4' : 'IPv6') : undefined;
   }
   get localAddress(): string | undefined {
-    return this.conn?.local.text;
+    return this.upConn?.local.text;
   }
   get localPort(): number | undefined {
-    return this.conn?.localPort;
+    return this.upConn?.localPort;
   }
   get localFamily(): string | undefined {
-    return this.conn ? (this.conn.local.version === 4 ? 'IPv4' : 'IPv6') : undefined;
+    const c = this.upConn;
+    return c ? (c.local.version === 4 ? 'IPv4' : 'IPv6') : undefined;
   }
+  /** bytes written so far, counting those still queued in the stream (as node:net) */
   get bytesWritten(): number {
-    return this.written;
+    return this.written + this.writableLength;
+  }
+  /** what the stream holds for writing; undefined before connect(), as node:net's without a handle */
+  get bufferSize(): number | undefined {
+    return this.conn || this.connecting ? this.writableLength : undefined;
   }
   get pending(): boolean {
     return !this.conn || this.connecting;
@@ -399,18 +478,4 @@ export class Socket extends Duplex implements ConnUser {
   unref(): this {
     return this;
   }
-}
-
-export function validatePort(port: unknown, name: string): asserts port is number {
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
-    const received = typeof port === 'string' ? `type string ('${port}')` : `type ${typeof port} (${String(port)})`;
-    throw makeError('ERR_SOCKET_BAD_PORT', `${name} should be >= 0 and < 65536. Received ${received}.`);
-  }
-}
-
-/** node:net takes a port as a number or its decimal text ('8080', as from process.env.PORT). */
-export function portFromString(port: unknown): unknown {
-  if (typeof port !== 'string' || port.trim() === '') return port;
-  const n = Number(port);
-  return Number.isInteger(n) && n >= 0 && n <= 65535 ? n : port;
 }
