@@ -5,7 +5,7 @@ import type { Conn } from '../stack/conn.js';
 import type { Listener } from '../stack/listener.js';
 import type { Stack } from '../stack/stack.js';
 import type { Socket } from './socket.js';
-import { normalizeArgs, validateListenOptions, validateServerOptions } from './validate.js';
+import { normalizeArgs, validateFunction, validateListenOptions, validateServerOptions } from './validate.js';
 
 export interface ServerOptions {
   allowHalfOpen?: boolean;
@@ -159,6 +159,7 @@ export class Server extends EventEmitter {
   }
 
   getConnections(cb: (err: Error | null, count: number) => void): this {
+    validateFunction(cb, 'callback');
     const n = this.sockets.size;
     process.nextTick(() => cb(null, n));
     return this;

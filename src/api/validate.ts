@@ -136,13 +136,14 @@ export function validateServerOptions(options: unknown): void {
 
 /**
  * listen()'s options after normalizeArgs: a port (number or text) or an error as Node's. Returns
- * the port; `listen()` and `listen(cb)` mean port 0.
+ * the port (0: any free one).
  */
 export function validateListenOptions(args: readonly unknown[], o: Record<string, unknown>): number {
   if (o.signal) validateAbortSignal(o.signal, 'options.signal');
-  if (args.length === 0 || typeof args[0] === 'function') return 0;
-  if (typeof o.port === 'number' || typeof o.port === 'string') {
-    const port = validatePort(o.port, 'options.port');
+  // listen(), listen(cb), listen(null) and { port: undefined } or { port: null } take any free port
+  const anyPort = args.length === 0 || typeof args[0] === 'function' || (o.port === undefined && 'port' in o) || o.port === null;
+  if (anyPort || typeof o.port === 'number' || typeof o.port === 'string') {
+    const port = anyPort ? 0 : validatePort(o.port, 'options.port');
     if (o.host != null && typeof o.host !== 'string') throw invalidArgType('hostname', 'string', o.host);
     return port;
   }
