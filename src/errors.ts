@@ -174,5 +174,7 @@ const NODE_MESSAGES = {
 
 /** EPIPE after the peer's FIN on a socket that is not half-open (Node's writeAfterFIN). */
 export function endedByPeer(): SynackError {
-  return makeError('EPIPE', 'This socket has been ended by the other party');
+  const err = new Error('This socket has been ended by the other party') as SynackError;
+  err.code = 'EPIPE'; // a code and no errno or syscall, as Node's
+  return err;
 }
