@@ -18,6 +18,12 @@ export interface CallableClass<T, A extends unknown[]> {
 }
 
 type ConnectionListener = (socket: Socket) => void;
+import {
+  getDefaultAutoSelectFamily,
+  getDefaultAutoSelectFamilyAttemptTimeout,
+  setDefaultAutoSelectFamily,
+  setDefaultAutoSelectFamilyAttemptTimeout,
+} from './lookup.js';
 
 export interface NetApi {
   createServer(listener?: ConnectionListener): Server;
@@ -36,6 +42,10 @@ export interface NetApi {
   isIP: typeof isIP;
   isIPv4: typeof isIPv4;
   isIPv6: typeof isIPv6;
+  getDefaultAutoSelectFamily: typeof getDefaultAutoSelectFamily;
+  setDefaultAutoSelectFamily: typeof setDefaultAutoSelectFamily;
+  getDefaultAutoSelectFamilyAttemptTimeout: typeof getDefaultAutoSelectFamilyAttemptTimeout;
+  setDefaultAutoSelectFamilyAttemptTimeout: typeof setDefaultAutoSelectFamilyAttemptTimeout;
 }
 
 /** Wrap a class so that calling it without `new` constructs it, as node:net's constructors allow. */
@@ -79,5 +89,9 @@ export function createNet(stack: Stack): NetApi {
     isIP,
     isIPv4,
     isIPv6,
+    getDefaultAutoSelectFamily,
+    setDefaultAutoSelectFamily,
+    getDefaultAutoSelectFamilyAttemptTimeout,
+    setDefaultAutoSelectFamilyAttemptTimeout,
   };
 }

@@ -23,6 +23,8 @@ export interface ListenOptions {
   backlog?: number;
   /** aborting it closes the server, as server.close() */
   signal?: AbortSignal;
+  /** on '::', take IPv6 only (no IPv4-mapped connections) */
+  ipv6Only?: boolean;
 }
 
 export class Server extends EventEmitter {
@@ -32,6 +34,8 @@ export class Server extends EventEmitter {
   private readonly options: ServerOptions;
   private readonly sockets = new Set<Socket>();
   private closing = false;
+  /** Node's ref()/unref(): a listening server keeps the process alive unless unref()'d */
+  private refd = true;
 
   constructor(stack: Stack, options?: ServerOptions | ((s: Socket) => void), connectionListener?: (s: Socket) => void) {
     super();
@@ -68,7 +72,8 @@ export class Server extends EventEmitter {
       return this;
     }
     try {
-      this.listener = this.stack.listen((opts.host as string | undefined) || null, port, backlog, (conn) => this.onAccept(conn));
+      this.listener = this.stack.listen((opts.host as string | undefined) || null, port, backlog, (conn) => this.onAccept(conn), opts.ipv6Only === true);
+      if (!this.refd) this.stack.setListenerRef(this.listener, false);
     } catch (err) {
       process.nextTick(() => this.emit('error', err));
       return this;
@@ -116,6 +121,7 @@ export class Server extends EventEmitter {
 
   /** Stop accepting; 'close' follows once every accepted connection has closed. */
   close(cb?: (err?: Error) => void): this {
+    if (this.stack.whenIdle(() => this.close(cb))) return this;
     if (!this.listener) {
       const err = nodeError('ERR_SERVER_NOT_RUNNING');
       if (cb) process.nextTick(() => cb(err));
@@ -154,7 +160,7 @@ export class Server extends EventEmitter {
   address(): { address: string; family: string; port: number } | null {
     const l = this.listener;
     if (!l) return null;
-    const address = l.addr?.text ?? (this.stack.addresses.some((a) => a.version === 6) ? '::' : '0.0.0.0');
+    const address = l.addr?.text ?? l.wildcard;
     return { address, family: address.includes(':') ? 'IPv6' : 'IPv4', port: l.port };
   }
 
@@ -169,10 +175,17 @@ export class Server extends EventEmitter {
     return this.sockets.size;
   }
 
+  /** Keep the process alive while listening (the default). */
   ref(): this {
+    this.refd = true;
+    if (this.listener) this.stack.setListenerRef(this.listener, true);
     return this;
   }
+
+  /** Let the process exit even while listening. */
   unref(): this {
+    this.refd = false;
+    if (this.listener) this.stack.setListenerRef(this.listener, false);
     return this;
   }
 

@@ -4,14 +4,17 @@
  * peer see the window close (backpressure through highWaterMark onto RCV.WND).
  */
 import { Duplex, addAbortSignal } from 'node:stream';
-import { endedByPeer, makeError, nodeError, sysError, type SynackError } from '../errors.js';
+import { endedByPeer, makeError, nodeError, sysError } from '../errors.js';
 import type { Server } from './server.js';
 import { normalizeArgs, validateConnectOptions, validateFunction, validatePort, validateSocketOptions, validateTimerDuration } from './validate.js';
 import type { Conn, ConnUser } from '../stack/conn.js';
 import { ipFromText } from '../stack/ip-addr.js';
 import type { Stack } from '../stack/stack.js';
 import type { TcbErrorCode } from '../tcp/tcb.js';
-import type { TimerHandle } from '../time/clock.js';
+import type { Clock, TimerHandle } from '../time/clock.js';
+import { lookupAndConnect, type Connector } from './happy-eyeballs.js';
+import type { LookupFunction } from './lookup.js';
+import { readChunk, readInto, type OnRead } from './reads.js';
 
 export interface SocketOptions {
   allowHalfOpen?: boolean;
@@ -23,6 +26,8 @@ export interface SocketOptions {
   writableHighWaterMark?: number;
 }
 
+export type { OnRead };
+
 export interface SocketConnectOptions {
   port: number;
   host?: string;
@@ -33,11 +38,19 @@ export interface SocketConnectOptions {
   keepAliveInitialDelay?: number;
   timeout?: number;
   family?: number;
+  hints?: number;
+  /** dns.lookup's signature; called for host names (not for IP addresses), with a 'lookup' event */
+  lookup?: LookupFunction;
+  /** RFC 8305 happy eyeballs over the looked-up addresses (Node 20 default: true) */
+  autoSelectFamily?: boolean;
+  autoSelectFamilyAttemptTimeout?: number;
+  /** read into one buffer and hand it to a callback instead of 'data' events */
+  onread?: OnRead;
 }
 
 type Callback = (err?: Error | null) => void;
 
-export class Socket extends Duplex implements ConnUser {
+export class Socket extends Duplex implements ConnUser, Connector {
   readonly stack: Stack;
   /** the connection, once connect() or accept gave one */
   private conn: Conn | null = null;
@@ -56,6 +69,18 @@ export class Socket extends Duplex implements ConnUser {
   private noDelayWanted = false;
   private keepAliveWanted: [boolean, number | undefined] | null = null;
   private userTimeoutWanted = 0;
+  /** Node's ref()/unref(): whether this socket keeps the process alive while active */
+  private refd = true;
+  /** the part of a write not yet taken into the send buffer (tcp_wmem), with its callback */
+  private pendingChunk: Buffer | null = null;
+  /** happy eyeballs: where a failed attempt's error goes instead of destroy() */
+  private attemptFailed: ((err: Error) => void) | null = null;
+  /** the onread option: reads go to one buffer and a callback, not to 'data' */
+  private onread: OnRead | null = null;
+  /** the 4-tuple once the connection is let go (destroy), so the buffers behind it can be freed */
+  private ends: Pick<Conn, 'local' | 'localPort' | 'remote' | 'remotePort'> | null = null;
+  /** the addresses tried with autoSelectFamily, as Node reports them */
+  autoSelectFamilyAttemptedAddresses?: string[];
 
   constructor(stack: Stack, opts: SocketOptions = {}) {
     validateSocketOptions(opts as Record<string, unknown>);
@@ -75,10 +100,14 @@ export class Socket extends Duplex implements ConnUser {
   /** The server that accepted this socket (null for a socket this side connected), as node:net's. */
   server: Server | null = null;
 
+  get clock(): Clock {
+    return this.stack.clock;
+  }
+
   /** Attach an accepted connection (server side). */
   attach(conn: Conn): this {
     this.conn = conn;
-    conn.user = this;
+    this.bind(conn);
     this.applyOptions();
     this.touchActivity();
     // data may already be waiting
@@ -104,27 +133,73 @@ export class Socket extends Duplex implements ConnUser {
     if (opts.noDelay) this.noDelayWanted = true;
     if (opts.keepAlive) this.keepAliveWanted = [true, opts.keepAliveInitialDelay];
     if (opts.timeout) this.setTimeout(opts.timeout);
-    const hostText = opts.host ?? this.stack.addresses[0]!.text;
-    const remote = ipFromText(hostText);
+    if (opts.onread) this.onread = opts.onread;
     this.connecting = true;
-    if (!remote) {
-      // synack resolves no names: report it the way a failed lookup is reported
-      const err = makeError('ENOTFOUND', `getaddrinfo ENOTFOUND ${hostText} (synack connects to IP addresses only)`, {
-        syscall: 'getaddrinfo',
-        hostname: hostText,
-      } as Partial<SynackError>);
-      process.nextTick(() => this.destroy(err));
-      return this;
+    this.connectOpts = opts;
+    // node:net: no host means localhost; a host name goes through `lookup` (happy-eyeballs.ts)
+    const name = opts.host ?? 'localhost';
+    if (ipFromText(name)) {
+      const err = this.attempt(name, opts.port, 0, null);
+      if (err) process.nextTick(() => this.destroy(err));
+    } else {
+      lookupAndConnect(this, name, opts.port, opts);
     }
-    try {
-      this.conn = this.stack.openConnection(remote, opts.port, opts.localAddress, opts.localPort);
-    } catch (err) {
-      process.nextTick(() => this.destroy(err as Error));
-      return this;
-    }
-    this.conn.user = this;
-    this.applyOptions();
     return this;
+  }
+
+  private connectOpts: SocketConnectOptions | null = null;
+
+  /**
+   * @internal Start connecting to one address (Connector). 0.0.0.0 and :: mean this host, as on
+   * Linux (the loopback address); port 0 is refused at once, as the kernel refuses it.
+   */
+  attempt(ipText: string, port: number, _family: number, failed: ((err: Error) => void) | null): Error | null {
+    if (this.stack.whenIdle(() => {
+      const err = this.attempt(ipText, port, _family, failed);
+      if (err) (failed ?? ((e: Error) => this.destroy(e)))(err);
+    })) return null;
+    let remote = ipFromText(ipText)!;
+    if (remote.text === '0.0.0.0') remote = ipFromText('127.0.0.1')!;
+    else if (remote.text === '::') remote = ipFromText('::1')!;
+    if (port === 0) return sysError('ECONNREFUSED', 'connect', remote.text);
+    const o = this.connectOpts ?? { port };
+    let conn: Conn;
+    try {
+      conn = this.stack.openConnection(remote, port, o.localAddress, o.localPort);
+    } catch (err) {
+      return err as Error;
+    }
+    this.attemptFailed = failed;
+    this.conn = conn;
+    this.bind(conn);
+    this.applyOptions();
+    return null;
+  }
+
+  /** @internal (Connector) the attempt in progress timed out: drop it without a word to the user */
+  abandonAttempt(): void {
+    const c = this.conn;
+    if (!c) return;
+    this.conn = null;
+    c.user = null;
+    c.refd = false;
+    if (!c.gone) {
+      c.tcb.abort(this.stack.clock.now());
+      this.stack.settle(c);
+    }
+  }
+
+  /** @internal (Connector) connecting failed for good */
+  fail(err: Error): void {
+    this.destroy(err);
+  }
+
+  /** Become the connection's user: notifications, and its share in keeping the process alive. */
+  private bind(conn: Conn): void {
+    conn.refd = this.refd;
+    conn.reading = this.wantRead;
+    this.stack.attachUser(conn, this);
+    this.stack.liveness.update(conn);
   }
 
   /** A destroyed socket made new for another connect(), as node:net's connect() does. */
@@ -142,6 +217,13 @@ export class Socket extends Duplex implements ConnUser {
     this.resetOnDestroy = false;
     this.closeHadError = false;
     this.peerEnded = false;
+    this.pendingChunk = null;
+    this.pendingTaken = 0;
+    this.attemptFailed = null;
+    this.ends = null;
+    this.onreadPaused = false;
+    this.connectOpts = null;
+    delete this.autoSelectFamilyAttemptedAddresses;
   }
 
   private applyOptions(): void {
@@ -159,6 +241,7 @@ export class Socket extends Duplex implements ConnUser {
   onEstablished(): void {
     if (!this.connecting) return;
     this.connecting = false;
+    this.attemptFailed = null;
     this.touchActivity();
     this.emit('connect');
     this.emit('ready');
@@ -177,18 +260,25 @@ export class Socket extends Duplex implements ConnUser {
   }
 
   onWritable(): void {
-    const cb = this.pendingWrite;
-    if (cb && this.conn && this.conn.tcb.sendSpace > 0) {
-      this.pendingWrite = null;
-      cb();
-    }
+    const c = this.conn;
+    if (this.pendingWrite && c && !c.gone && c.tcb.sendSpace > 0) this.feed(c);
   }
 
   onError(code: TcbErrorCode): void {
     const c = this.conn!;
     const syscall = this.connecting ? 'connect' : 'read';
     // connect errors name the peer (`connect ECONNREFUSED 10.0.0.2:80`); read errors do not (`read ECONNRESET`)
-    this.destroy(syscall === 'connect' ? sysError(code, syscall, c.remote.text, c.remotePort) : sysError(code, syscall));
+    const err = syscall === 'connect' ? sysError(code, syscall, c.remote.text, c.remotePort) : sysError(code, syscall);
+    const failed = this.attemptFailed;
+    if (failed && this.connecting) {
+      // one of several addresses failed: the next is tried (happy-eyeballs.ts)
+      this.attemptFailed = null;
+      this.conn = null;
+      c.user = null;
+      failed(err);
+      return;
+    }
+    this.destroy(err);
   }
 
   onClosed(): void {
@@ -206,6 +296,8 @@ export class Socket extends Duplex implements ConnUser {
     const cb = this.pendingWrite;
     if (cb) {
       this.pendingWrite = null;
+      this.pendingChunk = null;
+      this.pendingTaken = 0;
       cb(sysError('EPIPE', 'write'));
     }
   }
@@ -213,31 +305,66 @@ export class Socket extends Duplex implements ConnUser {
   // ===================== stream.Duplex =====================
 
   override _read(): void {
+    if (this.onreadPaused) return;
     this.wantRead = true;
     this.pull();
   }
 
+  /**
+   * Hand over what the TCB holds as Node's reads do: each read up to 64 KiB (libuv's buffer), or
+   * into the `onread` buffer; reading stops when the stream is full (push() false: the window closes).
+   */
   private pull(): void {
     const c = this.conn;
     if (!c || this.connecting) return;
+    if (this.stack.whenIdle(() => this.pull())) return;
     const tcb = c.tcb;
     const now = this.stack.clock.now();
-    while (this.wantRead && tcb.readable > 0) {
-      const chunks = tcb.receive(this.readableHighWaterMark, now);
-      for (const chunk of chunks) {
-        this.bytesRead += chunk.length;
-        if (!this.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length))) this.wantRead = false;
+    for (let guard = 0; guard < 1_000_000 && this.wantRead && tcb.readable > 0; guard++) {
+      if (this.onread) {
+        const n = readInto(tcb, this.onread, now);
+        this.bytesRead += n.bytes;
+        if (n.stop) this.setOnreadPaused(true);
+        continue;
       }
+      const chunk = readChunk(tcb, now);
+      this.bytesRead += chunk.length;
+      if (!this.push(chunk)) this.wantRead = false;
     }
     if (tcb.rcvClosed && tcb.readable === 0 && !this.eofPushed) {
       this.eofPushed = true;
+      this.wantRead = false;
       this.push(null);
       this.read(0); // 'end' even when nobody consumes the stream, as node:net's onStreamRead
     }
+    if (this.conn === c) c.reading = this.wantRead;
     this.stack.settle(c);
   }
 
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: Callback): void {
+  private onreadPaused = false;
+
+  /** With `onread`, pause()/resume() stop and restart reading (Node's readStop/readStart). */
+  private setOnreadPaused(paused: boolean): void {
+    this.onreadPaused = paused;
+    this.wantRead = !paused;
+    const c = this.conn;
+    if (!c) return;
+    c.reading = !paused;
+    if (paused) this.stack.settle(c);
+    else this.pull();
+  }
+
+  override pause(): this {
+    if (this.onread && !this.connecting) this.setOnreadPaused(true);
+    return super.pause();
+  }
+
+  override resume(): this {
+    if (this.onread && this.onreadPaused) this.setOnreadPaused(false);
+    return super.resume();
+  }
+
+  override _write(chunk: Buffer, enc: BufferEncoding, cb: Callback): void {
     const c = this.conn;
     if (this.connecting) {
       // node:net holds writes made while connecting and writes them on 'connect'
@@ -249,21 +376,12 @@ export class Socket extends Duplex implements ConnUser {
       return;
     }
     if (!c) return cb(nodeError('ERR_SOCKET_CLOSED'));
+    if (this.stack.whenIdle(() => this._write(chunk, enc, cb))) return;
     const tcb = c.tcb;
     if (c.gone || !tcb.canSend) return cb(sysError('EPIPE', 'write'));
-    // the last write of end(data): hold it for _final, which follows at once, so the data and
-    // the FIN leave in one segment (unless the send buffer is full: then send now, or deadlock)
-    const hold = this.endCalled && tcb.sendSpace > chunk.length;
-    tcb.send(chunk, this.stack.clock.now(), hold);
-    this.touchActivity();
-    this.stack.settle(c);
-    // bytesWritten counts a write once it is taken; until then the stream's writableLength holds it
-    const done: Callback = (err) => {
-      if (!err) this.written += chunk.length;
-      cb(err);
-    };
-    if (tcb.sendSpace > 0) done();
-    else this.pendingWrite = done;
+    this.pendingChunk = chunk;
+    this.pendingWrite = cb;
+    this.feed(c);
   }
 
   private writeQueued(): void {
@@ -295,6 +413,46 @@ export class Socket extends Duplex implements ConnUser {
     return super.emit(event, ...args);
   }
 
+  /**
+   * Move the pending write into the send buffer as far as it has room (tcp_wmem), as the kernel
+   * takes a large write() a piece at a time: the rest waits for ACKs to free space, and the
+   * callback (so the next write) runs only once all of it is in.
+   */
+  private feed(c: Conn): void {
+    if (this.feeding) return; // an ACK delivered while feeding: the loop below takes the room
+    this.feeding = true;
+    const tcb = c.tcb;
+    try {
+      for (let guard = 0; guard < 1_000_000 && this.pendingChunk !== null && !c.gone; guard++) {
+        const chunk = this.pendingChunk;
+        const room = tcb.sendSpace;
+        if (room === 0 && chunk.length > 0) break;
+        const take = chunk.length <= room ? chunk : chunk.subarray(0, room);
+        this.pendingChunk = take === chunk ? null : chunk.subarray(room);
+        // the last write of end(data): hold it for _final, which follows at once, so the data and
+        // the FIN leave in one segment (unless the send buffer is full: then send now, or deadlock)
+        const hold = this.endCalled && this.pendingChunk === null && tcb.sendSpace > take.length;
+        tcb.send(take, this.stack.clock.now(), hold);
+        this.written += take.length;
+        this.pendingTaken += take.length;
+        this.touchActivity();
+        this.stack.settle(c);
+      }
+    } finally {
+      this.feeding = false;
+    }
+    const cb = this.pendingWrite;
+    if (cb && this.pendingChunk === null && tcb.sendSpace > 0) {
+      this.pendingWrite = null;
+      this.pendingTaken = 0;
+      cb();
+    }
+  }
+
+  private feeding = false;
+  /** bytes of the write in progress already in the send buffer (counted in written, still in writableLength) */
+  private pendingTaken = 0;
+
   private endCalled = false;
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -305,6 +463,7 @@ export class Socket extends Duplex implements ConnUser {
 
   override _final(cb: Callback): void {
     const c = this.conn;
+    if (c && this.stack.whenIdle(() => this._final(cb))) return;
     if (!c || this.connecting) {
       // end() before the handshake completes: the FIN follows it (node:net waits for 'connect' too)
       this.finalBeforeConnect = cb;
@@ -323,15 +482,28 @@ export class Socket extends Duplex implements ConnUser {
     this.queuedBeforeConnect = null;
     for (const q of queued ?? []) q.cb(nodeError('ERR_SOCKET_CLOSED_BEFORE_CONNECTION'));
     const c = this.conn;
+    const wasUp = !this.connecting;
     this.clearIdle();
-    if (c && !c.gone) {
-      c.user = null;
-      const now = this.stack.clock.now();
-      if (this.resetOnDestroy) c.tcb.abort(now);
-      else c.tcb.release(now); // the kernel's close(): FIN, or RST if unread data remains
-      this.stack.settle(c);
-    }
     this.connecting = false;
+    this.attemptFailed = null;
+    // the buffers behind a destroyed socket go, even while the application holds the object
+    this.pendingChunk = null;
+    this.queuedBeforeConnect = null;
+    if (c) {
+      if (wasUp) this.ends = { local: c.local, localPort: c.localPort, remote: c.remote, remotePort: c.remotePort };
+      this.conn = null;
+      c.user = null;
+      c.reading = false;
+    }
+    if (c && !c.gone) {
+      const close = (): void => {
+        const now = this.stack.clock.now();
+        if (this.resetOnDestroy) c.tcb.abort(now);
+        else c.tcb.release(now); // the kernel's close(): FIN, or RST if unread data remains
+        this.stack.settle(c);
+      };
+      if (!this.stack.whenIdle(close)) close();
+    }
     cb(err);
   }
 
@@ -352,6 +524,7 @@ export class Socket extends Duplex implements ConnUser {
   }
 
   setNoDelay(noDelay = true): this {
+    if (this.stack.whenIdle(() => this.setNoDelay(noDelay))) return this;
     this.noDelayWanted = noDelay;
     if (this.conn) this.conn.tcb.noDelay = noDelay;
     if (noDelay && this.conn && !this.conn.gone) {
@@ -363,7 +536,7 @@ export class Socket extends Duplex implements ConnUser {
 
   setKeepAlive(enable = false, initialDelay?: number): this {
     this.keepAliveWanted = [enable, initialDelay && initialDelay > 0 ? initialDelay : undefined];
-    if (this.conn && !this.conn.gone) this.applyOptions();
+    if (this.conn && !this.conn.gone && !this.stack.whenIdle(() => this.setKeepAlive(enable, initialDelay))) this.applyOptions();
     return this;
   }
 
@@ -398,19 +571,23 @@ export class Socket extends Duplex implements ConnUser {
 
   /** Only an idle timeout (setTimeout) needs to know when the socket was last active. */
   private touchActivity(): void {
-    if (this.idleMs > 0) this.lastActivity = this.stack.clock.now();
+    if (this.idleMs === 0) return;
+    this.lastActivity = this.stack.clock.now();
+    if (!this.idleTimer && !this.destroyed) this.armIdle(); // a new idle period after a 'timeout'
   }
 
+  /**
+   * 'timeout' once per idle period, as Node's refreshed timer: the deadline is compared exactly as
+   * it was scheduled (lastActivity + idleMs), never as a difference, which fractional times can
+   * round one unit short and re-arm at the same instant forever.
+   */
   private armIdle(): void {
-    this.idleTimer = this.stack.clock.schedule(this.lastActivity + this.idleMs, () => {
+    const due = this.lastActivity + this.idleMs;
+    this.idleTimer = this.stack.clock.schedule(due, () => {
       this.idleTimer = null;
       if (this.destroyed || this.idleMs === 0) return;
-      const now = this.stack.clock.now();
-      if (now - this.lastActivity >= this.idleMs) {
-        this.lastActivity = now;
-        this.emit('timeout');
-      }
-      this.armIdle();
+      if (this.stack.clock.now() >= this.lastActivity + this.idleMs) this.emit('timeout');
+      else this.armIdle();
     });
   }
 
@@ -420,14 +597,14 @@ export class Socket extends Duplex implements ConnUser {
   }
 
   address(): { address: string; family: string; port: number } | Record<string, never> {
-    const c = this.conn;
+    const c = this.conn ?? this.ends;
     if (!c) return {};
     return { address: c.local.text, family: c.local.version === 4 ? 'IPv4' : 'IPv6', port: c.localPort };
   }
 
   /** the connection's ends once it is up (node:net reports none while connecting) */
-  private get upConn(): Conn | null {
-    return this.connecting ? null : this.conn;
+  private get upConn(): Pick<Conn, 'local' | 'localPort' | 'remote' | 'remotePort'> | null {
+    return this.connecting ? null : (this.conn ?? this.ends);
   }
   get remoteAddress(): string | undefined {
     return this.upConn?.remote.text;
@@ -451,7 +628,7 @@ export class Socket extends Duplex implements ConnUser {
   }
   /** bytes written so far, counting those still queued in the stream (as node:net) */
   get bytesWritten(): number {
-    return this.written + this.writableLength;
+    return this.written + this.writableLength - this.pendingTaken;
   }
   /** what the stream holds for writing; undefined before connect(), as node:net's without a handle */
   get bufferSize(): number | undefined {
@@ -472,10 +649,23 @@ export class Socket extends Duplex implements ConnUser {
     return this.conn && !this.conn.gone ? this.conn.tcb.state : 'CLOSED';
   }
 
+  /** Keep the process alive while this socket is connecting, reading or writing (Node's default). */
   ref(): this {
-    return this;
+    return this.setRef(true);
   }
+
+  /** Let the process exit even while this socket is active, as Node's unref(). */
   unref(): this {
+    return this.setRef(false);
+  }
+
+  private setRef(refd: boolean): this {
+    this.refd = refd;
+    const c = this.conn;
+    if (c && !c.gone) {
+      c.refd = refd;
+      this.stack.liveness.update(c);
+    }
     return this;
   }
 }

@@ -7,14 +7,25 @@
  *  - UDP and unknown protocols are answered with port / protocol unreachable (RFC 1122 §3.2.2.1,
  *    RFC 4443 §3.1, RFC 8200 §4 "unrecognized Next Header"), rate-limited (RFC 4443 §2.4(f)).
  *
+ *  - Fragments (IPv4, and IPv6 Fragment headers) are checked and handed to reassembly
+ *    (ip/reassembly.ts); the datagrams it rebuilds go back to the stack like any packet. An IPv6
+ *    atomic fragment (offset 0, M = 0) is unwrapped at once, apart from any reassembly (RFC 6946).
+ *  - IPv6 extension headers the walk in wire/ipv6-ext.ts refused (an unrecognised option whose
+ *    action bits say so, a Routing header with segments left, a misplaced Hop-by-Hop header) are
+ *    answered with Parameter Problem where RFC 8200 §4.2/§4.4 say to.
+ *
  * As a host, not a router, we never forward, so an arriving TTL / hop limit needs no check (RFC
  * 1122 §3.2.1.7: a host must not discard a datagram just because its TTL is low); ours is 64.
- * IPv4 fragments are counted and dropped before they get here (wire/packet.ts: 'ip_fragment');
- * IPv6 extension headers are skipped by wire/ipv6.ts's bounded walk.
  */
 import type { IpAddr } from '../stack/ip-addr.js';
 import { ipEquals, ipV4, ipV6 } from '../stack/ip-addr.js';
-import { decodePacket, type DecodedPacket } from '../wire/packet.js';
+import { decodePacket, IPPROTO_TCP, type DecodedPacket } from '../wire/packet.js';
+import { assembleIPv6, firstFragmentHasHeaderChain, parseFragment, type Fragment } from '../wire/fragment.js';
+import { explainIPv6Drop } from '../wire/ipv6.js';
+import { PARAM_ERRONEOUS_FIELD, PARAM_INCOMPLETE_CHAIN, newExtWalk } from '../wire/ipv6-ext.js';
+import type { DropReason } from '../wire/segment.js';
+import type { Clock } from '../time/clock.js';
+import { Reassembly, type ReassemblyHost } from './reassembly.js';
 import {
   ICMP6_DEST_UNREACH,
   ICMP6_ECHO_REPLY,
@@ -22,12 +33,14 @@ import {
   ICMP6_PACKET_TOO_BIG,
   ICMP6_PARAM_PROBLEM,
   ICMP6_PORT_UNREACH,
+  ICMP6_TIME_EXCEEDED,
   ICMP_DEST_UNREACH,
   ICMP_ECHO,
   ICMP_ECHO_REPLY,
   ICMP_FRAG_NEEDED,
   ICMP_PORT_UNREACH,
   ICMP_PROTO_UNREACH,
+  ICMP_TIME_EXCEEDED,
   IPPROTO_ICMP,
   IPPROTO_ICMPV6,
   IPPROTO_UDP,
@@ -61,9 +74,13 @@ export interface TcpIcmpError {
 export interface IpHost {
   readonly addresses: readonly IpAddr[];
   readonly counters: { drops: Record<string, number> };
-  readonly clock: { now(): number };
+  readonly clock: Clock;
+  /** the tunables (the ipfrag_* / ip6frag_* ones are read here) */
+  readonly sysctl: ReassemblyHost['sysctl'];
   /** Send a whole IP packet (counted and emitted as a 'packet' event). */
   sendPacket(packet: Uint8Array): void;
+  /** A datagram rebuilt from fragments: into the stack as if it had just arrived. */
+  receive(packet: Uint8Array): void;
   /** Hand an ICMP error to the TCP connection it quotes. */
   icmpError(err: TcpIcmpError): void;
 }
@@ -77,6 +94,17 @@ export interface IpCounters {
   unreachSent: number;
   /** errors we would have sent but the rate limit held back */
   rateLimited: number;
+  /** packets with a fragment (IPv4 MF or offset, IPv6 Fragment header) */
+  fragmentsIn: number;
+  /** IPv6 atomic fragments unwrapped (RFC 6946) */
+  atomicFragments: number;
+  timeExceededSent: number;
+  paramProblemsSent: number;
+}
+
+/** Whether a reason decodeTcpPacket gives means "for the IP layer" rather than "drop". */
+export function forIpLayer(reason: DropReason): boolean {
+  return reason === 'ip_not_tcp' || reason === 'ip_fragment' || reason.startsWith('ip6_');
 }
 
 /** Linux's minimum path MTUs: net.ipv4.route.min_pmtu (552) and the IPv6 minimum link MTU (RFC 8200 §5). */
@@ -95,21 +123,42 @@ export class IpLayer {
     pmtuMessages: 0,
     unreachSent: 0,
     rateLimited: 0,
+    fragmentsIn: 0,
+    atomicFragments: 0,
+    timeExceededSent: 0,
+    paramProblemsSent: 0,
   };
+  /** datagrams being reassembled, their memory and counters */
+  readonly reassembly: Reassembly;
+  /** set while a rebuilt datagram is being delivered: a fragment inside a fragment is refused */
+  private delivering = false;
+  private readonly walk = newExtWalk();
   /** token bucket for the errors we send: Linux's icmp_msgs_per_sec 1000, icmp_msgs_burst 50 */
   private tokens = 50;
   private tokensAt = 0;
 
-  constructor(private readonly host: IpHost) {}
+  constructor(private readonly host: IpHost) {
+    this.reassembly = new Reassembly({
+      clock: host.clock,
+      get sysctl() {
+        return host.sysctl;
+      },
+      drop: (reason, n = 1) => this.drop(reason, n),
+      deliver: (p) => this.deliver(p),
+      timeExceeded: (first) => this.timeExceeded(first),
+    });
+  }
 
   /** One packet that is not TCP. Never throws on bad input; everything dropped is counted. */
   input(packet: Uint8Array): void {
     const d = decodePacket(packet);
     if (typeof d === 'string') {
+      if (d === 'ip_fragment') return this.fragment(packet);
+      if (d.startsWith('ip6_')) return this.extensionRefused(packet, d);
       this.drop(d === 'ip_not_tcp' ? 'ip_no_next_header' : d);
       return;
     }
-    const local = this.localFor(d);
+    const local = this.localFor(d.version, d.dst4, d.dst6);
     if (!local) {
       this.drop('not_for_us');
       return;
@@ -224,6 +273,103 @@ export class IpLayer {
     }
   }
 
+  /**
+   * One fragment: the rules a fragment must meet on its own, then reassembly.
+   *  - RFC 791 §3.2 / RFC 8200 §4.5: every fragment but the last carries a multiple of 8 bytes,
+   *    and none is empty; IPv6 answers the first with Parameter Problem code 0 at Payload Length.
+   *  - The datagram may not grow past 65,535 bytes (the "ping of death"); IPv6 answers Parameter
+   *    Problem code 0 pointing at the Fragment Offset.
+   *  - RFC 1858 §3: a TCP fragment at offset 8 can only mean to overwrite the TCP header's flags,
+   *    and a first TCP fragment under 16 bytes hides them; both are dropped as tiny fragments.
+   *  - RFC 7112 §5: an IPv6 first fragment must hold every header through the upper-layer one
+   *    (Parameter Problem code 3).
+   *  - RFC 6946: an atomic fragment is processed on its own, whatever else is being reassembled.
+   */
+  private fragment(packet: Uint8Array): void {
+    const f = parseFragment(packet);
+    if (typeof f === 'string') return this.drop(f);
+    this.counters.fragmentsIn++;
+    const local = this.localFor(f.version, f.dst4, f.dst6);
+    if (!local) return this.drop('not_for_us');
+    if (f.version === 4 ? badSource4(f.src4) : badSource6(f.src6!)) return this.drop('ip_bad_source');
+    if (this.delivering) return this.drop('ip_frag_nested');
+    const len = f.dataEnd - f.dataStart;
+    if (f.version === 6 && f.offset === 0 && !f.more) {
+      this.counters.atomicFragments++;
+      return this.deliver(assembleIPv6(packet.subarray(0, f.headerLength), f.nextHeaderAt, f.protocol, packet.subarray(f.dataStart, f.dataEnd)));
+    }
+    if (len === 0 || (f.more && (len & 7) !== 0)) {
+      this.drop('ip_frag_bad_length');
+      if (f.version === 6 && len !== 0) this.paramProblem(packet, local, f, PARAM_ERRONEOUS_FIELD, 4);
+      return;
+    }
+    const unfragmentable = f.version === 4 ? f.headerLength : f.headerLength - 40;
+    if (unfragmentable + f.offset + len > 0xffff) {
+      this.drop('ip_frag_too_big');
+      if (f.version === 6) this.paramProblem(packet, local, f, PARAM_ERRONEOUS_FIELD, f.dataStart - 6);
+      return;
+    }
+    if (f.version === 4 && f.protocol === IPPROTO_TCP && (f.offset === 8 || (f.offset === 0 && len < 16))) {
+      return this.drop('ip_frag_tiny');
+    }
+    if (!firstFragmentHasHeaderChain(packet, f)) {
+      this.drop('ip6_frag_incomplete_chain');
+      return this.paramProblem(packet, local, f, PARAM_INCOMPLETE_CHAIN, 0);
+    }
+    this.reassembly.add(packet, f);
+  }
+
+  /** A whole datagram (rebuilt or unwrapped) goes back into the stack; fragments inside it are refused. */
+  private deliver(packet: Uint8Array): void {
+    this.delivering = true;
+    try {
+      this.host.receive(packet);
+    } finally {
+      this.delivering = false;
+    }
+  }
+
+  /** RFC 792 / RFC 8200 §4.5: reassembly gave up with fragment zero in hand: Time Exceeded, code 1. */
+  private timeExceeded(first: Uint8Array): void {
+    if (!this.takeToken()) {
+      this.counters.rateLimited++;
+      return;
+    }
+    const f = parseFragment(first);
+    if (typeof f === 'string') return;
+    const local = this.localFor(f.version, f.dst4, f.dst6);
+    if (!local) return;
+    this.counters.timeExceededSent++;
+    if (f.version === 4) {
+      this.send(buildIcmpV4(local.v4, f.src4, ICMP_TIME_EXCEEDED, 1, 0, first.subarray(0, Math.min(first.length, 576 - 28))));
+    } else {
+      this.send(buildIcmpV6(local.v6!, f.src6!, ICMP6_TIME_EXCEEDED, 1, 0, first.subarray(0, Math.min(first.length, 1280 - 48))));
+    }
+  }
+
+  /** An IPv6 packet an extension header refused: counted, and answered where RFC 8200 says so. */
+  private extensionRefused(packet: Uint8Array, reason: DropReason): void {
+    this.drop(reason);
+    explainIPv6Drop(packet, this.walk);
+    if (this.walk.icmpCode < 0) return;
+    const local = this.localFor(6, 0, packet.subarray(24, 40));
+    if (!local || badSource6(packet.subarray(8, 24))) return;
+    this.paramProblem(packet, local, null, this.walk.icmpCode, this.walk.pointer);
+  }
+
+  /** RFC 4443 §3.4: Parameter Problem with `pointer` into the offending packet, quoted as far as fits. */
+  private paramProblem(packet: Uint8Array, local: IpAddr, f: Fragment | null, code: number, pointer: number): void {
+    if (f !== null && badSource6(f.src6!)) return;
+    if (!this.takeToken()) {
+      this.counters.rateLimited++;
+      return;
+    }
+    this.counters.paramProblemsSent++;
+    const total = Math.min(packet.length, 40 + ((packet[4]! << 8) | packet[5]!));
+    const quote = packet.subarray(0, Math.min(total, 1280 - 48));
+    this.send(buildIcmpV6(local.v6!, packet.subarray(8, 24), ICMP6_PARAM_PROBLEM, code, pointer, quote));
+  }
+
   private takeToken(): boolean {
     const now = this.host.clock.now();
     this.tokens = Math.min(50, this.tokens + (now - this.tokensAt)); // 1000 per second = 1 per ms
@@ -238,26 +384,31 @@ export class IpLayer {
     this.host.sendPacket(pkt);
   }
 
-  private localFor(d: DecodedPacket): IpAddr | null {
-    for (const a of this.host.addresses) if (a.version === d.version && ipEquals(a, d.dst4, d.dst6)) return a;
+  private localFor(version: number, dst4: number, dst6: Uint8Array | null): IpAddr | null {
+    for (const a of this.host.addresses) if (a.version === version && ipEquals(a, dst4, dst6)) return a;
     return null;
   }
 
-  private drop(reason: string): void {
+  private drop(reason: string, n = 1): void {
     const drops = this.host.counters.drops;
-    drops[reason] = (drops[reason] ?? 0) + 1;
+    drops[reason] = (drops[reason] ?? 0) + n;
   }
 }
 
 function badSource(d: DecodedPacket): boolean {
-  if (d.version === 4) {
-    const a = d.src4;
-    return a === 0 || a === 0xffffffff || a >>> 28 === 0xe; // unspecified, limited broadcast, 224/4
-  }
-  const b = d.src6!;
-  if (b[0] === 0xff) return true; // multicast
+  return d.version === 4 ? badSource4(d.src4) : badSource6(d.src6!);
+}
+
+/** unspecified, limited broadcast, 224/4 */
+function badSource4(a: number): boolean {
+  return a === 0 || a === 0xffffffff || a >>> 28 === 0xe;
+}
+
+/** multicast or unspecified */
+function badSource6(b: Uint8Array): boolean {
+  if (b[0] === 0xff) return true;
   for (let i = 0; i < 16; i++) if (b[i] !== 0) return false;
-  return true; // unspecified
+  return true;
 }
 
 function word(b: Uint8Array, o: number): number {

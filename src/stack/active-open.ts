@@ -7,16 +7,22 @@ import { seqAdd } from '../tcp/seq.js';
 import { ipFromText, ipSame, isLoopback, type IpAddr } from './ip-addr.js';
 import type { Stack } from './stack.js';
 
-/** The local address for a connection to `remote`: the one asked for (bind), or the first of its family. */
-export function pickLocal(addresses: readonly IpAddr[], remote: IpAddr, localAddress?: string): IpAddr {
+/**
+ * The local address for a connection to `remote`: the one asked for (bind); else, as Linux's route
+ * lookup gives it, the loopback address for a loopback destination (127.0.0.1 for all of
+ * 127.0.0.0/8), the destination itself when it is one of ours, or the first address of its family.
+ */
+export function pickLocal(stack: Stack, remote: IpAddr, localAddress?: string): IpAddr {
+  const addresses = stack.addresses;
   if (localAddress !== undefined) {
     const ip = ipFromText(localAddress);
-    const own = ip && addresses.find((a) => ipSame(a, ip));
+    const own = ip && stack.ownAddress(ip);
     if (!own) throw sysError('EADDRNOTAVAIL', 'bind', localAddress);
     if (own.version !== remote.version) throw sysError('EADDRNOTAVAIL', 'connect', remote.text);
     return own;
   }
-  const own = addresses.find((a) => a.version === remote.version);
+  if (isLoopback(remote)) return addresses.find((a) => a.version === remote.version && isLoopback(a))!;
+  const own = addresses.find((a) => ipSame(a, remote)) ?? addresses.find((a) => a.version === remote.version && !isLoopback(a));
   if (!own) throw sysError('ENETUNREACH', 'connect', remote.text);
   return own;
 }

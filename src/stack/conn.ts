@@ -39,6 +39,12 @@ export class Conn implements HeapEntry {
   /** notifications for the user, delivered after the TCB call in progress returns (NOTIFY_* bits) */
   notify = 0;
   pendingError: TcbErrorCode | null = null;
+  /** liveness (stack/liveness.ts): the user keeps the process alive for it (not unref()'d) */
+  refd = false;
+  /** liveness: the user wants to read (Node's handle is reading) */
+  reading = false;
+  /** liveness: counted as an active handle right now */
+  held = false;
   tcb!: Tcb;
 
   constructor(

@@ -70,6 +70,13 @@ export function isLoopback(a: IpAddr): boolean {
   return b[15] === 1;
 }
 
+/** The loopback interface's addresses, which every stack has (Linux's lo: 127.0.0.1/8 and ::1). */
+export function loopbackAddresses(): IpAddr[] {
+  const v6 = new Uint8Array(16);
+  v6[15] = 1;
+  return [ipV4(0x7f000001), { version: 6, v4: 0, v6, text: '::1' }];
+}
+
 export function isUnspecified(a: IpAddr): boolean {
   if (a.version === 4) return a.v4 === 0;
   return a.v6!.every((x) => x === 0);

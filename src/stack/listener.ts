@@ -18,6 +18,8 @@ export class Listener {
   lastCookieAt = -Infinity;
   /** the application has paused accepting: established connections wait in the accept queue */
   paused = false;
+  /** liveness: counted as an active handle (listening and not unref()'d) */
+  held = false;
 
   constructor(
     /** null: every address of the stack (0.0.0.0 / ::) */
@@ -26,9 +28,28 @@ export class Listener {
     public backlog: number,
     /** hands an established connection to the application */
     readonly accept: (conn: Conn) => void,
-    /** IPv6 wildcard listeners also take IPv4 (dual stack) unless ipv6Only */
+    /**
+     * Which packets a wildcard listener takes: 4 for 0.0.0.0 (IPv4 only), 6 for :: with ipv6Only,
+     * 0 for a dual-stack :: (IPv4 too, as Linux's bindv6only=0). A specific address has its own family.
+     */
     readonly family: 4 | 6 | 0,
+    /** how a wildcard listener's address reads (0.0.0.0 or ::) */
+    readonly wildcard = '0.0.0.0',
   ) {}
+
+  /** Whether this listener takes connections to `local` (its address, or any its family allows). */
+  takes(local: IpAddr): boolean {
+    if (this.addr !== null) return ipSame(this.addr, local);
+    return this.family === 0 || this.family === local.version;
+  }
+
+  /** Whether two listeners on one port would take some of the same connections (EADDRINUSE). */
+  overlaps(addr: IpAddr | null, family: 4 | 6 | 0): boolean {
+    if (this.addr !== null && addr !== null) return ipSame(this.addr, addr);
+    if (this.addr !== null) return family === 0 || family === this.addr.version;
+    if (addr !== null) return this.takes(addr);
+    return this.family === 0 || family === 0 || this.family === family;
+  }
 }
 
 /** The listening sockets of a stack, by port: one wildcard or several specific addresses each. */
@@ -46,14 +67,14 @@ export class ListenerTable {
     let wildcard: Listener | null = null;
     for (const l of list) {
       if (l.addr !== null && ipSame(l.addr, local)) return l;
-      if (l.addr === null) wildcard = l;
+      if (l.addr === null && l.takes(local)) wildcard = l;
     }
     return wildcard;
   }
 
   /** Whether a new listener on `addr` (null: every address) would clash with one already there. */
-  clashes(addr: IpAddr | null, port: number): boolean {
-    for (const l of this.byPort.get(port) ?? []) if (l.addr === null || addr === null || ipSame(l.addr, addr)) return true;
+  clashes(addr: IpAddr | null, port: number, family: 4 | 6 | 0 = 0): boolean {
+    for (const l of this.byPort.get(port) ?? []) if (l.overlaps(addr, family)) return true;
     return false;
   }
 

@@ -36,11 +36,10 @@ export interface TableView {
 
 export function socketTable(v: TableView): SocketInfo[] {
   const out: SocketInfo[] = [];
-  const wildcard = v.addresses.some((a) => a.version === 6) ? '::' : '0.0.0.0';
   for (const l of v.listeners) {
     out.push({
       state: 'LISTEN',
-      localAddress: l.addr?.text ?? wildcard,
+      localAddress: l.addr?.text ?? l.wildcard,
       localPort: l.port,
       remoteAddress: '*',
       remotePort: 0,

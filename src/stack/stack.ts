@@ -23,13 +23,15 @@ import { ACK, RST, SYN, type Segment } from '../wire/segment.js';
 import {
   Conn,
   ConnTable,
+  type ConnUser,
   NOTIFY_CLOSED,
   NOTIFY_ERROR,
   NOTIFY_ESTABLISHED,
   NOTIFY_READABLE,
   NOTIFY_WRITABLE,
 } from './conn.js';
-import { PeerCache, ipEquals, ipFromText, ipSame, ipV6, pushWords, type IpAddr } from './ip-addr.js';
+import { PeerCache, ipEquals, ipFromText, ipSame, ipV4, ipV6, isLoopback, loopbackAddresses, pushWords, type IpAddr } from './ip-addr.js';
+import { Liveness } from './liveness.js';
 import { Listener, ListenerTable, listenError } from './listener.js';
 import { socketTable, stateCounts, type SocketInfo, type TableView } from './socket-table.js';
 import { onCookieAck, onSyn } from './passive-open.js';
@@ -42,7 +44,7 @@ import { emitTimeWaitClosed, settleTimeWait, timeWaitSegment } from './time-wait
 import { pickLocal, takeTimeWaitTuple } from './active-open.js';
 import { admit } from './admission.js';
 import { createNet, type NetApi } from '../api/net.js';
-import { IpLayer, type TcpIcmpError } from '../ip/ip-layer.js';
+import { IpLayer, forIpLayer, type TcpIcmpError } from '../ip/ip-layer.js';
 import { applyIcmpError } from '../ip/icmp-tcp.js';
 
 export interface StackOptions {
@@ -60,7 +62,6 @@ export interface StackOptions {
 }
 
 export type { SocketInfo, StackCounters };
-
 
 export class Stack extends EventEmitter {
   readonly clock: Clock;
@@ -95,6 +96,14 @@ export class Stack extends EventEmitter {
   /** connections with user notifications waiting for the current TCB call to finish */
   private readonly notifyQueue: Conn[] = [];
   private flushing = false;
+  /**
+   * > 0 while user code runs from inside a TCB call (a 'packet' or 'transition' listener): anything
+   * that would enter a TCB then waits in `later` until the call in progress has returned.
+   */
+  private depth = 0;
+  private readonly later: (() => void)[] = [];
+  /** @internal Node-style handles that keep the process alive (stack/liveness.ts) */
+  readonly liveness: Liveness;
 
   constructor(opts: StackOptions) {
     super();
@@ -106,6 +115,8 @@ export class Stack extends EventEmitter {
       if (!ip) throw makeError('ERR_INVALID_IP_ADDRESS', `Stack: invalid IP address "${a}"`);
       return ip;
     });
+    // the loopback interface, as on Linux: one stack can serve and connect to itself
+    for (const lo of loopbackAddresses()) if (!this.addresses.some((a) => ipSame(a, lo))) this.addresses.push(lo);
     this.name = opts.name ?? this.addresses[0]!.text;
     this.mtu = opts.mtu ?? 1500;
     if (!Number.isInteger(this.mtu) || this.mtu < 576 || this.mtu > 65535) {
@@ -114,6 +125,7 @@ export class Stack extends EventEmitter {
     this.sc = applySysctl(SYSCTL_DEFAULTS, opts.sysctl);
     this.ownClock = opts.clock ? null : new RealClock({ unref: true });
     this.clock = opts.clock ?? this.ownClock!;
+    this.liveness = new Liveness(this.clock);
     const secret = opts.seed !== undefined ? seededWords(opts.seed) : randomWords();
     this.isnKey = [secret[0]!, secret[1]!];
     this.portKey = [secret[2]!, secret[3]!];
@@ -138,40 +150,19 @@ export class Stack extends EventEmitter {
 
   /** Take one raw IPv4 or IPv6 packet. Malformed or foreign packets are counted and dropped, never thrown. */
   input(packet: Uint8Array): void {
+    this.take(packet, false);
+  }
+
+  private take(packet: Uint8Array, loopback: boolean): void {
+    if (this.depth > 0) {
+      // called back from one of our own 'packet' listeners mid-segment: take it after that segment
+      const copy = packet.slice();
+      this.later.push(() => this.take(copy, loopback));
+      return;
+    }
     this.counters.packetsIn++;
     try {
-      const d = decodeTcpPacket(packet);
-      if (typeof d === 'string') {
-        if (d === 'ip_not_tcp') this.ip.input(packet);
-        else this.drop(d);
-        return;
-      }
-      const { pkt, seg } = d;
-      const local = this.localAddressFor(pkt.version, pkt.dst4, pkt.dst6);
-      if (!local) {
-        this.drop('not_for_us');
-        return;
-      }
-      this.counters.segmentsIn++;
-      if (seg.srcPort === 0 || seg.dstPort === 0) {
-        this.drop('tcp_port_zero');
-        return;
-      }
-      const now = this.clock.now();
-      const conn = this.conns.find(local, seg.dstPort, pkt.src4, pkt.src6, seg.srcPort);
-      if (conn) {
-        this.deliver(conn, seg, now);
-        return;
-      }
-      const remote = pkt.version === 4 ? this.peers.get(pkt.src4) : ipV6(pkt.src6!);
-      let issHint: number | undefined;
-      const tw = this.timeWait.lookup(this.addresses.indexOf(local), seg.dstPort, pkt.src4, pkt.src6, seg.srcPort);
-      if (tw >= 0) {
-        const verdict = timeWaitSegment(this, tw, local, remote, seg, now, this.listeners_.find(local, seg.dstPort) !== null);
-        if (verdict.done) return;
-        issHint = verdict.issHint;
-      }
-      this.noConnection(local, remote, seg, now, issHint);
+      this.demux(packet, loopback);
     } catch (err) {
       // a bug, not bad input: never let it escape into the caller's I/O loop
       this.drop('internal_error');
@@ -179,6 +170,41 @@ export class Stack extends EventEmitter {
     } finally {
       this.flush();
     }
+  }
+
+  /** @internal one packet rebuilt by IP reassembly (ip/): demultiplexed like one from the wire */
+  receive(packet: Uint8Array): void {
+    this.demux(packet, false);
+  }
+
+  /** TCP here, the rest to ip/. `loopback`: the packet came over our own loopback path. */
+  private demux(packet: Uint8Array, loopback: boolean): void {
+    const d = decodeTcpPacket(packet);
+    if (typeof d === 'string') return forIpLayer(d) ? this.ip.input(packet) : this.drop(d);
+    const { pkt, seg } = d;
+    const local = this.localAddressFor(pkt.version, pkt.dst4, pkt.dst6, loopback);
+    if (!local) return this.drop('not_for_us');
+    if (!loopback && (isLoopback(local) || (pkt.version === 4 ? pkt.src4 >>> 24 === 127 : isLoopback(ipV6(pkt.src6!))))) {
+      // RFC 1122 §3.2.1.3: loopback addresses never appear outside a host (Linux: martian)
+      return this.drop('martian_loopback');
+    }
+    this.counters.segmentsIn++;
+    if (seg.srcPort === 0 || seg.dstPort === 0) return this.drop('tcp_port_zero');
+    const now = this.clock.now();
+    const conn = this.conns.find(local, seg.dstPort, pkt.src4, pkt.src6, seg.srcPort);
+    if (conn) {
+      this.deliver(conn, seg, now);
+      return;
+    }
+    const remote = pkt.version === 4 ? this.peers.get(pkt.src4) : ipV6(pkt.src6!);
+    let issHint: number | undefined;
+    const tw = this.timeWait.lookup(this.addresses.indexOf(local), seg.dstPort, pkt.src4, pkt.src6, seg.srcPort);
+    if (tw >= 0) {
+      const verdict = timeWaitSegment(this, tw, local, remote, seg, now, this.listeners_.find(local, seg.dstPort) !== null);
+      if (verdict.done) return;
+      issHint = verdict.issHint;
+    }
+    this.noConnection(local, remote, seg, now, issHint);
   }
 
   private deliver(conn: Conn, seg: Segment, now: number): void {
@@ -206,9 +232,20 @@ export class Stack extends EventEmitter {
     return Math.min(l.backlog, this.sc.somaxconn);
   }
 
-  private localAddressFor(version: number, v4: number, v6: Uint8Array | null): IpAddr | null {
+  private localAddressFor(version: number, v4: number, v6: Uint8Array | null, loopback = true): IpAddr | null {
     for (const a of this.addresses) if (a.version === version && ipEquals(a, v4, v6)) return a;
+    // the rest of 127.0.0.0/8 is ours too (Linux's lo), met on the loopback path only
+    if (loopback && version === 4 && v4 >>> 24 === 127) return this.ownAddress(ipV4(v4));
     return null;
+  }
+
+  /** @internal this host's own address equal to `ip` (any of 127.0.0.0/8 is added on first use), or null */
+  ownAddress(ip: IpAddr): IpAddr | null {
+    const own = this.addresses.find((a) => ipSame(a, ip));
+    if (own) return own;
+    if (ip.version !== 4 || !isLoopback(ip)) return null;
+    this.addresses.push(ip);
+    return ip;
   }
 
   /** @internal count a dropped packet by reason */
@@ -237,7 +274,27 @@ export class Stack extends EventEmitter {
   /** Send a whole IP packet built outside TCP (ICMP replies and errors). */
   sendPacket(pkt: Uint8Array): void {
     this.counters.packetsOut++;
-    this.emit('packet', pkt);
+    this.emitOut(pkt);
+  }
+
+  /** Hand a packet to the 'packet' listeners; whatever they call on this stack waits for the call in progress. */
+  private emitOut(pkt: Uint8Array): void {
+    this.depth++;
+    try {
+      this.emit('packet', pkt);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  /**
+   * @internal Run `fn` now, or once the TCB call in progress has returned when called from user
+   * code inside it (a 'packet' or 'transition' listener): no TCB is ever re-entered mid-segment.
+   */
+  whenIdle(fn: () => void): boolean {
+    if (this.depth === 0) return false;
+    this.later.push(fn);
+    return true;
   }
 
   /** @internal encode and emit one segment */
@@ -252,10 +309,10 @@ export class Stack extends EventEmitter {
     if (this.localAddressFor(remote.version, remote.v4, remote.v6)) {
       // addressed to this host: loop it back, asynchronously like any link
       const copy = pkt.slice();
-      this.clock.defer(() => this.input(copy));
+      this.clock.defer(() => this.take(copy, true));
       return;
     }
-    this.emit('packet', pkt);
+    this.emitOut(pkt);
   }
 
   // ===================== connections =====================
@@ -298,7 +355,7 @@ export class Stack extends EventEmitter {
 
   /** Active open for the socket layer. Errors are Node-style (EADDRNOTAVAIL, EADDRINUSE, ...). */
   openConnection(remote: IpAddr, remotePort: number, localAddress?: string, localPort?: number): Conn {
-    const local = pickLocal(this.addresses, remote, localAddress);
+    const local = pickLocal(this, remote, localAddress);
     let port = localPort ?? 0;
     this.reuseIss = undefined;
     if (port !== 0) {
@@ -335,22 +392,36 @@ export class Stack extends EventEmitter {
   }
 
   /** Open a listener. Throws EADDRINUSE / EADDRNOTAVAIL like bind(2). Port 0 picks a free port. */
-  listen(host: string | null, port: number, backlog: number, accept: (conn: Conn) => void): Listener {
+  /**
+   * Open a listener. Throws EADDRINUSE / EADDRNOTAVAIL like bind(2). Port 0 picks a free port.
+   * `null` is Node's default (:: dual-stack when the host has IPv6, else 0.0.0.0); 0.0.0.0 takes IPv4
+   * only; :: takes IPv6 and IPv4 unless `ipv6Only` (Linux's bindv6only = 0).
+   */
+  listen(host: string | null, port: number, backlog: number, accept: (conn: Conn) => void, ipv6Only = false): Listener {
     let addr: IpAddr | null = null;
-    let family: 4 | 6 | 0 = 0;
-    if (host !== null && host !== '0.0.0.0' && host !== '::') {
-      const ip = ipFromText(host);
-      addr = ip && (this.addresses.find((a) => ipSame(a, ip)) ?? null);
-      if (!addr) throw listenError('EADDRNOTAVAIL', host, port);
+    const v6Host = this.addresses.some((a) => a.version === 6 && !isLoopback(a));
+    const any = host ?? (v6Host ? '::' : '0.0.0.0');
+    let family: 4 | 6 | 0 = any === '0.0.0.0' ? 4 : ipv6Only ? 6 : 0;
+    if (any !== '0.0.0.0' && any !== '::') {
+      const ip = ipFromText(any);
+      addr = ip && this.ownAddress(ip);
+      if (!addr) throw listenError('EADDRNOTAVAIL', any, port);
       family = addr.version;
     }
     if (port === 0) port = this.freeListenPort();
-    if (this.listeners_.clashes(addr, port)) {
-      throw listenError('EADDRINUSE', host ?? (this.addresses.some((a) => a.version === 6) ? '::' : '0.0.0.0'), port);
-    }
-    const l = new Listener(addr, port, Math.max(1, backlog), accept, family);
+    if (this.listeners_.clashes(addr, port, family)) throw listenError('EADDRINUSE', any, port);
+    const l = new Listener(addr, port, Math.max(1, backlog), accept, family, any === '0.0.0.0' ? any : '::');
     this.listeners_.add(l);
+    this.setListenerRef(l, true);
     return l;
+  }
+
+  /** @internal a listening server keeps the process alive unless unref()'d, as Node's does */
+  setListenerRef(l: Listener, refd: boolean): void {
+    const holds = refd && !l.closed;
+    if (holds === l.held) return;
+    l.held = holds;
+    this.liveness.add(holds ? 1 : -1);
   }
 
   private freeListenPort(): number {
@@ -363,6 +434,7 @@ export class Stack extends EventEmitter {
   }
 
   unlisten(l: Listener): void {
+    this.setListenerRef(l, false);
     l.closed = true;
     this.listeners_.remove(l);
     // connections not yet accepted are reset, as when a listening socket is closed
@@ -381,11 +453,11 @@ export class Stack extends EventEmitter {
     this.flush();
   }
 
-  /** Forget a connection entirely (it reached CLOSED or LISTEN-and-dropped). */
-  /** @internal */
+  /** @internal Forget a connection entirely (it reached CLOSED or LISTEN-and-dropped). */
   forget(conn: Conn): void {
     if (conn.gone) return;
     conn.gone = true;
+    this.liveness.update(conn);
     this.conns.remove(conn);
     this.timers.remove(conn);
     const l = conn.listener;
@@ -402,6 +474,7 @@ export class Stack extends EventEmitter {
   /** After any call into a TCB: file it under its next deadline. */
   touch(conn: Conn): void {
     if (conn.gone) return;
+    if (conn.refd || conn.held) this.liveness.update(conn);
     const d = conn.tcb.nextDeadline();
     if (this.timers.has(conn)) {
       // A deadline that moved later (the RTO restarted by an ACK, the usual case) keeps its heap
@@ -453,8 +526,9 @@ export class Stack extends EventEmitter {
   }
 
   /** @internal */
+  /** @internal queue a notification for the connection's user (kept until it has one) */
   queueNotify(c: Conn, bit: number): void {
-    if (c.notify === 0) this.notifyQueue.push(c);
+    if (c.notify === 0 && c.user) this.notifyQueue.push(c);
     c.notify |= bit;
   }
 
@@ -464,28 +538,56 @@ export class Stack extends EventEmitter {
    * a read that opens the window, a close) never re-enter a TCB mid-segment.
    */
   flush(): void {
-    if (this.flushing) return;
+    if (this.flushing || this.depth > 0) return;
     this.flushing = true;
     try {
-      if (this.twPending.length > 0) settleTimeWait(this, this.twPending.splice(0));
-      for (let i = 0; i < this.notifyQueue.length; i++) {
-        const c = this.notifyQueue[i]!;
-        const bits = c.notify;
-        c.notify = 0;
-        const u = c.user;
-        if (!u) continue;
-        if (bits & NOTIFY_ESTABLISHED) u.onEstablished();
-        if (bits & NOTIFY_READABLE) u.onReadable();
-        if (bits & NOTIFY_WRITABLE) u.onWritable();
-        if (bits & NOTIFY_ERROR && c.pendingError) u.onError(c.pendingError);
-        if (bits & NOTIFY_CLOSED) u.onClosed();
-        this.touch(c);
+      for (let guard = 0; guard < 10_000_000; guard++) {
+        if (this.twPending.length > 0) settleTimeWait(this, this.twPending.splice(0));
+        if (this.notifyQueue.length > 0) this.deliverNotifications();
+        else if (this.later.length > 0) this.later.shift()!();
+        else break;
       }
-      this.notifyQueue.length = 0;
     } finally {
       this.flushing = false;
     }
     this.armClock();
+  }
+
+  private deliverNotifications(): void {
+    const queue = this.notifyQueue;
+    for (let i = 0; i < queue.length; i++) {
+      const c = queue[i]!;
+      const u = c.user;
+      // no user yet (a connect() still returning, an accept still queued): the bits wait for attachUser
+      if (!u) continue;
+      const bits = c.notify;
+      c.notify = 0;
+      // each call may let the connection go (destroy, a failed attempt moving on): stop then
+      if (bits & NOTIFY_ESTABLISHED) u.onEstablished();
+      if (bits & NOTIFY_READABLE && c.user === u) u.onReadable();
+      if (bits & NOTIFY_WRITABLE && c.user === u) u.onWritable();
+      if (bits & NOTIFY_ERROR && c.pendingError && c.user === u) u.onError(c.pendingError);
+      if (bits & NOTIFY_CLOSED && c.user === u) u.onClosed();
+      this.touch(c);
+    }
+    queue.length = 0;
+  }
+
+  /**
+   * @internal Give a connection its user. Notifications that arrived before it had one (the whole
+   * handshake can complete inside connect() when the wiring is synchronous) are delivered
+   * asynchronously, as Node's 'connect' always is.
+   */
+  attachUser(c: Conn, user: ConnUser): void {
+    c.user = user;
+    if (c.notify === 0) return;
+    const bits = c.notify;
+    c.notify = 0;
+    this.clock.defer(() => {
+      if (c.user !== user) return;
+      this.queueNotify(c, bits);
+      this.flush();
+    });
   }
 
   // ===================== TCB hooks: one object for all connections =====================
@@ -529,8 +631,13 @@ export class Stack extends EventEmitter {
   emitTransition(t: number, local: string, localPort: number, remote: string, remotePort: number, from: TcpState, to: TcpState): void {
     if (!transitionChannel.hasSubscribers && this.listenerCount('transition') === 0) return;
     const ev: TransitionEvent = { t, host: this.name, local: endpoint(local, localPort), remote: endpoint(remote, remotePort), from, to };
-    transitionChannel.publish(ev);
-    this.emit('transition', ev);
+    this.depth++;
+    try {
+      transitionChannel.publish(ev);
+      this.emit('transition', ev);
+    } finally {
+      this.depth--;
+    }
   }
 
   /** @internal end a TIME_WAIT record now (2MSL passed, or the 4-tuple was taken over) */
@@ -601,4 +708,3 @@ export class Stack extends EventEmitter {
   }
 }
 
-/** listen(2) failures as Node words them: `listen EADDRINUSE: address already in use 0.0.0.0:80`. */

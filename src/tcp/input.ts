@@ -312,8 +312,9 @@ function processAck(tcb: Tcb, seg: Segment): boolean {
     sampleHandshakeRtt(tcb, seg);
     tcb.sndUna = seqAdd(tcb.iss, 1);
     tcb.retransmits = 0;
-    // stop the timer, or keep it running for a FIN already sent from SYN_RCVD
-    if (tcb.sndUna === tcb.sndNxt) tcb.tRetransmit = Infinity;
+    // stop the timer, or keep it running for a FIN already sent from SYN_RCVD (measured against
+    // SND.MAX: a go-back-N may have pulled SND.NXT back over a FIN that is still unacknowledged)
+    if (tcb.sndUna === tcb.sndMax) tcb.tRetransmit = Infinity;
     else tcb.armRetransmit();
     if (tcb.state === 'SYN_RCVD' && !tcb.finQueued) {
       becomeEstablished(tcb);
@@ -364,8 +365,13 @@ function processAck(tcb: Tcb, seg: Segment): boolean {
   }
   switch (tcb.state) {
     case 'CLOSING':
-      // "if the ACK acknowledges our FIN, then enter the TIME-WAIT state; otherwise, ignore the segment"
+      // "In addition to the processing for the ESTABLISHED state, if the ACK acknowledges our FIN,
+      // then enter the TIME-WAIT state; otherwise, ignore the segment." The ESTABLISHED processing
+      // includes sending what the ACK let through: the peer's FIN can arrive while our FIN still
+      // waits behind queued data (close() with a full send queue), and only these ACKs clock that
+      // data out. Returning before trySend left the rest of the queue, and the FIN, unsent forever.
       if (ourFinAcked(tcb)) tcb.enterTimeWait();
+      else trySend(tcb);
       return false;
     case 'LAST_ACK':
       if (ourFinAcked(tcb)) {
@@ -409,9 +415,12 @@ function onNewAck(tcb: Tcb, ack: number, seg: Segment): void {
   }
   tcb.retransmits = 0;
   tcb.rto.resetBackoff();
-  tcb.stallSince = tcb.sndUna === tcb.sndNxt ? -1 : tcb.now;
-  // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it
-  if (tcb.sndUna === tcb.sndNxt) tcb.tRetransmit = Infinity;
+  // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it. "All" is
+  // everything ever sent, SND.MAX: after a go-back-N retransmission SND.NXT lies below it, and an
+  // ACK reaching SND.NXT still leaves data (or a FIN) in the network that only this timer repairs.
+  const allAcked = tcb.sndUna === tcb.sndMax;
+  tcb.stallSince = allAcked ? -1 : tcb.now;
+  if (allAcked) tcb.tRetransmit = Infinity;
   else tcb.armRetransmit();
   // congestion control: NewReno recovery (RFC 6582), slow start, congestion avoidance (RFC 5681)
   if (tcb.recover >= 0) {

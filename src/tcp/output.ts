@@ -272,8 +272,15 @@ function retryLimit(tcb: Tcb): number {
 
 /** RFC 6298 §5.4–5.6 and RFC 5681 §3.1: retransmit, back off, collapse cwnd; give up past the limit. */
 export function onRetransmitTimer(tcb: Tcb): void {
-  const nothingOutstanding = tcb.sndNxt === tcb.sndUna && tcb.state !== 'SYN_SENT' && tcb.state !== 'SYN_RCVD';
-  if (nothingOutstanding) return;
+  // Outstanding is measured against SND.MAX: after a go-back-N (an earlier timeout, a PMTU drop)
+  // SND.NXT may equal SND.UNA while data, a FIN or our SYN sent before are still unacknowledged;
+  // returning here then left the connection with nothing scheduled (see timer-invariant.ts).
+  // SND.MAX starts at ISS + 1, so an unacknowledged SYN always counts.
+  if (tcb.sndUna === tcb.sndMax && tcb.state !== 'SYN_SENT' && tcb.state !== 'SYN_RCVD') {
+    // nothing in flight: whatever is queued goes out now, or waits on the persist timer
+    trySend(tcb);
+    return;
+  }
   const userTimedOut = tcb.userTimeoutMs > 0 && tcb.stallSince >= 0 && tcb.now - tcb.stallSince >= tcb.userTimeoutMs;
   if (tcb.retransmits >= retryLimit(tcb) || userTimedOut) {
     // a passive OPEN's half-open connection is dropped quietly: the OPEN waits for another SYN
@@ -332,8 +339,8 @@ export function onKeepaliveTimer(tcb: Tcb): void {
     tcb.tKeepalive = idleEnds;
     return;
   }
-  if (tcb.sndNxt !== tcb.sndUna || tcb.sendBuf.length > seqDiff(tcb.sndNxt, tcb.sndBufSeq)) {
-    // data outstanding: the retransmission timer is in charge
+  if (tcb.sndMax !== tcb.sndUna || tcb.sendBuf.length > seqDiff(tcb.sndMax, tcb.sndBufSeq)) {
+    // data outstanding or queued: the retransmission or persist timer is in charge
     tcb.tKeepalive = tcb.now + tcb.keepIdleMs;
     return;
   }

@@ -49,6 +49,18 @@ export interface Sysctl {
   tcp_wmem: [number, number, number];
   /** Ephemeral ports for connect: [low, high]. */
   ip_local_port_range: [number, number];
+
+  // ---- IP fragment reassembly (ip/reassembly.ts): net.ipv4.ipfrag_* and net.ipv6.ip6frag_* ----
+  /** Bytes of memory IPv4 reassembly may hold; above it the largest holder's oldest datagrams are evicted. */
+  ipfrag_high_thresh: number;
+  /** Eviction stops once IPv4 reassembly memory is back at or below this many bytes. */
+  ipfrag_low_thresh: number;
+  /** Seconds an incomplete IPv4 datagram is kept from its first fragment's arrival. */
+  ipfrag_time: number;
+  /** The same three for IPv6. */
+  ip6frag_high_thresh: number;
+  ip6frag_low_thresh: number;
+  ip6frag_time: number;
 }
 
 export const SYSCTL_DEFAULTS: Readonly<Sysctl> = Object.freeze({
@@ -75,6 +87,14 @@ export const SYSCTL_DEFAULTS: Readonly<Sysctl> = Object.freeze({
   tcp_rmem: [4096, 262144, 6291456],
   tcp_wmem: [4096, 262144, 4194304],
   ip_local_port_range: [32768, 60999],
+
+  // ---- IP fragment reassembly: Linux's defaults (net/ipv4/inet_fragment.c, ip_fragment.c, reassembly.c) ----
+  ipfrag_high_thresh: 4 * 1024 * 1024,
+  ipfrag_low_thresh: 3 * 1024 * 1024,
+  ipfrag_time: 30,
+  ip6frag_high_thresh: 4 * 1024 * 1024,
+  ip6frag_low_thresh: 3 * 1024 * 1024,
+  ip6frag_time: 60,
 }) as Sysctl;
 
 type Rule = { min: number; max: number; len?: number; check?: (v: number[]) => string | null };
@@ -108,7 +128,21 @@ const RULES: Record<keyof Sysctl, Rule> = {
     len: 2,
     check: (v) => (v[0]! <= v[1]! ? null : 'the low port must not exceed the high port'),
   },
+
+  // ---- IP fragment reassembly ----
+  ipfrag_high_thresh: { min: 0, max: 1 << 30 },
+  ipfrag_low_thresh: { min: 0, max: 1 << 30 },
+  ipfrag_time: { min: 1, max: 86_400 },
+  ip6frag_high_thresh: { min: 0, max: 1 << 30 },
+  ip6frag_low_thresh: { min: 0, max: 1 << 30 },
+  ip6frag_time: { min: 1, max: 86_400 },
 };
+
+/** Rules between keys, checked on the result (Linux refuses a low threshold above the high one). */
+const PAIRS: [keyof Sysctl, keyof Sysctl][] = [
+  ['ipfrag_low_thresh', 'ipfrag_high_thresh'],
+  ['ip6frag_low_thresh', 'ip6frag_high_thresh'],
+];
 
 function ascending(v: number[]): string | null {
   return v[0]! <= v[1]! && v[1]! <= v[2]! ? null : 'values must be min <= default <= max';
@@ -124,9 +158,9 @@ const REMOVED: Record<string, string> = {
 
 export type SysctlInput = { [K in keyof Sysctl]?: Sysctl[K] | string } & Record<string, unknown>;
 
-/** Strip the `net.ipv4.` / `net.core.` prefixes operators write. */
+/** Strip the `net.ipv4.` / `net.ipv6.` / `net.core.` prefixes operators write. */
 export function sysctlKey(name: string): string {
-  return name.replace(/^net\.(ipv4|core)\./, '').replace(/^net\/(ipv4|core)\//, '');
+  return name.replace(/^net\.(ipv4|ipv6|core)\./, '').replace(/^net\/(ipv4|ipv6|core)\//, '');
 }
 
 export function isSysctlName(name: string): name is keyof Sysctl {
@@ -180,6 +214,11 @@ export function applySysctl(base: Readonly<Sysctl>, changes: Record<string, unkn
       );
     }
     out[key] = coerce(key, raw);
+  }
+  for (const [low, high] of PAIRS) {
+    if ((out[low] as number) > (out[high] as number)) {
+      throw makeError('ERR_OUT_OF_RANGE', `sysctl ${low}: must not exceed ${high} (${String(out[low])} > ${String(out[high])})`);
+    }
   }
   return Object.freeze(out) as unknown as Sysctl;
 }

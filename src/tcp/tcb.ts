@@ -11,7 +11,7 @@ import type { Segment } from '../wire/segment.js';
 import { RtoEstimator } from './rto.js';
 import { ReadQueue, Reassembly } from './recv-buffer.js';
 import { SendBuffer } from './send-buffer.js';
-import { seqAdd, seqDiff } from './seq.js';
+import { seqAdd, seqDiff, seqMax } from './seq.js';
 import type { TcpState } from './state.js';
 import type { Sysctl } from './sysctl.js';
 import { segmentArrives, takeSyn } from './input.js';
@@ -388,9 +388,14 @@ export class Tcb {
     this.sndMss = eff;
     const s = this.state;
     const synchronized = s === 'ESTABLISHED' || s === 'CLOSE_WAIT' || s === 'FIN_WAIT_1' || s === 'CLOSING' || s === 'LAST_ACK';
-    if (synchronized && this.sndNxt !== this.sndUna) {
+    // only data can have been too big: go back to the first unacknowledged byte of data, never
+    // over an unacknowledged SYN (a CLOSE in SYN_RCVD leaves FIN_WAIT_1 with the SYN-ACK still
+    // unacknowledged; pulling SND.NXT back to SND.UNA there once left an orphan with no timer)
+    const dataStart = seqMax(this.sndUna, this.sndBufSeq);
+    const dataInFlight = Math.min(this.sendBuf.length, seqDiff(this.sndNxt, this.sndBufSeq));
+    if (synchronized && dataInFlight > 0) {
       this.rttStart = -1; // Karn's rule
-      this.sndNxt = this.sndUna;
+      this.sndNxt = dataStart;
       trySend(this);
     }
     return true;

@@ -16,4 +16,10 @@ export interface Clock {
   cancel(handle: TimerHandle): void;
   /** Run `fn` soon, asynchronously, before any later-scheduled timer (a microtask-like hop). */
   defer(fn: () => void): void;
+  /**
+   * Keep the process alive until the matching release() (calls nest), as a ref'd Node handle does.
+   * A real clock implements it; a virtual clock runs only when driven and has nothing to hold.
+   */
+  hold?(): void;
+  release?(): void;
 }

@@ -22,6 +22,9 @@ export class RealClock implements Clock {
   private nextId = 1;
   private firing = false;
   private closed = false;
+  /** hold() calls not yet released, and the ref'd handle that keeps the process alive meanwhile */
+  private holders = 0;
+  private keeper: ReturnType<typeof setInterval> | undefined;
 
   constructor(opts: RealClockOptions = {}) {
     this.unref = opts.unref ?? false;
@@ -85,6 +88,22 @@ export class RealClock implements Clock {
     }
   }
 
+  /**
+   * Keep the process alive while held (a listening server, a connecting or reading socket): one
+   * ref'd interval that never fires, ref'd and unref'd as the count crosses zero. The clock's own
+   * timer stays unref'd, so timers that serve nothing held (TIME_WAIT) never keep a process alive.
+   */
+  hold(): void {
+    if (this.closed || this.holders++ > 0) return;
+    if (this.keeper === undefined) this.keeper = setInterval(noop, 2 ** 30);
+    else this.keeper.ref?.();
+  }
+
+  release(): void {
+    if (this.holders === 0 || --this.holders > 0) return;
+    this.keeper?.unref?.();
+  }
+
   /** Number of timers and deferred calls waiting. */
   pending(): number {
     return this.heap.size + this.batch.length;
@@ -93,6 +112,9 @@ export class RealClock implements Clock {
   /** Cancel every timer and deferred call; later schedule/defer calls are ignored. */
   close(): void {
     this.closed = true;
+    this.holders = 0;
+    if (this.keeper !== undefined) clearInterval(this.keeper);
+    this.keeper = undefined;
     this.disarm();
     if (this.immediate !== undefined) clearImmediate(this.immediate);
     this.immediate = undefined;
@@ -167,3 +189,5 @@ export class RealClock implements Clock {
     }
   };
 }
+
+function noop(): void {}

@@ -1,8 +1,10 @@
 /**
- * IPv6 header codec (RFC 8200 §3) with a bounded walk over extension headers (RFC 8200 §4).
+ * IPv6 header codec (RFC 8200 §3) with a bounded walk over extension headers (RFC 8200 §4,
+ * wire/ipv6-ext.ts).
  * Parsing validates and never throws.
  */
 import type { DropReason } from './segment.js';
+import { FRAGMENT, NO_NEXT_HEADER, newExtWalk, walkExtensions, type ExtWalk } from './ipv6-ext.js';
 
 export interface IPv6Header {
   trafficClass: number;
@@ -24,14 +26,13 @@ export interface IPv6Header {
 
 export const IPV6_HEADER_LENGTH = 40;
 
-/** RFC 8200 §4 extension header numbers we walk over or act on. */
-const HOP_BY_HOP = 0;
-const ROUTING = 43;
-const FRAGMENT = 44;
-const DEST_OPTS = 60;
-const NO_NEXT_HEADER = 59;
+const walk = newExtWalk();
 
-/** Parse the IPv6 header at the start of `buf`; returns why it is unusable otherwise. */
+/**
+ * Parse the IPv6 header at the start of `buf`; returns why it is unusable otherwise. A packet
+ * carrying a Fragment header gives 'ip_fragment' (the IP layer reassembles it); one an extension
+ * header refuses gives the reason, and `explainIPv6Drop` says what to answer.
+ */
 export function parseIPv6Header(buf: Uint8Array): IPv6Header | DropReason {
   if (buf.length < 40) return 'ip_truncated';
   if (buf[0] >>> 4 !== 6) return 'ip_bad_version';
@@ -41,19 +42,11 @@ export function parseIPv6Header(buf: Uint8Array): IPv6Header | DropReason {
   const end = 40 + payloadLength;
   if (end > buf.length) return 'ip_bad_length';
 
-  let nh = buf[6];
-  let off = 40;
-  // RFC 8200 §4.3/§4.4/§4.6: Hop-by-Hop, Routing and Destination Options share the layout
-  // (next header, length in 8-octet units not counting the first 8). Every step advances
-  // at least 8 bytes towards `end`, so the walk is bounded by payloadLength / 8.
-  while (nh === HOP_BY_HOP || nh === ROUTING || nh === DEST_OPTS) {
-    if (off + 2 > end) return 'ip_truncated';
-    const len = (buf[off + 1] + 1) << 3;
-    if (off + len > end) return 'ip_truncated';
-    nh = buf[off];
-    off += len;
-  }
-  // RFC 8200 §4.5: we do not reassemble; the caller counts it.
+  const why = walkExtensions(buf, 40, end, buf[6], 6, true, walk);
+  if (why !== null) return why;
+  const nh = walk.nextHeader;
+  const off = walk.offset;
+  // RFC 8200 §4.5: the IP layer reassembles (or, for an atomic fragment, unwraps) it
   if (nh === FRAGMENT) return 'ip_fragment';
   // RFC 8200 §4.7: nothing follows.
   if (nh === NO_NEXT_HEADER) return 'ip_not_tcp';
@@ -112,4 +105,15 @@ export function writeIPv6HeaderRaw(
 /** Write the fixed 40-byte IPv6 header (traffic class and flow label 0) at out[off]; returns 40. */
 export function writeIPv6Header(out: Uint8Array, off: number, h: IPv6HeaderFields): number {
   return writeIPv6HeaderRaw(out, off, h.src, h.dst, h.nextHeader, h.payloadLength, h.hopLimit ?? 64);
+}
+
+/**
+ * Walk the extension headers of a packet parseIPv6Header refused, and fill `w` with what to answer
+ * (w.icmpCode -1: nothing). The slow path of the IP layer only.
+ */
+export function explainIPv6Drop(buf: Uint8Array, w: ExtWalk): DropReason | null {
+  if (buf.length < 40 || buf[0] >>> 4 !== 6) return null;
+  const end = 40 + ((buf[4] << 8) | buf[5]);
+  if (end > buf.length) return null;
+  return walkExtensions(buf, 40, end, buf[6], 6, true, w);
 }

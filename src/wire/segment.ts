@@ -55,6 +55,16 @@ export type DropReason =
   | 'ip_bad_checksum'
   | 'ip_fragment'
   | 'ip_not_tcp'
+  /** IPv6 (RFC 8200 §4.2): an unrecognised option whose action bits say "discard" (01, or 11 to multicast) */
+  | 'ip6_option_discard'
+  /** IPv6 (RFC 8200 §4.2): an unrecognised option whose action bits say "discard and send Parameter Problem" */
+  | 'ip6_option_unknown'
+  /** IPv6: an option that runs past its header, or too much padding */
+  | 'ip6_bad_option'
+  /** IPv6 (RFC 8200 §4.4): a Routing header with Segments Left nonzero reached a host */
+  | 'ip6_routing_header'
+  /** IPv6 (RFC 8200 §4.1): a Hop-by-Hop Options header anywhere but right after the IPv6 header */
+  | 'ip6_bad_ext_order'
   | 'tcp_truncated'
   | 'tcp_bad_offset'
   | 'tcp_bad_checksum'

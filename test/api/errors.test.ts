@@ -144,9 +144,13 @@ describe('node:net errors', () => {
     expect(a.stateCounts()).toEqual({});
   });
 
-  it('connect to a hostname fails with ENOTFOUND (synack resolves no names)', async () => {
+  it('connect to a name the lookup cannot resolve fails with its ENOTFOUND', async () => {
     const { net, a } = world();
-    const c = a.net.connect(80, 'example.invalid');
+    const lookup = (hostname: string, _o: unknown, cb: (e: Error | null, a?: unknown) => void): void => {
+      const err = Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', syscall: 'getaddrinfo', hostname });
+      process.nextTick(() => cb(err));
+    };
+    const c = a.net.connect({ port: 80, host: 'example.invalid', lookup });
     const r = firstError(c, net);
     expect(await net.runUntil(() => r.err !== null, 1000)).toBe(true);
     expect(r.err!.code).toBe('ENOTFOUND');

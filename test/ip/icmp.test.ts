@@ -1,6 +1,6 @@
 /**
  * ip/: ICMP and ICMPv6 echo, unreachables for what nobody here speaks (rate-limited), fragments
- * counted, and ICMP errors reaching TCP: an unreachable aborts a connection in SYN_SENT with
+ * held for reassembly, and ICMP errors reaching TCP: an unreachable aborts a connection in SYN_SENT with
  * Linux's errno (only when the quoted sequence number is in the window, RFC 5927 §4.1), and
  * fragmentation-needed / packet-too-big lowers the MSS (RFC 1191, RFC 8201).
  */
@@ -75,7 +75,7 @@ describe('ICMP echo', () => {
     expect([...r.body]).toEqual([1, 2, 3]);
   });
 
-  it('drops a request with a bad checksum, one for another address, and a fragment, counting each', () => {
+  it('drops a request with a bad checksum and one for another address, and holds a first fragment for reassembly', () => {
     const { stack, out } = host();
     const bad = buildIcmpV4(PEER, US, ICMP_ECHO, 0, 1, new Uint8Array(8));
     bad[23] ^= 0xff;
@@ -89,7 +89,8 @@ describe('ICMP echo', () => {
     frag[11] = c & 0xff;
     stack.input(frag);
     expect(out).toHaveLength(0);
-    expect(stack.counters.drops).toMatchObject({ icmp_bad_checksum: 1, not_for_us: 1, ip_fragment: 1 });
+    expect(stack.counters.drops).toEqual({ icmp_bad_checksum: 1, not_for_us: 1 });
+    expect(stack.ip.reassembly.pending).toBe(1);
   });
 });
 

@@ -8,6 +8,7 @@ import { SimNetwork, type Impairments, type SimPacketEvent, type Stack, type Tra
 import type { Socket } from '../../src/api/socket.js';
 import type { Conn } from '../../src/stack/conn.js';
 import type { Tcb } from '../../src/tcp/tcb.js';
+import { missingTimer } from '../../src/tcp/timer-invariant.js';
 import { TCP_STATES, type TcpState } from '../../src/tcp/state.js';
 import { decodeTcpPacket } from '../../src/wire/packet.js';
 import type { VirtualClock } from '../../src/time/virtual-clock.js';
@@ -150,6 +151,50 @@ export function virtualClock(net: SimNetwork): VirtualClock {
   return net.clock as VirtualClock;
 }
 
+// ===================== the timer rule, after every step =====================
+
+/** Every connection a stack holds (tests only: the stack keeps its table private). */
+export function connsOf(stack: Stack): Conn[] {
+  return [...(stack as unknown as { conns: { all(): Iterable<Conn> } }).conns.all()];
+}
+
+/**
+ * Checks, whenever `check()` is called, that every live TCB of the stacks keeps the timer rule
+ * (src/tcp/timer-invariant.ts: anything outstanding, measured against SND.MAX, has a timer) and
+ * that the stack has filed every connection that wants a timer in its heap, no later than its
+ * deadline. Breaches are kept (the first few, with the time) for the test to report.
+ */
+export class TimerWatch {
+  readonly breaches: string[] = [];
+  checks = 0;
+  constructor(private readonly stacks: Stack[]) {}
+
+  check(): void {
+    this.checks++;
+    for (const s of this.stacks) {
+      const heap = (s as unknown as { timers: { has(c: Conn): boolean } }).timers;
+      for (const c of connsOf(s)) {
+        if (c.gone) continue;
+        const why = missingTimer(c.tcb);
+        const d = c.tcb.nextDeadline();
+        const filed = d === Infinity || (heap.has(c) && c.at <= d);
+        if ((why || !filed) && this.breaches.length < 10) {
+          const what = why ?? `deadline ${d} not filed in the stack's timer heap (at ${c.at})`;
+          this.breaches.push(`t=${s.clock.now()} ${s.name}:${c.localPort} ↔ ${c.remote.text}:${c.remotePort}: ${what}`);
+        }
+      }
+    }
+  }
+
+  /** `pred`, checking the rule each time it is evaluated (SimNetwork.runUntil does so after every event). */
+  wrap(pred: () => boolean): () => boolean {
+    return () => {
+      this.check();
+      return pred();
+    };
+  }
+}
+
 // ===================== the transfer scenario =====================
 
 export type CloseMode = 'client-first' | 'server-first' | 'half-close' | 'simultaneous';
@@ -210,6 +255,8 @@ export interface TransferResult {
   internalErrors: unknown[];
   /** connections the server accepted (one, unless the handshake never completed) */
   accepted: number;
+  /** breaches of the timer rule seen after any event (TimerWatch) */
+  timerBreaches: string[];
 }
 
 export const CLIENT = '10.0.0.1';
@@ -264,6 +311,7 @@ export async function runTransfer(c: TransferCase, opts: RunOptions = {}): Promi
   });
   const internalErrors: unknown[] = [];
   for (const s of [a, b]) s.on('internalError', (err: unknown) => internalErrors.push(err));
+  const watch = new TimerWatch([a, b]);
 
   const sent = payloadOf(c.size, c.dataSeed);
   const echo = c.server === 'echo';
@@ -326,18 +374,21 @@ export async function runTransfer(c: TransferCase, opts: RunOptions = {}): Promi
   if (c.close === 'simultaneous') {
     // both ends call end() in the same instant, once everything has been delivered
     const delivered = () => serverBytes === c.size && clientBytes === (echo ? c.size : 0) && serverSock !== null;
-    await net.runUntil(() => delivered() || failed() || (clientClosed && serverClosed), EXCHANGE_LIMIT_MS);
+    await net.runUntil(watch.wrap(() => delivered() || failed() || (clientClosed && serverClosed)), EXCHANGE_LIMIT_MS);
     if (delivered() && !failed()) {
       client.end();
       serverSock!.end();
     }
   }
   const bothClosed = await net.runUntil(
-    () => clientClosed && (serverClosed || (serverSock === null && failed())),
+    watch.wrap(() => clientClosed && (serverClosed || (serverSock === null && failed()))),
     EXCHANGE_LIMIT_MS,
   );
   const closedAt = net.now() - start;
-  const quiet = await net.runUntil(() => a.connectionCount === 0 && b.connectionCount === 0 && clock.pending() === 0, QUIET_LIMIT_MS);
+  const quiet = await net.runUntil(
+    watch.wrap(() => a.connectionCount === 0 && b.connectionCount === 0 && clock.pending() === 0),
+    QUIET_LIMIT_MS,
+  );
 
   return {
     sent,
@@ -357,5 +408,6 @@ export async function runTransfer(c: TransferCase, opts: RunOptions = {}): Promi
     corruptedValid,
     internalErrors,
     accepted,
+    timerBreaches: watch.breaches,
   };
 }

@@ -23,6 +23,7 @@ import { TCP_STATES, type TcpState } from '../../src/tcp/state.js';
 import { SYSCTL_DEFAULTS, applySysctl } from '../../src/tcp/sysctl.js';
 import { Tcb, type TcbErrorCode, type TcbHooks } from '../../src/tcp/tcb.js';
 import { seqAdd, seqDiff, seqGe, seqLe } from '../../src/tcp/seq.js';
+import { missingTimer } from '../../src/tcp/timer-invariant.js';
 import { ACK, FIN, RST, SYN, type Segment, type TcpOptions } from '../../src/wire/segment.js';
 import { isLegalEdge, STATE_SET } from './harness.js';
 
@@ -108,7 +109,7 @@ type Step =
       payload: Uint8Array;
     }
   | { k: 'time'; toDeadline: boolean; ms: number }
-  | { k: 'user'; op: 'send' | 'receive' | 'close' | 'abort' | 'release' | 'keepalive'; n: number };
+  | { k: 'user'; op: 'send' | 'receive' | 'close' | 'abort' | 'release' | 'keepalive' | 'pmtu'; n: number };
 
 const optionsArb: fc.Arbitrary<TcpOptions> = fc.record(
   {
@@ -151,7 +152,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
     weight: 2,
     arbitrary: fc.record({
       k: fc.constant('user' as const),
-      op: fc.constantFrom<'send' | 'receive' | 'close' | 'abort' | 'release' | 'keepalive'>('send', 'send', 'receive', 'receive', 'close', 'abort', 'release', 'keepalive'),
+      op: fc.constantFrom<'send' | 'receive' | 'close' | 'abort' | 'release' | 'keepalive' | 'pmtu'>('send', 'send', 'receive', 'receive', 'close', 'abort', 'release', 'keepalive', 'pmtu'),
       n: fc.integer({ min: 0, max: 5000 }),
     }),
   },
@@ -260,6 +261,9 @@ class Driver implements TcbHooks {
     if (held > t.rcvBuf + 2 ** t.rcvWscale) this.problems.push(`${held} bytes held with a ${t.rcvBuf}-byte receive buffer`);
     const d = t.nextDeadline();
     if (typeof d !== 'number' || Number.isNaN(d)) this.problems.push(`nextDeadline() is ${String(d)}`);
+    // anything outstanding (against SND.MAX) or queued has a timer (timer-invariant.ts)
+    const stuck = missingTimer(t);
+    if (stuck) this.problems.push(stuck);
     if (this.problems.length > 0) throw new Error(`after ${what} (state ${t.state}): ${this.problems.join('; ')}`);
   }
 
@@ -462,6 +466,10 @@ function step(h: Driver, s: Step): void {
           return;
         case 'keepalive':
           h.call('setKeepAlive', () => t.setKeepAlive(true, 1 + (s.n % 120_000), h.now));
+          return;
+        case 'pmtu':
+          // an ICMP "fragmentation needed" / "packet too big" that passed RFC 5927's check
+          h.call('reduceMss', () => t.reduceMss(500 + (s.n % 1000), h.now));
           return;
       }
       return;

@@ -142,6 +142,7 @@ function checkTransfer(c: TransferCase, r: TransferResult): void {
   // flipped bit always breaks the IPv4 header or TCP checksum; in IPv6 it may land in the traffic
   // class, flow label or hop limit, which nothing covers and nothing needs
   expect(r.internalErrors).toEqual([]);
+  expect(r.timerBreaches, "a connection with work outstanding had no timer").toEqual([]);
   for (const s of [r.client, r.server]) expect(s.counters.drops.internal_error ?? 0).toBe(0);
   // (an IPv6 packet whose next header is flipped away from TCP draws an ICMPv6 error, which the
   // peer then drops in its turn: those second-hand drops are the icmp_* ones)

@@ -228,3 +228,63 @@ describe('RFC 9293 §3.6 simultaneous close, two TCBs on a wire', () => {
     expect(b.state).toBe('CLOSED');
   });
 });
+
+describe('simultaneous close with data still queued behind our FIN (issue 10, first finding)', () => {
+  // The client writes 64 KiB and closes while the server sends 1 KiB and closes, on a clean 10 ms
+  // link. The server's FIN reaches the client while most of its 64 KiB is still queued behind the
+  // initial window: the client goes FIN_WAIT_1 → CLOSING with its own FIN not yet sent. In CLOSING
+  // the peer's ACKs must keep clocking the queue out (RFC 9293 §3.10.7.4: "in addition to the
+  // processing for the ESTABLISHED state"); once they stopped doing so the client sat in CLOSING
+  // with 51 KiB unsent and no timer, and the server in FIN_WAIT_2.
+  const SIZE = 64 * 1024;
+
+  function run(drop?: (from: Side, text: string) => boolean): { w: Wire; got: string } {
+    const w = connectedPair(drop);
+    const { a, b } = w;
+    a.write('a'.repeat(SIZE));
+    a.close();
+    b.write('b'.repeat(1024));
+    b.close();
+    let got = '';
+    for (let t = 200; t <= 60_000; t += 100) {
+      w.runUntil(t);
+      got += b.read();
+      if (a.state === 'TIME_WAIT' && b.state === 'TIME_WAIT') break;
+    }
+    expect(a.read()).toBe('b'.repeat(1024));
+    return { w, got };
+  }
+
+  it('in CLOSING the ACKs of queued data clock out the rest of the queue and then the FIN: every byte arrives, both reach TIME_WAIT then CLOSED', () => {
+    const { w, got } = run();
+    const { a, b } = w;
+    expect(got.length).toBe(SIZE);
+    expect(got).toBe('a'.repeat(SIZE));
+    expect(a.state).toBe('TIME_WAIT');
+    expect(b.state).toBe('TIME_WAIT');
+    a.expectPath('CLOSED', 'SYN_SENT', 'ESTABLISHED', 'FIN_WAIT_1', 'CLOSING', 'TIME_WAIT');
+    b.expectPath('CLOSED', 'LISTEN', 'SYN_RCVD', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT');
+    // a clean link: nothing was retransmitted to get there
+    expect(a.tcb.stats.retransSegs).toBe(0);
+    w.runUntil(w.now + 60_000);
+    expect(a.state).toBe('CLOSED');
+    expect(b.state).toBe('CLOSED');
+    expect([...a.errors, ...b.errors]).toEqual([]);
+  });
+
+  it('in CLOSING after a go-back-N retransmission (a data segment lost), the queue and the FIN still go out and both reach TIME_WAIT', () => {
+    // lose the third data segment once: the RTO pulls SND.NXT back to SND.UNA while the rest of
+    // the first flight (and more) lies between SND.NXT and SND.MAX
+    let lost = false;
+    const { w, got } = run((from, text) => {
+      if (from === 'A' && text.startsWith('A . 2897:') && !lost) return (lost = true);
+      return false;
+    });
+    const { a, b } = w;
+    expect(lost).toBe(true);
+    expect(got).toBe('a'.repeat(SIZE));
+    expect(a.state).toBe('TIME_WAIT');
+    expect(b.state).toBe('TIME_WAIT');
+    expect(a.path).toContain('CLOSING');
+  });
+});

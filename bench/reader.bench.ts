@@ -1,0 +1,114 @@
+/**
+ * A reader that handles each chunk (one setImmediate per chunk, as a parser that pauses would):
+ * 64 MiB from a server to a client that pauses on every 'data' and resumes on the next turn of the
+ * event loop. synack: two stacks in one process joined by their packet interface ('packet' →
+ * input(), delivered by setImmediate), against Node's net over the kernel's loopback doing exactly
+ * the same, in the same run; both links have loopback's MTU. How much each read hands over decides the figure: Node reads up to
+ * 64 KiB at a time, and so must synack.
+ */
+import net from 'node:net';
+import { Stack, type Socket } from '../src/index.js';
+import type { BenchTable } from './index.js';
+
+export const title = 'Chunk-by-chunk reader: 64 MiB, one setImmediate per chunk';
+
+const TOTAL = 64 * 1024 * 1024;
+const WRITE = 64 * 1024;
+const ROUNDS = 5;
+
+interface Result {
+  ms: number;
+  chunks: number;
+}
+
+/** Write TOTAL bytes in WRITE-sized pieces, honouring backpressure, then end. */
+function send(s: net.Socket | Socket): void {
+  const piece = Buffer.alloc(WRITE, 0x61);
+  let left = TOTAL;
+  const more = (): void => {
+    while (left > 0) {
+      left -= WRITE;
+      if (left === 0) return void s.end(piece);
+      if (!s.write(piece)) return void s.once('drain', more);
+    }
+  };
+  more();
+}
+
+/** Read everything, pausing on each chunk until the next turn of the loop. */
+function read(s: net.Socket | Socket, start: number): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    let got = 0;
+    let chunks = 0;
+    s.on('data', (d: Buffer) => {
+      got += d.length;
+      chunks++;
+      s.pause();
+      setImmediate(() => s.resume());
+    });
+    s.on('end', () => (got === TOTAL ? resolve({ ms: performance.now() - start, chunks }) : reject(new Error(`got ${got} of ${TOTAL}`))));
+    s.on('error', reject);
+  });
+}
+
+async function synack(): Promise<Result> {
+  // the MTU of Linux's loopback interface (65536; an IPv4 packet holds at most 65535), as Node's side has
+  const a = new Stack({ addresses: ['10.0.0.1'], mtu: 65535 });
+  const b = new Stack({ addresses: ['10.0.0.2'], mtu: 65535 });
+  a.on('packet', (p: Uint8Array) => {
+    const q = p.slice();
+    setImmediate(() => b.input(q));
+  });
+  b.on('packet', (p: Uint8Array) => {
+    const q = p.slice();
+    setImmediate(() => a.input(q));
+  });
+  const srv = b.net.createServer(send).listen(80);
+  try {
+    const start = performance.now();
+    return await read(a.net.connect(80, '10.0.0.2'), start);
+  } finally {
+    srv.close();
+    a.destroy();
+    b.destroy();
+  }
+}
+
+async function kernel(): Promise<Result> {
+  const srv = net.createServer(send);
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  try {
+    const start = performance.now();
+    return await read(net.connect((srv.address() as net.AddressInfo).port, '127.0.0.1'), start);
+  } finally {
+    srv.close();
+  }
+}
+
+function median(xs: Result[]): Result {
+  return [...xs].sort((p, q) => p.ms - q.ms)[xs.length >> 1]!;
+}
+
+export async function run(): Promise<BenchTable> {
+  await synack(); // warm up the JIT, as for the kernel's side the kernel's code is warm
+  await kernel();
+  const ss: Result[] = [];
+  const ks: Result[] = [];
+  // alternate the two so that load from elsewhere on the machine falls on both alike
+  for (let i = 0; i < ROUNDS; i++) {
+    ss.push(await synack());
+    ks.push(await kernel());
+  }
+  const s = median(ss);
+  const k = median(ks);
+  const mibps = (r: Result): number => TOTAL / 2 ** 20 / (r.ms / 1000);
+  return {
+    columns: ['', 'time (ms)', 'MiB/s', "'data' chunks", 'mean chunk (KiB)'],
+    rows: [
+      ['synack ↔ synack (packet interface, setImmediate)', s.ms, mibps(s), s.chunks, TOTAL / s.chunks / 1024],
+      ['Node net ↔ Node net (kernel loopback)', k.ms, mibps(k), k.chunks, TOTAL / k.chunks / 1024],
+      ['ratio synack / kernel (time)', s.ms / k.ms, '', '', ''],
+    ],
+    notes: [`median of ${ROUNDS} alternating rounds; target ratio ≤ 1.5`],
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * Names for `connect()`: the `lookup` option (dns.lookup's signature), Node's own dns.lookup by
+ * default when running in Node (loaded lazily, so the core has no `node:dns` import), `localhost`
+ * on the loopback interface, and the process-wide autoSelectFamily defaults of node:net.
+ */
+import { makeError } from '../errors.js';
+
+export interface LookupAddress {
+  address: string;
+  family: number;
+}
+
+export interface LookupOptions {
+  family?: number;
+  hints?: number;
+  all?: boolean;
+}
+
+/** dns.lookup's signature: one address (all: false) or a list (all: true). */
+export type LookupFunction = (
+  hostname: string,
+  options: LookupOptions,
+  callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
+) => void;
+
+let autoSelectFamilyDefault = true; // Node 20's default
+let attemptTimeoutDefault = 250;
+
+export function getDefaultAutoSelectFamily(): boolean {
+  return autoSelectFamilyDefault;
+}
+
+export function setDefaultAutoSelectFamily(value: boolean): void {
+  if (typeof value !== 'boolean') throw invalidArgType('value', 'boolean', value);
+  autoSelectFamilyDefault = value;
+}
+
+export function getDefaultAutoSelectFamilyAttemptTimeout(): number {
+  return attemptTimeoutDefault;
+}
+
+/** As Node: an integer >= 1; values below 10 become 10. */
+export function setDefaultAutoSelectFamilyAttemptTimeout(value: number): void {
+  if (typeof value !== 'number') throw invalidArgType('value', 'number', value);
+  if (!Number.isInteger(value) || value < 1) {
+    throw makeError('ERR_OUT_OF_RANGE', `The value of "value" is out of range. It must be >= 1 && <= 4294967295. Received ${value}`);
+  }
+  attemptTimeoutDefault = Math.max(10, value);
+}
+
+function invalidArgType(name: string, type: string, value: unknown): Error {
+  const err = makeError('ERR_INVALID_ARG_TYPE', `The "${name}" argument must be of type ${type}. Received type ${typeof value} (${String(value)})`);
+  Object.setPrototypeOf(err, TypeError.prototype);
+  return err;
+}
+
+/** RFC 6761 §6.3: localhost (and any name under .localhost) is the loopback interface. */
+export function isLocalhost(name: string): boolean {
+  const n = name.toLowerCase().replace(/\.$/, '');
+  return n === 'localhost' || n.endsWith('.localhost');
+}
+
+type DnsLookup = (hostname: string, options: LookupOptions, cb: Parameters<LookupFunction>[2]) => void;
+let dnsLookup: Promise<DnsLookup | null> | undefined;
+
+/** Node's dns.lookup, imported on first use and only in Node; null elsewhere. */
+function nodeDnsLookup(): Promise<DnsLookup | null> {
+  const inNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+  dnsLookup ??= inNode
+    ? import('node:dns').then((dns) => dns.lookup as unknown as DnsLookup, () => null)
+    : Promise.resolve(null);
+  return dnsLookup;
+}
+
+/**
+ * The lookup used when the caller gives none: localhost on the loopback interface (127.0.0.1, then
+ * ::1), any other name through Node's dns.lookup (outside Node: ENOTFOUND, pass a `lookup`).
+ */
+export const defaultLookup: LookupFunction = (hostname, options, callback) => {
+  if (isLocalhost(hostname)) {
+    const all: LookupAddress[] = [
+      { address: '127.0.0.1', family: 4 },
+      { address: '::1', family: 6 },
+    ].filter((a) => !options.family || a.family === options.family);
+    queueMicrotask(() => (options.all ? callback(null, all) : callback(null, all[0]!.address, all[0]!.family)));
+    return;
+  }
+  void nodeDnsLookup().then((lookup) => {
+    if (lookup) return lookup(hostname, options, callback);
+    const err = makeError('ENOTFOUND', `getaddrinfo ENOTFOUND ${hostname}`, { syscall: 'getaddrinfo' }) as NodeJS.ErrnoException;
+    (err as { hostname?: string }).hostname = hostname;
+    callback(err, options.all ? [] : '', undefined);
+  });
+};

@@ -1,0 +1,47 @@
+/**
+ * Reads as Node's sockets give them: libuv reads into a 64 KiB buffer, so each 'data' chunk is
+ * everything readable up to 64 KiB, however many TCP segments it came in. With the `onread`
+ * option the bytes go into the caller's buffer instead and the callback sees them.
+ */
+import type { Tcb } from '../tcp/tcb.js';
+
+/** libuv's read size for a stream (uv__read: 64 KiB), the largest chunk Node hands out. */
+export const READ_SIZE = 64 * 1024;
+
+/** node:net's `onread` option. */
+export interface OnRead {
+  /** a buffer reused for every read, or a function returning the buffer to read into */
+  buffer: Uint8Array | (() => Uint8Array);
+  /** called with the bytes read; returning false pauses reading until resume() */
+  callback: (bytesRead: number, buffer: Uint8Array) => boolean | void;
+}
+
+/** One read: up to 64 KiB as one Buffer (a view when it sits in one piece, else one copy). */
+export function readChunk(tcb: Tcb, now: number): Buffer {
+  const chunks = tcb.receive(READ_SIZE, now);
+  if (chunks.length === 1) {
+    const c = chunks[0]!;
+    return Buffer.from(c.buffer, c.byteOffset, c.length);
+  }
+  let n = 0;
+  for (const c of chunks) n += c.length;
+  const out = Buffer.allocUnsafe(n);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/** One read into the onread buffer; `stop` when the callback asked to pause. */
+export function readInto(tcb: Tcb, onread: OnRead, now: number): { bytes: number; stop: boolean } {
+  const buf = typeof onread.buffer === 'function' ? onread.buffer() : onread.buffer;
+  let at = 0;
+  for (const c of tcb.receive(Math.min(buf.length, READ_SIZE), now)) {
+    buf.set(c, at);
+    at += c.length;
+  }
+  const verdict = onread.callback(at, buf);
+  return { bytes: at, stop: verdict === false };
+}
