@@ -3,6 +3,7 @@
  * as fast as the stream's consumer takes them, so an application that stops reading makes the
  * peer see the window close (backpressure through highWaterMark onto RCV.WND).
  */
+import { isIP } from 'node:net';
 import { Duplex, addAbortSignal } from 'node:stream';
 import { endedByPeer, makeError, nodeError, sysError } from '../errors.js';
 import type { Server } from './server.js';
@@ -148,6 +149,8 @@ export class Socket extends Duplex implements ConnUser, Connector {
   }
 
   private connectOpts: SocketConnectOptions | null = null;
+  /** emits the pending 'connectionAttempt' (Node announces an attempt a tick after connect()) */
+  private announceAttempt: (() => void) | null = null;
 
   /**
    * @internal Start connecting to one address (Connector). 0.0.0.0 and :: mean this host, as on
@@ -158,6 +161,17 @@ export class Socket extends Duplex implements ConnUser, Connector {
       const err = this.attempt(ipText, port, _family, failed);
       if (err) (failed ?? ((e: Error) => this.destroy(e)))(err);
     })) return null;
+    // a single attempt (no happy eyeballs) is announced as node:net's internalConnect does, which
+    // runs a tick after connect(); anything the attempt reports waits for the announcement
+    if (failed === null) {
+      const announce = (): void => {
+        if (this.announceAttempt !== announce) return;
+        this.announceAttempt = null;
+        this.emit('connectionAttempt', ipText, port, isIP(ipText));
+      };
+      this.announceAttempt = announce;
+      process.nextTick(announce);
+    }
     let remote = ipFromText(ipText)!;
     if (remote.text === '0.0.0.0') remote = ipFromText('127.0.0.1')!;
     else if (remote.text === '::') remote = ipFromText('::1')!;
@@ -223,6 +237,7 @@ export class Socket extends Duplex implements ConnUser, Connector {
     this.ends = null;
     this.onreadPaused = false;
     this.connectOpts = null;
+    this.announceAttempt = null;
     delete this.autoSelectFamilyAttemptedAddresses;
   }
 
@@ -240,6 +255,7 @@ export class Socket extends Duplex implements ConnUser, Connector {
 
   onEstablished(): void {
     if (!this.connecting) return;
+    this.announceAttempt?.();
     this.connecting = false;
     this.attemptFailed = null;
     this.touchActivity();
@@ -277,6 +293,10 @@ export class Socket extends Duplex implements ConnUser, Connector {
       c.user = null;
       failed(err);
       return;
+    }
+    if (this.connecting) {
+      this.announceAttempt?.();
+      this.emit('connectionAttemptFailed', c.remote.text, c.remotePort, c.remote.version, err);
     }
     this.destroy(err);
   }
@@ -616,14 +636,15 @@ export class Socket extends Duplex implements ConnUser, Connector {
     const c = this.upConn;
     return c ? (c.remote.version === 4 ? 'IPv4' : 'IPv6') : undefined;
   }
+  // the local end is known from connect() on (synack picks the port there); node:net reports it after 'connect'
   get localAddress(): string | undefined {
-    return this.upConn?.local.text;
+    return (this.conn ?? this.ends)?.local.text;
   }
   get localPort(): number | undefined {
-    return this.upConn?.localPort;
+    return (this.conn ?? this.ends)?.localPort;
   }
   get localFamily(): string | undefined {
-    const c = this.upConn;
+    const c = this.conn ?? this.ends;
     return c ? (c.local.version === 4 ? 'IPv4' : 'IPv6') : undefined;
   }
   /** bytes written so far, counting those still queued in the stream (as node:net) */

@@ -194,7 +194,7 @@ describe('net.Socket: connecting', () => {
     expect(c.bytesWritten).toBe(5);
   });
 
-  it('remoteAddress, remotePort, remoteFamily (and the local ones) are undefined until connected', async () => {
+  it('remoteAddress, remotePort and remoteFamily are undefined until connected', async () => {
     const { sim, a, b } = world();
     b.net.createServer().listen(80);
     const c = new a.net.Socket();
@@ -202,7 +202,7 @@ describe('net.Socket: connecting', () => {
     expect(c.bufferSize).toBeUndefined();
     expect(c.bytesWritten).toBe(0);
     c.connect(80, '10.0.0.2');
-    expect([c.remoteAddress, c.remotePort, c.remoteFamily, c.localPort]).toEqual([undefined, undefined, undefined, undefined]);
+    expect([c.remoteAddress, c.remotePort, c.remoteFamily]).toEqual([undefined, undefined, undefined]);
     expect(await sim.runUntil(() => !c.connecting, 10_000)).toBe(true);
     expect([c.remoteAddress, c.remotePort, c.remoteFamily]).toEqual(['10.0.0.2', 80, 'IPv4']);
   });
@@ -378,5 +378,45 @@ describe('net.Socket: errors from the peer', () => {
     server.close();
     expect((errs[1] as NodeError).message).toBe('read ECONNRESET');
     expect(fields(errs[0])).toEqual(fields(errs[1]));
+  });
+});
+
+describe("net.Socket: 'connectionAttempt' events (Node 20.12+)", () => {
+  /** The connection-attempt events a socket emits, as [name, ip, port, family, error code]. */
+  function attempts(s: net.Socket): unknown[][] {
+    const seen: unknown[][] = [];
+    for (const name of ['connectionAttempt', 'connectionAttemptFailed', 'connectionAttemptTimeout']) {
+      s.on(name, (ip: string, port: number, family: number, err?: NodeError) => seen.push([name, ip, family, err?.code]));
+    }
+    return seen;
+  }
+
+  it("a connect to an IP address announces 'connectionAttempt', and 'connectionAttemptFailed' when refused, as node:net", async () => {
+    const { sim, a } = world();
+    // a port nobody listens on: node:net's own refusal on loopback
+    const probe = net.createServer().listen(0, '127.0.0.1');
+    await once(probe, 'listening');
+    const freePort = (probe.address() as net.AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    const ours = a.net.connect(81, '10.0.0.2');
+    const theirs = net.connect(freePort, '127.0.0.1');
+    const seen = [attempts(ours as unknown as net.Socket), attempts(theirs)];
+    let closed = 0;
+    for (const s of [ours as unknown as net.Socket, theirs]) {
+      s.on('error', () => {});
+      s.on('close', () => closed++);
+    }
+    for (let i = 0; i < 200 && closed < 2; i++) {
+      await sim.run(10);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    expect(seen[1]).toEqual([
+      ['connectionAttempt', '127.0.0.1', 4, undefined],
+      ['connectionAttemptFailed', '127.0.0.1', 4, 'ECONNREFUSED'],
+    ]);
+    expect(seen[0]).toEqual([
+      ['connectionAttempt', '10.0.0.2', 4, undefined],
+      ['connectionAttemptFailed', '10.0.0.2', 4, 'ECONNREFUSED'],
+    ]);
   });
 });
