@@ -4,7 +4,7 @@
  * and, as in node:net, `stack.net.Socket()` and `stack.net.Server()` without `new`.
  * docs/net-compat.md lists every export of node:net and how this one compares.
  */
-import { BlockList, SocketAddress, isIP, isIPv4, isIPv6 } from 'node:net';
+import { BlockList, SocketAddress, isIP, isIPv4, isIPv6, type NetConnectOpts } from 'node:net';
 import type { Stack } from '../stack/stack.js';
 import { Server, type ServerOptions } from './server.js';
 import { Socket, type SocketConnectOptions, type SocketOptions } from './socket.js';
@@ -28,9 +28,11 @@ import {
 export interface NetApi {
   createServer(listener?: ConnectionListener): Server;
   createServer(options?: ServerOptions, listener?: ConnectionListener): Server;
-  connect(options: SocketConnectOptions & SocketOptions, connectListener?: () => void): Socket;
+  connect(options: (SocketConnectOptions & SocketOptions) | NetConnectOpts, connectListener?: () => void): Socket;
   connect(port: number, host?: string, connectListener?: () => void): Socket;
   connect(port: number, connectListener?: () => void): Socket;
+  /** typed as node:net's; synack has no IPC sockets and throws ERR_INVALID_ARG_VALUE */
+  connect(path: string, connectListener?: () => void): Socket;
   createConnection: NetApi['connect'];
   Socket: CallableClass<Socket, [options?: SocketOptions]>;
   /** node:net's old name for Socket */

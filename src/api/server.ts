@@ -4,6 +4,7 @@ import { nodeError } from '../errors.js';
 import type { Conn } from '../stack/conn.js';
 import type { Listener } from '../stack/listener.js';
 import type { Stack } from '../stack/stack.js';
+import type { OtherEvent, ServerEvents } from './events.js';
 import type { Socket } from './socket.js';
 import { normalizeArgs, validateFunction, validateListenOptions, validateServerOptions } from './validate.js';
 
@@ -27,6 +28,31 @@ export interface ListenOptions {
   ipv6Only?: boolean;
 }
 
+
+/* eslint-disable @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-explicit-any */
+/**
+ * the listener methods typed per event (events.ts), merged into the class; Node's untyped form
+ * remains for other names only, so a wrong listener for a known event is a compile-time error
+ */
+export interface Server {
+  on<K extends keyof ServerEvents>(event: K, listener: ServerEvents[K]): this;
+  on<E extends string | symbol>(event: E & OtherEvent<E, ServerEvents>, listener: (...args: any[]) => void): this;
+  once<K extends keyof ServerEvents>(event: K, listener: ServerEvents[K]): this;
+  once<E extends string | symbol>(event: E & OtherEvent<E, ServerEvents>, listener: (...args: any[]) => void): this;
+  addListener<K extends keyof ServerEvents>(event: K, listener: ServerEvents[K]): this;
+  addListener<E extends string | symbol>(event: E & OtherEvent<E, ServerEvents>, listener: (...args: any[]) => void): this;
+  prependListener<K extends keyof ServerEvents>(event: K, listener: ServerEvents[K]): this;
+  prependListener<E extends string | symbol>(event: E & OtherEvent<E, ServerEvents>, listener: (...args: any[]) => void): this;
+  prependOnceListener<K extends keyof ServerEvents>(event: K, listener: ServerEvents[K]): this;
+  prependOnceListener<E extends string | symbol>(event: E & OtherEvent<E, ServerEvents>, listener: (...args: any[]) => void): this;
+  off<K extends keyof ServerEvents>(event: K, listener: ServerEvents[K]): this;
+  off<E extends string | symbol>(event: E & OtherEvent<E, ServerEvents>, listener: (...args: any[]) => void): this;
+  removeListener<K extends keyof ServerEvents>(event: K, listener: ServerEvents[K]): this;
+  removeListener<E extends string | symbol>(event: E & OtherEvent<E, ServerEvents>, listener: (...args: any[]) => void): this;
+}
+/* eslint-enable @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-explicit-any */
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class Server extends EventEmitter {
   readonly stack: Stack;
   maxConnections: number | undefined = undefined;

@@ -3,17 +3,18 @@
  * as fast as the stream's consumer takes them, so an application that stops reading makes the
  * peer see the window close (backpressure through highWaterMark onto RCV.WND).
  */
-import { isIP } from 'node:net';
+import { isIP, type SocketConnectOpts as NodeSocketConnectOpts } from 'node:net';
 import { Duplex, addAbortSignal } from 'node:stream';
 import { endedByPeer, makeError, nodeError, sysError } from '../errors.js';
+import type { OtherEvent, SocketEvents } from './events.js';
 import type { Server } from './server.js';
 import { normalizeArgs, validateConnectOptions, validateFunction, validatePort, validateSocketOptions, validateTimerDuration } from './validate.js';
-import type { Conn, ConnUser } from '../stack/conn.js';
+import type { Conn } from '../stack/conn.js';
 import { ipFromText } from '../stack/ip-addr.js';
 import type { Stack } from '../stack/stack.js';
 import type { TcbErrorCode } from '../tcp/tcb.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
-import { lookupAndConnect, type Connector } from './happy-eyeballs.js';
+import { lookupAndConnect } from './happy-eyeballs.js';
 import type { LookupFunction } from './lookup.js';
 import { readChunk, readInto, type OnRead } from './reads.js';
 
@@ -51,7 +52,36 @@ export interface SocketConnectOptions {
 
 type Callback = (err?: Error | null) => void;
 
-export class Socket extends Duplex implements ConnUser, Connector {
+
+/**
+ * node:net's Socket. The stack calls it through ConnUser and happy eyeballs through Connector
+ * (methods marked internal, kept out of the published types by stripInternal).
+ */
+/* eslint-disable @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-explicit-any */
+/**
+ * the listener methods typed per event (events.ts), merged into the class; Node's untyped form
+ * remains for other names only, so a wrong listener for a known event is a compile-time error
+ */
+export interface Socket {
+  on<K extends keyof SocketEvents>(event: K, listener: SocketEvents[K]): this;
+  on<E extends string | symbol>(event: E & OtherEvent<E, SocketEvents>, listener: (...args: any[]) => void): this;
+  once<K extends keyof SocketEvents>(event: K, listener: SocketEvents[K]): this;
+  once<E extends string | symbol>(event: E & OtherEvent<E, SocketEvents>, listener: (...args: any[]) => void): this;
+  addListener<K extends keyof SocketEvents>(event: K, listener: SocketEvents[K]): this;
+  addListener<E extends string | symbol>(event: E & OtherEvent<E, SocketEvents>, listener: (...args: any[]) => void): this;
+  prependListener<K extends keyof SocketEvents>(event: K, listener: SocketEvents[K]): this;
+  prependListener<E extends string | symbol>(event: E & OtherEvent<E, SocketEvents>, listener: (...args: any[]) => void): this;
+  prependOnceListener<K extends keyof SocketEvents>(event: K, listener: SocketEvents[K]): this;
+  prependOnceListener<E extends string | symbol>(event: E & OtherEvent<E, SocketEvents>, listener: (...args: any[]) => void): this;
+  off<K extends keyof SocketEvents>(event: K, listener: SocketEvents[K]): this;
+  off<E extends string | symbol>(event: E & OtherEvent<E, SocketEvents>, listener: (...args: any[]) => void): this;
+  removeListener<K extends keyof SocketEvents>(event: K, listener: SocketEvents[K]): this;
+  removeListener<E extends string | symbol>(event: E & OtherEvent<E, SocketEvents>, listener: (...args: any[]) => void): this;
+}
+/* eslint-enable @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-explicit-any */
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export class Socket extends Duplex {
   readonly stack: Stack;
   /** the connection, once connect() or accept gave one */
   private conn: Conn | null = null;
@@ -81,7 +111,7 @@ export class Socket extends Duplex implements ConnUser, Connector {
   /** the 4-tuple once the connection is let go (destroy), so the buffers behind it can be freed */
   private ends: Pick<Conn, 'local' | 'localPort' | 'remote' | 'remotePort'> | null = null;
   /** the addresses tried with autoSelectFamily, as Node reports them */
-  autoSelectFamilyAttemptedAddresses?: string[];
+  declare autoSelectFamilyAttemptedAddresses: string[];
 
   constructor(stack: Stack, opts: SocketOptions = {}) {
     validateSocketOptions(opts as Record<string, unknown>);
@@ -101,11 +131,12 @@ export class Socket extends Duplex implements ConnUser, Connector {
   /** The server that accepted this socket (null for a socket this side connected), as node:net's. */
   server: Server | null = null;
 
+  /** @internal (Connector) the stack's clock */
   get clock(): Clock {
     return this.stack.clock;
   }
 
-  /** Attach an accepted connection (server side). */
+  /** @internal Attach an accepted connection (server side). */
   attach(conn: Conn): this {
     this.conn = conn;
     this.bind(conn);
@@ -118,9 +149,11 @@ export class Socket extends Duplex implements ConnUser, Connector {
 
   // ===================== connect =====================
 
-  connect(options: SocketConnectOptions, connectListener?: () => void): this;
-  connect(port: number, host?: string, connectListener?: () => void): this;
+  connect(options: SocketConnectOptions | NodeSocketConnectOpts, connectListener?: () => void): this;
+  connect(port: number, host: string, connectListener?: () => void): this;
   connect(port: number, connectListener?: () => void): this;
+  /** typed as node:net's; synack has no IPC sockets and throws ERR_INVALID_ARG_VALUE */
+  connect(path: string, connectListener?: () => void): this;
   /** connect(options[, cb]) or connect(port[, host][, cb]), checked as node:net checks them (validate.ts) */
   connect(...args: unknown[]): this {
     const { options: raw, cb } = normalizeArgs(args);
@@ -238,7 +271,7 @@ export class Socket extends Duplex implements ConnUser, Connector {
     this.onreadPaused = false;
     this.connectOpts = null;
     this.announceAttempt = null;
-    delete this.autoSelectFamilyAttemptedAddresses;
+    Reflect.deleteProperty(this, 'autoSelectFamilyAttemptedAddresses');
   }
 
   private applyOptions(): void {
@@ -253,6 +286,7 @@ export class Socket extends Duplex implements ConnUser, Connector {
 
   // ===================== ConnUser: the stack tells us =====================
 
+  /** @internal (ConnUser) the handshake completed */
   onEstablished(): void {
     if (!this.connecting) return;
     this.announceAttempt?.();
@@ -270,16 +304,19 @@ export class Socket extends Duplex implements ConnUser, Connector {
     else if (!this.isPaused()) this.read(0); // node:net starts reading at once (afterConnect)
   }
 
+  /** @internal (ConnUser) data or a FIN arrived */
   onReadable(): void {
     this.touchActivity();
     if (this.wantRead) this.pull();
   }
 
+  /** @internal (ConnUser) the send buffer has room */
   onWritable(): void {
     const c = this.conn;
     if (this.pendingWrite && c && !c.gone && c.tcb.sendSpace > 0) this.feed(c);
   }
 
+  /** @internal (ConnUser) the connection failed */
   onError(code: TcbErrorCode): void {
     const c = this.conn!;
     const syscall = this.connecting ? 'connect' : 'read';
@@ -301,6 +338,7 @@ export class Socket extends Duplex implements ConnUser, Connector {
     this.destroy(err);
   }
 
+  /** @internal (ConnUser) the connection is gone */
   onClosed(): void {
     if (this.conn) this.conn.user = null;
     const t = this.conn?.tcb;
@@ -652,8 +690,8 @@ export class Socket extends Duplex implements ConnUser, Connector {
     return this.written + this.writableLength - this.pendingTaken;
   }
   /** what the stream holds for writing; undefined before connect(), as node:net's without a handle */
-  get bufferSize(): number | undefined {
-    return this.conn || this.connecting ? this.writableLength : undefined;
+  get bufferSize(): number {
+    return (this.conn || this.connecting ? this.writableLength : undefined) as number; // typed as @types/node's
   }
   get pending(): boolean {
     return !this.conn || this.connecting;
