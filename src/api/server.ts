@@ -1,5 +1,6 @@
 /** Server: node:net's Server over a synack listener. */
 import { EventEmitter } from 'node:events';
+import { getDefaultHighWaterMark } from 'node:stream';
 import { nodeError } from '../errors.js';
 import type { Conn } from '../stack/conn.js';
 import type { Listener } from '../stack/listener.js';
@@ -57,7 +58,14 @@ export class Server extends EventEmitter {
   readonly stack: Stack;
   maxConnections: number | undefined = undefined;
   private listener: Listener | null = null;
-  private readonly options: ServerOptions;
+  /** the createServer() options, as node:net keeps them: public, read at each accept */
+  allowHalfOpen: boolean;
+  pauseOnConnect: boolean;
+  noDelay: boolean;
+  keepAlive: boolean;
+  /** in seconds, as node:net stores it (the option is in ms) */
+  keepAliveInitialDelay: number;
+  highWaterMark: number;
   private readonly sockets = new Set<Socket>();
   private closing = false;
   /** Node's ref()/unref(): a listening server keeps the process alive unless unref()'d */
@@ -71,7 +79,13 @@ export class Server extends EventEmitter {
       connectionListener = options;
       options = {};
     }
-    this.options = options ?? {};
+    const o = options ?? {};
+    this.allowHalfOpen = o.allowHalfOpen ?? false;
+    this.pauseOnConnect = Boolean(o.pauseOnConnect);
+    this.noDelay = Boolean(o.noDelay);
+    this.keepAlive = Boolean(o.keepAlive);
+    this.keepAliveInitialDelay = Math.trunc(Math.max(0, o.keepAliveInitialDelay ?? 0) / 1000);
+    this.highWaterMark = o.highWaterMark !== undefined && o.highWaterMark >= 0 ? o.highWaterMark : getDefaultHighWaterMark(false);
     if (connectionListener) this.on('connection', connectionListener);
   }
 
@@ -128,19 +142,19 @@ export class Server extends EventEmitter {
     }
     // the stack's own Socket class, so `socket instanceof stack.net.Socket` holds as in node:net
     const socket = new this.stack.net.Socket({
-      allowHalfOpen: this.options.allowHalfOpen ?? false,
-      ...(this.options.highWaterMark !== undefined && this.options.highWaterMark >= 0 ? { highWaterMark: this.options.highWaterMark } : {}),
+      allowHalfOpen: this.allowHalfOpen,
+      highWaterMark: this.highWaterMark,
     });
     socket.server = this;
-    if (this.options.noDelay) socket.setNoDelay(true);
-    if (this.options.keepAlive) socket.setKeepAlive(true, this.options.keepAliveInitialDelay);
+    if (this.noDelay) socket.setNoDelay(true);
+    if (this.keepAlive) socket.setKeepAlive(true, this.keepAliveInitialDelay * 1000);
     socket.attach(conn);
     this.sockets.add(socket);
     socket.once('close', () => {
       this.sockets.delete(socket);
       this.maybeEmitClose();
     });
-    if (this.options.pauseOnConnect) socket.pause();
+    if (this.pauseOnConnect) socket.pause();
     else socket.read(0); // node:net reads an accepted socket at once, 'data' listener or not
     this.emit('connection', socket);
   }

@@ -156,3 +156,13 @@ describe('net.createServer() and server.listen(): argument errors as node:net', 
     }
   });
 });
+
+describe('net.setDefaultAutoSelectFamily() and friends: argument errors as node:net', () => {
+  const api = (n: unknown) => n as typeof net;
+  it.each(cases<unknown>(['x', 1, null]))('setDefaultAutoSelectFamily(%j) throws as node:net', (v) =>
+    same((n) => api(n).setDefaultAutoSelectFamily(v as boolean)),
+  );
+  it.each(cases<unknown>(['x', -1, 0, 1.5, 2 ** 33]))('setDefaultAutoSelectFamilyAttemptTimeout(%j) throws as node:net', (v) =>
+    same((n) => api(n).setDefaultAutoSelectFamilyAttemptTimeout(v as number)),
+  );
+});
