@@ -128,7 +128,8 @@ export class Server extends EventEmitter {
   }
 
   private onAccept(conn: Conn): void {
-    if (this.maxConnections !== undefined && this.sockets.size >= this.maxConnections) {
+    // as Node 20: 0 (or unset) means no limit
+    if (this.maxConnections && this.sockets.size >= this.maxConnections) {
       conn.tcb.release(this.stack.clock.now());
       this.stack.settle(conn);
       this.emit('drop', {
