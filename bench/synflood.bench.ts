@@ -4,6 +4,7 @@
  * its SYN queue (tcp_max_syn_backlog = 4096) overflows, so legitimate clients still get in; with
  * cookies off the queue stays full of half-open connections and they do not.
  */
+import '../src/api/net.js';
 import { Stack } from '../src/stack/stack.js';
 import type { Conn } from '../src/stack/conn.js';
 import { ipFromText } from '../src/stack/ip-addr.js';

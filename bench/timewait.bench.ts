@@ -7,6 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import '../src/api/net.js';
 import { Stack } from '../src/stack/stack.js';
 import type { Conn } from '../src/stack/conn.js';
 import { ipFromText } from '../src/stack/ip-addr.js';

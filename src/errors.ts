@@ -1,5 +1,5 @@
 /** Node-style errors: every error a user can cause carries a `code` (and errno/syscall where Node has them). */
-import { inspect as inspectFn } from 'node:util';
+import { inspect as inspectFn } from '#platform/inspect';
 
 const ERRNO: Record<string, number> = {
   ECONNREFUSED: -111,

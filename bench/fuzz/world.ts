@@ -158,6 +158,8 @@ export class World {
   transfers = 0;
   bytesVerified = 0;
   packetsOut = 0;
+  /** packets from the legitimate peer delivered to S */
+  legitIn = 0;
   private transferLive = false;
   private transferVersion: 4 | 6 = 4;
   private internal = 0;
@@ -173,12 +175,16 @@ export class World {
     this.s.on('packet', (p: Uint8Array) => this.fromS(p));
     this.l.on('packet', (p: Uint8Array) => {
       const c = p.slice();
-      this.clock.schedule(this.clock.now() + 1, () => this.s.input(c));
+      this.clock.schedule(this.clock.now() + 1, () => {
+        this.legitIn++;
+        this.s.input(c);
+      });
     });
     this.s.listen(null, LISTEN_PORT, 128, (conn) => {
       const fromL = conn.remote.text === L_ADDR[4].text || conn.remote.text === L_ADDR[6].text;
-      conn.user = fromL ? new Echo(this.s, conn) : new Sink(this.s, conn);
-      if (conn.tcb.readable > 0) conn.user.onReadable();
+      const user = fromL ? new Echo(this.s, conn) : new Sink(this.s, conn);
+      this.s.attachUser(conn, user);
+      if (conn.tcb.readable > 0) user.onReadable();
     });
     let port = 20000;
     for (const v of [4, 6] as const) {
@@ -210,7 +216,7 @@ export class World {
     const data = new Uint8Array(size);
     for (let i = 0; i < size; i++) data[i] = (this.rng.nextU32() >>> 24) & 255;
     const conn = this.l.openConnection(S_ADDR[this.transferVersion], LISTEN_PORT);
-    conn.user = new Sender(this, conn, data);
+    this.l.attachUser(conn, new Sender(this, conn, data));
   }
 
   private fromS(p: Uint8Array): void {
@@ -296,7 +302,7 @@ export class World {
       return;
     }
     c = s.openConnection(P_ADDR[v], port);
-    c.user = new Sink(s, c);
+    s.attachUser(c, new Sink(s, c));
     this.scripted.push({ conn: c, built: state, version: v });
     if (state === 'SYN_SENT') return;
     this.peer(c, SYN | ACK, { seq: 5000 * port, ack: c.tcb.iss + 1, options: { mss: 1400 } });

@@ -7,7 +7,8 @@
  * Node emits 'connectionAttempt', 'connectionAttemptFailed' and 'connectionAttemptTimeout' on the
  * way and fails with an AggregateError of every attempt's error.
  */
-import { isIP } from 'node:net';
+import { isIP } from '#platform/net';
+import { nextTick } from '../platform/defer.js';
 import { makeError, sysError } from '../errors.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
 import {
@@ -50,7 +51,7 @@ export function lookupAndConnect(s: Connector, host: string, port: number, o: Na
     if (!s.connecting) return;
     if (err) {
       s.emit('lookup', err, undefined, undefined, host);
-      return process.nextTick(() => s.fail(err));
+      return nextTick(() => s.fail(err));
     }
     if (auto && Array.isArray(address)) return connectMultiple(s, host, port, address, o.autoSelectFamilyAttemptTimeout);
     const ip = Array.isArray(address) ? address[0]?.address : address;
@@ -62,12 +63,12 @@ export function lookupAndConnect(s: Connector, host: string, port: number, o: Na
 }
 
 function connectOne(s: Connector, ip: string | undefined, port: number, fam: number | undefined): void {
-  if (!ip || !isIP(ip)) return process.nextTick(() => s.fail(makeError('ERR_INVALID_IP_ADDRESS', `Invalid IP address: ${ip}`)));
+  if (!ip || !isIP(ip)) return nextTick(() => s.fail(makeError('ERR_INVALID_IP_ADDRESS', `Invalid IP address: ${ip}`)));
   if (fam !== 4 && fam !== 6) {
-    return process.nextTick(() => s.fail(makeError('ERR_INVALID_ADDRESS_FAMILY', `Invalid address family: ${fam} ${ip}:${port}`)));
+    return nextTick(() => s.fail(makeError('ERR_INVALID_ADDRESS_FAMILY', `Invalid address family: ${fam} ${ip}:${port}`)));
   }
   const err = s.attempt(ip, port, fam, null);
-  if (err) process.nextTick(() => s.fail(err));
+  if (err) nextTick(() => s.fail(err));
 }
 
 function connectMultiple(s: Connector, host: string, port: number, addresses: LookupAddress[], timeout?: number): void {

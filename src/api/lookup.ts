@@ -3,6 +3,7 @@
  * default when running in Node (loaded lazily, so the core has no `node:dns` import), `localhost`
  * on the loopback interface, and the process-wide autoSelectFamily defaults of node:net.
  */
+import { loadDnsLookup } from '#platform/dns';
 import { invalidArgType, makeError } from '../errors.js';
 import { validateInt32 } from './validate.js';
 
@@ -55,12 +56,9 @@ export function isLocalhost(name: string): boolean {
 type DnsLookup = (hostname: string, options: LookupOptions, cb: Parameters<LookupFunction>[2]) => void;
 let dnsLookup: Promise<DnsLookup | null> | undefined;
 
-/** Node's dns.lookup, imported on first use and only in Node; null elsewhere. */
+/** Node's dns.lookup, imported on first use and only where the runtime has it; null elsewhere. */
 function nodeDnsLookup(): Promise<DnsLookup | null> {
-  const inNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
-  dnsLookup ??= inNode
-    ? import('node:dns').then((dns) => dns.lookup as unknown as DnsLookup, () => null)
-    : Promise.resolve(null);
+  dnsLookup ??= loadDnsLookup() as Promise<DnsLookup | null>;
   return dnsLookup;
 }
 

@@ -4,7 +4,9 @@
  * and, as in node:net, `stack.net.Socket()` and `stack.net.Server()` without `new`.
  * docs/net-compat.md lists every export of node:net and how this one compares.
  */
-import { BlockList, SocketAddress, isIP, isIPv4, isIPv6, type NetConnectOpts } from 'node:net';
+import { BlockList, SocketAddress, isIP, isIPv4, isIPv6 } from '#platform/net';
+import type { NetConnectOpts } from 'node:net';
+import { provideNetApi } from '../stack/net-provider.js';
 import type { Stack } from '../stack/stack.js';
 import { Server, type ServerOptions } from './server.js';
 import { Socket, type SocketConnectOptions, type SocketOptions } from './socket.js';
@@ -25,14 +27,18 @@ import {
   setDefaultAutoSelectFamilyAttemptTimeout,
 } from './lookup.js';
 
+/** `node:net` over one synack stack (`stack.net`): the same functions and classes, bound to it. */
 export interface NetApi {
+  /** As `net.createServer([options][, connectionListener])`. */
   createServer(listener?: ConnectionListener): Server;
   createServer(options?: ServerOptions, listener?: ConnectionListener): Server;
+  /** As `net.connect(options[, connectListener])`, `net.connect(port[, host][, connectListener])`. */
   connect(options: (SocketConnectOptions & SocketOptions) | NetConnectOpts, connectListener?: () => void): Socket;
   connect(port: number, host?: string, connectListener?: () => void): Socket;
   connect(port: number, connectListener?: () => void): Socket;
   /** typed as node:net's; synack has no IPC sockets and throws ERR_INVALID_ARG_VALUE */
   connect(path: string, connectListener?: () => void): Socket;
+  /** An alias of `connect`, as in Node. */
   createConnection: NetApi['connect'];
   Socket: CallableClass<Socket, [options?: SocketOptions]>;
   /** node:net's old name for Socket */
@@ -41,12 +47,19 @@ export interface NetApi {
   /** Node's own: pure data, shared by every stack */
   BlockList: typeof BlockList;
   SocketAddress: typeof SocketAddress;
+  /** Node's own `net.isIP`. */
   isIP: typeof isIP;
+  /** Node's own `net.isIPv4`. */
   isIPv4: typeof isIPv4;
+  /** Node's own `net.isIPv6`. */
   isIPv6: typeof isIPv6;
+  /** The default of connect()'s `autoSelectFamily` (Node 20: true). */
   getDefaultAutoSelectFamily: typeof getDefaultAutoSelectFamily;
+  /** Set the default of connect()'s `autoSelectFamily`. */
   setDefaultAutoSelectFamily: typeof setDefaultAutoSelectFamily;
+  /** The default of connect()'s `autoSelectFamilyAttemptTimeout` in ms (Node: 250). */
   getDefaultAutoSelectFamilyAttemptTimeout: typeof getDefaultAutoSelectFamilyAttemptTimeout;
+  /** Set the default attempt timeout (an integer >= 1; below 10 becomes 10, as in Node). */
   setDefaultAutoSelectFamilyAttemptTimeout: typeof setDefaultAutoSelectFamilyAttemptTimeout;
 }
 
@@ -97,3 +110,6 @@ export function createNet(stack: Stack): NetApi {
     setDefaultAutoSelectFamilyAttemptTimeout,
   };
 }
+
+// loading this module is what gives every stack its `net` (package.json lists it under sideEffects)
+provideNetApi(createNet);

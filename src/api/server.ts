@@ -1,6 +1,7 @@
 /** Server: node:net's Server over a synack listener. */
-import { EventEmitter } from 'node:events';
-import { getDefaultHighWaterMark } from 'node:stream';
+import { EventEmitter } from '#platform/events';
+import { getDefaultHighWaterMark } from '#platform/stream';
+import { nextTick } from '../platform/defer.js';
 import { nodeError } from '../errors.js';
 import type { Conn } from '../stack/conn.js';
 import type { Listener } from '../stack/listener.js';
@@ -9,6 +10,7 @@ import type { OtherEvent, ServerEvents } from './events.js';
 import type { Socket } from './socket.js';
 import { normalizeArgs, validateFunction, validateListenOptions, validateServerOptions } from './validate.js';
 
+/** Options of `net.createServer(options)`, as Node's: half-open, pause on connect, Nagle and keepalive for accepted sockets. */
 export interface ServerOptions {
   allowHalfOpen?: boolean;
   /** the highWaterMark of every accepted socket (both directions) */
@@ -19,6 +21,7 @@ export interface ServerOptions {
   keepAliveInitialDelay?: number;
 }
 
+/** Options of `server.listen(options)`: port, host and the backlog (capped by somaxconn, as on Linux). */
 export interface ListenOptions {
   port?: number | string;
   host?: string;
@@ -53,6 +56,7 @@ export interface Server {
 }
 /* eslint-enable @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-explicit-any */
 
+/** A listening TCP server with `net.Server`'s API and events (`listening`, `connection`, `error`, `close`). */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class Server extends EventEmitter {
   readonly stack: Stack;
@@ -108,20 +112,20 @@ export class Server extends EventEmitter {
     const port = validateListenOptions(args, opts);
     const signal = opts.signal as AbortSignal | undefined;
     if (signal?.aborted) {
-      process.nextTick(() => this.close());
+      nextTick(() => this.close());
       return this;
     }
     try {
       this.listener = this.stack.listen((opts.host as string | undefined) || null, port, backlog, (conn) => this.onAccept(conn), opts.ipv6Only === true);
       if (!this.refd) this.stack.setListenerRef(this.listener, false);
     } catch (err) {
-      process.nextTick(() => this.emit('error', err));
+      nextTick(() => this.emit('error', err));
       return this;
     }
     signal?.addEventListener('abort', () => this.close(), { once: true });
     const listener = this.listener;
     // Node emits 'listening' only if the server is still listening then (close() may come first)
-    process.nextTick(() => {
+    nextTick(() => {
       if (this.listener === listener) this.emit('listening');
     });
     return this;
@@ -165,7 +169,7 @@ export class Server extends EventEmitter {
     if (this.stack.whenIdle(() => this.close(cb))) return this;
     if (!this.listener) {
       const err = nodeError('ERR_SERVER_NOT_RUNNING');
-      if (cb) process.nextTick(() => cb(err));
+      if (cb) nextTick(() => cb(err));
       return this;
     }
     this.stack.unlisten(this.listener);
@@ -179,7 +183,7 @@ export class Server extends EventEmitter {
   private maybeEmitClose(): void {
     if (this.closing && this.sockets.size === 0) {
       this.closing = false;
-      process.nextTick(() => this.emit('close'));
+      nextTick(() => this.emit('close'));
     }
   }
 
@@ -193,11 +197,13 @@ export class Server extends EventEmitter {
     return this;
   }
 
+  /** Accept again after `pauseAccepting()`: the queued connections are handed out first. */
   resumeAccepting(): this {
     if (this.listener) this.stack.setAccepting(this.listener, true);
     return this;
   }
 
+  /** The bound address, family and port (null when not listening), as `net.Server#address`. */
   address(): { address: string; family: string; port: number } | null {
     const l = this.listener;
     if (!l) return null;
@@ -205,10 +211,11 @@ export class Server extends EventEmitter {
     return { address, family: address.includes(':') ? 'IPv6' : 'IPv4', port: l.port };
   }
 
+  /** Count the open connections asynchronously, as `net.Server#getConnections`. */
   getConnections(cb: (err: Error | null, count: number) => void): this {
     validateFunction(cb, 'callback');
     const n = this.sockets.size;
-    process.nextTick(() => cb(null, n));
+    nextTick(() => cb(null, n));
     return this;
   }
 
@@ -216,14 +223,13 @@ export class Server extends EventEmitter {
     return this.sockets.size;
   }
 
-  /** Keep the process alive while listening (the default). */
+  /** Let this server keep the process alive (the default), as `net.Server#ref`. */
   ref(): this {
     this.refd = true;
     if (this.listener) this.stack.setListenerRef(this.listener, true);
     return this;
   }
-
-  /** Let the process exit even while listening. */
+  /** Let the process exit while this server listens, as `net.Server#unref`. */
   unref(): this {
     this.refd = false;
     if (this.listener) this.stack.setListenerRef(this.listener, false);

@@ -5,12 +5,15 @@
  */
 import { Stack, type StackOptions } from '../stack/stack.js';
 import { SimLinkNetwork, type Impairments, type SimPacketEvent } from '../link/sim.js';
-import { openPcapFile, type PcapFile } from '../link/pcap.js';
+import { openPcapFile } from '#platform/pcap-file';
+import { PcapWriter, type PcapFile } from '../link/pcap-writer.js';
+import { settleAsyncWork } from '../platform/defer.js';
 import type { Clock } from '../time/clock.js';
 import { RealClock } from '../time/real-clock.js';
 import { VirtualClock } from '../time/virtual-clock.js';
 import { makeError } from '../errors.js';
 
+/** Options of `new SimNetwork()`: the seed of every random impairment, default impairments, the clock. */
 export interface SimNetworkOptions {
   seed?: number;
   /** default impairments for every link */
@@ -19,8 +22,15 @@ export interface SimNetworkOptions {
   clock?: 'virtual' | 'real';
 }
 
+/** Options of `net.host(address, options)`: a Stack's options less its address and clock, which the network gives. */
 export type HostOptions = Omit<StackOptions, 'addresses' | 'clock'>;
 
+/**
+ * A simulated network of synack hosts joined by in-memory links, in virtual time by default:
+ * `host()` adds a Stack, `impair()` sets loss, delay, reordering... per direction, `onPacket()`
+ * and `capture()` see every packet, `run()`/`runUntil()` drive the clock. The same seed replays
+ * the same run.
+ */
 export class SimNetwork {
   readonly clock: Clock;
   readonly link: SimLinkNetwork;
@@ -67,9 +77,12 @@ export class SimNetwork {
     return this.link.onPacket(listener);
   }
 
-  /** Write every packet sent (delivered and lost) to a pcap file (LINKTYPE_RAW). */
-  capture(path: string): PcapFile {
-    const file = openPcapFile(path);
+  /**
+   * Write every packet sent (delivered and lost) as a pcap capture (LINKTYPE_RAW): to a file at
+   * `path` (Node), or to a function that receives each chunk of the capture's bytes (any runtime).
+   */
+  capture(sink: string | ((chunk: Uint8Array) => void)): PcapFile {
+    const file = typeof sink === 'string' ? openPcapFile(sink) : Object.assign(new PcapWriter(sink), { flush() {}, close() {} });
     const seen = new WeakSet<Uint8Array>();
     this.link.onPacket((ev) => {
       if (seen.has(ev.packet)) return;
@@ -128,7 +141,7 @@ export class SimNetwork {
   }
 }
 
-/** Let pending nextTicks, promise jobs and immediates run. */
+/** Let pending nextTicks, promise jobs and immediates run (see platform/defer.ts for other runtimes). */
 function settle(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+  return settleAsyncWork();
 }

@@ -3,8 +3,11 @@
  * as fast as the stream's consumer takes them, so an application that stops reading makes the
  * peer see the window close (backpressure through highWaterMark onto RCV.WND).
  */
-import { isIP, type SocketConnectOpts as NodeSocketConnectOpts } from 'node:net';
-import { Duplex, addAbortSignal } from 'node:stream';
+import { Buffer } from '#platform/buffer';
+import { isIP } from '#platform/net';
+import { Duplex, addAbortSignal } from '#platform/stream';
+import type { SocketConnectOpts as NodeSocketConnectOpts } from 'node:net';
+import { nextTick } from '../platform/defer.js';
 import { endedByPeer, makeError, nodeError, sysError } from '../errors.js';
 import type { OtherEvent, SocketEvents } from './events.js';
 import type { Server } from './server.js';
@@ -18,6 +21,7 @@ import { lookupAndConnect } from './happy-eyeballs.js';
 import type { LookupFunction } from './lookup.js';
 import { readChunk, readInto, type OnRead } from './reads.js';
 
+/** Options of `new Socket()`, as `net.Socket`'s: half-open behaviour and stream buffer sizes. */
 export interface SocketOptions {
   allowHalfOpen?: boolean;
   /** both directions' stream highWaterMark (bytes), as stream.Duplex */
@@ -30,6 +34,7 @@ export interface SocketOptions {
 
 export type { OnRead };
 
+/** Options of `socket.connect()` / `net.connect()`, as Node's `net.SocketConnectOpts` for TCP. */
 export interface SocketConnectOptions {
   port: number;
   host?: string;
@@ -53,10 +58,6 @@ export interface SocketConnectOptions {
 type Callback = (err?: Error | null) => void;
 
 
-/**
- * node:net's Socket. The stack calls it through ConnUser and happy eyeballs through Connector
- * (methods marked internal, kept out of the published types by stripInternal).
- */
 /* eslint-disable @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-explicit-any */
 /**
  * the listener methods typed per event (events.ts), merged into the class; Node's untyped form
@@ -80,6 +81,12 @@ export interface Socket {
 }
 /* eslint-enable @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-explicit-any */
 
+/**
+ * A TCP connection with `net.Socket`'s API: a `stream.Duplex` whose backpressure maps onto the
+ * receive window, with the same events, errors and properties as Node's. The stack calls it
+ * through ConnUser and happy eyeballs through Connector (methods marked internal, left out of the
+ * published types by stripInternal).
+ */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class Socket extends Duplex {
   readonly stack: Stack;
@@ -149,6 +156,7 @@ export class Socket extends Duplex {
 
   // ===================== connect =====================
 
+  /** Open the connection, as `net.Socket#connect(options | port[, host][, cb])`. */
   connect(options: SocketConnectOptions | NodeSocketConnectOpts, connectListener?: () => void): this;
   connect(port: number, host: string, connectListener?: () => void): this;
   connect(port: number, connectListener?: () => void): this;
@@ -174,7 +182,7 @@ export class Socket extends Duplex {
     const name = opts.host ?? 'localhost';
     if (ipFromText(name)) {
       const err = this.attempt(name, opts.port, 0, null);
-      if (err) process.nextTick(() => this.destroy(err));
+      if (err) nextTick(() => this.destroy(err));
     } else {
       lookupAndConnect(this, name, opts.port, opts);
     }
@@ -203,7 +211,7 @@ export class Socket extends Duplex {
         this.emit('connectionAttempt', ipText, port, isIP(ipText));
       };
       this.announceAttempt = announce;
-      process.nextTick(announce);
+      nextTick(announce);
     }
     let remote = ipFromText(ipText)!;
     if (remote.text === '0.0.0.0') remote = ipFromText('127.0.0.1')!;
@@ -362,6 +370,7 @@ export class Socket extends Duplex {
 
   // ===================== stream.Duplex =====================
 
+  /** @internal */
   override _read(): void {
     if (this.onreadPaused) return;
     this.wantRead = true;
@@ -422,6 +431,7 @@ export class Socket extends Duplex {
     return super.resume();
   }
 
+  /** @internal */
   override _write(chunk: Buffer, enc: BufferEncoding, cb: Callback): void {
     const c = this.conn;
     if (this.connecting) {
@@ -457,7 +467,7 @@ export class Socket extends Duplex {
     if (this.peerEnded && this.writableEnded) {
       const err = endedByPeer();
       const cb = args.find((a) => typeof a === 'function') as Callback | undefined;
-      if (cb) process.nextTick(cb, err);
+      if (cb) nextTick(() => cb(err));
       this.destroy(err);
       return false;
     }
@@ -519,6 +529,7 @@ export class Socket extends Duplex {
     return super.end(...(args as Parameters<Duplex['end']>));
   }
 
+  /** @internal */
   override _final(cb: Callback): void {
     const c = this.conn;
     if (c && this.stack.whenIdle(() => this._final(cb))) return;
@@ -534,6 +545,7 @@ export class Socket extends Duplex {
     cb();
   }
 
+  /** @internal */
   override _destroy(err: Error | null, cb: Callback): void {
     this.closeHadError = err != null;
     const queued = this.queuedBeforeConnect;
@@ -581,6 +593,7 @@ export class Socket extends Duplex {
     return this;
   }
 
+  /** Turn Nagle's algorithm off (true, the default) or on, as `net.Socket#setNoDelay`. */
   setNoDelay(noDelay = true): this {
     if (this.stack.whenIdle(() => this.setNoDelay(noDelay))) return this;
     this.noDelayWanted = noDelay;
@@ -592,6 +605,7 @@ export class Socket extends Duplex {
     return this;
   }
 
+  /** Enable keepalive probes after `initialDelay` ms idle (tcp_keepalive_time when 0), as `net.Socket#setKeepAlive`. */
   setKeepAlive(enable = false, initialDelay?: number): this {
     this.keepAliveWanted = [enable, initialDelay && initialDelay > 0 ? initialDelay : undefined];
     if (this.conn && !this.conn.gone && !this.stack.whenIdle(() => this.setKeepAlive(enable, initialDelay))) this.applyOptions();
@@ -654,6 +668,7 @@ export class Socket extends Duplex {
     this.idleTimer = null;
   }
 
+  /** The local address, family and port (`{}` before connecting), as `net.Socket#address`. */
   address(): { address: string; family: string; port: number } | Record<string, never> {
     const c = this.conn ?? this.ends;
     if (!c) return {};
@@ -708,12 +723,11 @@ export class Socket extends Duplex {
     return this.conn && !this.conn.gone ? this.conn.tcb.state : 'CLOSED';
   }
 
-  /** Keep the process alive while this socket is connecting, reading or writing (Node's default). */
+  /** Let this socket keep the process alive (the default), as `net.Socket#ref`. */
   ref(): this {
     return this.setRef(true);
   }
-
-  /** Let the process exit even while this socket is active, as Node's unref(). */
+  /** Let the process exit while this socket is open, as `net.Socket#unref`. */
   unref(): this {
     return this.setRef(false);
   }

@@ -3,7 +3,7 @@
  * (test/api/validation.test.ts calls real node:net beside synack and compares them). The checks run
  * in the order Node's net.js runs them, so a call with several wrong arguments reports the same one.
  */
-import { isIP } from 'node:net';
+import { isIP } from '#platform/net';
 import { invalidArgType, invalidArgValue, invalidIpAddress, missingArgs, outOfRange, socketBadPort } from '../errors.js';
 
 export function validateFunction(value: unknown, name: string): asserts value is (...args: never[]) => unknown {

@@ -9,7 +9,7 @@
  *   nic.on('frame', (f) => vm.receive(f.slice()));   // valid during the call only
  *   vm.on('frame', (f) => nic.input(f));
  */
-import { EventEmitter } from 'node:events';
+import { EventEmitter } from '#platform/events';
 import type { Stack } from '../stack/stack.js';
 import type { TimerHandle } from '../time/clock.js';
 import { finish, pseudoSumV6, sum } from '../wire/checksum.js';
@@ -38,6 +38,7 @@ const OPT_TARGET_LL = 2;
 const NA_SOLICITED = 0x40000000;
 const NA_OVERRIDE = 0x20000000;
 
+/** Options of `new EthernetAdapter()`: the stack's MAC address and the neighbour cache's timers. */
 export interface EthernetAdapterOptions {
   /** our MAC: 6 bytes or "aa:bb:cc:dd:ee:ff"; a random locally administered one by default */
   mac?: Uint8Array | string;
@@ -56,6 +57,7 @@ export interface EthernetCounters {
   drops: Record<string, number>;
 }
 
+/** Ethernet framing for a stack on a TAP device or any L2 link: answers and resolves ARP (IPv4) and neighbour discovery (IPv6). */
 export class EthernetAdapter extends EventEmitter {
   readonly mac: Uint8Array;
   readonly counters: EthernetCounters = {
@@ -265,11 +267,15 @@ const ZERO_MAC = new Uint8Array(6);
 const ALL_NODES = new Uint8Array([0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
 
 function hex(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
+  let s = '';
+  for (const x of b) s += x.toString(16).padStart(2, '0');
+  return s;
 }
 
 function fromHex(s: string): Uint8Array {
-  return new Uint8Array(Buffer.from(s, 'hex'));
+  const out = new Uint8Array(s.length >> 1);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
+  return out;
 }
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {

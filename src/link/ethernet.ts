@@ -2,7 +2,7 @@
  * Ethernet II framing (IEEE 802.3 with an EtherType, RFC 894 for IPv4, RFC 2464 for IPv6) and MAC
  * address helpers. A TAP device carries frames without preamble or FCS.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../platform/random.js';
 
 export const ETH_HEADER = 14;
 /** Shortest frame on the wire without FCS; shorter ones are padded (IEEE 802.3 §3.2.8). */
@@ -48,7 +48,7 @@ export function formatMac(mac: Uint8Array): string {
 
 /** A random unicast, locally administered MAC (IEEE 802: I/G bit clear, U/L bit set). */
 export function randomMac(): Uint8Array {
-  const m = new Uint8Array(randomBytes(6));
+  const m = randomBytes(6);
   m[0] = (m[0]! & 0xfe) | 0x02;
   return m;
 }

@@ -5,9 +5,10 @@
  *   import diagnostics_channel from 'node:diagnostics_channel';
  *   diagnostics_channel.subscribe('synack:tcp:transition', (ev) => console.log(ev));
  */
-import diagnostics_channel from 'node:diagnostics_channel';
+import { channel } from '#platform/diagnostics';
 import type { TcpState } from '../tcp/state.js';
 
+/** A connection changed state: `stack.on('transition', e)` and the `synack:tcp:transition` diagnostics channel. */
 export interface TransitionEvent {
   /** the stack's clock, ms */
   t: number;
@@ -20,7 +21,11 @@ export interface TransitionEvent {
   to: TcpState;
 }
 
-export const transitionChannel = diagnostics_channel.channel('synack:tcp:transition');
+/**
+ * The diagnostics channel `synack:tcp:transition` (node:diagnostics_channel where the runtime has
+ * one, else an in-page equivalent): every stack publishes each TransitionEvent on it.
+ */
+export const transitionChannel = channel('synack:tcp:transition');
 
 export function endpoint(addr: string, port: number): string {
   return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;

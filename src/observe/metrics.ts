@@ -3,7 +3,9 @@
  * and its connections by TCP state, read at scrape time (nothing is counted twice or kept here).
  */
 import http from 'node:http';
-import { Counter, Gauge, Registry } from 'prom-client';
+import { createRequire } from 'node:module';
+import type { Counter, Registry } from 'prom-client';
+import { makeError } from '../errors.js';
 import type { Stack } from '../stack/stack.js';
 import { TCP_STATES } from '../tcp/state.js';
 
@@ -20,6 +22,7 @@ const STACK_COUNTERS: [keyof Stack['counters'], string, string][] = [
   ['resetsSent', 'synack_tcp_resets_sent_total', 'RST segments sent'],
   ['listenOverflows', 'synack_tcp_listen_overflows_total', 'handshakes dropped on a full accept queue'],
   ['listenDrops', 'synack_tcp_listen_drops_total', 'SYNs or final ACKs a listener dropped'],
+  ['resetsRateLimited', 'synack_tcp_resets_rate_limited_total', 'RSTs to connections that do not exist not sent (tcp_rst_msgs_per_sec)'],
 ];
 
 /** prom-client counters only go up; the stack's own counter is the truth, so set it absolutely. */
@@ -28,7 +31,26 @@ function absolute(c: Counter, value: number): void {
   c.inc(value);
 }
 
+type PromClient = typeof import('prom-client');
+let promClient: PromClient | null = null;
+
+/**
+ * prom-client is an optional dependency, loaded on first use: importing synack (or SimNetwork)
+ * does not load it, and an install without it fails here with what to do.
+ */
+function loadPromClient(): PromClient {
+  if (promClient) return promClient;
+  try {
+    promClient = createRequire(import.meta.url)('prom-client') as PromClient;
+  } catch (err) {
+    throw makeError('ERR_MODULE_NOT_FOUND', 'metrics need the optional dependency prom-client: npm install prom-client', { cause: err } as object);
+  }
+  return promClient;
+}
+
+/** A prom-client Registry with the stack's counters and its connections by state (plus `extra` counters), for `serveMetrics` or your own endpoint. */
 export function createMetricsRegistry(stack: Stack, extra: ExtraCounters = {}): Registry {
+  const { Counter, Gauge, Registry } = loadPromClient();
   const registry = new Registry();
   for (const [key, name, help] of STACK_COUNTERS) {
     new Counter({
@@ -49,6 +71,16 @@ export function createMetricsRegistry(stack: Stack, extra: ExtraCounters = {}): 
     collect() {
       this.reset();
       for (const [reason, n] of Object.entries(stack.counters.drops)) this.inc({ reason }, n);
+    },
+  });
+  new Counter({
+    name: 'synack_tcp_ext_total',
+    help: "TCP events by Linux's TcpExt name (TCPChallengeACK, TCPACKSkippedSeq, TCPOFODrop, ...)",
+    labelNames: ['name'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [name, n] of Object.entries(stack.counters.tcp)) this.inc({ name }, n);
     },
   });
   new Counter({

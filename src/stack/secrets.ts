@@ -1,10 +1,10 @@
 /** The stack's secret keys (ISN, ports, timestamps, SYN cookies): random, or derived from a seed for replayable runs. */
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../platform/random.js';
 
 export const SECRET_WORDS = 10;
 
 export function randomWords(): Uint32Array {
-  return new Uint32Array(randomBytes(SECRET_WORDS * 4).buffer.slice(0, SECRET_WORDS * 4));
+  return new Uint32Array(randomBytes(SECRET_WORDS * 4).buffer);
 }
 
 export function seededWords(seed: number): number[] {

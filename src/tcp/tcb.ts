@@ -9,7 +9,9 @@
  */
 import type { Segment } from '../wire/segment.js';
 import { RtoEstimator } from './rto.js';
-import { ReadQueue, Reassembly } from './recv-buffer.js';
+import { ReadQueue } from './recv-buffer.js';
+import { Reassembly } from './reassembly.js';
+import { TcpNetns } from './ack-throttle.js';
 import { SendBuffer } from './send-buffer.js';
 import { seqAdd, seqDiff, seqMax } from './seq.js';
 import type { TcpState } from './state.js';
@@ -78,6 +80,8 @@ export interface TcbOptions {
   noDelay?: boolean;
   /** Free-form owner data (the stack's 4-tuple, the socket...). */
   owner?: unknown;
+  /** What the stack's connections share (counters, the challenge ACK budget); a private one if omitted. */
+  netns?: TcpNetns;
 }
 
 export type TimerName = 'retransmit' | 'persist' | 'keepalive' | 'delack' | 'timewait' | 'finwait2';
@@ -168,6 +172,8 @@ export class Tcb {
   keepCnt: number;
   probesOut = 0;
   persistBackoff = 0;
+  /** when the first zero-window probe of this stall went out, -1 when not probing (Linux icsk_probes_tstamp) */
+  persistSince = -1;
   lastRcvTime = 0;
   /** TCP_USER_TIMEOUT: ms unacknowledged data may wait before the connection is dropped (0 = off) */
   userTimeoutMs = 0;
@@ -184,8 +190,13 @@ export class Tcb {
   tTimeWait = Infinity;
   tFinWait2 = Infinity;
 
+  /** the stack's shared counters and challenge ACK budget */
+  readonly netns: TcpNetns;
+  /** when the last ACK for an invalid segment went out (tcp_invalid_ratelimit), -1 if never */
+  lastOowAckTime = -1;
+
   /** counters, for STATUS and metrics */
-  stats = { segsIn: 0, segsOut: 0, bytesIn: 0, bytesOut: 0, retransSegs: 0, challengeAcks: 0, dropped: 0 };
+  stats = { segsIn: 0, segsOut: 0, bytesIn: 0, bytesOut: 0, retransSegs: 0, challengeAcks: 0, dropped: 0, ofoDropped: 0 };
 
   constructor(hooks: TcbHooks, opts: TcbOptions) {
     this.hooks = hooks;
@@ -193,6 +204,7 @@ export class Tcb {
     this.localPort = opts.localPort;
     this.remotePort = opts.remotePort;
     this.owner = opts.owner;
+    this.netns = opts.netns ?? new TcpNetns();
     this.iss = opts.iss >>> 0;
     this.sndUna = this.iss;
     this.sndNxt = this.iss;

@@ -1,8 +1,10 @@
 /**
- * Wall-clock implementation of Clock. All timers live in one heap; a single Node
+ * Wall-clock implementation of Clock. All timers live in one heap; a single
  * setTimeout is armed for the earliest entry. Deferred calls are batched and run by
- * one setImmediate per batch (and are flushed first if a timer fires before it).
+ * one setImmediate per batch (a MessageChannel message where setImmediate is absent, as in
+ * browsers; see platform/defer.ts), and are flushed first if a timer fires before it.
  */
+import { cancelSoon, runSoon, type ImmediateHandle } from '../platform/defer.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { TimerEntry, TimerHeap } from './heap.js';
 
@@ -11,6 +13,7 @@ export interface RealClockOptions {
   unref?: boolean;
 }
 
+/** A Clock on the wall clock (the default for a Stack): one Node timer armed for the earliest of its timers. */
 export class RealClock implements Clock {
   private readonly heap = new TimerHeap<TimerEntry>();
   private readonly unref: boolean;
@@ -18,7 +21,7 @@ export class RealClock implements Clock {
   private armedAt = Infinity;
   /** deferred calls, and timers that were already due when scheduled */
   private batch: ((() => void) | TimerEntry)[] = [];
-  private immediate: ReturnType<typeof setImmediate> | undefined;
+  private immediate: ImmediateHandle | undefined;
   private nextId = 1;
   private firing = false;
   private closed = false;
@@ -84,7 +87,7 @@ export class RealClock implements Clock {
     if (this.immediate === undefined) {
       // never unref'd: an unref'd immediate does not stop the event loop from blocking in poll until
       // the next timer, which would delay every deferred call (and every packet) by up to that long
-      this.immediate = setImmediate(this.flushDeferred);
+      this.immediate = runSoon(this.flushDeferred);
     }
   }
 
@@ -99,6 +102,7 @@ export class RealClock implements Clock {
     else this.keeper.ref?.();
   }
 
+  /** Undo one hold(); at zero the keeper is unref'd and lets the process exit. */
   release(): void {
     if (this.holders === 0 || --this.holders > 0) return;
     this.keeper?.unref?.();
@@ -116,7 +120,7 @@ export class RealClock implements Clock {
     if (this.keeper !== undefined) clearInterval(this.keeper);
     this.keeper = undefined;
     this.disarm();
-    if (this.immediate !== undefined) clearImmediate(this.immediate);
+    if (this.immediate !== undefined) cancelSoon(this.immediate);
     this.immediate = undefined;
     this.batch = [];
     this.heap.clear();
@@ -129,7 +133,8 @@ export class RealClock implements Clock {
     if (this.timer !== undefined) clearTimeout(this.timer);
     const delay = Math.max(0, Math.ceil(top.at - performance.now()));
     this.timer = setTimeout(this.onTimer, delay);
-    if (this.unref) this.timer.unref();
+    // Node's timers can be unref'd; a browser's setTimeout returns a number
+    if (this.unref && typeof this.timer === 'object') this.timer.unref?.();
     this.armedAt = top.at;
   }
 
@@ -160,7 +165,7 @@ export class RealClock implements Clock {
   };
 
   private readonly flushDeferred = (): void => {
-    if (this.immediate !== undefined) clearImmediate(this.immediate);
+    if (this.immediate !== undefined) cancelSoon(this.immediate);
     this.immediate = undefined;
     const batch = this.batch;
     this.batch = [];

@@ -2,6 +2,7 @@
  * Helpers for the stack tests: raw segments crafted and injected with `stack.input`, packets
  * captured and decoded, and a look at the TCBs a stack holds (internal state, for assertions only).
  */
+import '../../src/api/net.js';
 import { Stack } from '../../src/stack/stack.js';
 import type { ConnTable } from '../../src/stack/conn.js';
 import type { Tcb } from '../../src/tcp/tcb.js';

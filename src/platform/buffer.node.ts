@@ -1,0 +1,2 @@
+/** `#platform/buffer` on Node, Deno and Bun: the runtime's Buffer. */
+export { Buffer } from 'node:buffer';
