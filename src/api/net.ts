@@ -31,10 +31,13 @@ import {
 export interface NetApi {
   /** As `net.createServer([options][, connectionListener])`. */
   createServer(listener?: ConnectionListener): Server;
+  /** As `net.createServer(options[, connectionListener])`. */
   createServer(options?: ServerOptions, listener?: ConnectionListener): Server;
   /** As `net.connect(options[, connectListener])`, `net.connect(port[, host][, connectListener])`. */
   connect(options: (SocketConnectOptions & SocketOptions) | NetConnectOpts, connectListener?: () => void): Socket;
+  /** As `net.connect(port[, host][, connectListener])`. */
   connect(port: number, host?: string, connectListener?: () => void): Socket;
+  /** As `net.connect(port[, connectListener])`. */
   connect(port: number, connectListener?: () => void): Socket;
   /** typed as node:net's; synack has no IPC sockets and throws ERR_INVALID_ARG_VALUE */
   connect(path: string, connectListener?: () => void): Socket;

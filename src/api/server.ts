@@ -39,19 +39,33 @@ export interface ListenOptions {
  * remains for other names only, so a wrong listener for a known event is a compile-time error
  */
 export interface Server {
+  /** Add a listener for one of the documented events; the listener's arguments are typed (ServerEvents). */
   on<K extends keyof ServerEvents>(event: K, listener: ServerEvents[K]): this;
+  /** Add a listener for any other event (untyped, as Node's). */
   on<E extends string | symbol>(event: E & OtherEvent<E, ServerEvents>, listener: (...args: any[]) => void): this;
+  /** Add a one-time listener for one of the documented events; the listener's arguments are typed (ServerEvents). */
   once<K extends keyof ServerEvents>(event: K, listener: ServerEvents[K]): this;
+  /** Add a one-time listener for any other event (untyped, as Node's). */
   once<E extends string | symbol>(event: E & OtherEvent<E, ServerEvents>, listener: (...args: any[]) => void): this;
+  /** Add a listener for one of the documented events; the listener's arguments are typed (ServerEvents). */
   addListener<K extends keyof ServerEvents>(event: K, listener: ServerEvents[K]): this;
+  /** Add a listener for any other event (untyped, as Node's). */
   addListener<E extends string | symbol>(event: E & OtherEvent<E, ServerEvents>, listener: (...args: any[]) => void): this;
+  /** Add a listener first in line for one of the documented events; the listener's arguments are typed (ServerEvents). */
   prependListener<K extends keyof ServerEvents>(event: K, listener: ServerEvents[K]): this;
+  /** Add a listener first in line for any other event (untyped, as Node's). */
   prependListener<E extends string | symbol>(event: E & OtherEvent<E, ServerEvents>, listener: (...args: any[]) => void): this;
+  /** Add a one-time listener first in line for one of the documented events; the listener's arguments are typed (ServerEvents). */
   prependOnceListener<K extends keyof ServerEvents>(event: K, listener: ServerEvents[K]): this;
+  /** Add a one-time listener first in line for any other event (untyped, as Node's). */
   prependOnceListener<E extends string | symbol>(event: E & OtherEvent<E, ServerEvents>, listener: (...args: any[]) => void): this;
+  /** Remove a listener for one of the documented events; the listener's arguments are typed (ServerEvents). */
   off<K extends keyof ServerEvents>(event: K, listener: ServerEvents[K]): this;
+  /** Remove a listener for any other event (untyped, as Node's). */
   off<E extends string | symbol>(event: E & OtherEvent<E, ServerEvents>, listener: (...args: any[]) => void): this;
+  /** Remove a listener for one of the documented events; the listener's arguments are typed (ServerEvents). */
   removeListener<K extends keyof ServerEvents>(event: K, listener: ServerEvents[K]): this;
+  /** Remove a listener for any other event (untyped, as Node's). */
   removeListener<E extends string | symbol>(event: E & OtherEvent<E, ServerEvents>, listener: (...args: any[]) => void): this;
 }
 /* eslint-enable @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-explicit-any */
