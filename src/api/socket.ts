@@ -16,9 +16,10 @@ import type { Conn } from '../stack/conn.js';
 import { ipFromText } from '../stack/ip-addr.js';
 import type { Stack } from '../stack/stack.js';
 import type { TcbErrorCode } from '../tcp/tcb.js';
-import type { Clock, TimerHandle } from '../time/clock.js';
+import type { Clock } from '../time/clock.js';
 import { lookupAndConnect } from './happy-eyeballs.js';
 import type { LookupFunction } from './lookup.js';
+import { IdleTimer } from './idle-timer.js';
 import { readChunk, readInto, type OnRead } from './reads.js';
 
 /** Options of `new Socket()`, as `net.Socket`'s: half-open behaviour and stream buffer sizes. */
@@ -115,9 +116,8 @@ export class Socket extends Duplex {
   private queuedBeforeConnect: { chunk: Buffer; cb: Callback }[] | null = null;
   private finalBeforeConnect: Callback | null = null;
   private resetOnDestroy = false;
-  private idleMs = 0;
-  private idleTimer: TimerHandle | null = null;
-  private lastActivity = 0;
+  /** setTimeout()'s idle timer */
+  private readonly idle: IdleTimer;
   private noDelayWanted = false;
   private keepAliveWanted: [boolean, number | undefined] | null = null;
   private userTimeoutWanted = 0;
@@ -146,6 +146,7 @@ export class Socket extends Duplex {
       autoDestroy: true,
     });
     this.stack = stack;
+    this.idle = new IdleTimer(stack.clock, () => this.emit('timeout'), () => !this.destroyed);
     if (opts.signal) addAbortSignal(opts.signal, this);
   }
 
@@ -162,7 +163,7 @@ export class Socket extends Duplex {
     this.conn = conn;
     this.bind(conn);
     this.applyOptions();
-    this.touchActivity();
+    this.idle.touch();
     // data may already be waiting
     if (conn.tcb.readable > 0 || conn.tcb.rcvClosed) this.onReadable();
     return this;
@@ -314,7 +315,7 @@ export class Socket extends Duplex {
     this.announceAttempt?.();
     this.connecting = false;
     this.attemptFailed = null;
-    this.touchActivity();
+    this.idle.touch();
     this.emit('connect');
     this.emit('ready');
     if (this.finalBeforeConnect) {
@@ -328,7 +329,7 @@ export class Socket extends Duplex {
 
   /** @internal (ConnUser) data or a FIN arrived */
   onReadable(): void {
-    this.touchActivity();
+    this.idle.touch();
     if (this.wantRead) this.pull();
   }
 
@@ -517,7 +518,7 @@ export class Socket extends Duplex {
         tcb.send(take, this.stack.clock.now(), hold);
         this.written += take.length;
         this.pendingTaken += take.length;
-        this.touchActivity();
+        this.idle.touch();
         this.stack.settle(c);
       }
     } finally {
@@ -567,7 +568,7 @@ export class Socket extends Duplex {
     for (const q of queued ?? []) q.cb(nodeError('ERR_SOCKET_CLOSED_BEFORE_CONNECTION'));
     const c = this.conn;
     const wasUp = !this.connecting;
-    this.clearIdle();
+    this.idle.clear();
     this.connecting = false;
     this.attemptFailed = null;
     // the buffers behind a destroyed socket go, even while the application holds the object
@@ -643,44 +644,12 @@ export class Socket extends Duplex {
       if (msecs === 0) this.removeListener('timeout', cb);
       else this.once('timeout', cb);
     }
-    this.idleMs = msecs;
-    this.clearIdle();
-    if (msecs > 0) {
-      this.lastActivity = this.stack.clock.now();
-      this.armIdle();
-    }
+    this.idle.set(msecs);
     return this;
   }
 
   /** The last value given to setTimeout(), or assigned (assigning changes no timer, as in node:net). */
   timeout: number | undefined = undefined;
-
-  /** Only an idle timeout (setTimeout) needs to know when the socket was last active. */
-  private touchActivity(): void {
-    if (this.idleMs === 0) return;
-    this.lastActivity = this.stack.clock.now();
-    if (!this.idleTimer && !this.destroyed) this.armIdle(); // a new idle period after a 'timeout'
-  }
-
-  /**
-   * 'timeout' once per idle period, as Node's refreshed timer: the deadline is compared exactly as
-   * it was scheduled (lastActivity + idleMs), never as a difference, which fractional times can
-   * round one unit short and re-arm at the same instant forever.
-   */
-  private armIdle(): void {
-    const due = this.lastActivity + this.idleMs;
-    this.idleTimer = this.stack.clock.schedule(due, () => {
-      this.idleTimer = null;
-      if (this.destroyed || this.idleMs === 0) return;
-      if (this.stack.clock.now() >= this.lastActivity + this.idleMs) this.emit('timeout');
-      else this.armIdle();
-    });
-  }
-
-  private clearIdle(): void {
-    if (this.idleTimer) this.stack.clock.cancel(this.idleTimer);
-    this.idleTimer = null;
-  }
 
   /** The local address, family and port (`{}` before connecting), as `net.Socket#address`. */
   address(): { address: string; family: string; port: number } | Record<string, never> {
