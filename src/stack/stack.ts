@@ -337,6 +337,7 @@ export class Stack extends EventEmitter {
       iss: iss ?? initialSequenceNumber(this.isnKey, words, now),
       mss: this.mssFor(local),
       tsOffset: this.tsOffsetFor(words),
+      lossCounters: this.counters.loss,
       owner: conn,
       netns: this.netns,
     });
