@@ -11,7 +11,7 @@ import { nextTick } from '../platform/defer.js';
 import { endedByPeer, makeError, nodeError, sysError } from '../errors.js';
 import type { OtherEvent, SocketEvents } from './events.js';
 import type { Server } from './server.js';
-import { normalizeArgs, validateConnectOptions, validateFunction, validatePort, validateSocketOptions, validateTimerDuration } from './validate.js';
+import { normalizeArgs, validateConnectOptions, validateFunction, validateInt32, validatePort, validateSocketOptions, validateTimerDuration } from './validate.js';
 import type { Conn } from '../stack/conn.js';
 import { ipFromText } from '../stack/ip-addr.js';
 import type { Stack } from '../stack/stack.js';
@@ -629,7 +629,7 @@ export class Socket extends Duplex {
 
   /** TCP_USER_TIMEOUT: give up when sent data stays unacknowledged this long (ms, 0 = off). */
   setUserTimeout(ms: number): this {
-    if (!Number.isInteger(ms) || ms < 0) throw makeError('ERR_OUT_OF_RANGE', `user timeout must be an integer >= 0 (got ${ms})`);
+    validateInt32(ms, 'ms', 0); // Node's validator, so Node's TypeError/RangeError and messages
     this.userTimeoutWanted = ms; // kept for a connection that does not exist yet
     if (this.conn) this.conn.tcb.userTimeoutMs = ms;
     return this;
