@@ -9,7 +9,7 @@
 import { SimLinkNetwork } from '../src/link/sim.js';
 import type { Conn } from '../src/stack/conn.js';
 import { ipFromText } from '../src/stack/ip-addr.js';
-import { Stack } from '../src/stack/stack.js';
+import { Stack, type StackOptions } from '../src/stack/stack.js';
 import { VirtualClock } from '../src/time/virtual-clock.js';
 import type { BenchTable } from './index.js';
 
@@ -47,7 +47,7 @@ export function runFlow(cc: 'cubic' | 'reno', sack: boolean, loss: number, seed:
   });
   // Linux autotunes its buffers to several MB; here they are fixed large enough that only the
   // path limits the flow
-  const sysctl = {
+  const sysctl: StackOptions['sysctl'] = {
     tcp_congestion_control: cc,
     tcp_sack: sack ? 1 : 0,
     tcp_rmem: [4096, 4 << 20, 6 << 20],

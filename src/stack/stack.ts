@@ -49,7 +49,11 @@ export interface StackOptions {
   addresses: string[];
   /** Link MTU; the advertised MSS is MTU - 40 (IPv4) or MTU - 60 (IPv6). Default 1500. */
   mtu?: number;
-  sysctl?: Record<string, unknown>;
+  /**
+   * Linux's TCP tunables by name, typed (`tcp_syn_retries: 2`, or the text `sysctl` shows:
+   * `ip_local_port_range: '1024 65535'`); checked again at run time (unknown names, ranges).
+   */
+  sysctl?: { [K in keyof Sysctl]?: Sysctl[K] | string };
   /** Real clock by default; a VirtualClock for simulations and tests. */
   clock?: Clock;
   /** Seed for the ISN / port / timestamp secrets (deterministic runs); random by default. */
