@@ -14,20 +14,33 @@ import {
   setDefaultAutoSelectFamilyAttemptTimeout,
 } from './lookup.js';
 
+/** `node:net` over one synack stack (`stack.net`): the same functions and classes, bound to it. */
 export interface NetApi {
+  /** As `net.createServer([options][, connectionListener])`. */
   createServer(options?: ServerOptions | ((s: Socket) => void), listener?: (s: Socket) => void): Server;
+  /** As `net.connect(options[, connectListener])`. */
   connect(options: SocketConnectOptions & SocketOptions, cb?: () => void): Socket;
+  /** As `net.connect(port[, host][, connectListener])`. */
   connect(port: number, host?: string, cb?: () => void): Socket;
+  /** As `net.connect(port[, connectListener])`. */
   connect(port: number, cb?: () => void): Socket;
+  /** An alias of `connect`, as in Node. */
   createConnection: NetApi['connect'];
   Socket: new (opts?: SocketOptions) => Socket;
   Server: new (options?: ServerOptions | ((s: Socket) => void), listener?: (s: Socket) => void) => Server;
+  /** Node's own `net.isIP`. */
   isIP: typeof isIP;
+  /** Node's own `net.isIPv4`. */
   isIPv4: typeof isIPv4;
+  /** Node's own `net.isIPv6`. */
   isIPv6: typeof isIPv6;
+  /** The default of connect()'s `autoSelectFamily` (Node 20: true). */
   getDefaultAutoSelectFamily: typeof getDefaultAutoSelectFamily;
+  /** Set the default of connect()'s `autoSelectFamily`. */
   setDefaultAutoSelectFamily: typeof setDefaultAutoSelectFamily;
+  /** The default of connect()'s `autoSelectFamilyAttemptTimeout` in ms (Node: 250). */
   getDefaultAutoSelectFamilyAttemptTimeout: typeof getDefaultAutoSelectFamilyAttemptTimeout;
+  /** Set the default attempt timeout (an integer >= 1; below 10 becomes 10, as in Node). */
   setDefaultAutoSelectFamilyAttemptTimeout: typeof setDefaultAutoSelectFamilyAttemptTimeout;
 }
 

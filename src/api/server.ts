@@ -7,6 +7,7 @@ import type { Listener } from '../stack/listener.js';
 import type { Stack } from '../stack/stack.js';
 import { Socket, portFromString, validatePort } from './socket.js';
 
+/** Options of `net.createServer(options)`, as Node's: half-open, pause on connect, Nagle and keepalive for accepted sockets. */
 export interface ServerOptions {
   allowHalfOpen?: boolean;
   pauseOnConnect?: boolean;
@@ -15,6 +16,7 @@ export interface ServerOptions {
   keepAliveInitialDelay?: number;
 }
 
+/** Options of `server.listen(options)`: port, host and the backlog (capped by somaxconn, as on Linux). */
 export interface ListenOptions {
   port?: number;
   host?: string;
@@ -23,6 +25,7 @@ export interface ListenOptions {
   ipv6Only?: boolean;
 }
 
+/** A listening TCP server with `net.Server`'s API and events (`listening`, `connection`, `error`, `close`). */
 export class Server extends EventEmitter {
   readonly stack: Stack;
   maxConnections: number | undefined = undefined;
@@ -137,11 +140,13 @@ export class Server extends EventEmitter {
     return this;
   }
 
+  /** Accept again after `pauseAccepting()`: the queued connections are handed out first. */
   resumeAccepting(): this {
     if (this.listener) this.stack.setAccepting(this.listener, true);
     return this;
   }
 
+  /** The bound address, family and port (null when not listening), as `net.Server#address`. */
   address(): { address: string; family: string; port: number } | null {
     const l = this.listener;
     if (!l) return null;
@@ -149,6 +154,7 @@ export class Server extends EventEmitter {
     return { address, family: address.includes(':') ? 'IPv6' : 'IPv4', port: l.port };
   }
 
+  /** Count the open connections asynchronously, as `net.Server#getConnections`. */
   getConnections(cb: (err: Error | null, count: number) => void): this {
     const n = this.sockets.size;
     nextTick(() => cb(null, n));
@@ -159,14 +165,13 @@ export class Server extends EventEmitter {
     return this.sockets.size;
   }
 
-  /** Keep the process alive while listening (the default). */
+  /** Let this server keep the process alive (the default), as `net.Server#ref`. */
   ref(): this {
     this.refd = true;
     if (this.listener) this.stack.setListenerRef(this.listener, true);
     return this;
   }
-
-  /** Let the process exit even while listening. */
+  /** Let the process exit while this server listens, as `net.Server#unref`. */
   unref(): this {
     this.refd = false;
     if (this.listener) this.stack.setListenerRef(this.listener, false);

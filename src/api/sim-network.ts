@@ -13,6 +13,7 @@ import { RealClock } from '../time/real-clock.js';
 import { VirtualClock } from '../time/virtual-clock.js';
 import { makeError } from '../errors.js';
 
+/** Options of `new SimNetwork()`: the seed of every random impairment, default impairments, the clock. */
 export interface SimNetworkOptions {
   seed?: number;
   /** default impairments for every link */
@@ -21,8 +22,15 @@ export interface SimNetworkOptions {
   clock?: 'virtual' | 'real';
 }
 
+/** Options of `net.host(address, options)`: a Stack's options less its address and clock, which the network gives. */
 export type HostOptions = Omit<StackOptions, 'addresses' | 'clock'>;
 
+/**
+ * A simulated network of synack hosts joined by in-memory links, in virtual time by default:
+ * `host()` adds a Stack, `impair()` sets loss, delay, reordering... per direction, `onPacket()`
+ * and `capture()` see every packet, `run()`/`runUntil()` drive the clock. The same seed replays
+ * the same run.
+ */
 export class SimNetwork {
   readonly clock: Clock;
   readonly link: SimLinkNetwork;

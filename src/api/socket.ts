@@ -16,6 +16,7 @@ import { lookupAndConnect, type Connector } from './happy-eyeballs.js';
 import type { LookupFunction } from './lookup.js';
 import { readChunk, readInto, type OnRead } from './reads.js';
 
+/** Options of `new Socket()`, as `net.Socket`'s: half-open behaviour and stream buffer sizes. */
 export interface SocketOptions {
   allowHalfOpen?: boolean;
   readableHighWaterMark?: number;
@@ -24,6 +25,7 @@ export interface SocketOptions {
 
 export type { OnRead };
 
+/** Options of `socket.connect()` / `net.connect()`, as Node's `net.SocketConnectOpts` for TCP. */
 export interface SocketConnectOptions {
   port: number;
   host?: string;
@@ -46,6 +48,10 @@ export interface SocketConnectOptions {
 
 type Callback = (err?: Error | null) => void;
 
+/**
+ * A TCP connection with `net.Socket`'s API: a `stream.Duplex` whose backpressure maps onto the
+ * receive window, with the same events, errors and properties as Node's.
+ */
 export class Socket extends Duplex implements ConnUser, Connector {
   readonly stack: Stack;
   /** the connection, once connect() or accept gave one */
@@ -76,7 +82,7 @@ export class Socket extends Duplex implements ConnUser, Connector {
   /** the 4-tuple once the connection is let go (destroy), so the buffers behind it can be freed */
   private ends: Pick<Conn, 'local' | 'localPort' | 'remote' | 'remotePort'> | null = null;
   /** the addresses tried with autoSelectFamily, as Node reports them */
-  autoSelectFamilyAttemptedAddresses?: string[];
+  declare autoSelectFamilyAttemptedAddresses?: string[];
 
   constructor(stack: Stack, opts: SocketOptions = {}) {
     super({
@@ -107,6 +113,7 @@ export class Socket extends Duplex implements ConnUser, Connector {
 
   // ===================== connect =====================
 
+  /** Open the connection, as `net.Socket#connect(options | port[, host][, cb])`. */
   connect(options: SocketConnectOptions | number, host?: string | (() => void), cb?: () => void): this {
     let opts: SocketConnectOptions;
     if (typeof options === 'object' && options !== null) {
@@ -166,9 +173,6 @@ export class Socket extends Duplex implements ConnUser, Connector {
     this.conn = conn;
     this.bind(conn);
     this.applyOptions();
-    const queued = this.queuedBeforeConnect ?? [];
-    this.queuedBeforeConnect = null;
-    for (const { chunk, cb: done } of queued) this._write(chunk, 'latin1', done);
     return null;
   }
 
@@ -210,11 +214,16 @@ export class Socket extends Duplex implements ConnUser, Connector {
 
   // ===================== ConnUser: the stack tells us =====================
 
+  /** @internal */
   onEstablished(): void {
     if (!this.connecting) return;
     this.connecting = false;
     this.attemptFailed = null;
     this.touchActivity();
+    // writes made while connecting go in first, in order, ahead of any the 'connect' handler makes
+    const queued = this.queuedBeforeConnect ?? [];
+    this.queuedBeforeConnect = null;
+    for (const { chunk, cb: done } of queued) this._write(chunk, 'latin1', done);
     this.emit('connect');
     this.emit('ready');
     if (this.finalBeforeConnect) {
@@ -226,16 +235,19 @@ export class Socket extends Duplex implements ConnUser, Connector {
     else if (!this.isPaused()) this.read(0); // node:net starts reading at once (afterConnect)
   }
 
+  /** @internal */
   onReadable(): void {
     this.touchActivity();
     if (this.wantRead) this.pull();
   }
 
+  /** @internal */
   onWritable(): void {
     const c = this.conn;
     if (this.pendingWrite && c && !c.gone && c.tcb.sendSpace > 0) this.feed(c);
   }
 
+  /** @internal */
   onError(code: TcbErrorCode): void {
     const c = this.conn!;
     const syscall = this.connecting ? 'connect' : 'read';
@@ -274,6 +286,7 @@ export class Socket extends Duplex implements ConnUser, Connector {
 
   // ===================== stream.Duplex =====================
 
+  /** @internal */
   override _read(): void {
     if (this.onreadPaused) return;
     this.wantRead = true;
@@ -334,10 +347,12 @@ export class Socket extends Duplex implements ConnUser, Connector {
     return super.resume();
   }
 
+  /** @internal */
   override _write(chunk: Buffer, enc: BufferEncoding, cb: Callback): void {
     const c = this.conn;
-    if (!c) {
-      // before connect() or while a name is looked up: sent once connected
+    if (!c || this.connecting) {
+      // before connect(), while a name is looked up or an address tried: sent once connected, so
+      // an attempt given up (happy eyeballs) takes no data with it
       (this.queuedBeforeConnect ??= []).push({ chunk, cb });
       return;
     }
@@ -393,6 +408,7 @@ export class Socket extends Duplex implements ConnUser, Connector {
     return super.end(...(args as Parameters<Duplex['end']>));
   }
 
+  /** @internal */
   override _final(cb: Callback): void {
     const c = this.conn;
     if (c && this.stack.whenIdle(() => this._final(cb))) return;
@@ -408,6 +424,7 @@ export class Socket extends Duplex implements ConnUser, Connector {
     cb();
   }
 
+  /** @internal */
   override _destroy(err: Error | null, cb: Callback): void {
     const c = this.conn;
     this.clearIdle();
@@ -450,6 +467,7 @@ export class Socket extends Duplex implements ConnUser, Connector {
     return this;
   }
 
+  /** Turn Nagle's algorithm off (true, the default) or on, as `net.Socket#setNoDelay`. */
   setNoDelay(noDelay = true): this {
     if (this.stack.whenIdle(() => this.setNoDelay(noDelay))) return this;
     this.noDelayWanted = noDelay;
@@ -461,6 +479,7 @@ export class Socket extends Duplex implements ConnUser, Connector {
     return this;
   }
 
+  /** Enable keepalive probes after `initialDelay` ms idle (tcp_keepalive_time when 0), as `net.Socket#setKeepAlive`. */
   setKeepAlive(enable = false, initialDelay?: number): this {
     this.keepAliveWanted = [enable, initialDelay && initialDelay > 0 ? initialDelay : undefined];
     if (this.conn && !this.conn.gone && !this.stack.whenIdle(() => this.setKeepAlive(enable, initialDelay))) this.applyOptions();
@@ -521,6 +540,7 @@ export class Socket extends Duplex implements ConnUser, Connector {
     this.idleTimer = null;
   }
 
+  /** The local address, family and port (`{}` before connecting), as `net.Socket#address`. */
   address(): { address: string; family: string; port: number } | Record<string, never> {
     const c = this.conn ?? this.ends;
     if (!c) return {};
@@ -565,12 +585,11 @@ export class Socket extends Duplex implements ConnUser, Connector {
     return this.conn && !this.conn.gone ? this.conn.tcb.state : 'CLOSED';
   }
 
-  /** Keep the process alive while this socket is connecting, reading or writing (Node's default). */
+  /** Let this socket keep the process alive (the default), as `net.Socket#ref`. */
   ref(): this {
     return this.setRef(true);
   }
-
-  /** Let the process exit even while this socket is active, as Node's unref(). */
+  /** Let the process exit while this socket is open, as `net.Socket#unref`. */
   unref(): this {
     return this.setRef(false);
   }

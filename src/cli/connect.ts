@@ -7,7 +7,8 @@
 import '../api/net.js'; // stack.net
 import type { Command } from 'commander';
 import { makeError } from '../errors.js';
-import { addLinkOptions, logStateChanges, openLink, type LinkFlags } from './link-options.js';
+import { errorLine, warningLine } from './errors.js';
+import { addLinkOptions, checkLinkFlags, deviceIsUp, logStateChanges, openLink, type LinkFlags } from './link-options.js';
 
 interface ConnectFlags extends LinkFlags {
   timeout?: string;
@@ -29,11 +30,22 @@ export function registerConnect(program: Command): void {
     .argument('<host:port>', 'where to connect (an IP address; synack resolves no names)');
   addLinkOptions(cmd).action(async (target: string, flags: ConnectFlags) => {
     const { host, port } = parseTarget(target);
+    checkLinkFlags(flags, (m) => process.stderr.write(warningLine('connect', m)));
     const opened = openLink(flags);
     const { stack } = opened;
+    // Without --peer-ip a new device is down: SYNs would vanish for tcp_syn_retries' 127 s. Say so now.
+    if (flags.peerIp.length === 0 && deviceIsUp(opened.ifname) === false) {
+      opened.close();
+      throw makeError(
+        'ENETDOWN',
+        `${opened.ifname} is down, so nothing can reach ${host}:${port} through it: give --peer-ip ADDR/PREFIX (the kernel side's address; ` +
+          'synack brings the device up), or configure the device first (ip addr add ... dev IFNAME; ip link set IFNAME up)',
+      );
+    }
     const stopLog = flags.verbose ? logStateChanges(stack, (s) => process.stderr.write(s)) : () => {};
     opened.link.device.on('error', (err: Error) => {
-      process.stderr.write(`synack connect: ${err.message}\n`);
+      process.stderr.write(errorLine('connect', err));
+      opened.close();
       process.exit(1);
     });
     const socket = stack.net.connect({ host, port, allowHalfOpen: true });
@@ -54,7 +66,7 @@ export function registerConnect(program: Command): void {
     });
     socket.pipe(process.stdout, { end: false });
     socket.on('error', (err: Error & { code?: string }) => {
-      process.stderr.write(`synack connect: ${err.message}\n`);
+      process.stderr.write(errorLine('connect', err));
       exit(1);
     });
     // 'close' after both directions ended: our FIN acknowledged and theirs received

@@ -4,6 +4,15 @@ import { registerDemo } from './demo.js';
 import { registerStat } from './stat.js';
 import { registerServe } from './serve.js';
 import { registerConnect } from './connect.js';
+import { errorLine, useOneErrorStyle } from './errors.js';
+
+// `synack demo | head -3`: once the reader is gone, end quietly as Unix tools do (no trace, exit 0).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
 
 const program = new Command();
 program
@@ -15,9 +24,15 @@ registerDemo(program);
 registerStat(program);
 registerServe(program);
 registerConnect(program);
+useOneErrorStyle(program);
 
+let running = '';
+program.hook('preAction', (_program, action) => {
+  running = action.name();
+});
+
+// A command that fails has already closed what it opened; exit now so nothing half-started lingers.
 program.parseAsync(process.argv).catch((err: unknown) => {
-  const e = err as { message?: string; code?: string };
-  process.stderr.write(`synack: ${e.message ?? String(err)}${e.code ? ` (${e.code})` : ''}\n`);
-  process.exitCode = 1;
+  process.stderr.write(errorLine(running, err));
+  process.exit(1);
 });

@@ -29,6 +29,14 @@ function positiveInt(name: string, max: number) {
   };
 }
 
+function wholeFrom(name: string, min: number, max: number) {
+  return (v: string): number => {
+    const x = Number(v);
+    if (!/^\d+$/.test(v.trim()) || x < min || x > max) throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}, got "${v}"`);
+    return x;
+  };
+}
+
 export function registerStat(program: Command): void {
   program
     .command('stat')
@@ -44,16 +52,18 @@ export function registerStat(program: Command): void {
     .option('--watch <seconds>', 'refresh every SECONDS in place, with deltas and a trend per state', positiveNumber('--watch', 86400))
     .option('--count <n>', 'with --watch: stop after N refreshes', positiveInt('--count', 1_000_000))
     .option('--sample <seconds>', 'with --diagnose: seconds between the two readings compared (0 = one)', nonNegative('--sample', 60), 1)
+    .option('--width <columns>', "lay out for this many columns (default: the terminal's; piped: tables unbounded)", wholeFrom('--width', 40, 1000))
+    .addHelpText(
+      'after',
+      '\nState names are the kernel\'s (netstat, ss): SYN_RECV, FIN_WAIT1, FIN_WAIT2, CLOSE.\n' +
+        'Exit status with --diagnose: 0 no finding worse than a notice, 1 a WARNING, 2 a CRITICAL finding.\n',
+    )
     .action(async (opts: StatOptions) => {
-      // `synack stat --watch 1 | head`: a closed pipe ends the command quietly (the --netns helper is
-      // killed by its exit hook).
-      process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-        if (err.code === 'EPIPE') process.exit(0);
-        throw err;
-      });
+      // `synack stat --watch 1 | head`: a closed pipe ends the command quietly (main.ts; the --netns
+      // helper is killed by its exit hook).
       // Loaded on use, so other commands do not pay for it (and stat does not slow their start-up).
       const { runStat } = await import('../host/stat-command.js');
-      await runStat(opts, {
+      process.exitCode = await runStat(opts, {
         write: (s) => process.stdout.write(s),
         isTTY: Boolean(process.stdout.isTTY),
         columns: process.stdout.columns,

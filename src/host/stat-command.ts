@@ -4,12 +4,14 @@
  * every --watch seconds. src/cli/stat.ts only parses options and calls runStat.
  */
 import { DIAGNOSE_SYSCTLS, diagnose, type Diagnosis } from './diagnose/index.js';
+import { worst } from './diagnose/types.js';
 import { UsageError } from './errors.js';
 import { renderDiagnosis } from './format/diagnosis-text.js';
 import { buildJson } from './format/json.js';
 import { renderPrometheus } from './format/prometheus.js';
 import { styleFor, type Style } from './format/style.js';
-import { headerLine, renderSummary, type ReportMeta, type WatchInfo } from './format/summary-text.js';
+import { headerLine, kernelNamesNote, renderSummary, type ReportMeta, type WatchInfo } from './format/summary-text.js';
+import { joinFitting } from './format/wrap.js';
 import { renderSysctlAudit } from './format/sysctl-text.js';
 import type { ListenBacklogs } from './listen-backlog.js';
 import { mapSocketOwners, type OwnerMap } from './processes.js';
@@ -39,6 +41,19 @@ export interface StatOptions {
   count?: number;
   /** Seconds between the two readings --diagnose compares; 0 = one reading. */
   sample?: number;
+  /** Columns to lay out for (default: the terminal's; piped: unbounded tables, paragraphs at 100). */
+  width?: number;
+}
+
+/**
+ * `--diagnose` exit codes, as monitoring plugins (Nagios, Icinga) use them, so a script can gate on
+ * the result: 0 nothing worse than a notice, 1 a warning, 2 a critical finding.
+ */
+export const DIAGNOSE_EXIT = { ok: 0, warning: 1, critical: 2 } as const;
+
+export function diagnoseExitCode(d: Diagnosis): number {
+  const w = worst(...d.checks.map((c) => c.severity));
+  return w === 'critical' ? DIAGNOSE_EXIT.critical : w === 'warning' ? DIAGNOSE_EXIT.warning : DIAGNOSE_EXIT.ok;
 }
 
 export interface StatIo {
@@ -91,19 +106,31 @@ async function read(source: ProcSource, o: StatOptions, before?: Snapshot): Prom
   return r;
 }
 
+/** How wide to draw: `bound` every line fits in (undefined: piped, no --width), `para` wraps paragraphs. */
+interface Width {
+  bound: number | undefined;
+  para: number;
+}
+
+interface Rendered {
+  text: string;
+  /** the diagnosis's exit code (0 without --diagnose) */
+  exitCode: number;
+}
+
 function render(
   r: Reading,
   source: ProcSource,
   o: StatOptions,
   style: Style,
-  width: number,
+  width: Width,
   watch?: WatchInfo,
   firstSeen?: Map<string, number>,
-): string {
+): Rendered {
   const summaryOpts: Parameters<typeof summarize>[1] = { top: o.top ?? 5, backlogs: r.backlogs };
   if (r.owners && o.processes) summaryOpts.owners = r.owners;
   const summary = summarize(r.snap.table, summaryOpts);
-  if (o.prometheus) return renderPrometheus(summary, r.snap.sockstat, r.snap.counters);
+  if (o.prometheus) return { text: renderPrometheus(summary, r.snap.sockstat, r.snap.counters), exitCode: 0 };
 
   let diagnosis: Diagnosis | undefined;
   if (o.diagnose) {
@@ -115,12 +142,13 @@ function render(
   }
   let audit: AuditRow[] | undefined;
   if (o.sysctl) audit = auditValues(r.sysctls, r.snap.softnet);
+  const exitCode = diagnosis ? diagnoseExitCode(diagnosis) : 0;
 
   if (o.json) {
     const parts: Parameters<typeof buildJson>[0] = { source: source.label, netns: source.netns, snapshot: r.snap, summary };
     if (diagnosis) parts.diagnosis = diagnosis;
     if (audit) parts.sysctl = audit;
-    return JSON.stringify(buildJson(parts), null, watch ? undefined : 2) + '\n';
+    return { text: JSON.stringify(buildJson(parts), null, watch ? undefined : 2) + '\n', exitCode };
   }
 
   const meta: ReportMeta = {
@@ -132,20 +160,23 @@ function render(
     backlogsKnown: r.backlogs !== null,
   };
   const out: string[] = [];
-  if (!o.diagnose && !o.sysctl) out.push(renderSummary(summary, meta, style, watch));
+  if (!o.diagnose && !o.sysctl) out.push(renderSummary(summary, meta, style, watch, width.bound));
   if (diagnosis) {
-    const sampled = diagnosis.interval > 0 ? ` · 2 readings ${diagnosis.interval.toFixed(1)} s apart` : ' · 1 reading';
-    const states = STATE_NAMES.filter((s) => summary.states[s] > 0)
-      .map((s) => `${s} ${summary.states[s].toLocaleString('en-US')}`)
-      .join('  ');
-    const header = `${headerLine(meta, summary.total, style, watch ? `synack stat --diagnose [${watch.frame}${watch.frames ? `/${watch.frames}` : ''}]` : 'synack stat --diagnose')}${style.dim(sampled)}\n${style.dim(states || 'no TCP sockets')}`;
-    out.push(renderDiagnosis(diagnosis, header, style, width));
+    const sampled = diagnosis.interval > 0 ? `2 readings ${diagnosis.interval.toFixed(1)} s apart` : '1 reading';
+    const states = STATE_NAMES.filter((s) => summary.states[s] > 0).map((s) => `${s} ${summary.states[s].toLocaleString('en-US')}`);
+    const what = watch ? `synack stat --diagnose [${watch.frame}${watch.frames ? `/${watch.frames}` : ''}]` : 'synack stat --diagnose';
+    const header = [
+      headerLine(meta, summary.total, style, what, width.bound, [sampled]),
+      ...joinFitting(states.length ? states : ['no TCP sockets'], '  ', width.bound, '').map((l) => style.dim(l)),
+      kernelNamesNote(style, width.bound),
+    ].join('\n');
+    out.push(renderDiagnosis(diagnosis, header, style, width.para, width.bound));
   }
   if (audit) {
     const header = `${style.bold('synack stat --sysctl')} ${style.dim('·')} ${source.label}`;
-    out.push(renderSysctlAudit(audit, header, style, width));
+    out.push(renderSysctlAudit(audit, header, style, width.para, width.bound));
   }
-  return out.join('\n');
+  return { text: out.join('\n'), exitCode };
 }
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -155,10 +186,12 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
   });
 
-export async function runStat(o: StatOptions, io: StatIo): Promise<void> {
+/** Runs `synack stat`; resolves to the exit code (with --diagnose: DIAGNOSE_EXIT of the last reading, else 0). */
+export async function runStat(o: StatOptions, io: StatIo): Promise<number> {
   validateOptions(o);
   const style = styleFor({ isTTY: io.isTTY }, io.env ?? process.env);
-  const width = Math.min(io.columns ?? 100, 110);
+  const bound = o.width ?? (io.isTTY ? io.columns : undefined);
+  const width: Width = { bound, para: Math.min(bound ?? 100, 110) };
   const source = await openSource(o);
   try {
     if (o.watch === undefined) {
@@ -168,16 +201,18 @@ export async function runStat(o: StatOptions, io: StatIo): Promise<void> {
         before = takeSnapshot(source);
         await new Promise((r) => setTimeout(r, sample * 1000));
       }
-      io.write(render(await read(source, o, before), source, o, style, width));
-      return;
+      const r = render(await read(source, o, before), source, o, style, width);
+      io.write(r.text);
+      return r.exitCode;
     }
-    await watchLoop(source, o, io, style, width);
+    return await watchLoop(source, o, io, style, width);
   } finally {
     source.close();
   }
 }
 
-async function watchLoop(source: ProcSource, o: StatOptions, io: StatIo, style: Style, width: number): Promise<void> {
+async function watchLoop(source: ProcSource, o: StatOptions, io: StatIo, style: Style, width: Width): Promise<number> {
+  let exitCode = 0;
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once('SIGINT', onSignal);
@@ -208,7 +243,8 @@ async function watchLoop(source: ProcSource, o: StatOptions, io: StatIo, style: 
       const watch: WatchInfo = { history, intervalSeconds: o.watch!, frame };
       if (prevCounts) watch.previous = prevCounts;
       if (o.count !== undefined) watch.frames = o.count;
-      const text = render(r, source, o, style, width, watch, firstSeen);
+      const { text, exitCode: code } = render(r, source, o, style, width, watch, firstSeen);
+      exitCode = code;
       // On a terminal: home the cursor, overwrite each line (erasing its old tail), erase below.
       if (io.isTTY && !o.json) io.write(`${frame === 1 ? '\x1b[2J' : ''}\x1b[H${text.replace(/\n/g, '\x1b[K\n')}\x1b[J`);
       else io.write(frame > 1 && !o.json ? `\n${text}` : text);
@@ -222,4 +258,5 @@ async function watchLoop(source: ProcSource, o: StatOptions, io: StatIo, style: 
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
   }
+  return exitCode;
 }

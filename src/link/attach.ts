@@ -6,6 +6,7 @@ import type { Stack } from '../stack/stack.js';
 import { openPcapFile, LINKTYPE_RAW, type PcapFile } from './pcap.js';
 import type { TunDevice } from './tun.js';
 
+/** A stack attached to a device (`attachTun`, `attachTap`): the device, the capture if any, and `close()`. */
 export interface AttachedLink {
   readonly device: TunDevice;
   readonly pcap: PcapFile | null;
@@ -14,11 +15,20 @@ export interface AttachedLink {
 }
 
 /** A pcap tap usable on any link: call it with each packet, in or out. */
-export function pcapTap(path: string, linktype = LINKTYPE_RAW): { write(p: Uint8Array): void; file: PcapFile } {
+export function pcapTap(
+  path: string,
+  linktype = LINKTYPE_RAW,
+): {
+  /** Record one packet, timestamped now. */
+  write(p: Uint8Array): void;
+  /** The capture file (close it when done). */
+  file: PcapFile;
+} {
   const file = openPcapFile(path, { linktype });
   return { file, write: (p) => file.packet(Date.now(), p) };
 }
 
+/** Attach `stack` to an open TUN device: its packets go to the device and the device's to the stack; `pcap` captures both ways. */
 export function attachTun(stack: Stack, device: TunDevice, opts: { pcap?: string } = {}): AttachedLink {
   const tap = opts.pcap ? pcapTap(opts.pcap) : null;
   const onIn = tap

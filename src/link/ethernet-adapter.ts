@@ -38,6 +38,7 @@ const OPT_TARGET_LL = 2;
 const NA_SOLICITED = 0x40000000;
 const NA_OVERRIDE = 0x20000000;
 
+/** Options of `new EthernetAdapter()`: the stack's MAC address and the neighbour cache's timers. */
 export interface EthernetAdapterOptions {
   /** our MAC: 6 bytes or "aa:bb:cc:dd:ee:ff"; a random locally administered one by default */
   mac?: Uint8Array | string;
@@ -56,6 +57,7 @@ export interface EthernetCounters {
   drops: Record<string, number>;
 }
 
+/** Ethernet framing for a stack on a TAP device or any L2 link: answers and resolves ARP (IPv4) and neighbour discovery (IPv6). */
 export class EthernetAdapter extends EventEmitter {
   readonly mac: Uint8Array;
   readonly counters: EthernetCounters = {

@@ -15,6 +15,7 @@ import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../wire/addr.js';
 import type { Clock } from '../time/clock.js';
 import { Prng } from './prng.js';
 
+/** What a simulated link does to packets, per direction (`SimNetwork.impair(from, to, impairments)`); every probability in 0..1. */
 export interface Impairments {
   /** Probability a packet is lost. */
   loss?: number;
@@ -45,6 +46,7 @@ export interface Impairments {
 
 export type SimDropReason = 'loss' | 'queue' | 'mtu' | 'no_route' | 'corrupted' | 'duplicate';
 
+/** One packet seen on the simulated network (`SimNetwork.onPacket`): when, between which hosts, its bytes, and whether and why it was dropped. */
 export interface SimPacketEvent {
   t: number;
   from: string;

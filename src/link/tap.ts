@@ -19,6 +19,7 @@ export function openTap(name: string, opts: Omit<TunOpenOptions, 'mode'> = {}): 
   return TunDevice.open(name, { ...opts, mode: 'tap' });
 }
 
+/** Attach `stack` to an open TAP device through an EthernetAdapter (ARP and neighbour discovery); optionally capture to pcap. */
 export function attachTap(stack: Stack, device: TunDevice, opts: TapAttachOptions = {}): AttachedLink & { adapter: EthernetAdapter } {
   const adapter = new EthernetAdapter(stack, opts.mac !== undefined ? { mac: opts.mac } : {});
   const tap = opts.pcap ? pcapTap(opts.pcap, LINKTYPE_ETHERNET) : null;

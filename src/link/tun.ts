@@ -15,6 +15,7 @@ import { EventEmitter } from 'node:events';
 import { makeError, type SynackError } from '../errors.js';
 import { loadTunAddon, type TunAddon } from './native.js';
 
+/** Options of `TunDevice.open(name, options)`: TUN or TAP, multi-queue, offload, buffer sizes. */
 export interface TunOpenOptions {
   /** 'tun' (default): IFF_TUN, raw IP packets. 'tap': IFF_TAP, Ethernet frames. */
   mode?: 'tun' | 'tap';
@@ -33,6 +34,7 @@ export interface TunOpenOptions {
   writeBufferBytes?: number;
 }
 
+/** A device's counters (`device.stats`): packets and bytes in and out, batches, packets the kernel refused. */
 export interface TunStats {
   packetsIn: number;
   bytesIn: number;
@@ -47,6 +49,11 @@ export interface TunStats {
 
 const MAX_WRITE_BATCH = 1024;
 
+/**
+ * A Linux TUN or TAP device through the N-API addon: `TunDevice.open(name)` creates or attaches
+ * it, `'packet'` events bring what the kernel sends, `write()` sends to the kernel. Needs
+ * CAP_NET_ADMIN; the addon loads on first open.
+ */
 export class TunDevice extends EventEmitter {
   readonly name: string;
   readonly mode: 'tun' | 'tap';
@@ -170,6 +177,7 @@ export class TunDevice extends EventEmitter {
     return this;
   }
 
+  /** Let the open device keep the process alive (the default). */
   ref(): this {
     if (this.reader) this.addon.ref(this.reader);
     return this;

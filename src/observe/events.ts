@@ -8,6 +8,7 @@
 import { channel } from '#platform/diagnostics';
 import type { TcpState } from '../tcp/state.js';
 
+/** A connection changed state: `stack.on('transition', e)` and the `synack:tcp:transition` diagnostics channel. */
 export interface TransitionEvent {
   /** the stack's clock, ms */
   t: number;
@@ -20,7 +21,10 @@ export interface TransitionEvent {
   to: TcpState;
 }
 
-/** node:diagnostics_channel's channel where the runtime has one, else an in-page equivalent */
+/**
+ * The diagnostics channel `synack:tcp:transition` (node:diagnostics_channel where the runtime has
+ * one, else an in-page equivalent): every stack publishes each TransitionEvent on it.
+ */
 export const transitionChannel = channel('synack:tcp:transition');
 
 export function endpoint(addr: string, port: number): string {

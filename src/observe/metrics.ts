@@ -22,6 +22,7 @@ const STACK_COUNTERS: [keyof Stack['counters'], string, string][] = [
   ['resetsSent', 'synack_tcp_resets_sent_total', 'RST segments sent'],
   ['listenOverflows', 'synack_tcp_listen_overflows_total', 'handshakes dropped on a full accept queue'],
   ['listenDrops', 'synack_tcp_listen_drops_total', 'SYNs or final ACKs a listener dropped'],
+  ['resetsRateLimited', 'synack_tcp_resets_rate_limited_total', 'RSTs to connections that do not exist not sent (tcp_rst_msgs_per_sec)'],
 ];
 
 /** prom-client counters only go up; the stack's own counter is the truth, so set it absolutely. */
@@ -47,6 +48,7 @@ function loadPromClient(): PromClient {
   return promClient;
 }
 
+/** A prom-client Registry with the stack's counters and its connections by state (plus `extra` counters), for `serveMetrics` or your own endpoint. */
 export function createMetricsRegistry(stack: Stack, extra: ExtraCounters = {}): Registry {
   const { Counter, Gauge, Registry } = loadPromClient();
   const registry = new Registry();
@@ -69,6 +71,16 @@ export function createMetricsRegistry(stack: Stack, extra: ExtraCounters = {}): 
     collect() {
       this.reset();
       for (const [reason, n] of Object.entries(stack.counters.drops)) this.inc({ reason }, n);
+    },
+  });
+  new Counter({
+    name: 'synack_tcp_ext_total',
+    help: "TCP events by Linux's TcpExt name (TCPChallengeACK, TCPACKSkippedSeq, TCPOFODrop, ...)",
+    labelNames: ['name'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [name, n] of Object.entries(stack.counters.tcp)) this.inc({ name }, n);
     },
   });
   new Counter({

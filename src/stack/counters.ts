@@ -1,5 +1,6 @@
 /** The stack's counters: what `nstat` would show for it, and what its metrics export. */
 import { newLossCounters, type LossCounters } from '../tcp/loss-counters.js';
+import { newTcpMib, type TcpMib } from '../tcp/ack-throttle.js';
 
 export interface StackCounters {
   packetsIn: number;
@@ -23,10 +24,14 @@ export interface StackCounters {
   timeWaitRecycled: number;
   /** TIME_WAIT 4-tuples reused by connect (tcp_tw_reuse) */
   timeWaitReused: number;
+  /** RSTs for segments to connections that do not exist, not sent: tcp_rst_msgs_per_sec */
+  resetsRateLimited: number;
   /** dropped packets by reason */
   drops: Record<string, number>;
   /** loss recovery over all connections: retransmissions by kind, timeouts, probes, time in recovery */
   loss: LossCounters;
+  /** what the TCBs count, under Linux's TcpExt names (challenge ACKs, skipped ACKs, out-of-order queue) */
+  tcp: TcpMib;
 }
 
 export function newCounters(): StackCounters {
@@ -46,7 +51,9 @@ export function newCounters(): StackCounters {
     timeWaitOverflow: 0,
     timeWaitRecycled: 0,
     timeWaitReused: 0,
+    resetsRateLimited: 0,
     drops: {},
     loss: newLossCounters(),
+    tcp: newTcpMib(),
   };
 }

@@ -18,3 +18,29 @@ export function resetForClosed(seg: Segment): Segment | null {
   const len = seg.payload.length + (seg.flags & SYN ? 1 : 0) + (seg.flags & FIN ? 1 : 0);
   return { ...base, seq: 0, ack: (seg.seq + len) >>> 0, flags: RST | ACK };
 }
+
+/**
+ * The stack's budget of RSTs for segments to connections that do not exist, a token bucket of
+ * `tcp_rst_msgs_per_sec` refilled continuously up to `tcp_rst_msgs_burst` (the shape of Linux's
+ * host-wide ICMP limiter, icmp_global_allow). Linux itself sends every such RST; this bound keeps
+ * a flood of stray segments from turning the stack into a reflector at the flood's own rate.
+ */
+export class ResetLimiter {
+  private tokens = -1;
+  private last = 0;
+
+  /** Whether one more RST may go at `now` (ms); 0 per second means no limit. */
+  allow(now: number, perSec: number, burst: number): boolean {
+    if (perSec === 0) return true;
+    if (this.tokens < 0) {
+      this.tokens = burst;
+      this.last = now;
+    }
+    const elapsed = Math.max(0, now - this.last);
+    this.last = now;
+    this.tokens = Math.min(burst, this.tokens + (elapsed * perSec) / 1000);
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}

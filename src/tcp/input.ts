@@ -5,10 +5,11 @@
  */
 import { ACK, FIN, RST, SYN, type Segment } from '../wire/segment.js';
 import { initialWindow } from './cc/types.js';
-import { challengeAck, emit, scheduleAck, sendAck, sendSyn, trySend } from './output.js';
+import { ackInvalid, challengeAck, emit, scheduleAck, sendAck, sendSyn, trySend } from './output.js';
 import { newRenoAck, onDuplicateAck } from './newreno.js';
 import { ackScoreboard, armLossTimer, onSackAck } from './recovery.js';
 import { seqAdd, seqDiff, seqGe, seqGt, seqInRange, seqLe, seqLt } from './seq.js';
+import { reassemblyBudget } from './reassembly.js';
 import { DEFAULT_MSS, TIME_WAIT_MS, type Tcb } from './tcb.js';
 
 const EMPTY = new Uint8Array(0);
@@ -169,7 +170,7 @@ function inSynchronized(tcb: Tcb, seg: Segment): void {
     tcb.now - tcb.tsRecentAge < PAWS_IDLE_MS
   ) {
     tcb.stats.dropped++;
-    sendAck(tcb);
+    ackInvalid(tcb, seq, payload.length, 'TCPACKSkippedPAWS');
     return;
   }
 
@@ -201,9 +202,15 @@ function inSynchronized(tcb: Tcb, seg: Segment): void {
         sendSyn(tcb, true);
         return;
       }
-      // RFC 2883: report data received twice (all of it before RCV.NXT) in a D-SACK block
-      if (payload.length > 0 && seqLe(seqAdd(seq, payload.length), tcb.rcvNxt)) noteDuplicate(tcb, seq, payload.length);
-      sendAck(tcb);
+      // a SYN outside the window is challenged like one inside it (RFC 5961 §4.2; Linux's
+      // tcp_validate_incoming goes to syn_challenge for both); anything else draws the ACK of
+      // §3.10.7.4, throttled (RFC 5961 §7)
+      if (flags & SYN) challengeAck(tcb, true);
+      else {
+        // RFC 2883: data received twice (all of it before RCV.NXT) is reported in a D-SACK block
+        if (payload.length > 0 && seqLe(seqAdd(seq, payload.length), tcb.rcvNxt)) noteDuplicate(tcb, seq, payload.length);
+        ackInvalid(tcb, seq, payload.length, 'TCPACKSkippedSeq');
+      }
       return;
     }
   }
@@ -247,7 +254,7 @@ function inSynchronized(tcb: Tcb, seg: Segment): void {
       tcb.returnToListen();
       return;
     }
-    challengeAck(tcb);
+    challengeAck(tcb, true);
     return;
   }
 
@@ -375,6 +382,7 @@ function processAck(tcb: Tcb, seg: Segment): boolean {
     if (opened) {
       tcb.tPersist = Infinity;
       tcb.persistBackoff = 0;
+      tcb.persistSince = -1;
     }
   }
   switch (tcb.state) {
@@ -463,8 +471,15 @@ function processText(tcb: Tcb, seq: number, payload: Uint8Array, fin: boolean): 
         else scheduleAck(tcb, payload.length >= tcb.advMss - (tcb.tsOk ? TS_OPTION_BYTES : 0));
       }
     } else {
-      // out of order: keep it and send an immediate duplicate ACK (RFC 5681 §4.2)
-      tcb.reassembly.insert(seq, payload);
+      // out of order: keep it and send an immediate duplicate ACK (RFC 5681 §4.2). Its heap is
+      // bounded by the window (reassembly.ts); past the budget it is dropped and counted, as
+      // Linux's TCPOFODrop, and the duplicate ACK still goes out
+      if (tcb.reassembly.insert(seq, payload, reassemblyBudget(tcb.rcvBuf)) < 0) {
+        tcb.stats.ofoDropped++;
+        tcb.netns.mib.TCPOFODrop++;
+      } else {
+        tcb.netns.mib.TCPOFOQueue++;
+      }
       sendAck(tcb);
       return;
     }

@@ -9,6 +9,7 @@ import type { RetransmitKind } from './loss-counters.js';
 import { armLossTimer, inFastRecovery, onProbeTimer, onReorderTimer, onSackTimeout, sackSendBudget, sendLost } from './recovery.js';
 import { seqAdd, seqDiff, seqGt, seqLt, seqMax } from './seq.js';
 import { DELACK_MS, type Tcb } from './tcb.js';
+import { challengeAllowed, mayBeRetransmission, oowRateLimited } from './ack-throttle.js';
 
 const EMPTY = new Uint8Array(0);
 const TS_OPTION_BYTES = 12;
@@ -106,10 +107,25 @@ export function sendAck(tcb: Tcb): void {
   emit(tcb, ACK, nextNewSeq(tcb), EMPTY);
 }
 
-/** RFC 5961 §3.2/§4.2/§5: the challenge ACK is an ordinary ACK; counted separately. */
-export function challengeAck(tcb: Tcb): void {
+/**
+ * RFC 5961 §3.2/§4.2/§5: the challenge ACK is an ordinary ACK, counted separately and throttled
+ * (§7) per connection and per stack as Linux's tcp_send_challenge_ack (ack-throttle.ts).
+ */
+export function challengeAck(tcb: Tcb, forSyn = false): void {
+  if (forSyn) tcb.netns.mib.TCPSYNChallenge++;
+  if (!challengeAllowed(tcb)) return;
   tcb.stats.challengeAcks++;
+  tcb.netns.mib.TCPChallengeACK++;
   sendAck(tcb);
+}
+
+/**
+ * RFC 9293 §3.10.7.4: an unacceptable segment is answered with <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>,
+ * at most once per tcp_invalid_ratelimit unless it is data a sender may be retransmitting
+ * (ack-throttle.ts).
+ */
+export function ackInvalid(tcb: Tcb, seq: number, dataLen: number, counter: 'TCPACKSkippedSeq' | 'TCPACKSkippedPAWS'): void {
+  if (mayBeRetransmission(tcb, seq, dataLen) || !oowRateLimited(tcb, counter)) sendAck(tcb);
 }
 
 /** <SEQ=SND.NXT><CTL=RST> from a synchronized connection (§3.10.5 ABORT). */
@@ -291,6 +307,7 @@ function transmit(tcb: Tcb, flags: number, seq: number, payload: Uint8Array, kin
   if (tcb.stallSince < 0) tcb.stallSince = tcb.now;
   if (tcb.tRetransmit === Infinity) tcb.armRetransmit();
   tcb.tPersist = Infinity;
+  tcb.persistSince = -1;
   emit(tcb, flags, seq, payload);
   const end = seqAdd(seq, len);
   if (seqGt(end, tcb.sndMax)) tcb.sndMax = end;
@@ -401,8 +418,16 @@ export function onPersistTimer(tcb: Tcb): void {
     trySend(tcb, true);
     return;
   }
-  // RFC 9293 §3.8.6.1: the window may stay shut as long as the peer answers the probes (any
-  // acceptable segment resets probesOut); one that stops answering is given up, as in Linux
+  // RFC 9293 §3.8.6.1 (RFC 1122 §4.2.2.17): the window may stay shut as long as the peer answers
+  // the probes (any acceptable segment resets probesOut) — unless the user set TCP_USER_TIMEOUT:
+  // then, as Linux's tcp_probe_timer, probing ends that long after its first probe, answered or not
+  if (tcb.persistSince < 0) {
+    tcb.persistSince = tcb.now;
+  } else if (tcb.userTimeoutMs > 0 && tcb.now - tcb.persistSince >= tcb.userTimeoutMs) {
+    tcb.fail('ETIMEDOUT');
+    return;
+  }
+  // one that stops answering is given up after tcp_retries2 probes, as in Linux
   if (tcb.probesOut >= retryLimit(tcb)) {
     tcb.fail('ETIMEDOUT');
     return;
@@ -417,6 +442,8 @@ export function onPersistTimer(tcb: Tcb): void {
   tcb.probesOut++;
   tcb.persistBackoff++;
   tcb.tPersist = tcb.now + persistInterval(tcb);
+  // the backed-off interval never carries past the user timeout (Linux's tcp_clamp_probe0_to_user_timeout)
+  if (tcb.userTimeoutMs > 0) tcb.tPersist = Math.min(tcb.tPersist, Math.max(tcb.now + 1, tcb.persistSince + tcb.userTimeoutMs));
 }
 
 /** RFC 1122 §4.2.3.6 keepalive: probe <SEQ=SND.UNA-1>; after tcp_keepalive_probes unanswered, reset. */

@@ -13,6 +13,7 @@ export const TCP_STATES = [
   'TIME_WAIT',
 ] as const;
 
+/** One of the eleven TCP states, as synack spells them (`SYN_RCVD`, `FIN_WAIT_1`...). */
 export type TcpState = (typeof TCP_STATES)[number];
 
 /** States in which both sides' initial sequence numbers are known (RFC 9293 §3.10.7.4). */

@@ -6,6 +6,7 @@
 import { makeError } from '../errors.js';
 import { CC_NAMES, type CcName } from './cc/types.js';
 
+/** synack's TCP tunables, by Linux's names (`tcp_syn_retries`, `tcp_fin_timeout`...); set through `StackOptions.sysctl`. */
 export interface Sysctl {
   /** SYN retransmissions before an active open gives up (1 + 2 + ... + 64 s = 127 s by default). */
   tcp_syn_retries: number;
@@ -63,6 +64,22 @@ export interface Sysctl {
   tcp_wmem: [number, number, number];
   /** Ephemeral ports for connect: [low, high]. */
   ip_local_port_range: [number, number];
+  /**
+   * Host-wide challenge ACKs a second (RFC 5961 §7). Linux's default since 6.0 is INT_MAX, no
+   * host-wide limit: the per-connection tcp_invalid_ratelimit throttles them (see ack-throttle.ts).
+   */
+  tcp_challenge_ack_limit: number;
+  /** Minimum ms between ACKs a connection sends for invalid segments (out of window, PAWS, challenges). */
+  tcp_invalid_ratelimit: number;
+  /**
+   * RSTs a second the stack sends for segments to connections that do not exist; 0 = no limit.
+   * Not a Linux tunable (Linux answers every such segment, tcp_v4_send_reset has no limit): a token
+   * bucket shaped like Linux's host-wide ICMP limiter (icmp_msgs_per_sec, icmp_msgs_burst), as
+   * FreeBSD limits these RSTs under net.inet.icmp.icmplim.
+   */
+  tcp_rst_msgs_per_sec: number;
+  /** Burst of the RST limiter above. */
+  tcp_rst_msgs_burst: number;
 
   // ---- IP fragment reassembly (ip/reassembly.ts): net.ipv4.ipfrag_* and net.ipv6.ip6frag_* ----
   /** Bytes of memory IPv4 reassembly may hold; above it the largest holder's oldest datagrams are evicted. */
@@ -71,12 +88,15 @@ export interface Sysctl {
   ipfrag_low_thresh: number;
   /** Seconds an incomplete IPv4 datagram is kept from its first fragment's arrival. */
   ipfrag_time: number;
+  /** Fragments from one source that may arrive between two of one IPv4 datagram before it is restarted; 0 off. */
+  ipfrag_max_dist: number;
   /** The same three for IPv6. */
   ip6frag_high_thresh: number;
   ip6frag_low_thresh: number;
   ip6frag_time: number;
 }
 
+/** The tunables' defaults: Linux's own. */
 export const SYSCTL_DEFAULTS: Readonly<Sysctl> = Object.freeze({
   tcp_syn_retries: 6,
   tcp_synack_retries: 5,
@@ -106,11 +126,16 @@ export const SYSCTL_DEFAULTS: Readonly<Sysctl> = Object.freeze({
   tcp_rmem: [4096, 262144, 6291456],
   tcp_wmem: [4096, 262144, 4194304],
   ip_local_port_range: [32768, 60999],
+  tcp_challenge_ack_limit: 2_147_483_647,
+  tcp_invalid_ratelimit: 500,
+  tcp_rst_msgs_per_sec: 1000,
+  tcp_rst_msgs_burst: 50,
 
   // ---- IP fragment reassembly: Linux's defaults (net/ipv4/inet_fragment.c, ip_fragment.c, reassembly.c) ----
   ipfrag_high_thresh: 4 * 1024 * 1024,
   ipfrag_low_thresh: 3 * 1024 * 1024,
   ipfrag_time: 30,
+  ipfrag_max_dist: 64,
   ip6frag_high_thresh: 4 * 1024 * 1024,
   ip6frag_low_thresh: 3 * 1024 * 1024,
   ip6frag_time: 60,
@@ -152,11 +177,16 @@ const RULES: Record<keyof Sysctl, Rule> = {
     len: 2,
     check: (v) => (v[0]! <= v[1]! ? null : 'the low port must not exceed the high port'),
   },
+  tcp_challenge_ack_limit: { min: 0, max: 2_147_483_647 },
+  tcp_invalid_ratelimit: { min: 0, max: 2_147_483_647 },
+  tcp_rst_msgs_per_sec: { min: 0, max: 2_147_483_647 },
+  tcp_rst_msgs_burst: { min: 1, max: 2_147_483_647 },
 
   // ---- IP fragment reassembly ----
   ipfrag_high_thresh: { min: 0, max: 1 << 30 },
   ipfrag_low_thresh: { min: 0, max: 1 << 30 },
   ipfrag_time: { min: 1, max: 86_400 },
+  ipfrag_max_dist: { min: 0, max: 2_147_483_647 },
   ip6frag_high_thresh: { min: 0, max: 1 << 30 },
   ip6frag_low_thresh: { min: 0, max: 1 << 30 },
   ip6frag_time: { min: 1, max: 86_400 },

@@ -14,10 +14,13 @@ import { newLossCounters, type LossCounters } from './loss-counters.js';
 import { Rack, Tlp } from './rack.js';
 import { RtoEstimator } from './rto.js';
 import { Scoreboard } from './scoreboard.js';
-import { ReadQueue, Reassembly } from './recv-buffer.js';
+import { ReadQueue } from './recv-buffer.js';
+import { Reassembly } from './reassembly.js';
+import { TcpNetns } from './ack-throttle.js';
 import { SendBuffer } from './send-buffer.js';
 import { seqAdd, seqDiff, seqMax } from './seq.js';
 import type { TcpState } from './state.js';
+import type { TcbStatus } from './status.js';
 import type { Sysctl } from './sysctl.js';
 import { segmentArrives, takeSyn } from './input.js';
 import {
@@ -87,7 +90,11 @@ export interface TcbOptions {
   lossCounters?: LossCounters;
   /** Free-form owner data (the stack's 4-tuple, the socket...). */
   owner?: unknown;
+  /** What the stack's connections share (counters, the challenge ACK budget); a private one if omitted. */
+  netns?: TcpNetns;
 }
+
+export type { TcbStatus } from './status.js';
 
 export type TimerName = 'retransmit' | 'persist' | 'keepalive' | 'delack' | 'timewait' | 'finwait2';
 
@@ -190,6 +197,8 @@ export class Tcb {
   keepCnt: number;
   probesOut = 0;
   persistBackoff = 0;
+  /** when the first zero-window probe of this stall went out, -1 when not probing (Linux icsk_probes_tstamp) */
+  persistSince = -1;
   lastRcvTime = 0;
   /** TCP_USER_TIMEOUT: ms unacknowledged data may wait before the connection is dropped (0 = off) */
   userTimeoutMs = 0;
@@ -206,8 +215,13 @@ export class Tcb {
   tTimeWait = Infinity;
   tFinWait2 = Infinity;
 
+  /** the stack's shared counters and challenge ACK budget */
+  readonly netns: TcpNetns;
+  /** when the last ACK for an invalid segment went out (tcp_invalid_ratelimit), -1 if never */
+  lastOowAckTime = -1;
+
   /** counters, for STATUS and metrics */
-  stats = { segsIn: 0, segsOut: 0, bytesIn: 0, bytesOut: 0, retransSegs: 0, challengeAcks: 0, dropped: 0 };
+  stats = { segsIn: 0, segsOut: 0, bytesIn: 0, bytesOut: 0, retransSegs: 0, challengeAcks: 0, dropped: 0, ofoDropped: 0 };
 
   constructor(hooks: TcbHooks, opts: TcbOptions) {
     this.hooks = hooks;
@@ -215,6 +229,7 @@ export class Tcb {
     this.localPort = opts.localPort;
     this.remotePort = opts.remotePort;
     this.owner = opts.owner;
+    this.netns = opts.netns ?? new TcpNetns();
     this.iss = opts.iss >>> 0;
     this.sndUna = this.iss;
     this.sndNxt = this.iss;
@@ -570,25 +585,6 @@ export class Tcb {
   tsNow(): number {
     return (Math.floor(this.now) + this.tsOffset) >>> 0;
   }
-}
-
-export interface TcbStatus {
-  state: TcpState;
-  sndUna: number;
-  sndNxt: number;
-  sndWnd: number;
-  rcvNxt: number;
-  rcvWnd: number;
-  sendQueue: number;
-  recvQueue: number;
-  mss: number;
-  rto: number;
-  srtt: number;
-  cwnd: number;
-  ssthresh: number;
-  congestionControl: CcName;
-  retransmits: number;
-  timer: { name: TimerName; ms: number } | null;
 }
 
 /** The smallest shift that lets a window of `maxBuf` bytes fit the 16-bit field (RFC 7323 §2.3, ≤ 14). */

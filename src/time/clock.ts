@@ -7,6 +7,7 @@ export interface TimerHandle {
   readonly id: number;
 }
 
+/** The one clock interface, real or virtual: milliseconds on a monotonic scale, timers, and deferred calls. */
 export interface Clock {
   /** Current time in ms. */
   now(): number;
@@ -21,5 +22,6 @@ export interface Clock {
    * A real clock implements it; a virtual clock runs only when driven and has nothing to hold.
    */
   hold?(): void;
+  /** Undo one hold(); the process may exit once every hold is released. */
   release?(): void;
 }

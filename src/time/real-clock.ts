@@ -13,6 +13,7 @@ export interface RealClockOptions {
   unref?: boolean;
 }
 
+/** A Clock on the wall clock (the default for a Stack): one Node timer armed for the earliest of its timers. */
 export class RealClock implements Clock {
   private readonly heap = new TimerHeap<TimerEntry>();
   private readonly unref: boolean;
@@ -101,6 +102,7 @@ export class RealClock implements Clock {
     else this.keeper.ref?.();
   }
 
+  /** Undo one hold(); at zero the keeper is unref'd and lets the process exit. */
   release(): void {
     if (this.holders === 0 || --this.holders > 0) return;
     this.keeper?.unref?.();

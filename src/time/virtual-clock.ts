@@ -10,6 +10,7 @@
 import type { Clock, TimerHandle } from './clock.js';
 import { TimerEntry, TimerHeap } from './heap.js';
 
+/** A Clock that moves only when driven (`advance`, `runUntil`, `runAll`): deterministic, and hours of virtual time cost only their callbacks. */
 export class VirtualClock implements Clock {
   private t: number;
   private readonly heap = new TimerHeap<TimerEntry>();

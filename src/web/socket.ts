@@ -112,7 +112,7 @@ export class StreamSocket implements ConnUser {
       },
       { highWaterMark: whwm, size: (c) => (c as Uint8Array).byteLength ?? 1 },
     );
-    conn.user = this;
+    stack.attachUser(conn, this);
     if (conn.tcb.state === 'ESTABLISHED' || conn.tcb.state === 'CLOSE_WAIT') this.onEstablished();
   }
 

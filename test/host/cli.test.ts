@@ -35,7 +35,7 @@ describe('synack stat CLI (no privileges needed)', () => {
 
   it('rule: --diagnose on saved files finds the fixture namespace\'s CLOSE_WAIT and full accept queue', async () => {
     const r = await runCli(['stat', '--diagnose', '--sample', '0', '--proc-net', FIXTURE]);
-    expect(r.code).toBe(0);
+    expect(r.code, "exit 1: the worst finding is a WARNING").toBe(1);
     expect(r.stdout).toMatch(/^CLOSE_WAIT\s+WARNING\s+25/m);
     expect(r.stdout).toContain('CLOSE_WAIT piling up');
   });

@@ -21,7 +21,7 @@ import { MAIN, REPO, ensureBuilt, runCli } from './helpers/cli.js';
 import { TestNamespace, netnsUnavailable, toolMissing } from './helpers/netns.js';
 
 const why = netnsUnavailable() ?? (toolMissing('socat') ? 'socat not installed' : null);
-const FIX = `${REPO}/test/host/fixtures`;
+const FIX = `${REPO}/examples/stat-population`;
 const PLAN = { estab4: 20, estab6: 4, estabMapped: 3, timeWait: 40, leakyPort: 7002, leaky: 25, deferPort: 7004, defer: 4, stuckPort: 7005, stuck: 6 };
 
 function ssCounts(ns: TestNamespace): StateCounts {
@@ -97,7 +97,7 @@ describe.skipIf(why !== null)(`synack stat on a real socket population${why ? ` 
 
   it('rule: --diagnose names the leaking process (name and pid) and the local port for CLOSE_WAIT', async () => {
     const r = await runCli(['stat', '--diagnose', '--sample', '0.3', '--netns', ns.name]);
-    expect(r.code).toBe(0);
+    expect(r.code, "exit 2: the population has a CRITICAL finding (a full listen queue)").toBe(2);
     expect(r.stdout).toContain(`CLOSE_WAIT piling up: ${PLAN.leaky} held by synack-leaky (pid ${leakyPid}) on port 7002`);
     expect(r.stdout).toContain(`synack-leaky (pid ${leakyPid}) holds ${PLAN.leaky} on 127.0.0.1:7002`);
     expect(r.stdout.replace(/\s+/g, ' ')).toMatch(new RegExp(`${PLAN.leaky} of ${PLAN.leaky} were already in CLOSE_WAIT 0\\.[3-9] s earlier`));

@@ -24,6 +24,7 @@ import { SYSCTL_DEFAULTS, applySysctl } from '../../src/tcp/sysctl.js';
 import { Tcb, type TcbErrorCode, type TcbHooks } from '../../src/tcp/tcb.js';
 import { seqAdd, seqDiff, seqGe, seqLe } from '../../src/tcp/seq.js';
 import { missingTimer } from '../../src/tcp/timer-invariant.js';
+import { reassemblyBudget } from '../../src/tcp/reassembly.js';
 import { ACK, FIN, RST, SYN, type Segment, type TcpOptions } from '../../src/wire/segment.js';
 import { isLegalEdge, STATE_SET } from './harness.js';
 
@@ -259,6 +260,10 @@ class Driver implements TcbHooks {
     // what the peer may send is bounded by the window we offer: the buffers stay within RCV.BUF
     const held = t.readQueue.length + t.reassembly.bytes;
     if (held > t.rcvBuf + 2 ** t.rcvWscale) this.problems.push(`${held} bytes held with a ${t.rcvBuf}-byte receive buffer`);
+    // out-of-order data costs heap bounded by the window, not by how it was cut (reassembly.ts)
+    if (t.reassembly.heapBytes > reassemblyBudget(t.rcvBuf)) {
+      this.problems.push(`reassembly takes ${t.reassembly.heapBytes} bytes of heap, budget ${reassemblyBudget(t.rcvBuf)}`);
+    }
     const d = t.nextDeadline();
     if (typeof d !== 'number' || Number.isNaN(d)) this.problems.push(`nextDeadline() is ${String(d)}`);
     // anything outstanding (against SND.MAX) or queued has a timer (timer-invariant.ts)

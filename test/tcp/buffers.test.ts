@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ReadQueue, Reassembly } from '../../src/tcp/recv-buffer.js';
+import { ReadQueue } from '../../src/tcp/recv-buffer.js';
+import { REASSEMBLY_PAGE_BYTES, Reassembly, reassemblyBudget } from '../../src/tcp/reassembly.js';
 import { SendBuffer } from '../../src/tcp/send-buffer.js';
 import { seqAdd, seqDiff } from '../../src/tcp/seq.js';
 
@@ -252,26 +253,100 @@ describe('Reassembly: out-of-order data (RFC 9293 §3.10.7.4 seventh step)', () 
 });
 
 describe('RFC 2018 §4 SACK blocks from the reassembly queue', () => {
-  it('adjacent pieces merge into one block; the most recently received block is reported first', () => {
+  it('adjacent pieces merge into one block; the block of the latest segment comes first, then the blocks reported most recently', () => {
     const r = new Reassembly();
     r.insert(100, bytes(10));
     r.insert(110, bytes(10)); // adjacent: one block 100-120
     r.insert(200, bytes(10));
     r.insert(300, bytes(10));
-    expect(r.sackBlocks(4)).toEqual([300, 310, 100, 120, 200, 210]);
-    r.insert(115, bytes(10)); // lands in the first block, extending it
-    expect(r.sackBlocks(4)).toEqual([100, 125, 200, 210, 300, 310]);
+    // "the first SACK block MUST specify the contiguous block of data containing the segment which
+    // triggered this ACK"; the others "SHOULD repeat the most recently reported SACK blocks"
+    expect(r.sackBlocks(4)).toEqual([300, 310, 200, 210, 100, 120]);
+    r.insert(115, bytes(10)); // lands in the oldest block, extending it: it moves to the front
+    expect(r.sackBlocks(4)).toEqual([100, 125, 300, 310, 200, 210]);
   });
 
-  it('at most the requested number of blocks, the newest kept', () => {
+  it('at most the requested number of blocks, the most recently reported kept', () => {
     const r = new Reassembly();
     for (let i = 0; i < 6; i++) r.insert(1000 + 100 * i, bytes(10));
-    expect(r.sackBlocks(3)).toEqual([1500, 1510, 1000, 1010, 1100, 1110]);
+    expect(r.sackBlocks(3)).toEqual([1500, 1510, 1400, 1410, 1300, 1310]);
+  });
+
+  it('a segment bridging two blocks reports the merged block once, and the blocks it absorbed are gone', () => {
+    const r = new Reassembly();
+    r.insert(100, bytes(10));
+    r.insert(200, bytes(10));
+    r.insert(300, bytes(10));
+    r.insert(110, bytes(90)); // fills 110-200: 100-210 is one block
+    expect(r.sackBlocks(4)).toEqual([100, 210, 300, 310]);
+  });
+
+  it('blocks delivered by a pull leave the list; the rest keep their order', () => {
+    const r = new Reassembly();
+    r.insert(300, bytes(10));
+    r.insert(110, bytes(10));
+    r.insert(200, bytes(10));
+    expect(concat(r.pull(110))).toEqual(bytes(10));
+    expect(r.sackBlocks(4)).toEqual([200, 210, 300, 310]);
   });
 
   it('blocks straddling the 2^32 wrap keep their u32 edges', () => {
     const r = new Reassembly();
     r.insert(0xfffffff0, bytes(0x20));
     expect(r.sackBlocks(4)).toEqual([0xfffffff0, 0x10]);
+    r.insert(0x20, bytes(0x10));
+    r.insert(0x10, bytes(0x10)); // joins both: one block across the wrap
+    expect(r.sackBlocks(4)).toEqual([0xfffffff0, 0x30]);
+  });
+});
+
+describe('reassembly memory is bounded by the window in bytes of heap, not by pieces (issue 10)', () => {
+  const WINDOW = 256 * 1024;
+
+  it('one-byte pieces at every other byte of a 256 KiB window take at most 1.125 × the window plus two pages of heap', () => {
+    const r = new Reassembly();
+    const one = Uint8Array.of(0x61);
+    for (let i = 1; i < WINDOW; i += 2) r.insert(5000 + i, one, reassemblyBudget(WINDOW));
+    expect(r.bytes).toBe(WINDOW / 2);
+    expect(r.refused).toBe(0);
+    expect(r.heapBytes).toBeLessThanOrEqual(WINDOW * 1.125 + 2 * REASSEMBLY_PAGE_BYTES);
+    // 2.25 bytes of heap per byte held, where a list of copied pieces cost about 256
+    expect(r.heapBytes / r.bytes).toBeLessThan(2.3);
+  });
+
+  it('the SACK blocks stay the four most recent, whatever the number of pieces', () => {
+    const r = new Reassembly();
+    for (let i = 1; i < 60_000; i += 2) r.insert(i, Uint8Array.of(i & 0xff));
+    expect(r.sackBlocks(4)).toEqual([59_999, 60_000, 59_997, 59_998, 59_995, 59_996, 59_993, 59_994]);
+  });
+
+  it('a segment whose pages would pass the heap budget is refused and counted, and nothing of it is kept', () => {
+    const r = new Reassembly();
+    const budget = 3 * REASSEMBLY_PAGE_BYTES;
+    expect(r.insert(0, bytes(10), budget)).toBe(10);
+    expect(r.insert(2048, bytes(10), budget)).toBe(10);
+    expect(r.insert(4096, bytes(10), budget)).toBe(10);
+    expect(r.insert(8192, bytes(10), budget)).toBe(-1);
+    expect(r.refused).toBe(1);
+    expect(r.bytes).toBe(30);
+    expect(r.sackBlocks(4)).toEqual([4096, 4106, 2048, 2058, 0, 10]);
+    // within pages already held it still fits
+    expect(r.insert(20, bytes(10), budget)).toBe(10);
+  });
+
+  it('a later copy never rewrites bytes already held (first copy wins)', () => {
+    const r = new Reassembly();
+    r.insert(10, Uint8Array.of(1, 2, 3));
+    expect(r.insert(9, Uint8Array.of(9, 9, 9, 9, 9), Infinity)).toBe(2);
+    expect(concat(r.pull(9))).toEqual(Uint8Array.of(9, 1, 2, 3, 9));
+  });
+
+  it('everything delivered frees every page', () => {
+    const r = new Reassembly();
+    for (let i = 1; i < 10_000; i += 2) r.insert(i, Uint8Array.of(1));
+    r.pull(10_001);
+    expect(r.empty).toBe(true);
+    expect(r.heapBytes).toBe(0);
+    expect(r.sackBlocks(4)).toEqual([]);
   });
 });

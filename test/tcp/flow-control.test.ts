@@ -252,6 +252,58 @@ describe('RFC 9293 §3.8.6.1 zero-window probing', () => {
     expect(h.errors).toEqual([]);
   });
 
+  it('TCP_USER_TIMEOUT ends probing the user timeout after the first probe, even while the peer answers (Linux tcp_probe_timer)', () => {
+    // issue 10: with setUserTimeout(60000) such a connection was still ESTABLISHED after 2 hours
+    const h = shut();
+    h.tcb.userTimeoutMs = 60_000;
+    const start = h.now;
+    // probes at 1, 3, 7, 15, 31 s (backing off), each answered with the window still shut
+    h.run(`
+      +1     > . 0:0(0) ack 1
+      +0.01  < . 1:1(0) ack 1 win 0
+      +1.99  > . 0:0(0) ack 1
+      +0.01  < . 1:1(0) ack 1 win 0
+      +3.99  > . 0:0(0) ack 1
+      +0.01  < . 1:1(0) ack 1 win 0
+      +7.99  > . 0:0(0) ack 1
+      +0.01  < . 1:1(0) ack 1 win 0
+      +15.99 > . 0:0(0) ack 1
+      +0.01  < . 1:1(0) ack 1 win 0
+    `);
+    expect(h.state).toBe('ESTABLISHED');
+    // the next probe would be due at 63 s; the user timeout (60 s from the first probe) comes first
+    h.advanceTo(start + 61_000 - 1);
+    expect(h.state).toBe('ESTABLISHED');
+    h.advanceTo(start + 61_000);
+    expect(h.errors).toEqual(['ETIMEDOUT']);
+    expect(h.state).toBe('CLOSED');
+    h.expectNothingPending('after the user timeout');
+  });
+
+  it('the window opening resets the user timeout clock: a later stall gets the whole timeout again', () => {
+    const h = shut();
+    h.tcb.userTimeoutMs = 10_000;
+    h.run(`
+      +1    > . 0:0(0) ack 1
+      +0.01 < . 1:1(0) ack 1 win 0
+      +2    > . 0:0(0) ack 1
+      +0.01 < . 1:1(0) ack 1 win 100
+      +0    > P. 1:101(100) ack 1
+      +0.01 < . 1:1(0) ack 101 win 0
+    `);
+    expect(h.tcb.persistSince).toBe(-1);
+    h.write('y'.repeat(10));
+    // the new stall's first probe starts a new 10 s, unanswered this time
+    h.advanceTo(h.tcb.nextDeadline());
+    expect(h.pending.splice(0).map((p) => h.fmt(p.seg))).toEqual(['. 100:100(0) ack 1 win 65535']);
+    const firstProbe = h.now;
+    h.advanceTo(firstProbe + 10_000 - 1);
+    h.pending.length = 0;
+    expect(h.state).toBe('ESTABLISHED');
+    h.advanceTo(firstProbe + 10_000);
+    expect(h.errors).toEqual(['ETIMEDOUT']);
+  });
+
   it('unanswered probes end the connection with ETIMEDOUT after tcp_retries2 of them', () => {
     const h = shut({ sysctl: { tcp_retries2: 3 } });
     h.run(`

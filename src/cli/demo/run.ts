@@ -2,7 +2,7 @@
 import { SimNetwork } from '../../api/sim-network.js';
 import { openPcapFile, type PcapFile } from '../../link/pcap.js';
 import { Recorder, type SegmentRecord, type TransitionRecord } from './recorder.js';
-import { CLIENT, SERVER, type DemoContext, type Scenario } from './scenarios.js';
+import { CLIENT, SERVER, ScenarioStopped, type DemoContext, type Scenario } from './scenarios.js';
 
 export interface DemoOptions {
   /** probability a packet is lost, each direction */
@@ -30,6 +30,8 @@ export interface ScenarioResult {
   notes: string[];
   /** virtual ms the scenario took */
   duration: number;
+  /** why the scenario stopped early (a step it needed did not happen under the impairments); absent when it ran to the end */
+  stopped?: string;
 }
 
 export async function runScenario(sc: Scenario, opts: DemoOptions, pcap?: { file: PcapFile; offset: number }): Promise<ScenarioResult> {
@@ -53,12 +55,21 @@ export async function runScenario(sc: Scenario, opts: DemoOptions, pcap?: { file
     snapshot: (label) =>
       counts.push({ label, t: net.now(), client: { ...client.stateCounts() }, server: { ...server.stateCounts() } }),
   };
-  await sc.run(ctx);
+  let stopped: string | undefined;
+  try {
+    await sc.run(ctx);
+  } catch (err) {
+    // Under loss a step may never happen (a handshake times out): report it, keep the tour going.
+    // Anything else is a bug in the scenario and still surfaces.
+    if (!(err instanceof ScenarioStopped)) throw err;
+    stopped = err.message;
+    ctx.notes.push(`scenario stopped: ${err.message}`);
+  }
   await net.run(1);
   counts.push({ label: 'at the end', t: net.now(), client: { ...client.stateCounts() }, server: { ...server.stateCounts() } });
   rec.stop();
   net.close();
-  return {
+  const result: ScenarioResult = {
     name: sc.name,
     title: sc.title,
     about: sc.about,
@@ -69,6 +80,8 @@ export async function runScenario(sc: Scenario, opts: DemoOptions, pcap?: { file
     notes: ctx.notes,
     duration: net.now(),
   };
+  if (stopped !== undefined) result.stopped = stopped;
+  return result;
 }
 
 export async function runScenarios(list: Scenario[], opts: DemoOptions, pcapPath?: string): Promise<ScenarioResult[]> {
@@ -87,7 +100,12 @@ export async function runScenarios(list: Scenario[], opts: DemoOptions, pcapPath
   return results;
 }
 
-/** The `--json` shape: `{ name, transitions, segments }` plus the rest of the run. */
+/** The `--json` shape, always the same: `{ scenarios: [...] }`, one entry per scenario run (one with --scenario). */
+export function toJsonDocument(results: ScenarioResult[]): { scenarios: object[] } {
+  return { scenarios: results.map(toJson) };
+}
+
+/** One scenario in `--json`: `{ name, title, transitions, segments, paths, counts, notes }` and `stopped` when it ended early. */
 export function toJson(r: ScenarioResult): object {
   return {
     name: r.name,
@@ -97,5 +115,6 @@ export function toJson(r: ScenarioResult): object {
     paths: r.paths,
     counts: r.counts,
     notes: r.notes,
+    ...(r.stopped !== undefined ? { stopped: r.stopped } : {}),
   };
 }

@@ -32,8 +32,23 @@ export interface Scenario {
 
 const LIMIT = 600_000;
 
-async function until(ctx: DemoContext, what: string, pred: () => boolean, limit = LIMIT): Promise<void> {
-  if (!(await ctx.net.runUntil(pred, limit))) ctx.notes.push(`(gave up waiting for ${what} after ${limit / 1000} s of virtual time)`);
+/**
+ * Thrown when a scenario cannot go on (under loss a handshake may time out): the runner stops that
+ * scenario there, reports why, and the tour continues with the next one.
+ */
+export class ScenarioStopped extends Error {
+  override readonly name = 'ScenarioStopped';
+}
+
+async function until(ctx: DemoContext, what: string, pred: () => boolean, limit = LIMIT): Promise<boolean> {
+  if (await ctx.net.runUntil(pred, limit)) return true;
+  ctx.notes.push(`(gave up waiting for ${what} after ${limit / 1000} s of virtual time)`);
+  return false;
+}
+
+/** Like `until`, for a step the rest of the scenario depends on. */
+async function must(ctx: DemoContext, what: string, pred: () => boolean, limit = LIMIT): Promise<void> {
+  if (!(await until(ctx, what, pred, limit))) throw new ScenarioStopped(`no ${what}`);
 }
 
 function closed(s: Socket): () => boolean {
@@ -61,6 +76,7 @@ async function connect(ctx: DemoContext, port: number, opts: { allowHalfOpen?: b
   let up = false;
   c.once('connect', () => (up = true));
   await until(ctx, 'the handshake', () => up || c.destroyed);
+  if (!up) throw new ScenarioStopped('the connection was not established');
   return c;
 }
 
@@ -97,7 +113,7 @@ export const SCENARIOS: Scenario[] = [
     about:
       'With Connection: close the server answers and closes first, so the server, not the client, performs the ' +
       'active close and keeps TIME_WAIT for 2MSL. At 1,000 such requests a second that is the TIME_WAIT pile-up ' +
-      'the article describes; HTTP/1.1 keep-alive exists largely to avoid it.',
+      'seen on busy web servers; HTTP/1.1 keep-alive exists largely to avoid it.',
     async run(ctx) {
       serve(ctx, 80, {}, (s) =>
         s.on('data', () => s.end('HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok')),
@@ -158,7 +174,7 @@ export const SCENARIOS: Scenario[] = [
       let up = 0;
       a.once('connect', () => up++);
       b.once('connect', () => up++);
-      await until(ctx, 'both connects', () => up === 2);
+      await must(ctx, 'both connects', () => up === 2);
       a.resume();
       b.resume();
       const da = closed(a);
@@ -186,7 +202,7 @@ export const SCENARIOS: Scenario[] = [
       });
       const c = await connect(ctx, 80, { allowHalfOpen: true });
       c.resume();
-      await until(ctx, 'the accept', () => server !== null);
+      await must(ctx, 'accept', () => server !== null);
       const dc = closed(c);
       const ds = closed(server!);
       c.end();
@@ -310,6 +326,7 @@ export const SCENARIOS: Scenario[] = [
       c.end();
       await ctx.net.run(5_000);
       ctx.notes.push('server application starts reading at t ≈ 5 s');
+      await must(ctx, 'accept', () => server !== null);
       let received = 0;
       server!.on('data', (d: Buffer) => (received += d.length));
       server!.resume();

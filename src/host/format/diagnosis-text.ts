@@ -18,7 +18,8 @@ function severityText(s: Severity, style: Style): string {
 }
 
 function renderFinding(f: Finding, style: Style, width: number): string[] {
-  const out = [`${severityText(f.severity, style)}  ${style.bold(f.title)}`];
+  const sev = severityText(f.severity, style);
+  const out = wrap(f.title, width, `${f.severity.toUpperCase()}  `, '  ').map((l, i) => (i === 0 ? `${sev}  ${style.bold(l.slice(f.severity.length + 2))}` : style.bold(l)));
   const section = (name: string, items: string[], bullet: (i: number) => string) => {
     if (items.length === 0) return;
     out.push(`  ${style.bold(name)}`);
@@ -35,13 +36,14 @@ function renderFinding(f: Finding, style: Style, width: number): string[] {
   return out;
 }
 
-export function renderDiagnosis(d: Diagnosis, header: string, style: Style, width = 100): string {
+/** `width` wraps the paragraphs; `maxWidth` (undefined when piped) bounds the check table too. */
+export function renderDiagnosis(d: Diagnosis, header: string, style: Style, width = 100, maxWidth?: number): string {
   const lines = [header, ''];
   lines.push(
     ...renderTable(
       [{ header: 'CHECK' }, { header: 'STATUS' }, { header: 'READING' }],
       d.checks.map((c) => [c.name, severityText(c.severity, style), c.summary]),
-      { style },
+      maxWidth === undefined ? { style } : { style, maxWidth },
     ),
   );
   const findings = d.checks.flatMap((c) => c.findings);
@@ -52,7 +54,7 @@ export function renderDiagnosis(d: Diagnosis, header: string, style: Style, widt
   }
   for (const f of findings) lines.push('', ...renderFinding(f, style, width));
   if (d.processMapping?.partial) {
-    lines.push('', style.yellow(`process mapping partial: ${d.processMapping.denied} processes not readable (run as root to see every owner)`));
+    lines.push('', ...wrap(`process mapping partial: ${d.processMapping.denied} processes not readable (run as root to see every owner)`, width, '', '').map((l) => style.yellow(l)));
   }
   return lines.join('\n') + '\n';
 }

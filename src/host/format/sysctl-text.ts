@@ -22,7 +22,8 @@ export function verdictText(v: Verdict, style: Style): string {
   }
 }
 
-export function renderSysctlAudit(rows: AuditRow[], header: string, style: Style, width = 100): string {
+/** `width` wraps the notes; `maxWidth` (undefined when piped) bounds the table too. */
+export function renderSysctlAudit(rows: AuditRow[], header: string, style: Style, width = 100, maxWidth?: number): string {
   const table = renderTable(
     [{ header: 'KNOB' }, { header: 'CURRENT' }, { header: 'LINUX DEFAULT' }, { header: 'CLASSIC ADVICE' }, { header: 'STILL HOLDS?' }],
     rows.map((r) => [
@@ -32,7 +33,7 @@ export function renderSysctlAudit(rows: AuditRow[], header: string, style: Style
       r.advice,
       verdictText(r.verdict, style),
     ]),
-    { style },
+    maxWidth === undefined ? { style } : { style, maxWidth },
   );
   const notes: string[] = [];
   for (const r of rows) {
@@ -40,5 +41,5 @@ export function renderSysctlAudit(rows: AuditRow[], header: string, style: Style
     notes.push(...wrap(r.note, width, '    ', '    '));
     if (r.remark) notes.push(...wrap(`this host: ${r.remark}`, width, `    ${style.cyan('> ')}`, '      '));
   }
-  return [header, '', ...table, '', ...notes, '', style.dim('Read-only: synack never writes a sysctl. Apply changes with sysctl -w and persist them in /etc/sysctl.d/.')].join('\n') + '\n';
+  return [header, '', ...table, '', ...notes, '', ...wrap('Read-only: synack never writes a sysctl. Apply changes with sysctl -w and persist them in /etc/sysctl.d/.', width, '', '').map((l) => style.dim(l))].join('\n') + '\n';
 }
