@@ -1,6 +1,6 @@
 /** The stack's counters: what `nstat` would show for it, and what its metrics export. */
-import { newLossCounters, type LossCounters } from '../tcp/loss-counters.js';
 import { newTcpMib, type TcpMib } from '../tcp/ack-throttle.js';
+import { newLossCounters, type LossCounters } from '../tcp/loss-counters.js';
 
 export interface StackCounters {
   packetsIn: number;
@@ -28,10 +28,10 @@ export interface StackCounters {
   resetsRateLimited: number;
   /** dropped packets by reason */
   drops: Record<string, number>;
-  /** loss recovery over all connections: retransmissions by kind, timeouts, probes, time in recovery */
-  loss: LossCounters;
   /** what the TCBs count, under Linux's TcpExt names (challenge ACKs, skipped ACKs, out-of-order queue) */
   tcp: TcpMib;
+  /** loss recovery over all connections: retransmissions by kind, timeouts, probes, time in recovery */
+  loss: LossCounters;
 }
 
 export function newCounters(): StackCounters {
@@ -53,7 +53,7 @@ export function newCounters(): StackCounters {
     timeWaitReused: 0,
     resetsRateLimited: 0,
     drops: {},
-    loss: newLossCounters(),
     tcp: newTcpMib(),
+    loss: newLossCounters(),
   };
 }

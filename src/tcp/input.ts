@@ -207,7 +207,7 @@ function inSynchronized(tcb: Tcb, seg: Segment): void {
       // §3.10.7.4, throttled (RFC 5961 §7)
       if (flags & SYN) challengeAck(tcb, true);
       else {
-        // RFC 2883: data received twice (all of it before RCV.NXT) is reported in a D-SACK block
+        // RFC 2883: report data received twice (all of it before RCV.NXT) in a D-SACK block
         if (payload.length > 0 && seqLe(seqAdd(seq, payload.length), tcb.rcvNxt)) noteDuplicate(tcb, seq, payload.length);
         ackInvalid(tcb, seq, payload.length, 'TCPACKSkippedSeq');
       }
