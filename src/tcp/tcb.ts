@@ -20,6 +20,7 @@ import { Scoreboard } from './scoreboard.js';
 import { SendBuffer } from './send-buffer.js';
 import { seqAdd, seqDiff, seqMax } from './seq.js';
 import type { TcpState } from './state.js';
+import type { TcbStatus } from './status.js';
 import type { Sysctl } from './sysctl.js';
 import { segmentArrives, takeSyn } from './input.js';
 import {
@@ -92,6 +93,8 @@ export interface TcbOptions {
   /** What the stack's connections share (counters, the challenge ACK budget); a private one if omitted. */
   netns?: TcpNetns;
 }
+
+export type { TcbStatus } from './status.js';
 
 export type TimerName = 'retransmit' | 'persist' | 'keepalive' | 'delack' | 'timewait' | 'finwait2';
 
@@ -607,25 +610,6 @@ export class Tcb {
   tsNow(): number {
     return (Math.floor(this.now) + this.tsOffset) >>> 0;
   }
-}
-
-export interface TcbStatus {
-  state: TcpState;
-  sndUna: number;
-  sndNxt: number;
-  sndWnd: number;
-  rcvNxt: number;
-  rcvWnd: number;
-  sendQueue: number;
-  recvQueue: number;
-  mss: number;
-  rto: number;
-  srtt: number;
-  cwnd: number;
-  ssthresh: number;
-  congestionControl: CcName;
-  retransmits: number;
-  timer: { name: TimerName; ms: number } | null;
 }
 
 /** The smallest shift that lets a window of `maxBuf` bytes fit the 16-bit field (RFC 7323 §2.3, ≤ 14). */
