@@ -39,6 +39,8 @@ export interface FuzzStats {
   transfers: number;
   bytesVerified: number;
   packetsOut: number;
+  /** fuzzed TCP segments that reached S's demultiplexing (past every IP and TCP check) */
+  segmentsIn: number;
   ms: number;
   findings: Finding[];
   /** the states S held connections in after each world's setup (and CLOSED 4-tuples, always aimed at) */
@@ -132,7 +134,7 @@ function breachKind(b: string): string {
 }
 
 export function runFuzz(o: FuzzOptions): FuzzStats {
-  const stats: FuzzStats = { worlds: 0, actions: 0, inputs: 0, transfers: 0, bytesVerified: 0, packetsOut: 0, ms: 0, findings: [], states: new Set(['CLOSED']), drops: {}, datagramsReassembled: 0 };
+  const stats: FuzzStats = { worlds: 0, actions: 0, inputs: 0, transfers: 0, bytesVerified: 0, packetsOut: 0, segmentsIn: 0, ms: 0, findings: [], states: new Set(['CLOSED']), drops: {}, datagramsReassembled: 0 };
   const perWorld = o.actionsPerWorld ?? 400;
   const maxInputs = o.inputs ?? Infinity;
   const maxMs = (o.seconds ?? Infinity) * 1000;
@@ -158,6 +160,7 @@ export function runFuzz(o: FuzzOptions): FuzzStats {
     stats.transfers += w.transfers;
     stats.bytesVerified += w.bytesVerified;
     stats.packetsOut += w.packetsOut;
+    stats.segmentsIn += w.s.counters.segmentsIn - w.legitIn;
     stats.datagramsReassembled += w.s.ip.reassembly.counters.datagrams;
     for (const [k, v] of Object.entries(w.s.counters.drops)) stats.drops[k] = (stats.drops[k] ?? 0) + v;
     const now = performance.now();

@@ -47,6 +47,7 @@ const stats = runFuzz({
 if (process.stdout.isTTY) process.stdout.write('\r');
 console.log(line(stats));
 console.log(`states held: ${[...stats.states].sort().join(', ')}`);
+console.log(`fuzzed TCP segments reaching the demux: ${stats.segmentsIn}; packets out: ${stats.packetsOut}`);
 console.log(`datagrams reassembled: ${stats.datagramsReassembled}; drops by reason: ${JSON.stringify(stats.drops)}`);
 if (stats.findings.length > 0) {
   mkdirSync(corpus, { recursive: true });

@@ -158,6 +158,8 @@ export class World {
   transfers = 0;
   bytesVerified = 0;
   packetsOut = 0;
+  /** packets from the legitimate peer delivered to S */
+  legitIn = 0;
   private transferLive = false;
   private transferVersion: 4 | 6 = 4;
   private internal = 0;
@@ -173,7 +175,10 @@ export class World {
     this.s.on('packet', (p: Uint8Array) => this.fromS(p));
     this.l.on('packet', (p: Uint8Array) => {
       const c = p.slice();
-      this.clock.schedule(this.clock.now() + 1, () => this.s.input(c));
+      this.clock.schedule(this.clock.now() + 1, () => {
+        this.legitIn++;
+        this.s.input(c);
+      });
     });
     this.s.listen(null, LISTEN_PORT, 128, (conn) => {
       const fromL = conn.remote.text === L_ADDR[4].text || conn.remote.text === L_ADDR[6].text;

@@ -31,21 +31,20 @@ run() { ip netns exec "$NS" "$@"; }
 wait_line() { # FILE PATTERN: wait (at most 10 s) for a line matching PATTERN in FILE
   i=0
   until grep -q "$2" "$1" 2>/dev/null; do
-    i=$((i + 1)); [ "$i" -le 100 ] || { echo "timed out waiting for $2 in $1" >&2; exit 1; }
+    i=$((i + 1)); [ "$i" -le 100 ] || { echo "timed out waiting for $2 in $1" >&2; cat "$LOG/errors" >&2; exit 1; }
     sleep 0.1
   done
 }
 LOG=$(mktemp -d)
-# the servers and the population hold on until their stdin ends: give them one that stays open
-sleep 125 | run node "$DIR/leaky-server.mjs" 127.0.0.1 8080 120 > "$LOG/leaky" &
-run node "$DIR/stuck-server.mjs" 127.0.0.1 9000 4 120 > "$LOG/stuck" &
-run socat -u TCP-LISTEN:7004,bind=127.0.0.1,defer-accept=60 OPEN:/dev/null &
+# (background jobs write to files only, so whoever runs this script gets its end of file at once)
+run node "$DIR/leaky-server.mjs" 127.0.0.1 8080 120 < /dev/null > "$LOG/leaky" 2>> "$LOG/errors" &
+run node "$DIR/stuck-server.mjs" 127.0.0.1 9000 4 120 < /dev/null > "$LOG/stuck" 2>> "$LOG/errors" &
+run socat -u TCP-LISTEN:7004,bind=127.0.0.1,defer-accept=60 OPEN:/dev/null < /dev/null > /dev/null 2>> "$LOG/errors" &
 wait_line "$LOG/leaky" '^READY'
 wait_line "$LOG/stuck" '^READY'
 sleep 0.2
 PLAN='{"estab4":40,"estab6":6,"estabMapped":4,"timeWait":120,"leakyPort":8080,"leaky":48,"deferPort":7004,"defer":4,"stuckPort":9000,"stuck":9,"lifetime":120}'
 
-sleep 125 | run node "$DIR/population.mjs" "$PLAN" > "$LOG/population" &
+run node "$DIR/population.mjs" "$PLAN" < /dev/null > "$LOG/population" 2>> "$LOG/errors" &
 wait_line "$LOG/population" '^READY'
-rm -rf "$LOG"
-echo "netns $NS is ready: synack stat --netns $NS [--diagnose | -p | --sysctl]; clean up with: sh $0 down"
+echo "netns $NS is ready (logs in $LOG): synack stat --netns $NS [--diagnose | -p | --sysctl]; clean up with: sh $0 down"

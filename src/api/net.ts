@@ -34,9 +34,13 @@ export interface NetApi {
   isIPv4: typeof isIPv4;
   /** Node's own `net.isIPv6`. */
   isIPv6: typeof isIPv6;
+  /** The default of connect()'s `autoSelectFamily` (Node 20: true). */
   getDefaultAutoSelectFamily: typeof getDefaultAutoSelectFamily;
+  /** Set the default of connect()'s `autoSelectFamily`. */
   setDefaultAutoSelectFamily: typeof setDefaultAutoSelectFamily;
+  /** The default of connect()'s `autoSelectFamilyAttemptTimeout` in ms (Node: 250). */
   getDefaultAutoSelectFamilyAttemptTimeout: typeof getDefaultAutoSelectFamilyAttemptTimeout;
+  /** Set the default attempt timeout (an integer >= 1; below 10 becomes 10, as in Node). */
   setDefaultAutoSelectFamilyAttemptTimeout: typeof setDefaultAutoSelectFamilyAttemptTimeout;
 }
 

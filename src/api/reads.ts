@@ -17,9 +17,14 @@ export interface OnRead {
   callback: (bytesRead: number, buffer: Uint8Array) => boolean | void;
 }
 
-/** One read: up to 64 KiB as one Buffer (a view when it sits in one piece, else one copy). */
+/**
+ * One read: up to 64 KiB as one Buffer. Small segments are gathered into one copy; a piece of at
+ * least half the read size (a large segment) is handed over alone, as a view, rather than copied
+ * together with the start of the next one.
+ */
 export function readChunk(tcb: Tcb, now: number): Buffer {
-  const chunks = tcb.receive(READ_SIZE, now);
+  const first = tcb.readQueue.firstLength;
+  const chunks = tcb.receive(first >= READ_SIZE / 2 ? Math.min(first, READ_SIZE) : READ_SIZE, now);
   if (chunks.length === 1) {
     const c = chunks[0]!;
     return Buffer.from(c.buffer, c.byteOffset, c.length);

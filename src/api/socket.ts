@@ -82,7 +82,7 @@ export class Socket extends Duplex implements ConnUser, Connector {
   /** the 4-tuple once the connection is let go (destroy), so the buffers behind it can be freed */
   private ends: Pick<Conn, 'local' | 'localPort' | 'remote' | 'remotePort'> | null = null;
   /** the addresses tried with autoSelectFamily, as Node reports them */
-  autoSelectFamilyAttemptedAddresses?: string[];
+  declare autoSelectFamilyAttemptedAddresses?: string[];
 
   constructor(stack: Stack, opts: SocketOptions = {}) {
     super({
@@ -173,9 +173,6 @@ export class Socket extends Duplex implements ConnUser, Connector {
     this.conn = conn;
     this.bind(conn);
     this.applyOptions();
-    const queued = this.queuedBeforeConnect ?? [];
-    this.queuedBeforeConnect = null;
-    for (const { chunk, cb: done } of queued) this._write(chunk, 'latin1', done);
     return null;
   }
 
@@ -223,6 +220,10 @@ export class Socket extends Duplex implements ConnUser, Connector {
     this.connecting = false;
     this.attemptFailed = null;
     this.touchActivity();
+    // writes made while connecting go in first, in order, ahead of any the 'connect' handler makes
+    const queued = this.queuedBeforeConnect ?? [];
+    this.queuedBeforeConnect = null;
+    for (const { chunk, cb: done } of queued) this._write(chunk, 'latin1', done);
     this.emit('connect');
     this.emit('ready');
     if (this.finalBeforeConnect) {
@@ -349,8 +350,9 @@ export class Socket extends Duplex implements ConnUser, Connector {
   /** @internal */
   override _write(chunk: Buffer, enc: BufferEncoding, cb: Callback): void {
     const c = this.conn;
-    if (!c) {
-      // before connect() or while a name is looked up: sent once connected
+    if (!c || this.connecting) {
+      // before connect(), while a name is looked up or an address tried: sent once connected, so
+      // an attempt given up (happy eyeballs) takes no data with it
       (this.queuedBeforeConnect ??= []).push({ chunk, cb });
       return;
     }

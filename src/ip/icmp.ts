@@ -141,6 +141,38 @@ export function parseQuotedTcp(version: 4 | 6, buf: Uint8Array, off: number, end
   };
 }
 
+/**
+ * RFC 1122 §3.2.2 / RFC 4443 §2.4(e.1): no ICMP error is sent about an ICMP error. Whether `pkt`
+ * (possibly cut short, possibly a first fragment) carries one: IPv4 types 3, 4, 5, 11, 12; ICMPv6
+ * types below 128, found past any extension headers and a first fragment's Fragment header.
+ */
+export function carriesIcmpError(pkt: Uint8Array): boolean {
+  if (pkt.length < 1) return false;
+  if (pkt[0]! >>> 4 === 4) {
+    if (pkt.length < 20 || pkt[9] !== IPPROTO_ICMP || (((pkt[6]! << 8) | pkt[7]!) & 0x1fff) !== 0) return false;
+    const hl = (pkt[0]! & 15) * 4;
+    const t = pkt[hl];
+    return t === 3 || t === 4 || t === 5 || t === 11 || t === 12;
+  }
+  if (pkt.length < 40) return false;
+  let nh = pkt[6]!;
+  let off = 40;
+  for (let guard = 0; guard < 64 && off < pkt.length; guard++) {
+    if (nh === 0 || nh === 43 || nh === 60) {
+      if (off + 2 > pkt.length) return false;
+      nh = pkt[off]!;
+      off += (pkt[off + 1]! + 1) << 3;
+    } else if (nh === 44) {
+      if (off + 8 > pkt.length || (((pkt[off + 2]! << 8) | pkt[off + 3]!) & 0xfff8) !== 0) return false;
+      nh = pkt[off]!;
+      off += 8;
+    } else {
+      break;
+    }
+  }
+  return nh === IPPROTO_ICMPV6 && off < pkt.length && pkt[off]! < 128;
+}
+
 function u32(b: Uint8Array, o: number): number {
   return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
 }

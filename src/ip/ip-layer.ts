@@ -46,6 +46,7 @@ import {
   IPPROTO_UDP,
   buildIcmpV4,
   buildIcmpV6,
+  carriesIcmpError,
   icmp6ChecksumOk,
   icmpChecksumOk,
   icmpErrno,
@@ -331,6 +332,7 @@ export class IpLayer {
 
   /** RFC 792 / RFC 8200 §4.5: reassembly gave up with fragment zero in hand: Time Exceeded, code 1. */
   private timeExceeded(first: Uint8Array): void {
+    if (carriesIcmpError(first)) return;
     if (!this.takeToken()) {
       this.counters.rateLimited++;
       return;
@@ -359,7 +361,7 @@ export class IpLayer {
 
   /** RFC 4443 §3.4: Parameter Problem with `pointer` into the offending packet, quoted as far as fits. */
   private paramProblem(packet: Uint8Array, local: IpAddr, f: Fragment | null, code: number, pointer: number): void {
-    if (f !== null && badSource6(f.src6!)) return;
+    if ((f !== null && badSource6(f.src6!)) || carriesIcmpError(packet)) return;
     if (!this.takeToken()) {
       this.counters.rateLimited++;
       return;

@@ -20,25 +20,30 @@
  *    segments"): RFC 1858 §4 asks that no overlap rewrite a header, and discarding every overlap is
  *    the rule that cannot get that wrong. An exact duplicate (same offset and end) is dropped alone
  *    (RFC 8200 §4.5 allows it; Linux does the same).
+ *  - Disorder per source (IPv4, Linux's ipfrag_max_dist, 64): every fragment from a source is
+ *    numbered; a datagram that has seen more than ipfrag_max_dist of its source's fragments go by
+ *    since its own last one is restarted (its fragments dropped, its timer reset), as Linux's
+ *    ip_frag_too_far / ip_frag_reinit do: a source's stale datagrams do not wait out ipfrag_time.
  *  - Inconsistent datagrams are discarded as Linux's ip_frag_queue does: a second last fragment
  *    with another end, or data beyond the end a last fragment set.
  *
  * Every fragment that does not end in a delivered datagram is counted once in the stack's drops,
  * under the reason it was discarded for. Time comes from the stack's clock only.
  */
+import type { Sysctl } from '../tcp/sysctl.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
 import { TimerHeap, type HeapEntry } from '../time/heap.js';
 import { assembleIPv4, assembleIPv6, type Fragment } from '../wire/fragment.js';
 
 /** Bytes charged per held fragment beyond its data: the record, the array and their headers. */
-export const FRAGMENT_OVERHEAD = 160;
+export const FRAGMENT_OVERHEAD = 256;
 /** Bytes charged per datagram being reassembled: its record, key and the first fragment's headers. */
-export const DATAGRAM_OVERHEAD = 320;
+export const DATAGRAM_OVERHEAD = 1024;
 
 /** What reassembly needs from the IP layer. */
 export interface ReassemblyHost {
   readonly clock: Clock;
-  readonly sysctl: { readonly ipfrag_high_thresh: number; readonly ipfrag_low_thresh: number; readonly ipfrag_time: number; readonly ip6frag_high_thresh: number; readonly ip6frag_low_thresh: number; readonly ip6frag_time: number };
+  readonly sysctl: Readonly<Pick<Sysctl, 'ipfrag_high_thresh' | 'ipfrag_low_thresh' | 'ipfrag_time' | 'ipfrag_max_dist' | 'ip6frag_high_thresh' | 'ip6frag_low_thresh' | 'ip6frag_time'>>;
   /** count `n` discarded fragments under `reason` */
   drop(reason: string, n?: number): void;
   /** a whole datagram, rebuilt */
@@ -73,7 +78,7 @@ class Datagram implements HeapEntry {
   received = 0;
   /** the datagram's length, once its last fragment has arrived; -1 before */
   total = -1;
-  /** fragment zero as it arrived: headers and data (for the rebuilt header and the ICMP quote) */
+  /** fragment zero's headers as they arrived (its data is the first piece): for the rebuilt header and the ICMP quote */
   first: Uint8Array | null = null;
   /** IPv6: where in `first` the Next Header that names the Fragment header is, and what the Fragment header named */
   nextHeaderAt = -1;
@@ -82,6 +87,13 @@ class Datagram implements HeapEntry {
   charged = DATAGRAM_OVERHEAD;
   /** an overlap was seen: RFC 5722, everything of this datagram is discarded until it expires */
   dead = false;
+  /** removed from its family */
+  gone = false;
+  /** its source's fragment count at its last fragment (ipfrag_max_dist) */
+  rid = 0;
+  /** neighbours in its source's arrival order */
+  prev: Datagram | null = null;
+  next: Datagram | null = null;
   constructor(
     readonly key: string,
     readonly source: string,
@@ -89,11 +101,38 @@ class Datagram implements HeapEntry {
   ) {}
 }
 
+/** One source's datagrams in arrival order: a doubly linked list through the datagrams themselves. */
+class Holder {
+  bytes = 0;
+  count = 0;
+  /** fragments seen from this source (Linux's inet_peer rid) */
+  rid = 0;
+  head: Datagram | null = null;
+  tail: Datagram | null = null;
+
+  add(d: Datagram): void {
+    d.prev = this.tail;
+    d.next = null;
+    if (this.tail) this.tail.next = d;
+    else this.head = d;
+    this.tail = d;
+    this.count++;
+  }
+
+  unlink(d: Datagram): void {
+    if (d.prev) d.prev.next = d.next;
+    else this.head = d.next;
+    if (d.next) d.next.prev = d.prev;
+    else this.tail = d.prev;
+    d.prev = d.next = null;
+    this.count--;
+  }
+}
+
 /** One address family's datagrams and memory. */
 class Family {
   readonly byKey = new Map<string, Datagram>();
-  /** per source, its datagrams in arrival order */
-  readonly bySource = new Map<string, { bytes: number; list: Set<Datagram> }>();
+  readonly bySource = new Map<string, Holder>();
   memory = 0;
 }
 
@@ -139,7 +178,7 @@ export class Reassembly {
     }
     const len = f.dataEnd - f.dataStart;
     const end = f.offset + len;
-    const charge = len + FRAGMENT_OVERHEAD + (d ? 0 : DATAGRAM_OVERHEAD) + (f.offset === 0 ? f.headerLength : 0);
+    const charge = len + FRAGMENT_OVERHEAD + (d ? 0 : DATAGRAM_OVERHEAD) + (f.offset === 0 ? f.dataStart : 0);
     if (high === 0 || charge > high) {
       this.host.drop('ip_frag_memory');
       return;
@@ -160,12 +199,17 @@ export class Reassembly {
       d.at = this.host.clock.now() + time * 1000;
       fam.byKey.set(key, d);
       let s = fam.bySource.get(source);
-      if (!s) fam.bySource.set(source, (s = { bytes: 0, list: new Set() }));
-      s.list.add(d);
+      if (!s) fam.bySource.set(source, (s = new Holder()));
+      s.add(d);
       s.bytes += DATAGRAM_OVERHEAD;
       fam.memory += DATAGRAM_OVERHEAD;
       this.timers.push(d);
+    } else if (f.version === 4 && sc.ipfrag_max_dist > 0 && d.pieces.length > 0) {
+      const seen = fam.bySource.get(source)!.rid + 1 - d.rid;
+      if (seen > sc.ipfrag_max_dist) this.restart(fam, d, sc.ipfrag_time);
     }
+    const holder = fam.bySource.get(source)!;
+    d.rid = ++holder.rid;
 
     // Linux's ip_frag_queue / ip6_frag_queue: the last fragment fixes the length; nothing may contradict it
     if (!f.more) {
@@ -201,7 +245,7 @@ export class Reassembly {
     d.received += len;
     let c = len + FRAGMENT_OVERHEAD;
     if (f.offset === 0) {
-      d.first = pkt.slice(0, f.dataEnd);
+      d.first = pkt.slice(0, f.dataStart);
       d.headerLength = f.headerLength;
       d.nextHeaderAt = f.nextHeaderAt;
       d.nextHeader = f.protocol;
@@ -225,7 +269,7 @@ export class Reassembly {
     this.counters.datagrams++;
     const whole =
       d.version === 4
-        ? assembleIPv4(first.subarray(0, d.headerLength), data)
+        ? assembleIPv4(first, data)
         : assembleIPv6(first.subarray(0, d.headerLength), d.nextHeaderAt, d.nextHeader, data);
     this.host.deliver(whole);
   }
@@ -260,13 +304,32 @@ export class Reassembly {
     this.host.drop('ip_frag_overlap', n);
   }
 
+  /** ipfrag_max_dist: drop what the datagram holds and start it again, timer included (Linux's ip_frag_reinit). */
+  private restart(fam: Family, d: Datagram, seconds: number): void {
+    const n = d.pieces.length;
+    const freed = d.charged - DATAGRAM_OVERHEAD;
+    fam.memory -= freed;
+    fam.bySource.get(d.source)!.bytes -= freed;
+    d.charged = DATAGRAM_OVERHEAD;
+    d.pieces = [];
+    d.received = 0;
+    d.total = -1;
+    d.first = null;
+    this.timers.remove(d);
+    d.at = this.host.clock.now() + seconds * 1000;
+    this.timers.push(d);
+    this.host.drop('ip_frag_too_far', n);
+  }
+
   private remove(fam: Family, d: Datagram): void {
     fam.byKey.delete(d.key);
     this.timers.remove(d);
     const s = fam.bySource.get(d.source);
-    if (s && s.list.delete(d)) {
+    if (s && !d.gone) {
+      d.gone = true;
       s.bytes -= d.charged;
-      if (s.list.size === 0) fam.bySource.delete(d.source);
+      s.unlink(d);
+      if (s.count === 0) fam.bySource.delete(d.source);
     }
     fam.memory -= d.charged;
     d.charged = DATAGRAM_OVERHEAD;
@@ -277,15 +340,26 @@ export class Reassembly {
 
   /**
    * Above the high threshold: the oldest datagram of the source holding the most goes, again and
-   * again, until memory is down to `target`. (Among equal holders the source seen first goes first.)
+   * again, until memory is down to `target`. The holders are sorted once; one that shrinks sinks
+   * past those now larger, one that empties leaves (so a flood of one datagram per spoofed source
+   * costs a sort per eviction round, not a scan per datagram).
    */
   private evict(fam: Family, target: number): void {
-    while (fam.memory > target && fam.bySource.size > 0) {
-      let biggest: { bytes: number; list: Set<Datagram> } | null = null;
-      for (const s of fam.bySource.values()) if (biggest === null || s.bytes > biggest.bytes) biggest = s;
-      const oldest = biggest!.list.values().next().value!;
+    const holders = [...fam.bySource.values()].sort((x, y) => y.bytes - x.bytes);
+    let top = 0;
+    while (fam.memory > target && top < holders.length) {
+      const h = holders[top]!;
+      const oldest = h.head;
+      if (oldest === null) {
+        top++;
+        continue;
+      }
       this.counters.evictions++;
       this.kill(fam, oldest, 'ip_frag_evicted', 0);
+      for (let j = top; j + 1 < holders.length && h.count > 0 && holders[j + 1]!.bytes > h.bytes; j++) {
+        holders[j] = holders[j + 1]!;
+        holders[j + 1] = h;
+      }
     }
   }
 
@@ -304,7 +378,7 @@ export class Reassembly {
     const now = this.host.clock.now();
     for (let d = this.timers.peek(); d !== undefined && d.at <= now; d = this.timers.peek()) {
       const fam = d.version === 4 ? this.v4 : this.v6;
-      const first = d.dead ? null : d.first;
+      const first = d.dead || d.first === null ? null : concat(d.first, d.pieces[0]!.data);
       if (!d.dead) this.counters.timeouts++;
       this.kill(fam, d, 'ip_frag_timeout', 0);
       // RFC 792 / RFC 1122 §3.3.2 / RFC 8200 §4.5: Time Exceeded only when fragment zero had arrived
@@ -312,6 +386,13 @@ export class Reassembly {
     }
     this.armTimer();
   }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
 }
 
 function hex(b: Uint8Array): string {

@@ -18,6 +18,7 @@ export interface PcapWriterOptions {
   linktype?: number;
 }
 
+/** Writes a classic pcap capture (global header, then one record per packet) through `write`. */
 export class PcapWriter {
   readonly snaplen: number;
   readonly linktype: number;
@@ -54,7 +55,13 @@ export class PcapWriter {
   }
 }
 
-export type PcapFile = PcapWriter & { flush(): void; close(): void };
+/** A capture being written: `flush()` hands buffered bytes over, `close()` ends it. */
+export type PcapFile = PcapWriter & {
+  /** Write out what is buffered. */
+  flush(): void;
+  /** Flush and end the capture. */
+  close(): void;
+};
 
 export interface PcapCapture {
   linktype: number;

@@ -13,8 +13,11 @@ import { EthernetAdapter, type EthernetAdapterOptions } from './ethernet-adapter
 
 /** The part of v86's BusConnector an adapter uses. */
 export interface V86Bus {
+  /** Call `fn` with every message sent under `name`. */
   register(name: string, fn: (data: Uint8Array) => void, thisValue?: unknown): void;
+  /** Stop calling `fn` for `name`. */
   unregister(name: string, fn: (data: Uint8Array) => void): void;
+  /** Send `data` to whoever registered `name` (the emulated NIC, for net<N>-receive). */
   send(name: string, data: Uint8Array): void;
 }
 
@@ -23,6 +26,7 @@ export interface V86AdapterOptions extends EthernetAdapterOptions {
   id?: number;
 }
 
+/** A stack on one v86 NIC's bus messages, through Ethernet with ARP and neighbour discovery. */
 export class V86NetworkAdapter {
   /** ARP, neighbour discovery and the frame counters */
   readonly ethernet: EthernetAdapter;

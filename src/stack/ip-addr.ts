@@ -65,7 +65,11 @@ export function pushWords(out: number[], a: IpAddr): void {
 
 export function isLoopback(a: IpAddr): boolean {
   if (a.version === 4) return a.v4 >>> 24 === 127;
-  const b = a.v6!;
+  return isLoopbackV6(a.v6!);
+}
+
+/** ::1, from a packet's 16 address bytes */
+export function isLoopbackV6(b: Uint8Array): boolean {
   for (let i = 0; i < 15; i++) if (b[i] !== 0) return false;
   return b[15] === 1;
 }

@@ -15,25 +15,19 @@ import { TcpNetns } from '../tcp/ack-throttle.js';
 import { halfSipHash, initialSequenceNumber, type HashKey } from '../tcp/halfsiphash.js';
 import type { TcpState } from '../tcp/state.js';
 import { SYSCTL_DEFAULTS, applySysctl, type Sysctl } from '../tcp/sysctl.js';
-import { Tcb, type TcbErrorCode, type TcbHooks } from '../tcp/tcb.js';
+import { Tcb, type TcbHooks } from '../tcp/tcb.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
 import { TimerHeap } from '../time/heap.js';
 import { RealClock } from '../time/real-clock.js';
 import { encodeTcpPacketV4, encodeTcpPacketV6, decodeTcpPacket } from '../wire/packet.js';
 import { ACK, RST, SYN, type Segment } from '../wire/segment.js';
-import {
-  Conn,
-  ConnTable,
-  type ConnUser,
-  NOTIFY_CLOSED,
-  NOTIFY_ERROR,
-  NOTIFY_ESTABLISHED,
-  NOTIFY_READABLE,
-  NOTIFY_WRITABLE,
-} from './conn.js';
-import { PeerCache, ipEquals, ipFromText, ipSame, ipV4, ipV6, isLoopback, loopbackAddresses, pushWords, type IpAddr } from './ip-addr.js';
+import { Conn, ConnTable, type ConnUser } from './conn.js';
+import { makeHooks } from './hooks.js';
+import { Dispatcher } from './dispatch.js';
+import { PeerCache, ipEquals, ipFromText, ipSame, ipV4, ipV6, isLoopback, isLoopbackV6, loopbackAddresses, pushWords, type IpAddr } from './ip-addr.js';
 import { Liveness } from './liveness.js';
-import { Listener, ListenerTable, listenError } from './listener.js';
+import { type Listener, ListenerTable } from './listener.js';
+import { closeListener, newListener, scheduleAccept } from './listening.js';
 import { socketTable, stateCounts, type SocketInfo, type TableView } from './socket-table.js';
 import { onCookieAck, onSyn } from './passive-open.js';
 import { chooseEphemeralPort } from './ports.js';
@@ -96,19 +90,12 @@ export class Stack extends EventEmitter {
   private readonly ownClock: RealClock | null;
   /** IPv4 peers seen lately: one IpAddr per peer, not per connection (a server's clients connect often) */
   private readonly peers = new PeerCache();
-  /** connections with user notifications waiting for the current TCB call to finish */
-  private readonly notifyQueue: Conn[] = [];
-  private flushing = false;
   /** RSTs for segments to connections that do not exist (tcp_rst_msgs_per_sec) */
   private readonly rstLimit = new ResetLimiter();
   /** what this stack's TCBs share: TcpExt counters (counters.tcp) and the challenge ACK budget */
   private readonly netns: TcpNetns;
-  /**
-   * > 0 while user code runs from inside a TCB call (a 'packet' or 'transition' listener): anything
-   * that would enter a TCB then waits in `later` until the call in progress has returned.
-   */
-  private depth = 0;
-  private readonly later: (() => void)[] = [];
+  /** notifications and calls made from inside a TCB call, delivered once it returns (dispatch.ts) */
+  private readonly dispatch: Dispatcher;
   /** @internal Node-style handles that keep the process alive (stack/liveness.ts) */
   readonly liveness: Liveness;
 
@@ -140,7 +127,13 @@ export class Stack extends EventEmitter {
     this.cookieKeys = { k0: [secret[6]!, secret[7]!], k1: [secret[8]!, secret[9]!] };
     this.netns = new TcpNetns(this.counters.tcp, (secret[0]! ^ secret[9]!) >>> 0);
     this.outBuf = new Uint8Array(this.mtu + 128);
-    this.hooks = this.makeHooks();
+    this.hooks = makeHooks(this, this.twPending);
+    this.dispatch = new Dispatcher({
+      settlePending: () => this.twPending.length > 0 && (settleTimeWait(this, this.twPending.splice(0)), true),
+      touch: (c) => this.touch(c),
+      afterFlush: () => this.armClock(),
+      defer: (fn) => this.clock.defer(fn),
+    });
     this.ip = new IpLayer(this);
   }
 
@@ -166,10 +159,10 @@ export class Stack extends EventEmitter {
   }
 
   private take(packet: Uint8Array, loopback: boolean): void {
-    if (this.depth > 0) {
+    if (this.dispatch.busy) {
       // called back from one of our own 'packet' listeners mid-segment: take it after that segment
       const copy = packet.slice();
-      this.later.push(() => this.take(copy, loopback));
+      this.dispatch.whenIdle(() => this.take(copy, loopback));
       return;
     }
     this.counters.packetsIn++;
@@ -196,7 +189,7 @@ export class Stack extends EventEmitter {
     const { pkt, seg } = d;
     const local = this.localAddressFor(pkt.version, pkt.dst4, pkt.dst6, loopback);
     if (!local) return this.drop('not_for_us');
-    if (!loopback && (isLoopback(local) || (pkt.version === 4 ? pkt.src4 >>> 24 === 127 : isLoopback(ipV6(pkt.src6!))))) {
+    if (!loopback && (isLoopback(local) || (pkt.version === 4 ? pkt.src4 >>> 24 === 127 : isLoopbackV6(pkt.src6!)))) {
       // RFC 1122 §3.2.1.3: loopback addresses never appear outside a host (Linux: martian)
       return this.drop('martian_loopback');
     }
@@ -293,11 +286,11 @@ export class Stack extends EventEmitter {
 
   /** Hand a packet to the 'packet' listeners; whatever they call on this stack waits for the call in progress. */
   private emitOut(pkt: Uint8Array): void {
-    this.depth++;
+    this.dispatch.enter();
     try {
       this.emit('packet', pkt);
     } finally {
-      this.depth--;
+      this.dispatch.leave();
     }
   }
 
@@ -306,9 +299,7 @@ export class Stack extends EventEmitter {
    * code inside it (a 'packet' or 'transition' listener): no TCB is ever re-entered mid-segment.
    */
   whenIdle(fn: () => void): boolean {
-    if (this.depth === 0) return false;
-    this.later.push(fn);
-    return true;
+    return this.dispatch.whenIdle(fn);
   }
 
   /** @internal encode and emit one segment */
@@ -342,6 +333,7 @@ export class Stack extends EventEmitter {
       iss: iss ?? initialSequenceNumber(this.isnKey, words, now),
       mss: this.mssFor(local),
       tsOffset: this.tsOffsetFor(words),
+      lossCounters: this.counters.loss,
       owner: conn,
       netns: this.netns,
     });
@@ -414,9 +406,8 @@ export class Stack extends EventEmitter {
   /** A Direct Sockets-style TCPServerSocket (web/); the four-argument form opens a bare listener. */
   listen(localAddress: string, options?: TCPServerSocketOptions): TCPServerSocket;
   /**
-   * Open a listener. Throws EADDRINUSE / EADDRNOTAVAIL like bind(2). Port 0 picks a free port.
-   * `null` is Node's default (:: dual-stack when the host has IPv6, else 0.0.0.0); 0.0.0.0 takes IPv4
-   * only; :: takes IPv6 and IPv4 unless `ipv6Only` (Linux's bindv6only = 0).
+   * Open a listener (listening.ts): EADDRINUSE / EADDRNOTAVAIL like bind(2), port 0 a free port;
+   * `null` is Node's default, 0.0.0.0 IPv4 only, :: dual-stack unless `ipv6Only`.
    */
   listen(host: string | null, port: number, backlog: number, accept: (conn: Conn) => void, ipv6Only?: boolean): Listener;
   listen(
@@ -427,20 +418,7 @@ export class Stack extends EventEmitter {
     ipv6Only = false,
   ): Listener | TCPServerSocket {
     if (typeof portOrOptions !== 'number') return new TCPServerSocket(this, host ?? '0.0.0.0', portOrOptions);
-    let port = portOrOptions;
-    let addr: IpAddr | null = null;
-    const v6Host = this.addresses.some((a) => a.version === 6 && !isLoopback(a));
-    const any = host ?? (v6Host ? '::' : '0.0.0.0');
-    let family: 4 | 6 | 0 = any === '0.0.0.0' ? 4 : ipv6Only ? 6 : 0;
-    if (any !== '0.0.0.0' && any !== '::') {
-      const ip = ipFromText(any);
-      addr = ip && this.ownAddress(ip);
-      if (!addr) throw listenError('EADDRNOTAVAIL', any, port);
-      family = addr.version;
-    }
-    if (port === 0) port = this.freeListenPort();
-    if (this.listeners_.clashes(addr, port, family)) throw listenError('EADDRINUSE', any, port);
-    const l = new Listener(addr, port, Math.max(1, backlog), accept, family, any === '0.0.0.0' ? any : '::');
+    const l = newListener(this, this.listeners_, host, portOrOptions, backlog, accept, ipv6Only, this.portCounter++);
     this.listeners_.add(l);
     this.setListenerRef(l, true);
     return l;
@@ -454,34 +432,11 @@ export class Stack extends EventEmitter {
     this.liveness.add(holds ? 1 : -1);
   }
 
-  private freeListenPort(): number {
-    const [low, high] = this.sc.ip_local_port_range;
-    for (let i = 0; i <= high - low; i++) {
-      const p = low + ((this.portCounter++ + i) % (high - low + 1));
-      if (!this.listeners_.has(p)) return p;
-    }
-    throw sysError('EADDRNOTAVAIL', 'listen');
-  }
-
-  /** @internal */
+  /** @internal close a listener: connections it has not handed to the application are reset (listening.ts) */
   unlisten(l: Listener): void {
     this.setListenerRef(l, false);
-    l.closed = true;
     this.listeners_.remove(l);
-    // connections not yet accepted are reset, as when a listening socket is closed
-    const now = this.clock.now();
-    for (const c of [...l.acceptQueue]) {
-      c.tcb.abort(now);
-      this.touch(c);
-    }
-    l.acceptQueue.length = 0;
-    for (const c of [...this.conns.all()]) {
-      if (c.listener === l) {
-        c.tcb.abort(now);
-        this.touch(c);
-      }
-    }
-    this.flush();
+    closeListener(this, l, this.conns.all());
   }
 
   /** @internal Forget a connection entirely (it reached CLOSED or LISTEN-and-dropped). */
@@ -556,118 +511,31 @@ export class Stack extends EventEmitter {
     this.flush();
   }
 
-  /** @internal */
   /** @internal queue a notification for the connection's user (kept until it has one) */
   queueNotify(c: Conn, bit: number): void {
-    if (c.notify === 0 && c.user) this.notifyQueue.push(c);
-    c.notify |= bit;
+    this.dispatch.notify(c, bit);
   }
 
-  /**
-   * Deliver queued notifications to the socket layer, then re-arm the clock. Users hear of a
-   * connection's changes only after the TCB has finished processing, so their reactions (a write,
-   * a read that opens the window, a close) never re-enter a TCB mid-segment.
-   */
+  /** Deliver queued notifications and deferred calls (dispatch.ts), then re-arm the clock. */
   flush(): void {
-    if (this.flushing || this.depth > 0) return;
-    this.flushing = true;
-    try {
-      for (let guard = 0; guard < 10_000_000; guard++) {
-        if (this.twPending.length > 0) settleTimeWait(this, this.twPending.splice(0));
-        if (this.notifyQueue.length > 0) this.deliverNotifications();
-        else if (this.later.length > 0) this.later.shift()!();
-        else break;
-      }
-    } finally {
-      this.flushing = false;
-    }
-    this.armClock();
+    this.dispatch.flush();
   }
 
-  private deliverNotifications(): void {
-    const queue = this.notifyQueue;
-    for (let i = 0; i < queue.length; i++) {
-      const c = queue[i]!;
-      const u = c.user;
-      // no user yet (a connect() still returning, an accept still queued): the bits wait for attachUser
-      if (!u) continue;
-      const bits = c.notify;
-      c.notify = 0;
-      // each call may let the connection go (destroy, a failed attempt moving on): stop then
-      if (bits & NOTIFY_ESTABLISHED) u.onEstablished();
-      if (bits & NOTIFY_READABLE && c.user === u) u.onReadable();
-      if (bits & NOTIFY_WRITABLE && c.user === u) u.onWritable();
-      if (bits & NOTIFY_ERROR && c.pendingError && c.user === u) u.onError(c.pendingError);
-      if (bits & NOTIFY_CLOSED && c.user === u) u.onClosed();
-      this.touch(c);
-    }
-    queue.length = 0;
-  }
-
-  /**
-   * @internal Give a connection its user. Notifications that arrived before it had one (the whole
-   * handshake can complete inside connect() when the wiring is synchronous) are delivered
-   * asynchronously, as Node's 'connect' always is.
-   */
+  /** @internal give a connection its user; what it heard before follows asynchronously */
   attachUser(c: Conn, user: ConnUser): void {
-    c.user = user;
-    if (c.notify === 0) return;
-    const bits = c.notify;
-    c.notify = 0;
-    this.clock.defer(() => {
-      if (c.user !== user) return;
-      this.queueNotify(c, bits);
-      this.flush();
-    });
-  }
-
-  // ===================== TCB hooks: one object for all connections =====================
-
-  private makeHooks(): TcbHooks {
-    return {
-      send: (tcb, seg) => {
-        const c = tcb.owner as Conn;
-        this.sendRaw(c.local, c.remote, seg);
-      },
-      transition: (tcb, from, to) => {
-        const c = tcb.owner as Conn;
-        this.emitTransition(tcb.now, c.local.text, c.localPort, c.remote.text, c.remotePort, from, to);
-        if (to === 'TIME_WAIT') this.twPending.push(c);
-        if (to === 'CLOSED' || (to === 'LISTEN' && from === 'SYN_RCVD')) {
-          this.forget(c);
-          this.queueNotify(c, NOTIFY_CLOSED);
-        }
-      },
-      established: (tcb) => {
-        const c = tcb.owner as Conn;
-        const l = c.listener;
-        if (l && tcb.passive) {
-          l.synQueue = Math.max(0, l.synQueue - 1);
-          l.acceptQueue.push(c);
-          this.scheduleAccept(l);
-        }
-        this.queueNotify(c, NOTIFY_ESTABLISHED);
-      },
-      readable: (tcb) => this.queueNotify(tcb.owner as Conn, NOTIFY_READABLE),
-      writable: (tcb) => this.queueNotify(tcb.owner as Conn, NOTIFY_WRITABLE),
-      error: (tcb, code: TcbErrorCode) => {
-        const c = tcb.owner as Conn;
-        c.pendingError = code;
-        this.queueNotify(c, NOTIFY_ERROR);
-      },
-    };
+    this.dispatch.attach(c, user);
   }
 
   /** @internal publish a transition (diagnostics_channel and the 'transition' event) if anyone listens */
   emitTransition(t: number, local: string, localPort: number, remote: string, remotePort: number, from: TcpState, to: TcpState): void {
     if (!transitionChannel.hasSubscribers && this.listenerCount('transition') === 0) return;
     const ev: TransitionEvent = { t, host: this.name, local: endpoint(local, localPort), remote: endpoint(remote, remotePort), from, to };
-    this.depth++;
+    this.dispatch.enter();
     try {
       transitionChannel.publish(ev);
       this.emit('transition', ev);
     } finally {
-      this.depth--;
+      this.dispatch.leave();
     }
   }
 
@@ -684,23 +552,7 @@ export class Stack extends EventEmitter {
    */
   setAccepting(l: Listener, accepting: boolean): void {
     l.paused = !accepting;
-    if (accepting && l.acceptQueue.length > 0) this.scheduleAccept(l);
-  }
-
-  private scheduleAccept(l: Listener): void {
-    if (l.drainScheduled) return;
-    l.drainScheduled = true;
-    this.clock.defer(() => {
-      l.drainScheduled = false;
-      while (l.acceptQueue.length > 0 && !l.closed && !l.paused) {
-        const c = l.acceptQueue.shift()!;
-        c.listener = null;
-        if (c.gone) continue;
-        l.accept(c);
-        this.touch(c);
-      }
-      this.flush();
-    });
+    if (accepting && l.acceptQueue.length > 0) scheduleAccept(this, l);
   }
 
   // ===================== observation =====================

@@ -18,6 +18,11 @@ export class ReadQueue {
     this.length += data.length;
   }
 
+  /** Bytes in the first piece held (what one segment brought), 0 when empty. */
+  get firstLength(): number {
+    return this.chunks.length > 0 ? this.chunks[0]!.length : 0;
+  }
+
   /** Take up to `max` bytes (all when omitted) as chunks. */
   take(max = Infinity): Uint8Array[] {
     const out: Uint8Array[] = [];

@@ -22,5 +22,6 @@ export interface Clock {
    * A real clock implements it; a virtual clock runs only when driven and has nothing to hold.
    */
   hold?(): void;
+  /** Undo one hold(); the process may exit once every hold is released. */
   release?(): void;
 }

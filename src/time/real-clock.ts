@@ -102,6 +102,7 @@ export class RealClock implements Clock {
     else this.keeper.ref?.();
   }
 
+  /** Undo one hold(); at zero the keeper is unref'd and lets the process exit. */
   release(): void {
     if (this.holders === 0 || --this.holders > 0) return;
     this.keeper?.unref?.();

@@ -5,6 +5,7 @@
 import { ipFromText, type IpAddr } from '../stack/ip-addr.js';
 import { argumentError } from './errors.js';
 
+/** An address as an object: an IP address (synack resolves no names) and a port. */
 export interface SocketAddress {
   hostname: string;
   port: number;

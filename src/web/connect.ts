@@ -8,6 +8,7 @@ import { parseAddress, type SocketAddress } from './address.js';
 import { argumentError, notSupported, webError } from './errors.js';
 import { StreamSocket, type StreamSocketOptions } from './socket.js';
 
+/** connect()'s options (the WinterTC Sockets API's SocketOptions, plus local binding). */
 export interface SocketOptions extends StreamSocketOptions {
   /** 'off' (the default) is plain TCP; synack has no TLS, so 'on' and 'starttls' are refused. */
   secureTransport?: 'off' | 'on' | 'starttls';
@@ -17,6 +18,11 @@ export interface SocketOptions extends StreamSocketOptions {
   localPort?: number;
 }
 
+/**
+ * Open a TCP connection over `stack` to `address` ("host:port", "[v6]:port" or { hostname, port }):
+ * a StreamSocket at once, whose `opened` settles with the handshake. Bad arguments throw TypeError
+ * (with a Node-style `code`); `secureTransport` other than 'off' throws NotSupportedError.
+ */
 export function connect(stack: Stack, address: string | SocketAddress, options: SocketOptions = {}): StreamSocket {
   const { host, port } = parseAddress(address);
   const secure = options.secureTransport ?? 'off';

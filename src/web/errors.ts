@@ -6,8 +6,10 @@
  */
 import { makeError, sysError, type SynackError } from '../errors.js';
 
+/** The DOMException names the sockets API uses. */
 export type WebErrorName = 'NetworkError' | 'NotSupportedError' | 'InvalidStateError' | 'AbortError';
 
+/** An error of the sockets API: a DOMException with a Node-style `code`. */
 export interface WebSocketError extends Error {
   readonly name: WebErrorName;
   readonly code: string;

@@ -14,6 +14,7 @@ import type { Stack } from '../stack/stack.js';
 import { argumentError, webError } from './errors.js';
 import { StreamSocket, type StreamSocketOptions } from './socket.js';
 
+/** A server socket's options, and those of the sockets it accepts. */
 export interface TCPServerSocketOptions extends StreamSocketOptions {
   /** Port to listen on; 0 or absent picks a free one. */
   localPort?: number;
@@ -23,12 +24,14 @@ export interface TCPServerSocketOptions extends StreamSocketOptions {
   acceptHighWaterMark?: number;
 }
 
+/** What a server socket's `opened` resolves to. */
 export interface TCPServerSocketOpenInfo {
   readable: ReadableStream<StreamSocket>;
   localAddress: string;
   localPort: number;
 }
 
+/** A listening socket whose accepted connections arrive on a ReadableStream (see the module comment). */
 export class TCPServerSocket {
   readonly opened: Promise<TCPServerSocketOpenInfo>;
   readonly closed: Promise<void>;

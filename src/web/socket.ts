@@ -12,8 +12,10 @@
 import type { Conn, ConnUser } from '../stack/conn.js';
 import type { Stack } from '../stack/stack.js';
 import type { TcbErrorCode } from '../tcp/tcb.js';
+import { runSoon } from '../platform/defer.js';
 import { networkError, type WebSocketError } from './errors.js';
 
+/** Both endpoints of a connection. */
 export interface SocketInfo {
   remoteAddress: string;
   remotePort: number;
@@ -27,6 +29,7 @@ export interface SocketOpenInfo extends SocketInfo {
   writable: WritableStream<Uint8Array>;
 }
 
+/** Options of a socket of web streams (connect() and accepted sockets). */
 export interface StreamSocketOptions {
   /** Keep the writable open after the peer's FIN (default false: our FIN follows the peer's). */
   allowHalfOpen?: boolean;
@@ -61,6 +64,7 @@ function bytesOf(chunk: unknown): Uint8Array {
   throw err;
 }
 
+/** A TCP connection as web streams (see the module comment); made by connect() or a TCPServerSocket. */
 export class StreamSocket implements ConnUser {
   readonly readable: ReadableStream<Uint8Array>;
   readonly writable: WritableStream<Uint8Array>;
@@ -82,6 +86,9 @@ export class StreamSocket implements ConnUser {
   private readWaiter: (() => void) | null = null;
   private writeWaiter: Deferred<void> | null = null;
   private writeDone = false;
+  /** sink writes in progress, and whether our FIN waits for them (autoClose) */
+  private writing = 0;
+  private autoClosing = false;
 
   /** @internal use stack.connect() or a TCPServerSocket */
   constructor(stack: Stack, conn: Conn, opts: StreamSocketOptions = {}) {
@@ -118,7 +125,8 @@ export class StreamSocket implements ConnUser {
 
   /** Close both directions: our FIN after what is queued (a RST if received data was left unread). */
   close(): Promise<void> {
-    if (!this.done) {
+    // from a 'packet' or 'transition' listener, once the stack's call in progress returns
+    if (!this.done && !this.stack.whenIdle(() => this.close())) {
       this.finishRead();
       this.writeDone = true;
       this.rejectWriter(networkError('EPIPE', 'write'));
@@ -136,6 +144,7 @@ export class StreamSocket implements ConnUser {
 
   // ===================== ConnUser: the stack tells us =====================
 
+  /** @internal the stack's notification */
   onEstablished(): void {
     if (this.established) return;
     this.established = true;
@@ -151,6 +160,7 @@ export class StreamSocket implements ConnUser {
     this.onReadable();
   }
 
+  /** @internal the stack's notification */
   onReadable(): void {
     const w = this.readWaiter;
     if (w && this.fill()) {
@@ -159,6 +169,7 @@ export class StreamSocket implements ConnUser {
     }
   }
 
+  /** @internal the stack's notification */
   onWritable(): void {
     const w = this.writeWaiter;
     if (w && this.conn.tcb.sendSpace > 0) {
@@ -167,6 +178,7 @@ export class StreamSocket implements ConnUser {
     }
   }
 
+  /** @internal the stack's notification */
   onError(code: TcbErrorCode): void {
     const c = this.conn;
     const err = networkError(code, this.established ? 'read' : 'connect', c.remote.text, c.remotePort);
@@ -174,6 +186,7 @@ export class StreamSocket implements ConnUser {
     this.fail(err);
   }
 
+  /** @internal the stack's notification */
   onClosed(): void {
     const t = this.conn.tcb;
     this.conn.user = null;
@@ -189,7 +202,9 @@ export class StreamSocket implements ConnUser {
 
   /** The stream wants bytes: give what the TCB has, or wait for onReadable (a pull settles only with news). */
   private pull(): Promise<void> | void {
-    if (this.fill()) return;
+    // never into a TCB mid-segment (a read from a 'packet' or 'transition' listener): wait for idle
+    const busy = this.stack.whenIdle(() => this.onReadable());
+    if (!busy && this.fill()) return;
     return new Promise<void>((resolve) => {
       this.readWaiter = resolve;
     });
@@ -210,7 +225,7 @@ export class StreamSocket implements ConnUser {
     }
     if (tcb.rcvClosed || c.gone) {
       this.finishRead();
-      if (!this.allowHalfOpen) this.closeWriteSide();
+      if (!this.allowHalfOpen) this.autoClose();
       this.maybeDone();
       return true;
     }
@@ -249,8 +264,19 @@ export class StreamSocket implements ConnUser {
     }
   }
 
-  private write(chunk: Uint8Array): Promise<void> | void {
+  private async write(chunk: Uint8Array): Promise<void> {
+    this.writing++;
+    try {
+      await this.send(chunk);
+    } finally {
+      this.writing--;
+      if (this.autoClosing && this.writing === 0) this.autoClose();
+    }
+  }
+
+  private async send(chunk: Uint8Array): Promise<void> {
     const bytes = bytesOf(chunk);
+    await this.idle();
     const c = this.conn;
     if (this.writeDone || c.gone || !c.tcb.canSend) throw networkError('EPIPE', 'write', c.remote.text, c.remotePort);
     c.tcb.send(bytes, this.stack.clock.now());
@@ -260,9 +286,28 @@ export class StreamSocket implements ConnUser {
     return this.writeWaiter.promise;
   }
 
+  /**
+   * Without allowHalfOpen our FIN follows the peer's, as node:net's end() on 'end' does: after the
+   * writes already queued (a pipe still holding chunks hands them over within the current task).
+   */
+  private autoClose(): void {
+    this.autoClosing = true;
+    runSoon(() => {
+      if (this.writing === 0) this.closeWriteSide();
+    });
+  }
+
+  /** Resolves at once, or once the stack's call in progress has returned (see Stack.whenIdle). */
+  private idle(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (!this.stack.whenIdle(resolve)) resolve();
+    });
+  }
+
   /** writable.close(): after the handshake (CLOSE in SYN_SENT would abandon the connection, §3.10.4). */
   private async closeWrite(): Promise<void> {
     if (!this.established) await this.opened;
+    await this.idle();
     this.closeWriteSide();
   }
 
@@ -279,7 +324,8 @@ export class StreamSocket implements ConnUser {
   }
 
   /** writable.abort(): the connection is reset at once (ABORT, §3.10.5). */
-  private abort(): void {
+  private async abort(): Promise<void> {
+    await this.idle();
     const c = this.conn;
     this.writeDone = true;
     if (!c.gone) {

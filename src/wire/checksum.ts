@@ -24,7 +24,7 @@ export function sum(buf: Uint8Array, off: number, len: number, acc = 0): number 
   let s = acc > 0xffffffff ? foldWide(acc) : acc;
   let i = off;
   const end = off + len;
-  if (len >= 128 && len < 1 << 23 && LITTLE_ENDIAN && ((buf.byteOffset + off) & 1) === 0) {
+  if (len >= 128 && LITTLE_ENDIAN && ((buf.byteOffset + off) & 1) === 0) {
     // Large regions: 32 bits at a time through an aligned view. The view reads in host (little-
     // endian) order, and RFC 1071 §2(B) says the sum of byte-swapped words is the byte-swapped sum.
     if ((buf.byteOffset + i) & 2) {
@@ -33,11 +33,23 @@ export function sum(buf: Uint8Array, off: number, len: number, acc = 0): number 
     }
     const words = (end - i) >>> 2;
     const u = new Uint32Array(buf.buffer, buf.byteOffset + i, words);
-    // each word is hi·2^16 + lo ≡ hi + lo (mod 0xffff): add whole words as doubles and fold once
-    // (exact below 2^53: 2^21 words of at most 2^32)
+    // each word is hi·2^16 + lo ≡ hi + lo (mod 0xffff); two accumulators, folded every 16384 words
+    // so both stay small integers (< 2^30)
     let t = 0;
-    for (let k = 0; k < words; k++) t += u[k]!;
-    t = foldWide(t);
+    let t1 = 0;
+    let k = 0;
+    while (k + 1 < words) {
+      const stop = Math.min(words - 1, k + 16384);
+      for (; k < stop; k += 2) {
+        const w0 = u[k]!;
+        const w1 = u[k + 1]!;
+        t += (w0 >>> 16) + (w0 & 0xffff);
+        t1 += (w1 >>> 16) + (w1 & 0xffff);
+      }
+      t = (t >>> 16) + (t & 0xffff) + (t1 >>> 16) + (t1 & 0xffff);
+      t1 = 0;
+    }
+    if (k < words) t += (u[k]! >>> 16) + (u[k]! & 0xffff);
     t = (t >>> 16) + (t & 0xffff);
     t = (t >>> 16) + (t & 0xffff);
     s += ((t & 0xff) << 8) | (t >>> 8);

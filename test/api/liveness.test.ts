@@ -150,6 +150,36 @@ describe('Event-loop liveness (ref/unref)', () => {
     expect(s.exitAt).toBeLessThan(2000);
   });
 
+  it("an orphan in FIN_WAIT_2 does not hold the process (tcp_fin_timeout serves nothing held)", async () => {
+    const [s, n] = await both(`
+      // the server never closes its side: the client's orphan waits in FIN_WAIT_2 (tcp_fin_timeout, 60 s)
+      const srv = N.createServer({ allowHalfOpen: true }, (peer) => { peer.unref(); });
+      srv.listen(0, () => {
+        srv.unref();
+        const c = N.connect(srv.address().port, () => c.destroy());
+        c.on('close', () => log('client close'));
+      });
+    `);
+    expectSame(s, n);
+    expect(s.events).toEqual(['client close']);
+    expect(s.exitAt).toBeLessThan(2000);
+  });
+
+  it('keepalive on an unref()\'d idle socket does not hold the process', async () => {
+    const [s, n] = await both(`
+      const srv = N.createServer((peer) => { peer.unref(); });
+      srv.listen(0, () => {
+        srv.unref();
+        const c = N.connect(srv.address().port, () => log('connect'));
+        c.setKeepAlive(true, 100);
+        c.unref();
+      });
+    `);
+    expectSame(s, n);
+    expect(s.events).toEqual(['connect']);
+    expect(s.exitAt).toBeLessThan(2000);
+  });
+
   it('a 1 MiB echo that needs one retransmission timeout completes before the process exits', async () => {
     const r = await runChild(`
       const a = new synack.Stack({ addresses: ['10.0.0.1'] });

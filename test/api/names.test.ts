@@ -182,6 +182,18 @@ describe('net.connect(): autoSelectFamily (RFC 8305 happy eyeballs)', () => {
     expect(a.stateCounts()).toEqual({ ESTABLISHED: 1 }); // the abandoned attempt is gone
   });
 
+  it('data written while the attempts run reaches the address that answers, in order', async () => {
+    const { net, a, b } = world();
+    let got = '';
+    b.net.createServer((s) => s.on('data', (d: Buffer) => (got += d.toString()))).listen(80);
+    const c = a.net.connect({ port: 80, host: 'dual.example', lookup: both, autoSelectFamily: true });
+    c.write('one ');
+    c.on('connect', () => c.end('three'));
+    c.write('two ');
+    await net.runUntil(() => got === 'one two three', 5000);
+    expect(got).toBe('one two three');
+  });
+
   it('an attempt that fails at once (RST) moves on to the next address at once', async () => {
     const { net, a, b } = world();
     b.net.createServer().listen(80, '10.0.0.2'); // nothing on fd00::2 port 80: RST

@@ -54,4 +54,21 @@ describe('the package', () => {
     expect(pkg.dependencies.typedoc).toBeUndefined();
     for (const hook of ['install', 'postinstall', 'prepare', 'preinstall']) expect(pkg.scripts[hook] ?? '').not.toMatch(/typedoc|docs:api/);
   });
+
+  it('npm install is quiet under npm 11\'s allowScripts: every dependency with an install script is reviewed in package.json', () => {
+    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { hasInstallScript?: boolean }> };
+    const allowed = (pkg as unknown as { allowScripts?: Record<string, boolean> }).allowScripts ?? {};
+    const withScripts = Object.entries(lock.packages)
+      .filter(([path, p]) => path !== '' && p.hasInstallScript)
+      .map(([path]) => path.replace(/^.*node_modules\//, ''));
+    for (const name of withScripts) expect(allowed[name], `${name} has an install script: review it in allowScripts`).toBeDefined();
+  });
+
+  it('CHANGELOG.md is started in Keep a Changelog form, with this release\'s changes', () => {
+    const text = readFileSync(join(ROOT, 'CHANGELOG.md'), 'utf8');
+    expect(text).toMatch(/^# Changelog\n/);
+    expect(text).toContain('[Keep a Changelog](https://keepachangelog.com/en/1.1.0/)');
+    const release = text.slice(text.indexOf('## [Unreleased]'));
+    for (const section of ['### Added', '### Changed', '### Fixed']) expect(release, section).toContain(section);
+  });
 });

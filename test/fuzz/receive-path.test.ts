@@ -30,7 +30,7 @@ describe('the receive path under fuzzing', () => {
     console.log(
       `receive-path fuzz: seed ${SEED}, ${s.inputs} inputs (${s.actions} actions, ${s.worlds} worlds) in ${(s.ms / 1000).toFixed(1)} s = ` +
         `${Math.round(s.inputs / (s.ms / 1000))} inputs/s; ${s.transfers} legitimate transfers byte-exact (${(s.bytesVerified / 1048576).toFixed(1)} MiB); ` +
-        `${s.datagramsReassembled} datagrams reassembled; ${s.packetsOut} packets out, none malformed`,
+        `${s.segmentsIn} fuzzed TCP segments reached the demux; ${s.datagramsReassembled} datagrams reassembled; ${s.packetsOut} packets out, none malformed`,
     );
     const first = s.findings[0];
     if (first) {
@@ -41,6 +41,7 @@ describe('the receive path under fuzzing', () => {
     expect(s.transfers).toBeGreaterThan(s.worlds);
     // every layer was reached: IP refusals, reassembly, IPv6 options, TCP refusals, ICMP to TCP
     expect(s.datagramsReassembled).toBeGreaterThan(0);
+    expect(s.segmentsIn).toBeGreaterThan(s.inputs / 3);
     for (const reason of ['ip_bad_checksum', 'ip_frag_overlap', 'ip_frag_timeout', 'ip6_option_unknown', 'tcp_bad_option', 'tcp_bad_checksum', 'icmp_out_of_window']) {
       expect(s.drops[reason] ?? 0, reason).toBeGreaterThan(0);
     }

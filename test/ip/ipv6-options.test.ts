@@ -101,6 +101,17 @@ describe('RFC 8200 §4.2: the action bits of an unrecognised option', () => {
   });
 });
 
+describe('RFC 4443 §2.4(e.1): no error about an error', () => {
+  it('an ICMPv6 error carrying an option that asks for Parameter Problem is discarded without one', () => {
+    const { stack, out } = host();
+    const p = echoWith([[60, optionHeader(0x9e)]]);
+    p.set([1, 4], 48); // destination unreachable (its checksum no longer matters: the option refuses it first)
+    stack.input(p);
+    expect(out).toHaveLength(0);
+    expect(stack.counters.drops.ip6_option_unknown).toBe(1);
+  });
+});
+
 describe('RFC 8200 §4.2: padding and malformed options', () => {
   it('Pad1 and PadN are padding: the packet is processed', () => {
     const { stack, out } = host();

@@ -3,6 +3,8 @@
  * any order, within ipfrag_time / ip6frag_time and ipfrag_high_thresh; overlaps discard the datagram
  * (RFC 5722, RFC 1858 / Linux 4.19); fragments that break the rules are counted by reason.
  */
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { Stack } from '../../src/index.js';
 import { VirtualClock } from '../../src/time/virtual-clock.js';
@@ -177,6 +179,30 @@ describe('IPv4 reassembly (RFC 791 §3.2, RFC 1122 §3.3.2)', () => {
     expect(stack.counters.drops.ip_frag_inconsistent).toBe(2);
   });
 
+  it('Linux ipfrag_max_dist (64): a datagram that saw more than 64 of its source\'s fragments go by since its last is restarted', () => {
+    for (const [between, maxDist, completes] of [
+      [63, 64, true],
+      [64, 64, false],
+      [200, 0, true], // 0 turns the check off
+    ] as const) {
+      const { stack, out } = host({ ipfrag_max_dist: maxDist });
+      const data = pattern(100);
+      const [a1, a2] = fragmentV4(echo4(data), evenCuts(108, 56), 1);
+      stack.input(a1!);
+      for (let i = 0; i < between; i++) stack.input(fragmentV4(echo4(pattern(100)), evenCuts(108, 56), 1000 + i)[1]!);
+      stack.input(a2!);
+      if (completes) {
+        expect(Buffer.from(icmpOut(out).body).equals(Buffer.from(data))).toBe(true);
+      } else {
+        expect(out).toHaveLength(0);
+        expect(stack.counters.drops.ip_frag_too_far).toBe(1);
+        // restarted, not discarded: fragment zero sent again completes it
+        stack.input(a1!);
+        expect(Buffer.from(icmpOut(out).body).equals(Buffer.from(data))).toBe(true);
+      }
+    }
+  });
+
   it('fragments for another host are not held', () => {
     const { stack } = host();
     const other = buildIcmpV4(PEER, parseIPv4('10.0.0.3')!, ICMP_ECHO, 0, 1, pattern(100));
@@ -206,6 +232,15 @@ describe('reassembly timeouts (RFC 792, RFC 1122 §3.3.2, RFC 8200 §4.5)', () =
     const { stack, out, clock } = host();
     const [, second] = fragmentV4(echo4(pattern(100)), evenCuts(108, 56));
     stack.input(second!);
+    clock.advance(30_000);
+    expect(out).toHaveLength(0);
+    expect(stack.counters.drops.ip_frag_timeout).toBe(1);
+  });
+
+  it('RFC 1122 §3.2.2: no Time Exceeded about a datagram that is itself an ICMP error', () => {
+    const { stack, out, clock } = host();
+    const err = buildIcmpV4(PEER, US, 3, 1, 0, pattern(100));
+    stack.input(fragmentV4(err, evenCuts(108, 56))[0]!);
     clock.advance(30_000);
     expect(out).toHaveLength(0);
     expect(stack.counters.drops.ip_frag_timeout).toBe(1);
@@ -374,6 +409,44 @@ describe('memory bounds: ipfrag_high_thresh / ipfrag_low_thresh', () => {
     expect(icmpOut(out).type).toBe(ICMP_ECHO_REPLY);
   });
 
+  it('what ipfrag_high_thresh counts is what the heap holds: two floods of 60,000 fragments grow it by at most 4 MiB × 1.25', () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const held = (): number => {
+      gc();
+      gc();
+      const m = process.memoryUsage();
+      return m.heapUsed + m.arrayBuffers;
+    };
+    for (const [label, size, perDatagram] of [
+      ['first fragments of 1,400 bytes', 1400, 1],
+      ['8-byte fragments, 40 a datagram', 8, 40],
+    ] as const) {
+      const { stack } = host();
+      const before = held();
+      const f = fragmentV4(buildIcmpV4(PEER, US, ICMP_ECHO, 0, 1, new Uint8Array(16 + 32 * perDatagram + size)), [{ offset: 0, len: size, more: true, data: new Uint8Array(size) }])[0]!;
+      for (let n = 0; n < 60_000; n++) {
+        const id = Math.floor(n / perDatagram);
+        const offset = perDatagram === 1 ? 0 : 16 + 32 * (n % perDatagram);
+        f[4] = (id >> 8) & 255;
+        f[5] = id & 255;
+        f[6] = 0x20 | (offset >> 11);
+        f[7] = (offset >> 3) & 255;
+        f[15] = id % 200; // 200 sources
+        f[10] = f[11] = 0;
+        const ck = checksum20(f);
+        f[10] = ck >> 8;
+        f[11] = ck & 255;
+        stack.input(f);
+      }
+      const grown = held() - before;
+      const accounted = stack.ip.reassembly.memory(4);
+      console.log(`reassembly flood, ${label}: ${stack.ip.reassembly.pending} datagrams held, ${accounted} bytes accounted, heap + buffers grew ${grown} bytes (${(grown / accounted).toFixed(2)}×); ${stack.counters.drops.ip_frag_evicted} fragments evicted`);
+      expect(accounted).toBeLessThanOrEqual(4 * 1024 * 1024);
+      expect(grown).toBeLessThanOrEqual(1.25 * 4 * 1024 * 1024);
+    }
+  });
+
   it('each held fragment is charged its data plus a fixed overhead', () => {
     const { stack } = host();
     const frags = fragmentV4(echo4(pattern(1000)), evenCuts(1008, 504));
@@ -396,6 +469,7 @@ describe('the reassembly tunables', () => {
       ipfrag_high_thresh: 4194304,
       ipfrag_low_thresh: 3145728,
       ipfrag_time: 30,
+      ipfrag_max_dist: 64,
       ip6frag_high_thresh: 4194304,
       ip6frag_low_thresh: 3145728,
       ip6frag_time: 60,

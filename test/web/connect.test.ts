@@ -92,6 +92,17 @@ describe('connect(): the WinterTC Sockets API over synack', () => {
     await settle(net, s.closed);
   });
 
+  it('without allowHalfOpen, what the application already queued is sent before the FIN that follows the peer\'s', async () => {
+    const { net, a, b } = pair();
+    await echoServer(net, b); // pipeTo: its writes are still queued when the client's FIN arrives
+    const s = a.connect('10.0.0.2:7');
+    const w = s.writable.getWriter();
+    const words = Array.from({ length: 10 }, (_, i) => `word${i} `);
+    for (const word of words) void w.write(new TextEncoder().encode(word));
+    void w.close();
+    expect(text(await settle(net, readAll(s.readable)))).toBe(words.join(''));
+  });
+
   it('with allowHalfOpen the writable stays open after the peer\'s FIN', async () => {
     const { net, a, b } = pair();
     const server = b.listen('0.0.0.0', { localPort: 9 });
