@@ -90,7 +90,7 @@ export interface Sysctl {
   ipfrag_time: number;
   /** Fragments from one source that may arrive between two of one IPv4 datagram before it is restarted; 0 off. */
   ipfrag_max_dist: number;
-  /** The same three for IPv6. */
+  /** The first three again for IPv6 (Linux has no ip6frag_max_dist). */
   ip6frag_high_thresh: number;
   ip6frag_low_thresh: number;
   ip6frag_time: number;
