@@ -11,7 +11,8 @@ import type { Conn, ConnUser } from '../stack/conn.js';
 import { ipFromText } from '../stack/ip-addr.js';
 import type { Stack } from '../stack/stack.js';
 import type { TcbErrorCode } from '../tcp/tcb.js';
-import type { Clock, TimerHandle } from '../time/clock.js';
+import type { Clock } from '../time/clock.js';
+import { IdleTimer } from './idle-timer.js';
 import { lookupAndConnect, type Connector } from './happy-eyeballs.js';
 import type { LookupFunction } from './lookup.js';
 import { readChunk, readInto, type OnRead } from './reads.js';
@@ -65,9 +66,8 @@ export class Socket extends Duplex implements ConnUser, Connector {
   private queuedBeforeConnect: { chunk: Buffer; cb: Callback }[] | null = null;
   private finalBeforeConnect: Callback | null = null;
   private resetOnDestroy = false;
-  private idleMs = 0;
-  private idleTimer: TimerHandle | null = null;
-  private lastActivity = 0;
+  /** setTimeout()'s idle timer, when one is set */
+  private idle: IdleTimer | null = null;
   private noDelayWanted = false;
   private keepAliveWanted: [boolean, number | undefined] | null = null;
   private userTimeoutWanted = 0;
@@ -427,7 +427,7 @@ export class Socket extends Duplex implements ConnUser, Connector {
   /** @internal */
   override _destroy(err: Error | null, cb: Callback): void {
     const c = this.conn;
-    this.clearIdle();
+    this.idle?.stop();
     this.connecting = false;
     this.attemptFailed = null;
     // the buffers behind a destroyed socket go, even while the application holds the object
@@ -500,47 +500,20 @@ export class Socket extends Duplex implements ConnUser, Connector {
       throw makeError('ERR_OUT_OF_RANGE', `The value of "msecs" is out of range. It must be a non-negative finite number. Received ${ms}`);
     }
     if (cb) this.once('timeout', cb);
-    this.idleMs = ms;
-    this.clearIdle();
-    if (ms > 0) {
-      this.lastActivity = this.stack.clock.now();
-      this.armIdle();
-    }
+    this.idle?.stop();
+    this.idle = ms > 0 ? new IdleTimer(this.stack.clock, ms, () => !this.destroyed && this.emit('timeout')) : null;
     return this;
   }
 
   get timeout(): number | undefined {
-    return this.idleMs || undefined;
+    return this.idle?.ms;
   }
 
   /** Only an idle timeout (setTimeout) needs to know when the socket was last active. */
   private touchActivity(): void {
-    if (this.idleMs === 0) return;
-    this.lastActivity = this.stack.clock.now();
-    if (!this.idleTimer && !this.destroyed) this.armIdle(); // a new idle period after a 'timeout'
+    if (this.idle && !this.destroyed) this.idle.touch();
   }
 
-  /**
-   * 'timeout' once per idle period, as Node's refreshed timer: the deadline is compared exactly as
-   * it was scheduled (lastActivity + idleMs), never as a difference, which fractional times can
-   * round one unit short and re-arm at the same instant forever.
-   */
-  private armIdle(): void {
-    const due = this.lastActivity + this.idleMs;
-    this.idleTimer = this.stack.clock.schedule(due, () => {
-      this.idleTimer = null;
-      if (this.destroyed || this.idleMs === 0) return;
-      if (this.stack.clock.now() >= this.lastActivity + this.idleMs) this.emit('timeout');
-      else this.armIdle();
-    });
-  }
-
-  private clearIdle(): void {
-    if (this.idleTimer) this.stack.clock.cancel(this.idleTimer);
-    this.idleTimer = null;
-  }
-
-  /** The local address, family and port (`{}` before connecting), as `net.Socket#address`. */
   address(): { address: string; family: string; port: number } | Record<string, never> {
     const c = this.conn ?? this.ends;
     if (!c) return {};
