@@ -514,6 +514,7 @@ export class Socket extends Duplex implements ConnUser, Connector {
     if (this.idle && !this.destroyed) this.idle.touch();
   }
 
+  /** The local address, family and port (`{}` before connecting), as `net.Socket#address`. */
   address(): { address: string; family: string; port: number } | Record<string, never> {
     const c = this.conn ?? this.ends;
     if (!c) return {};
