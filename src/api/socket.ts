@@ -16,6 +16,7 @@ import { IdleTimer } from './idle-timer.js';
 import { lookupAndConnect, type Connector } from './happy-eyeballs.js';
 import type { LookupFunction } from './lookup.js';
 import { readChunk, readInto, type OnRead } from './reads.js';
+import { FLAG_FEEDING, FLAG_ONREAD_PAUSED, FLAG_REFD, newExtra, type SocketExtra } from './socket-extra.js';
 
 /** Options of `new Socket()`, as `net.Socket`'s: half-open behaviour and stream buffer sizes. */
 export interface SocketOptions {
@@ -49,6 +50,7 @@ export interface SocketConnectOptions {
 
 type Callback = (err?: Error | null) => void;
 
+
 /**
  * A TCP connection with `net.Socket`'s API: a `stream.Duplex` whose backpressure maps onto the
  * receive window, with the same events, errors and properties as Node's.
@@ -71,16 +73,12 @@ export class Socket extends Duplex implements ConnUser, Connector {
   private noDelayWanted = false;
   private keepAliveWanted: [boolean, number | undefined] | null = null;
   private userTimeoutWanted = 0;
-  /** Node's ref()/unref(): whether this socket keeps the process alive while active */
-  private refd = true;
   /** the part of a write not yet taken into the send buffer (tcp_wmem), with its callback */
   private pendingChunk: Buffer | null = null;
-  /** happy eyeballs: where a failed attempt's error goes instead of destroy() */
-  private attemptFailed: ((err: Error) => void) | null = null;
-  /** the onread option: reads go to one buffer and a callback, not to 'data' */
-  private onread: OnRead | null = null;
-  /** the 4-tuple once the connection is let go (destroy), so the buffers behind it can be freed */
-  private ends: Pick<Conn, 'local' | 'localPort' | 'remote' | 'remotePort'> | null = null;
+  /** FLAG_* bits: one field for three flags, so an idle socket stays small */
+  private flags = FLAG_REFD;
+  /** what few sockets need, created on first use (see SocketExtra) */
+  private extra: SocketExtra | null = null;
   /** the addresses tried with autoSelectFamily, as Node reports them */
   declare autoSelectFamilyAttemptedAddresses?: string[];
 
@@ -95,6 +93,14 @@ export class Socket extends Duplex implements ConnUser, Connector {
     });
     this.stack = stack;
   }
+
+  // ===================== flags and rarely used state =====================
+
+  private flag(bit: number, on: boolean): void { this.flags = on ? this.flags | bit : this.flags & ~bit; }
+  private more(): SocketExtra { return (this.extra ??= newExtra()); }
+  private get attemptFailed(): ((err: Error) => void) | null { return this.extra?.attemptFailed ?? null; }
+  private set attemptFailed(v: ((err: Error) => void) | null) { if (v || this.extra) this.more().attemptFailed = v; }
+  private get onread(): OnRead | null { return this.extra?.onread ?? null; }
 
   get clock(): Clock {
     return this.stack.clock;
@@ -133,9 +139,9 @@ export class Socket extends Duplex implements ConnUser, Connector {
     if (opts.noDelay) this.noDelayWanted = true;
     if (opts.keepAlive) this.keepAliveWanted = [true, opts.keepAliveInitialDelay];
     if (opts.timeout) this.setTimeout(opts.timeout);
-    if (opts.onread) this.onread = opts.onread;
+    if (opts.onread) this.more().onread = opts.onread;
     this.connecting = true;
-    this.connectOpts = opts;
+    if (opts.localAddress !== undefined || opts.localPort !== undefined) this.more().bindTo = opts;
     // node:net: no host means localhost; a host name goes through `lookup` (happy-eyeballs.ts)
     const name = opts.host ?? 'localhost';
     if (ipFromText(name)) {
@@ -147,7 +153,6 @@ export class Socket extends Duplex implements ConnUser, Connector {
     return this;
   }
 
-  private connectOpts: SocketConnectOptions | null = null;
 
   /**
    * @internal Start connecting to one address (Connector). 0.0.0.0 and :: mean this host, as on
@@ -162,7 +167,7 @@ export class Socket extends Duplex implements ConnUser, Connector {
     if (remote.text === '0.0.0.0') remote = ipFromText('127.0.0.1')!;
     else if (remote.text === '::') remote = ipFromText('::1')!;
     if (port === 0) return sysError('ECONNREFUSED', 'connect', remote.text);
-    const o = this.connectOpts ?? { port };
+    const o = this.extra?.bindTo ?? {};
     let conn: Conn;
     try {
       conn = this.stack.openConnection(remote, port, o.localAddress, o.localPort);
@@ -196,7 +201,7 @@ export class Socket extends Duplex implements ConnUser, Connector {
 
   /** Become the connection's user: notifications, and its share in keeping the process alive. */
   private bind(conn: Conn): void {
-    conn.refd = this.refd;
+    conn.refd = (this.flags & FLAG_REFD) !== 0;
     conn.reading = this.wantRead;
     this.stack.attachUser(conn, this);
     this.stack.liveness.update(conn);
@@ -288,7 +293,7 @@ export class Socket extends Duplex implements ConnUser, Connector {
 
   /** @internal */
   override _read(): void {
-    if (this.onreadPaused) return;
+    if (this.flags & FLAG_ONREAD_PAUSED) return;
     this.wantRead = true;
     this.pull();
   }
@@ -324,11 +329,10 @@ export class Socket extends Duplex implements ConnUser, Connector {
     this.stack.settle(c);
   }
 
-  private onreadPaused = false;
 
   /** With `onread`, pause()/resume() stop and restart reading (Node's readStop/readStart). */
   private setOnreadPaused(paused: boolean): void {
-    this.onreadPaused = paused;
+    this.flag(FLAG_ONREAD_PAUSED, paused);
     this.wantRead = !paused;
     const c = this.conn;
     if (!c) return;
@@ -343,7 +347,7 @@ export class Socket extends Duplex implements ConnUser, Connector {
   }
 
   override resume(): this {
-    if (this.onread && this.onreadPaused) this.setOnreadPaused(false);
+    if (this.onread && this.flags & FLAG_ONREAD_PAUSED) this.setOnreadPaused(false);
     return super.resume();
   }
 
@@ -370,8 +374,8 @@ export class Socket extends Duplex implements ConnUser, Connector {
    * callback (so the next write) runs only once all of it is in.
    */
   private feed(c: Conn): void {
-    if (this.feeding) return; // an ACK delivered while feeding: the loop below takes the room
-    this.feeding = true;
+    if (this.flags & FLAG_FEEDING) return; // an ACK delivered while feeding: the loop below takes the room
+    this.flag(FLAG_FEEDING, true);
     const tcb = c.tcb;
     try {
       for (let guard = 0; guard < 1_000_000 && this.pendingChunk !== null && !c.gone; guard++) {
@@ -389,7 +393,7 @@ export class Socket extends Duplex implements ConnUser, Connector {
         this.stack.settle(c);
       }
     } finally {
-      this.feeding = false;
+      this.flag(FLAG_FEEDING, false);
     }
     const cb = this.pendingWrite;
     if (cb && this.pendingChunk === null && tcb.sendSpace > 0) {
@@ -398,7 +402,6 @@ export class Socket extends Duplex implements ConnUser, Connector {
     }
   }
 
-  private feeding = false;
 
   private endCalled = false;
 
@@ -434,7 +437,7 @@ export class Socket extends Duplex implements ConnUser, Connector {
     this.pendingChunk = null;
     this.queuedBeforeConnect = null;
     if (c) {
-      this.ends = { local: c.local, localPort: c.localPort, remote: c.remote, remotePort: c.remotePort };
+      this.more().ends = { local: c.local, localPort: c.localPort, remote: c.remote, remotePort: c.remotePort };
       this.conn = null;
       c.user = null;
       c.reading = false;
@@ -516,29 +519,29 @@ export class Socket extends Duplex implements ConnUser, Connector {
 
   /** The local address, family and port (`{}` before connecting), as `net.Socket#address`. */
   address(): { address: string; family: string; port: number } | Record<string, never> {
-    const c = this.conn ?? this.ends;
+    const c = this.conn ?? this.extra?.ends;
     if (!c) return {};
     return { address: c.local.text, family: c.local.version === 4 ? 'IPv4' : 'IPv6', port: c.localPort };
   }
 
   get remoteAddress(): string | undefined {
-    return (this.conn ?? this.ends)?.remote.text;
+    return (this.conn ?? this.extra?.ends)?.remote.text;
   }
   get remotePort(): number | undefined {
-    return (this.conn ?? this.ends)?.remotePort;
+    return (this.conn ?? this.extra?.ends)?.remotePort;
   }
   get remoteFamily(): string | undefined {
-    const c = this.conn ?? this.ends;
+    const c = this.conn ?? this.extra?.ends;
     return c ? (c.remote.version === 4 ? 'IPv4' : 'IPv6') : undefined;
   }
   get localAddress(): string | undefined {
-    return (this.conn ?? this.ends)?.local.text;
+    return (this.conn ?? this.extra?.ends)?.local.text;
   }
   get localPort(): number | undefined {
-    return (this.conn ?? this.ends)?.localPort;
+    return (this.conn ?? this.extra?.ends)?.localPort;
   }
   get localFamily(): string | undefined {
-    const c = this.conn ?? this.ends;
+    const c = this.conn ?? this.extra?.ends;
     return c ? (c.local.version === 4 ? 'IPv4' : 'IPv6') : undefined;
   }
   get bytesWritten(): number {
@@ -569,7 +572,7 @@ export class Socket extends Duplex implements ConnUser, Connector {
   }
 
   private setRef(refd: boolean): this {
-    this.refd = refd;
+    this.flag(FLAG_REFD, refd);
     const c = this.conn;
     if (c && !c.gone) {
       c.refd = refd;
