@@ -31,13 +31,20 @@ export interface Impairments {
   jitterMs?: number;
   /** Bits per second; 0/undefined = infinite. */
   bandwidthBps?: number;
+  /**
+   * Drop-tail queue limit in bytes for this direction's bottleneck: a packet that would find more
+   * than this many bytes still waiting for the link (the one being serialized included) is dropped
+   * with reason 'queue'. Only meaningful with `bandwidthBps` (an infinitely fast link never
+   * queues); undefined = unbounded, as before.
+   */
+  queueBytes?: number;
   /** Probability to flip one random bit. */
   corrupt?: number;
   /** Larger packets are dropped. */
   mtu?: number;
 }
 
-export type SimDropReason = 'loss' | 'mtu' | 'no_route' | 'corrupted' | 'duplicate';
+export type SimDropReason = 'loss' | 'queue' | 'mtu' | 'no_route' | 'corrupted' | 'duplicate';
 
 /** One packet seen on the simulated network (`SimNetwork.onPacket`): when, between which hosts, its bytes, and whether and why it was dropped. */
 export interface SimPacketEvent {
@@ -62,6 +69,8 @@ export interface SimStats {
   duplicated: number;
   corrupted: number;
   reordered: number;
+  /** drop-tail drops at a full bottleneck queue (also counted in `dropped`) */
+  queueDrops: number;
 }
 
 export interface SimLinkNetworkOptions {
@@ -77,7 +86,7 @@ interface Port extends SimPort {
 }
 
 export class SimLinkNetwork {
-  readonly stats: SimStats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0, corrupted: 0, reordered: 0 };
+  readonly stats: SimStats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0, corrupted: 0, reordered: 0, queueDrops: 0 };
   private readonly clock: Clock;
   private readonly prng: Prng;
   private defaults: Impairments;
@@ -161,7 +170,14 @@ export class SimLinkNetwork {
     let depart = now;
     const bps = imp.bandwidthBps ?? 0;
     if (bps > 0) {
-      depart = Math.max(now, this.busyUntil.get(link) ?? now) + (data.length * 8 * 1000) / bps;
+      const free = Math.max(now, this.busyUntil.get(link) ?? now);
+      // drop-tail: the bytes still to serialize ahead of this packet, against the queue's limit
+      const backlog = ((free - now) * bps) / 8000;
+      if (imp.queueBytes !== undefined && backlog + data.length > imp.queueBytes + 1e-6) {
+        this.stats.queueDrops++;
+        return this.drop(now, from.address, dest.address, data, 'queue');
+      }
+      depart = free + (data.length * 8 * 1000) / bps;
       this.busyUntil.set(link, depart);
     }
     if (uLoss < (imp.loss ?? 0)) return this.drop(now, from.address, dest.address, data, 'loss');

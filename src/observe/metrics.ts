@@ -93,6 +93,35 @@ export function createMetricsRegistry(stack: Stack, extra: ExtraCounters = {}): 
       for (const [kind, n] of Object.entries(stack.ip.counters)) this.inc({ kind }, n);
     },
   });
+  new Counter({
+    name: 'synack_tcp_retransmits_total',
+    help: 'segments retransmitted, by what triggered it: fast (duplicate ACKs/NewReno), rto (timeout), tlp (tail loss probe), rack (RACK-detected loss)',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [kind, n] of Object.entries(stack.counters.loss.retransmits)) this.inc({ kind }, n);
+    },
+  });
+  const loss: [Exclude<keyof Stack['counters']['loss'], 'retransmits'>, string, string][] = [
+    ['rtoTimeouts', 'synack_tcp_rto_timeouts_total', 'retransmission timeouts with data outstanding'],
+    ['tlpProbes', 'synack_tcp_loss_probes_total', 'tail loss probes sent (RFC 8985)'],
+    ['recoveries', 'synack_tcp_recoveries_total', 'fast-recovery episodes entered'],
+    ['recoveryMs', 'synack_tcp_recovery_milliseconds_total', 'time spent in fast or timeout recovery'],
+    ['dsacksReceived', 'synack_tcp_dsacks_received_total', 'D-SACK blocks received (RFC 2883)'],
+    ['spuriousRetransmits', 'synack_tcp_spurious_retransmits_total', 'retransmissions a D-SACK showed unnecessary'],
+    ['renegings', 'synack_tcp_sack_renegings_total', 'receivers that discarded SACKed data'],
+  ];
+  for (const [key, name, help] of loss) {
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        absolute(this, stack.counters.loss[key]);
+      },
+    });
+  }
   new Gauge({
     name: 'synack_tcp_connections',
     help: 'connections by TCP state (LISTEN counts listeners)',

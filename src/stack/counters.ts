@@ -1,5 +1,6 @@
 /** The stack's counters: what `nstat` would show for it, and what its metrics export. */
 import { newTcpMib, type TcpMib } from '../tcp/ack-throttle.js';
+import { newLossCounters, type LossCounters } from '../tcp/loss-counters.js';
 
 export interface StackCounters {
   packetsIn: number;
@@ -29,6 +30,8 @@ export interface StackCounters {
   drops: Record<string, number>;
   /** what the TCBs count, under Linux's TcpExt names (challenge ACKs, skipped ACKs, out-of-order queue) */
   tcp: TcpMib;
+  /** loss recovery over all connections: retransmissions by kind, timeouts, probes, time in recovery */
+  loss: LossCounters;
 }
 
 export function newCounters(): StackCounters {
@@ -51,5 +54,6 @@ export function newCounters(): StackCounters {
     resetsRateLimited: 0,
     drops: {},
     tcp: newTcpMib(),
+    loss: newLossCounters(),
   };
 }

@@ -333,6 +333,7 @@ export class Stack extends EventEmitter {
       iss: iss ?? initialSequenceNumber(this.isnKey, words, now),
       mss: this.mssFor(local),
       tsOffset: this.tsOffsetFor(words),
+      lossCounters: this.counters.loss,
       owner: conn,
       netns: this.netns,
     });

@@ -4,7 +4,10 @@
  * they amend it. Each step is marked with the RFC's own words for it.
  */
 import { ACK, FIN, RST, SYN, type Segment } from '../wire/segment.js';
-import { ackInvalid, challengeAck, emit, retransmitFirst, scheduleAck, sendAck, sendSyn, trySend } from './output.js';
+import { initialWindow } from './cc/types.js';
+import { ackInvalid, challengeAck, emit, scheduleAck, sendAck, sendSyn, trySend } from './output.js';
+import { newRenoAck, onDuplicateAck } from './newreno.js';
+import { ackScoreboard, armLossTimer, onSackAck } from './recovery.js';
 import { seqAdd, seqDiff, seqGe, seqGt, seqInRange, seqLe, seqLt } from './seq.js';
 import { reassemblyBudget } from './reassembly.js';
 import { DEFAULT_MSS, TIME_WAIT_MS, type Tcb } from './tcb.js';
@@ -203,7 +206,11 @@ function inSynchronized(tcb: Tcb, seg: Segment): void {
       // tcp_validate_incoming goes to syn_challenge for both); anything else draws the ACK of
       // §3.10.7.4, throttled (RFC 5961 §7)
       if (flags & SYN) challengeAck(tcb, true);
-      else ackInvalid(tcb, seq, payload.length, 'TCPACKSkippedSeq');
+      else {
+        // RFC 2883: report data received twice (all of it before RCV.NXT) in a D-SACK block
+        if (payload.length > 0 && seqLe(seqAdd(seq, payload.length), tcb.rcvNxt)) noteDuplicate(tcb, seq, payload.length);
+        ackInvalid(tcb, seq, payload.length, 'TCPACKSkippedSeq');
+      }
       return;
     }
   }
@@ -215,6 +222,7 @@ function inSynchronized(tcb: Tcb, seg: Segment): void {
     }
     const old = Math.min(payload.length, seqDiff(tcb.rcvNxt, seq));
     if (old > 0) {
+      noteDuplicate(tcb, seq, old);
       payload = payload.subarray(old);
       seq = seqAdd(seq, old);
     }
@@ -344,8 +352,16 @@ function processAck(tcb: Tcb, seg: Segment): boolean {
     challengeAck(tcb);
     return false;
   }
-  if (seqLt(tcb.sndUna, ack)) {
-    onNewAck(tcb, ack, seg);
+  const prevUna = tcb.sndUna;
+  const rtt = seqLt(tcb.sndUna, ack) ? onNewAck(tcb, ack, seg) : -1;
+  const acked = seqDiff(tcb.sndUna, prevUna);
+  if (tcb.sackOk) {
+    // RFC 6675 / RFC 8985: the scoreboard sees every acceptable ACK, its SACK blocks, its DupAck-ness
+    onSackAck(tcb, seg, ack, acked, rtt);
+    armLossTimer(tcb);
+  } else if (acked > 0) {
+    const segRtt = ackScoreboard(tcb, ack);
+    newRenoAck(tcb, ack, acked, rtt >= 0 ? rtt : segRtt);
   } else if (
     // RFC 5681 §2 DUPLICATE ACKNOWLEDGMENT: data outstanding, no data, SYN and FIN off, same ACK and window
     ack === tcb.sndUna &&
@@ -399,9 +415,8 @@ function ourFinAcked(tcb: Tcb): boolean {
   return tcb.finQueued && seqGt(tcb.sndUna, tcb.finSeq);
 }
 
-/** SND.UNA < SEG.ACK =< SND.NXT: new data acknowledged. */
-function onNewAck(tcb: Tcb, ack: number, seg: Segment): void {
-  const acked = seqDiff(ack, tcb.sndUna);
+/** SND.UNA < SEG.ACK =< SND.NXT: new data acknowledged. Returns the ACK's RTT sample in ms, or -1. */
+function onNewAck(tcb: Tcb, ack: number, seg: Segment): number {
   const dataAcked = Math.max(0, Math.min(tcb.sendBuf.length, seqDiff(ack, tcb.sndBufSeq)));
   if (dataAcked > 0) {
     tcb.sendBuf.consume(dataAcked);
@@ -412,13 +427,15 @@ function onNewAck(tcb: Tcb, ack: number, seg: Segment): void {
   // After a timeout Karn's rule holds for timestamps too (RFC 7323 permits a sample, it does not
   // require one): the echo may be of the first transmission, whose ACK was lost, and would count
   // the backed-off RTO as path delay.
+  let rtt = -1;
   if (tcb.tsOk && seg.options.tsEcr !== undefined && seg.options.tsEcr !== 0) {
-    const rtt = seqDiff(tcb.tsNow(), seg.options.tsEcr);
-    if (rtt >= 0 && rtt < 3_600_000 && tcb.retransmits === 0) tcb.rto.sample(Math.max(rtt, 1));
+    const r = seqDiff(tcb.tsNow(), seg.options.tsEcr);
+    if (r >= 0 && r < 3_600_000 && tcb.retransmits === 0) rtt = Math.max(r, 1);
   } else if (tcb.rttStart >= 0 && seqGe(ack, tcb.rttSeq)) {
-    tcb.rto.sample(Math.max(tcb.now - tcb.rttStart, 1));
+    rtt = Math.max(tcb.now - tcb.rttStart, 1);
     tcb.rttStart = -1;
   }
+  if (rtt >= 0) tcb.rto.sample(rtt);
   tcb.retransmits = 0;
   tcb.rto.resetBackoff();
   // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it. "All" is
@@ -428,40 +445,8 @@ function onNewAck(tcb: Tcb, ack: number, seg: Segment): void {
   tcb.stallSince = allAcked ? -1 : tcb.now;
   if (allAcked) tcb.tRetransmit = Infinity;
   else tcb.armRetransmit();
-  // congestion control: NewReno recovery (RFC 6582), slow start, congestion avoidance (RFC 5681)
-  if (tcb.recover >= 0) {
-    if (seqGe(ack, tcb.recover)) {
-      tcb.cwnd = Math.max(tcb.ssthresh, tcb.sndMss);
-      tcb.recover = -1;
-    } else {
-      // partial ACK: retransmit the next hole, deflate by what was acknowledged, adding back
-      // SMSS only "if the partial ACK acknowledges at least one SMSS of new data" (RFC 6582 §3.2)
-      retransmitFirst(tcb);
-      tcb.cwnd = Math.max(tcb.cwnd - acked + (acked >= tcb.sndMss ? tcb.sndMss : 0), tcb.sndMss);
-    }
-  } else if (tcb.cwnd < tcb.ssthresh) {
-    tcb.cwnd += Math.min(acked, tcb.sndMss);
-  } else {
-    tcb.cwnd += Math.max(1, Math.floor((tcb.sndMss * tcb.sndMss) / tcb.cwnd));
-  }
-  tcb.dupAcks = 0;
   if (dataAcked > 0) tcb.hooks.writable(tcb);
-}
-
-/** RFC 5681 §3.2: the third duplicate ACK triggers fast retransmit and fast recovery. */
-function onDuplicateAck(tcb: Tcb): void {
-  tcb.dupAcks++;
-  if (tcb.recover >= 0) {
-    tcb.cwnd += tcb.sndMss;
-    return;
-  }
-  if (tcb.dupAcks === 3) {
-    tcb.ssthresh = Math.max(seqDiff(tcb.sndNxt, tcb.sndUna) >> 1, 2 * tcb.sndMss);
-    tcb.recover = tcb.sndNxt;
-    retransmitFirst(tcb);
-    tcb.cwnd = tcb.ssthresh + 3 * tcb.sndMss;
-    tcb.armRetransmit();
-  }
+  return rtt;
 }
 
 /** Seventh (segment text) and eighth (FIN) steps for a segment already trimmed to the window. */
@@ -537,11 +522,6 @@ function becomeEstablished(tcb: Tcb): void {
   tcb.armKeepalive();
 }
 
-/** RFC 6928 initial window: min(10*MSS, max(2*MSS, 14600)). */
-function initialWindow(mss: number): number {
-  return Math.min(10 * mss, Math.max(2 * mss, 14600));
-}
-
 /** Options from the peer's SYN: MSS (RFC 9293 §3.7.1), window scale and timestamps (RFC 7323), SACK (RFC 2018). */
 function negotiateOptions(tcb: Tcb, seg: Segment): void {
   const o = seg.options;
@@ -571,6 +551,11 @@ function sampleHandshakeRtt(tcb: Tcb, seg: Segment): void {
     const rtt = seqDiff(tcb.tsNow(), seg.options.tsEcr);
     if (rtt >= 0) tcb.rto.sample(Math.max(rtt, 1));
   }
+}
+
+/** RFC 2883 §4: the next ACK's first SACK block names bytes received twice (tcp_dsack, as Linux). */
+function noteDuplicate(tcb: Tcb, seq: number, len: number): void {
+  if (tcb.sackOk && tcb.sysctl.tcp_dsack) tcb.dsack = [seq, seqAdd(seq, len)];
 }
 
 /** RFC 7323 §4.3: remember the peer's newest TSval from a segment that covers Last.ACK.sent. */

@@ -5,6 +5,8 @@
  * (RFC 1122 §4.2.3.6) and delayed ACK (RFC 1122 §4.2.3.2).
  */
 import { ACK, FIN, PSH, RST, SYN, type Segment, type TcpOptions } from '../wire/segment.js';
+import type { RetransmitKind } from './loss-counters.js';
+import { armLossTimer, inFastRecovery, onProbeTimer, onReorderTimer, onSackTimeout, sackSendBudget, sendLost } from './recovery.js';
 import { seqAdd, seqDiff, seqGt, seqLt, seqMax } from './seq.js';
 import { DELACK_MS, type Tcb } from './tcb.js';
 import { challengeAllowed, mayBeRetransmission, oowRateLimited } from './ack-throttle.js';
@@ -53,8 +55,12 @@ function optionsFor(tcb: Tcb, flags: number): TcpOptions {
     opts.tsVal = tcb.tsNow();
     opts.tsEcr = tcb.tsRecent;
   }
-  if (tcb.sackOk && (flags & ACK) && !tcb.reassembly.empty) {
-    opts.sack = tcb.reassembly.sackBlocks(tcb.tsOk ? 3 : 4);
+  if (tcb.sackOk && flags & ACK && (!tcb.reassembly.empty || tcb.dsack !== null)) {
+    const max = tcb.tsOk ? 3 : 4;
+    // RFC 2883 §4: a D-SACK block goes first, once
+    const dsack = tcb.dsack ?? [];
+    tcb.dsack = null;
+    opts.sack = tcb.reassembly.empty ? dsack : [...dsack, ...tcb.reassembly.sackBlocks(max - dsack.length / 2)];
   }
   return opts;
 }
@@ -170,11 +176,30 @@ export function trySend(tcb: Tcb, override = false): void {
     // SYN_RCVD with a queued close: the FIN may go right after the SYN-ACK (§3.10.4)
     if (!(s === 'SYN_RCVD' && tcb.finQueued)) return;
   }
+  const sack = tcb.sackOk;
+  // RFC 6675 NextSeg (1): what the scoreboard deems lost goes before new data
+  if (sack && tcb.board.length > 0) sendLost(tcb);
+  if (tcb.sndUna === tcb.sndMax || seqGt(tcb.sndUna, tcb.sndMax)) restartAfterIdle(tcb);
+  const before = tcb.sndMax;
+  sendData(tcb, sack, override);
+  if (sack && tcb.sndMax !== before) armLossTimer(tcb);
+}
+
+/** The window new data may use now: the peer's window and cwnd (less the pipe with SACK, RFC 6675 §5). */
+function congestionUsable(tcb: Tcb, sack: boolean): number {
+  const rwndUsable = seqDiff(seqAdd(tcb.sndUna, tcb.sndWnd), tcb.sndNxt);
+  if (sack) return Math.min(rwndUsable, sackSendBudget(tcb));
+  // RFC 3042 Limited Transmit: each of the first two duplicate ACKs lets one new segment go
+  const limited = tcb.recover < 0 && tcb.dupAcks > 0 && tcb.dupAcks < 3 ? tcb.dupAcks * tcb.sndMss : 0;
+  return Math.min(rwndUsable, seqDiff(seqAdd(tcb.sndUna, tcb.cwnd + limited), tcb.sndNxt));
+}
+
+function sendData(tcb: Tcb, sack: boolean, override: boolean): void {
+  const s = tcb.state;
   for (let guard = 0; guard < 10_000; guard++) {
     const offset = seqDiff(tcb.sndNxt, tcb.sndBufSeq);
     const unsent = tcb.sendBuf.length - Math.max(0, offset);
-    const window = Math.min(tcb.sndWnd, tcb.cwnd);
-    const usable = seqDiff(seqAdd(tcb.sndUna, window), tcb.sndNxt);
+    const usable = congestionUsable(tcb, sack);
     if (unsent > 0 && s !== 'SYN_RCVD') {
       let len = Math.min(unsent, tcb.sndMss, usable);
       if (len <= 0) {
@@ -219,10 +244,62 @@ export function trySend(tcb: Tcb, override = false): void {
   }
 }
 
-/** Send new or retransmitted data/FIN: keeps the RTO timer and the RTT sample going. */
-function transmit(tcb: Tcb, flags: number, seq: number, payload: Uint8Array): void {
+/**
+ * Restart after idle (tcp_slow_start_after_idle, RFC 5681 §4.1): nothing in flight and no data
+ * sent for longer than an RTO, the window no longer reflects the path.
+ */
+function restartAfterIdle(tcb: Tcb): void {
+  if (!tcb.sysctl.tcp_slow_start_after_idle || tcb.lastSendTime < 0 || tcb.recover >= 0) return;
+  const idle = tcb.now - tcb.lastSendTime;
+  if (idle > tcb.rto.rto && tcb.sendBuf.length > 0) {
+    tcb.cc.onIdleRestart(tcb.now, idle, tcb.rto.rto, tcb.sndMss);
+    tcb.lastSendTime = tcb.now;
+  }
+}
+
+/**
+ * One segment of new data, if there is some and the peer's window takes it, whatever cwnd says
+ * (the tail loss probe's first choice, RFC 8985 §7.3). Returns whether one went.
+ */
+export function sendNewSegment(tcb: Tcb): boolean {
+  const offset = seqDiff(tcb.sndNxt, tcb.sndBufSeq);
+  const unsent = tcb.sendBuf.length - Math.max(0, offset);
+  const len = Math.min(unsent, tcb.sndMss);
+  if (len <= 0 || seqDiff(seqAdd(tcb.sndUna, tcb.sndWnd), seqAdd(tcb.sndNxt, len)) < 0) return false;
+  let flags = ACK | (len === unsent ? PSH : 0);
+  if (len === unsent && tcb.finQueued) flags |= FIN;
+  transmit(tcb, flags, tcb.sndNxt, tcb.sendBuf.peek(offset, len));
+  tcb.sndNxt = seqAdd(tcb.sndNxt, len + (flags & FIN ? 1 : 0));
+  return true;
+}
+
+/** Retransmit `len` bytes of data from `start` (the FIN with them if they reach it). */
+export function retransmitRange(tcb: Tcb, start: number, len: number, kind: RetransmitKind | undefined): void {
+  const offset = seqDiff(start, tcb.sndBufSeq);
+  const avail = Math.max(0, tcb.sendBuf.length - offset);
+  const dataLen = Math.min(len, avail);
+  let flags = ACK | (dataLen > 0 && dataLen === avail ? PSH : 0);
+  if (tcb.finQueued && seqAdd(start, dataLen) === tcb.finSeq && dataLen < len) flags |= FIN;
+  if (dataLen === 0 && !(flags & FIN)) return;
+  transmit(tcb, flags, start, tcb.sendBuf.peek(offset, dataLen), kind);
+}
+
+/**
+ * Send new or retransmitted data/FIN: keeps the RTO timer, the RTT sample, the scoreboard and the
+ * retransmission counters going. `kind` names why a retransmission goes; a resend without one is
+ * go-back-N after a timeout (no SACK) or after the path MTU fell.
+ */
+function transmit(tcb: Tcb, flags: number, seq: number, payload: Uint8Array, kind?: RetransmitKind): void {
   const len = payload.length + (flags & FIN ? 1 : 0);
   const retransmission = seqLt(seq, tcb.sndMax);
+  if (retransmission) {
+    tcb.stats.retransSegs++;
+    const k = kind ?? (tcb.sackOk ? (tcb.inLoss ? 'rto' : undefined) : 'rto');
+    if (k !== undefined) tcb.loss.retransmits[k]++;
+  }
+  tcb.board.onSend(seq, seqAdd(seq, len), tcb.now);
+  if (inFastRecovery(tcb)) tcb.prr.onSend(len);
+  tcb.lastSendTime = tcb.now;
   if (!retransmission && tcb.rttStart < 0 && !tcb.tsOk) {
     tcb.rttSeq = seqAdd(seq, len);
     tcb.rttStart = tcb.now;
@@ -250,8 +327,9 @@ function persistInterval(tcb: Tcb): number {
 }
 
 /** Retransmit the first unacknowledged segment (or the SYN / SYN-ACK before the handshake completes). */
-export function retransmitFirst(tcb: Tcb): void {
+export function retransmitFirst(tcb: Tcb, kind: RetransmitKind = 'rto'): void {
   tcb.stats.retransSegs++;
+  tcb.loss.retransmits[kind]++;
   // Karn's rule (RFC 6298 §3): a retransmission makes the ACK of the timed segment ambiguous (or,
   // for a later segment, late by the repair), so the measurement in progress is abandoned
   tcb.rttStart = -1;
@@ -271,6 +349,8 @@ export function retransmitFirst(tcb: Tcb): void {
   if (len === 0 && !(flags & FIN)) return;
   emit(tcb, flags, tcb.sndUna, tcb.sendBuf.peek(offset, len));
   const end = seqAdd(tcb.sndUna, len + (flags & FIN ? 1 : 0));
+  tcb.board.onSend(tcb.sndUna, end, tcb.now);
+  tcb.lastSendTime = tcb.now;
   if (seqLt(tcb.sndNxt, end)) tcb.sndNxt = end;
   // the piece may reach past anything sent before (a small write Nagle held back, a FIN not yet sent)
   if (seqGt(end, tcb.sndMax)) tcb.sndMax = end;
@@ -289,6 +369,9 @@ function retryLimit(tcb: Tcb): number {
 
 /** RFC 6298 §5.4–5.6 and RFC 5681 §3.1: retransmit, back off, collapse cwnd; give up past the limit. */
 export function onRetransmitTimer(tcb: Tcb): void {
+  // the timer slot may hold RACK's reordering timer or a tail loss probe (RFC 8985 §6.3, §7.3)
+  if (tcb.xmitTimer === 'tlp') return onProbeTimer(tcb);
+  if (tcb.xmitTimer === 'rack') return onReorderTimer(tcb);
   // Outstanding is measured against SND.MAX: after a go-back-N (an earlier timeout, a PMTU drop)
   // SND.NXT may equal SND.UNA while data, a FIN or our SYN sent before are still unacknowledged;
   // returning here then left the connection with nothing scheduled (see timer-invariant.ts).
@@ -306,13 +389,20 @@ export function onRetransmitTimer(tcb: Tcb): void {
     return;
   }
   tcb.retransmits++;
+  tcb.loss.rtoTimeouts++;
   tcb.rto.backOff();
   tcb.rttStart = -1; // Karn's rule: no sample from a retransmitted segment
+  if (tcb.sackOk && tcb.state !== 'SYN_SENT' && tcb.state !== 'SYN_RCVD' && tcb.board.length > 0) {
+    // RFC 6675 §5.1: no go-back-N over what the receiver has SACKed
+    onSackTimeout(tcb, tcb.retransmits === 1);
+    sendLost(tcb);
+    tcb.armRetransmit();
+    return;
+  }
   if (tcb.state !== 'SYN_SENT' && tcb.state !== 'SYN_RCVD') {
     // RFC 5681 §3.1 (4): ssthresh = max(FlightSize / 2, 2*SMSS); when the segment has already been
     // retransmitted by the timer, "the value of ssthresh is held constant"
-    if (tcb.retransmits === 1) tcb.ssthresh = Math.max(flightSize(tcb) >> 1, 2 * tcb.sndMss);
-    tcb.cwnd = tcb.sndMss;
+    tcb.cc.onRto(tcb.now, flightSize(tcb), tcb.sndMss, tcb.retransmits === 1);
     tcb.dupAcks = 0;
     tcb.recover = -1;
     tcb.sndNxt = tcb.sndUna; // go back N: resend from SND.UNA as the window reopens

@@ -4,6 +4,7 @@
  * wrong type or a value out of range is refused with an error naming the key and what is allowed.
  */
 import { makeError } from '../errors.js';
+import { CC_NAMES, type CcName } from './cc/types.js';
 
 /** synack's TCP tunables, by Linux's names (`tcp_syn_retries`, `tcp_fin_timeout`...); set through `StackOptions.sysctl`. */
 export interface Sysctl {
@@ -40,6 +41,19 @@ export interface Sysctl {
   tcp_timestamps: number;
   tcp_window_scaling: number;
   tcp_sack: number;
+  /** 1: report duplicate segments received with a D-SACK block (RFC 2883). */
+  tcp_dsack: number;
+  /** Congestion control for new connections: 'cubic' (Linux's default, RFC 9438) or 'reno' (RFC 5681/6582). */
+  tcp_congestion_control: CcName;
+  /**
+   * Loss-detection bits, as Linux's: 0x1 RACK (RFC 8985) instead of counting duplicate ACKs,
+   * 0x2 a static RACK reordering window, 0x4 no duplicate-ACK threshold shortcut for RACK.
+   */
+  tcp_recovery: number;
+  /** 3 or 4: the tail loss probe (RFC 8985 §7) is on (Linux's default 3); 0–2: off. Needs SACK and RACK. */
+  tcp_early_retrans: number;
+  /** 1: after idling longer than an RTO, restart from the initial window (RFC 5681 §4.1, as Linux). */
+  tcp_slow_start_after_idle: number;
   /** Lower bound of the RTO in microseconds. */
   tcp_rto_min_us: number;
   /** Upper bound of the RTO in milliseconds. */
@@ -76,7 +90,7 @@ export interface Sysctl {
   ipfrag_time: number;
   /** Fragments from one source that may arrive between two of one IPv4 datagram before it is restarted; 0 off. */
   ipfrag_max_dist: number;
-  /** The same three for IPv6. */
+  /** The first three again for IPv6 (Linux has no ip6frag_max_dist). */
   ip6frag_high_thresh: number;
   ip6frag_low_thresh: number;
   ip6frag_time: number;
@@ -102,6 +116,11 @@ export const SYSCTL_DEFAULTS: Readonly<Sysctl> = Object.freeze({
   tcp_timestamps: 1,
   tcp_window_scaling: 1,
   tcp_sack: 1,
+  tcp_dsack: 1,
+  tcp_congestion_control: 'cubic',
+  tcp_recovery: 1,
+  tcp_early_retrans: 3,
+  tcp_slow_start_after_idle: 1,
   tcp_rto_min_us: 200_000,
   tcp_rto_max_ms: 120_000,
   tcp_rmem: [4096, 262144, 6291456],
@@ -122,7 +141,7 @@ export const SYSCTL_DEFAULTS: Readonly<Sysctl> = Object.freeze({
   ip6frag_time: 60,
 }) as Sysctl;
 
-type Rule = { min: number; max: number; len?: number; check?: (v: number[]) => string | null };
+type Rule = { min: number; max: number; len?: number; check?: (v: number[]) => string | null; choices?: readonly string[] };
 
 const RULES: Record<keyof Sysctl, Rule> = {
   tcp_syn_retries: { min: 1, max: 127 },
@@ -143,6 +162,11 @@ const RULES: Record<keyof Sysctl, Rule> = {
   tcp_timestamps: { min: 0, max: 1 },
   tcp_window_scaling: { min: 0, max: 1 },
   tcp_sack: { min: 0, max: 1 },
+  tcp_dsack: { min: 0, max: 1 },
+  tcp_congestion_control: { min: 0, max: 0, choices: CC_NAMES },
+  tcp_recovery: { min: 0, max: 7 },
+  tcp_early_retrans: { min: 0, max: 4 },
+  tcp_slow_start_after_idle: { min: 0, max: 1 },
   tcp_rto_min_us: { min: 1_000, max: 120_000_000 },
   tcp_rto_max_ms: { min: 1_000, max: 120_000 },
   tcp_rmem: { min: 1024, max: 1 << 30, len: 3, check: ascending },
@@ -199,13 +223,25 @@ export function isSysctlName(name: string): name is keyof Sysctl {
 
 function describe(key: keyof Sysctl): string {
   const r = RULES[key];
+  if (r.choices) return `one of ${r.choices.join(', ')}`;
   const one = `an integer from ${r.min} to ${r.max}`;
   return r.len ? `${r.len} integers, each from ${r.min} to ${r.max}` : one;
 }
 
 /** Parse one value (number, array, or the text form `sysctl -w` takes, e.g. "4096 131072 6291456"). */
-function coerce(key: keyof Sysctl, raw: unknown): number | number[] {
+function coerce(key: keyof Sysctl, raw: unknown): number | number[] | string {
   const r = RULES[key];
+  if (r.choices) {
+    // a name, as Linux's tcp_congestion_control takes it (ENOENT there; a clear message here)
+    const v = typeof raw === 'string' ? raw.trim() : raw;
+    if (typeof v !== 'string') {
+      throw makeError('ERR_INVALID_ARG_TYPE', `sysctl ${key}: expected ${describe(key)} (got ${JSON.stringify(raw)})`);
+    }
+    if (!r.choices.includes(v)) {
+      throw makeError('ERR_INVALID_ARG_VALUE', `sysctl ${key}: unknown algorithm ${JSON.stringify(v)}; allowed: ${describe(key)}`);
+    }
+    return v;
+  }
   let v: unknown = raw;
   if (typeof v === 'string') {
     const parts = v.trim().split(/[\s,]+/).filter(Boolean);

@@ -8,10 +8,15 @@
  * output.ts; this file holds the variables, the user calls (§3.10.1–§3.10.6) and the timers (§3.10.8).
  */
 import type { Segment } from '../wire/segment.js';
+import { createCongestionControl, type CcName, type CongestionControl } from './cc/index.js';
+import { Prr } from './cc/prr.js';
+import { newLossCounters, type LossCounters } from './loss-counters.js';
+import { Rack, Tlp } from './rack.js';
 import { RtoEstimator } from './rto.js';
 import { ReadQueue } from './recv-buffer.js';
 import { Reassembly } from './reassembly.js';
 import { TcpNetns } from './ack-throttle.js';
+import { Scoreboard } from './scoreboard.js';
 import { SendBuffer } from './send-buffer.js';
 import { seqAdd, seqDiff, seqMax } from './seq.js';
 import type { TcpState } from './state.js';
@@ -78,6 +83,10 @@ export interface TcbOptions {
   rcvBuf?: number;
   sndBuf?: number;
   noDelay?: boolean;
+  /** Congestion control for this connection (TCP_CONGESTION); default the sysctl tcp_congestion_control. */
+  congestionControl?: CcName;
+  /** Loss-recovery counters shared with the stack; a fresh set when omitted. */
+  lossCounters?: LossCounters;
   /** Free-form owner data (the stack's 4-tuple, the socket...). */
   owner?: unknown;
   /** What the stack's connections share (counters, the challenge ACK budget); a private one if omitted. */
@@ -140,6 +149,8 @@ export class Tcb {
   tsRecent = 0;
   tsRecentAge = -1;
   lastAckSent = 0;
+  /** a D-SACK block (RFC 2883) for the next ACK: data received twice */
+  dsack: [number, number] | null = null;
 
   // --- closing ---
   /** the user asked to close: a FIN follows the queued data */
@@ -150,12 +161,23 @@ export class Tcb {
   /** the user has released the connection; it lives on only to finish the close */
   orphan = false;
 
-  // --- congestion control (RFC 5681, RFC 6582) ---
-  cwnd = 0;
-  ssthresh = 0x7fffffff;
+  // --- congestion control (cc/: RFC 5681/6582 NewReno, RFC 9438 CUBIC) and loss recovery ---
+  // recover: RFC 6582 recover / RFC 6675 RecoveryPoint (-1: none); inLoss: entered by the RTO (Linux's
+  // Loss state); scoreboard, RACK-TLP, PRR for recovery.ts; rackTimeout: ms to RACK's reordering
+  // timer; xmitTimer: what tRetransmit is; lastSendTime: for restart after idle (-1: never)
+  cc: CongestionControl;
   dupAcks = 0;
-  /** NewReno recovery point, or -1 when not in fast recovery */
   recover = -1;
+  inLoss = false;
+  recoveryStart = 0;
+  board = new Scoreboard();
+  rack = new Rack();
+  tlp = new Tlp();
+  prr = new Prr();
+  rackTimeout = 0;
+  xmitTimer: 'rto' | 'tlp' | 'rack' = 'rto';
+  lastSendTime = -1;
+  readonly loss: LossCounters;
 
   // --- retransmission (RFC 6298) ---
   rto: RtoEstimator;
@@ -220,6 +242,21 @@ export class Tcb {
     this.keepIdleMs = opts.sysctl.tcp_keepalive_time * 1000;
     this.keepIntvlMs = opts.sysctl.tcp_keepalive_intvl * 1000;
     this.keepCnt = opts.sysctl.tcp_keepalive_probes;
+    this.cc = createCongestionControl(opts.congestionControl ?? opts.sysctl.tcp_congestion_control);
+    this.loss = opts.lossCounters ?? newLossCounters();
+  }
+
+  /** congestion window and slow-start threshold in bytes: the algorithm's */
+  get cwnd(): number { return this.cc.cwnd; }
+  set cwnd(v: number) { this.cc.cwnd = v; }
+  get ssthresh(): number { return this.cc.ssthresh; }
+  set ssthresh(v: number) { this.cc.ssthresh = v; }
+
+  /** TCP_CONGESTION: switch algorithms; the window carries over, the algorithm's state starts afresh. */
+  setCongestionControl(name: CcName): void {
+    if (name === this.cc.name) return;
+    const { cwnd, ssthresh } = this.cc;
+    this.cc = Object.assign(createCongestionControl(name), { cwnd, ssthresh });
   }
 
   // ===================== user calls (RFC 9293 §3.10.1–§3.10.6) =====================
@@ -372,6 +409,8 @@ export class Tcb {
       rto: this.rto.rto,
       srtt: this.rto.srtt,
       cwnd: this.cwnd,
+      ssthresh: this.ssthresh,
+      congestionControl: this.cc.name,
       retransmits: this.retransmits,
       timer: timer ? { name: timer[0], ms: Math.max(0, timer[1] - now) } : null,
     };
@@ -407,7 +446,9 @@ export class Tcb {
     const dataInFlight = Math.min(this.sendBuf.length, seqDiff(this.sndNxt, this.sndBufSeq));
     if (synchronized && dataInFlight > 0) {
       this.rttStart = -1; // Karn's rule
-      this.sndNxt = dataStart;
+      // with SACK the scoreboard resends the oversized segments (whatever was SACKed arrived)
+      if (this.sackOk) this.board.markLostLargerThan(eff);
+      else this.sndNxt = dataStart;
       trySend(this);
     }
     return true;
@@ -519,6 +560,7 @@ export class Tcb {
   }
 
   armRetransmit(): void {
+    this.xmitTimer = 'rto';
     this.tRetransmit = this.now + this.rto.rto;
     // TCP_USER_TIMEOUT caps the wait, as Linux does: give up on time, not one backed-off RTO late
     if (this.userTimeoutMs > 0 && this.stallSince >= 0) {
@@ -555,6 +597,8 @@ export interface TcbStatus {
   rto: number;
   srtt: number;
   cwnd: number;
+  ssthresh: number;
+  congestionControl: CcName;
   retransmits: number;
   timer: { name: TimerName; ms: number } | null;
 }

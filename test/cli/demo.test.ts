@@ -192,7 +192,10 @@ describe('synack demo on the command line', () => {
       expect(all.split('\n').filter(Boolean).length).toBeGreaterThan(50);
       const bad = execFileSync(
         TSHARK,
-        ['-r', file, '-o', 'ip.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE', '-Y', '_ws.malformed || ip.checksum.status == "Bad" || tcp.checksum.status == "Bad"'],
+        // the capture holds the packets the link lost as well as their retransmissions: tshark's
+        // stream reassembly calls such a pair "overlapping" although the bytes are the same, so it
+        // is off; headers and checksums are still checked packet by packet
+        ['-r', file, '-o', 'tcp.desegment_tcp_streams:FALSE', '-o', 'ip.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE', '-Y', '_ws.malformed || ip.checksum.status == "Bad" || tcp.checksum.status == "Bad"'],
         { encoding: 'utf8' },
       );
       expect(bad.trim()).toBe('');

@@ -286,8 +286,12 @@ describe('data transfer between two TCBs over a simulated wire', () => {
     client.tcb.send(pattern(1000, 4), start);
     wire.run([client], start + 3600_000, () => {}, () => client.tcb.state === 'CLOSED');
     expect(client.errors).toEqual(['ETIMEDOUT']);
-    expect(client.tcb.stats.retransSegs - before).toBe(15);
-    // 200 ms doubling to the 120 s cap: 0.2 + 0.4 + ... + 102.4 + 6 × 120 = 924.6 s
-    expect(wire.now - start).toBe(924_600);
+    // RACK-TLP (RFC 8985 §7): a tail loss probe goes first, at min(PTO, RTO) = 200 ms, then the
+    // 15 timeouts, as in Linux (the probe does not count toward tcp_retries2)
+    expect(client.tcb.stats.retransSegs - before).toBe(16);
+    expect(client.tcb.loss.retransmits.tlp).toBe(1);
+    expect(client.tcb.loss.retransmits.rto).toBe(15);
+    // 200 ms for the probe, then 200 ms doubling to the 120 s cap: 0.2 + 0.4 + ... + 102.4 + 6 × 120 = 924.6 s
+    expect(wire.now - start).toBe(200 + 924_600);
   });
 });

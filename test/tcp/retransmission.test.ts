@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { type TcbHarness, established, listening } from '../support/tcb-harness.js';
 
 const MSS = 1460;
+/** RFC 5681's and RFC 6582's own window arithmetic (halving), not CUBIC's β = 0.7 */
+const RENO = { sysctl: { tcp_congestion_control: 'reno' } };
 
 /** ESTABLISHED with SACK negotiated (no timestamps, no window scaling). */
 function establishedSack(): TcbHarness {
@@ -197,7 +199,7 @@ describe("RFC 6298 §3 Karn's algorithm (timestamps off)", () => {
 
 describe('RFC 5681 §3.1 after a timeout: cwnd = 1 MSS, go back N', () => {
   it('only the first segment is resent; slow start resends the rest as its ACKs return', () => {
-    const h = established();
+    const h = established(RENO);
     sendSegments(h, 5);
     h.run(`
       +1   > . 1:1461(1460) ack 1
@@ -213,7 +215,7 @@ describe('RFC 5681 §3.1 after a timeout: cwnd = 1 MSS, go back N', () => {
   });
 
   it('an ACK for data sent before the timeout is accepted and nothing is resent twice', () => {
-    const h = established();
+    const h = established(RENO);
     sendSegments(h, 5);
     h.run(`
       +1   > . 1:1461(1460) ack 1
@@ -225,7 +227,7 @@ describe('RFC 5681 §3.1 after a timeout: cwnd = 1 MSS, go back N', () => {
   });
 
   it('ssthresh = max(FlightSize/2, 2·SMSS) at the first timeout, held constant when the segment times out again', () => {
-    const h = established();
+    const h = established(RENO);
     sendSegments(h, 5);
     h.run(`+1 > . 1:1461(1460) ack 1`);
     expect(h.tcb.ssthresh).toBe((5 * MSS) >> 1);
@@ -237,7 +239,7 @@ describe('RFC 5681 §3.1 after a timeout: cwnd = 1 MSS, go back N', () => {
 
 describe('RFC 5681 §3.2 fast retransmit and fast recovery', () => {
   it('the third duplicate ACK retransmits the first unacknowledged segment at once', () => {
-    const h = established();
+    const h = established(RENO);
     sendSegments(h, 5);
     h.run(`
       +0.1 < . 1:1(0) ack 1461 win 65535
@@ -252,7 +254,7 @@ describe('RFC 5681 §3.2 fast retransmit and fast recovery', () => {
   });
 
   it('two duplicate ACKs are not enough: the loss waits for the RTO', () => {
-    const h = established();
+    const h = established(RENO);
     sendSegments(h, 5);
     h.run(`
       +0.1 < . 1:1(0) ack 1461 win 65535
@@ -263,7 +265,7 @@ describe('RFC 5681 §3.2 fast retransmit and fast recovery', () => {
   });
 
   it('an ACK that updates the window is not a duplicate', () => {
-    const h = established();
+    const h = established(RENO);
     sendSegments(h, 5);
     h.run(`
       +0.1 < . 1:1(0) ack 1461 win 65535
@@ -275,7 +277,7 @@ describe('RFC 5681 §3.2 fast retransmit and fast recovery', () => {
   });
 
   it('§2 a FIN repeating SND.UNA is not a duplicate ACK: it triggers no fast retransmit', () => {
-    const h = established();
+    const h = established(RENO);
     sendSegments(h, 5);
     h.run(`
       +0.1 < . 1:1(0) ack 1461 win 65535
@@ -289,7 +291,7 @@ describe('RFC 5681 §3.2 fast retransmit and fast recovery', () => {
   });
 
   it('§3.2 step 4–5: each further duplicate ACK inflates cwnd by one SMSS and lets new data out', () => {
-    const h = established();
+    const h = established(RENO);
     sendSegments(h, 6);
     h.run(`
       +0.1 < . 1:1(0) ack 1461 win 65535
@@ -309,7 +311,7 @@ describe('RFC 5681 §3.2 fast retransmit and fast recovery', () => {
 
 describe('RFC 6582 NewReno', () => {
   it('§3.2 a partial ACK retransmits the next hole at once; the full ACK ends recovery with cwnd = ssthresh', () => {
-    const h = established();
+    const h = established(RENO);
     sendSegments(h, 6); // segments 2 (1461) and 4 (4381) are lost
     h.run(`
       +0.1 < . 1:1(0) ack 1461 win 65535
@@ -329,7 +331,7 @@ describe('RFC 6582 NewReno', () => {
   });
 
   it('§3.2 step 3: the partial ACK deflates cwnd by the data it acknowledged, adding back one SMSS', () => {
-    const h = established();
+    const h = established(RENO);
     sendSegments(h, 6);
     h.run(`
       +0.1 < . 1:1(0) ack 1461 win 65535
@@ -347,7 +349,7 @@ describe('RFC 6582 NewReno', () => {
   });
 
   it('§3.2 step 3: a partial ACK of less than one SMSS deflates cwnd without adding SMSS back', () => {
-    const h = established();
+    const h = established(RENO);
     sendSegments(h, 6);
     h.run(`
       +0.1 < . 1:1(0) ack 1461 win 65535
