@@ -1,41 +1,52 @@
 /**
- * socket.setTimeout(): 'timeout' once per idle period, as Node's refreshed timer. Activity moves
- * the deadline (the timer, armed for the old one, checks and re-arms); after a 'timeout' the next
- * activity starts a new period. The deadline is compared exactly as it was scheduled
- * (lastActivity + ms), never as a difference, which fractional times can round one unit short and
- * re-arm at the same instant forever.
+ * The idle timer behind `socket.setTimeout(ms)`: 'timeout' once per idle period, as Node's
+ * refreshed timer, and a new period once the socket is active again. The connection stays open.
  */
 import type { Clock, TimerHandle } from '../time/clock.js';
 
 export class IdleTimer {
+  private ms = 0;
   private timer: TimerHandle | null = null;
-  private last = 0;
+  private lastActivity = 0;
 
+  /** `onIdle` runs when a period passes without activity; nothing runs once `alive()` is false. */
   constructor(
     private readonly clock: Clock,
-    /** the idle period in ms (> 0) */
-    readonly ms: number,
-    private readonly fire: () => void,
-  ) {
-    this.last = clock.now();
-    this.arm();
+    private readonly onIdle: () => void,
+    private readonly alive: () => boolean,
+  ) {}
+
+  /** Watch for `ms` of inactivity from now (0 stops watching). */
+  set(ms: number): void {
+    this.ms = ms;
+    this.clear();
+    if (ms > 0) {
+      this.lastActivity = this.clock.now();
+      this.arm();
+    }
   }
 
-  /** Activity: the idle period starts again (a new one after a 'timeout'). */
+  /** The socket was active: the idle period starts again (re-armed after a 'timeout'). */
   touch(): void {
-    this.last = this.clock.now();
-    if (!this.timer) this.arm();
+    if (this.ms === 0) return;
+    this.lastActivity = this.clock.now();
+    if (!this.timer && this.alive()) this.arm();
   }
 
-  stop(): void {
+  clear(): void {
     if (this.timer) this.clock.cancel(this.timer);
     this.timer = null;
   }
 
+  /**
+   * The deadline is compared exactly as it was scheduled (lastActivity + ms), never as a
+   * difference, which fractional times can round one unit short and re-arm at the same instant.
+   */
   private arm(): void {
-    this.timer = this.clock.schedule(this.last + this.ms, () => {
+    this.timer = this.clock.schedule(this.lastActivity + this.ms, () => {
       this.timer = null;
-      if (this.clock.now() >= this.last + this.ms) this.fire();
+      if (!this.alive() || this.ms === 0) return;
+      if (this.clock.now() >= this.lastActivity + this.ms) this.onIdle();
       else this.arm();
     });
   }
