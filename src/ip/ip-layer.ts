@@ -4,7 +4,8 @@
  *  - ICMP echo (RFC 792) and ICMPv6 echo (RFC 4443 §4) are answered, so `ping` works.
  *  - ICMP errors that quote one of our TCP segments go to the stack (`icmpError`): PMTU updates
  *    (RFC 1191, RFC 8201) and destination-unreachable aborts of connections being opened.
- *  - UDP and unknown protocols are answered with port / protocol unreachable (RFC 1122 §3.2.2.1,
+ *  - UDP goes to the host's UDP layer (udp/); a datagram no socket takes, and unknown protocols,
+ *    are answered with port / protocol unreachable (RFC 1122 §3.2.2.1,
  *    RFC 4443 §3.1, RFC 8200 §4 "unrecognized Next Header"), rate-limited (RFC 4443 §2.4(f)).
  *
  *  - Fragments (IPv4, and IPv6 Fragment headers) are checked and handed to reassembly
@@ -84,6 +85,8 @@ export interface IpHost {
   receive(packet: Uint8Array): void;
   /** Hand an ICMP error to the TCP connection it quotes. */
   icmpError(err: TcpIcmpError): void;
+  /** A UDP packet for `local`: false when no socket takes it (then Port Unreachable goes back). */
+  udpInput?(packet: Uint8Array, d: DecodedPacket, local: IpAddr): boolean;
 }
 
 export interface IpCounters {
@@ -173,11 +176,17 @@ export class IpLayer {
     const end = d.payloadOffset + d.payloadLength;
     if (d.version === 4) {
       if (d.protocol === IPPROTO_ICMP) return this.icmp4(packet, d, local, end);
-      if (d.protocol === IPPROTO_UDP) return this.unreachable(packet, d, local, ICMP_PORT_UNREACH, 'udp_no_socket');
+      if (d.protocol === IPPROTO_UDP) {
+        if (this.host.udpInput?.(packet, d, local)) return;
+        return this.unreachable(packet, d, local, ICMP_PORT_UNREACH, 'udp_no_socket');
+      }
       return this.unreachable(packet, d, local, ICMP_PROTO_UNREACH, 'ip_unknown_protocol');
     }
     if (d.protocol === IPPROTO_ICMPV6) return this.icmp6(packet, d, local, end);
-    if (d.protocol === IPPROTO_UDP) return this.unreachable(packet, d, local, ICMP6_PORT_UNREACH, 'udp_no_socket');
+    if (d.protocol === IPPROTO_UDP) {
+      if (this.host.udpInput?.(packet, d, local)) return;
+      return this.unreachable(packet, d, local, ICMP6_PORT_UNREACH, 'udp_no_socket');
+    }
     return this.unreachable(packet, d, local, -1, 'ip_unknown_protocol');
   }
 

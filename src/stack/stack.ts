@@ -6,6 +6,7 @@
  *   stack.input(packet)                 one raw IPv4/IPv6 packet in, from anywhere
  *   stack.on('packet', (p) => ...)      each packet out; the bytes are valid during the call only
  *   stack.net                           node:net's API over this stack (see api/)
+ *   stack.dgram                         node:dgram's API: UDP over this stack (udp/, api/dgram.ts)
  */
 import { EventEmitter } from '#platform/events';
 import { makeError, sysError } from '../errors.js';
@@ -41,6 +42,9 @@ import { admit } from './admission.js';
 import type { NetApi } from '../api/net.js';
 import { netApiFor } from './net-provider.js';
 import { IpLayer, forIpLayer, type TcpIcmpError } from '../ip/ip-layer.js';
+import { UdpLayer } from '../udp/udp-layer.js';
+import { dgramApiFor, type DgramApi } from '../udp/dgram-provider.js';
+import type { DecodedPacket } from '../wire/packet.js';
 import { applyIcmpError } from '../ip/icmp-tcp.js';
 import { connect as webConnect, TCPServerSocket, type SocketAddress, type SocketOptions as WebSocketOptions, type StreamSocket, type TCPServerSocketOptions } from '../web/index.js';
 
@@ -66,8 +70,11 @@ export class Stack extends EventEmitter {
   readonly name: string;
   readonly mtu: number;
   private netApi: NetApi | null = null;
+  private dgramApi: DgramApi | null = null;
   /** ICMP echo and errors, and every protocol that is not TCP (ip/) */
   readonly ip: IpLayer;
+  /** UDP: the table of bound sockets (udp/) */
+  readonly udp: UdpLayer;
   readonly counters: StackCounters = newCounters();
   private sc: Sysctl;
   private readonly conns = new ConnTable();
@@ -135,6 +142,12 @@ export class Stack extends EventEmitter {
       defer: (fn) => this.clock.defer(fn),
     });
     this.ip = new IpLayer(this);
+    this.udp = new UdpLayer(this, this.portKey);
+  }
+
+  /** node:dgram's API over this stack: UDP sockets (udp/dgram-provider.ts) */
+  get dgram(): DgramApi {
+    return (this.dgramApi ??= dgramApiFor(this));
   }
 
   /** node:net's API over this stack (loaded with the package's main entry; see net-provider.ts) */
@@ -282,6 +295,21 @@ export class Stack extends EventEmitter {
   sendPacket(pkt: Uint8Array): void {
     this.counters.packetsOut++;
     this.emitOut(pkt);
+  }
+
+  /** @internal a whole IP packet for `remote` (UDP): looped back when `remote` is ours, else emitted */
+  sendTo(pkt: Uint8Array, remote: IpAddr): void {
+    this.counters.packetsOut++;
+    if (this.localAddressFor(remote.version, remote.v4, remote.v6)) {
+      this.clock.defer(() => this.take(pkt, true));
+      return;
+    }
+    this.emitOut(pkt);
+  }
+
+  /** @internal a UDP packet from ip/: false when no socket takes it */
+  udpInput(packet: Uint8Array, d: DecodedPacket, local: IpAddr): boolean {
+    return this.udp.input(packet, d, local);
   }
 
   /** Hand a packet to the 'packet' listeners; whatever they call on this stack waits for the call in progress. */
