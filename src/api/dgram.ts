@@ -71,7 +71,7 @@ export class DgramSocket extends EventEmitter {
   #closed = false;
   #refd = true;
   #held = false;
-  /** calls waiting for the bind to complete (send, connect, close), as Node queues them */
+  /** calls waiting for the bind to complete (send, connect, and close after them), as Node queues them */
   #queue: (() => void)[] | null = null;
 
   /** @internal use `stack.dgram.createSocket` */
@@ -107,7 +107,6 @@ export class DgramSocket extends EventEmitter {
     this.#healthCheck();
     if (this.#bindState !== UNBOUND) throw makeError('ERR_SOCKET_ALREADY_BOUND', 'Socket is already bound');
     this.#bindState = BINDING;
-    this.#queue ??= [];
     if (typeof cb === 'function') this.once('listening', cb as () => void);
     // libuv takes the port as an unsigned 16-bit integer: Node does not validate it (70000 binds 4464)
     const reqPort = (Number(p) | 0) & 0xffff;
@@ -183,7 +182,7 @@ export class DgramSocket extends EventEmitter {
     this.#healthCheck();
     if (this.#bindState === UNBOUND) this.bind({ port: 0, exclusive: true });
     if (this.#bindState !== BOUND) {
-      this.#queue!.push(() => this.#doSend(chunks, port as number, address as string | undefined, callback as DgramSendCallback | undefined));
+      this.#enqueue(() => this.#doSend(chunks, port as number, address as string | undefined, callback as DgramSendCallback | undefined));
       return;
     }
     this.#doSend(chunks, port as number, address as string | undefined, callback as DgramSendCallback | undefined);
@@ -237,7 +236,7 @@ export class DgramSocket extends EventEmitter {
     this.#connectState = BINDING;
     if (this.#bindState === UNBOUND) this.bind({ port: 0, exclusive: true });
     const go = (): void => this.#doConnect(port, a as string, cb);
-    if (this.#bindState !== BOUND) this.#queue!.push(go);
+    if (this.#bindState !== BOUND) this.#enqueue(go);
     else go();
   }
 
@@ -336,6 +335,11 @@ export class DgramSocket extends EventEmitter {
     if (holds === this.#held) return;
     this.#held = holds;
     this.#stack.liveness.add(holds ? 1 : -1);
+  }
+
+  /** Node's enqueue(): a send or connect before the bind completes waits for it (close joins the queue only if one exists). */
+  #enqueue(fn: () => void): void {
+    (this.#queue ??= []).push(fn);
   }
 
   #healthCheck(): void {
