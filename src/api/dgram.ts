@@ -124,7 +124,10 @@ export class DgramSocket extends EventEmitter {
       err = resolved === 'ENOTFOUND' ? notFound(text) : sysError(resolved, 'bind', text, port || undefined);
     } else {
       const wildcard = resolved.version === 4 ? resolved.v4 === 0 : resolved.v6!.every((x) => x === 0);
-      const b = this.#stack.udp.bind(this.#family, wildcard ? null : resolved, port, { datagram: (m, f, fp) => this.#datagram(m, f, fp) });
+      const b = this.#stack.udp.bind(this.#family, wildcard ? null : resolved, port, {
+        datagram: (m, f, fp) => this.#datagram(m, f, fp),
+        error: (errno) => this.#icmpError(errno),
+      });
       if (typeof b === 'string') err = sysError(b, 'bind', resolved.text, port || undefined);
       else this.#binding = b;
     }
@@ -326,6 +329,17 @@ export class DgramSocket extends EventEmitter {
     // delivered from the clock's deferred queue, not inside the stack's input call (as libuv's recv callback)
     this.#stack.clock.defer(() => {
       if (!this.#closed) this.emit('message', msg, rinfo);
+    });
+  }
+
+  /**
+   * An ICMP error for this connected socket: the kernel queues it and libuv's next recvmsg returns
+   * it, which Node emits as 'error' (`recvmsg ECONNREFUSED`).
+   */
+  #icmpError(errno: string): void {
+    const err = makeError(errno, `recvmsg ${errno}`, { syscall: 'recvmsg' });
+    this.#stack.clock.defer(() => {
+      if (!this.#closed) this.emit('error', err);
     });
   }
 

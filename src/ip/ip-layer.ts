@@ -87,6 +87,8 @@ export interface IpHost {
   icmpError(err: TcpIcmpError): void;
   /** A UDP packet for `local`: false when no socket takes it (then Port Unreachable goes back). */
   udpInput?(packet: Uint8Array, d: DecodedPacket, local: IpAddr): boolean;
+  /** An ICMP error whose quote (buf[off, end)) is not TCP: true when it named one of our UDP sockets. */
+  udpIcmpError?(version: 4 | 6, buf: Uint8Array, off: number, end: number, errno: string): boolean;
 }
 
 export interface IpCounters {
@@ -208,6 +210,7 @@ export class IpLayer {
     if (errno === null) return this.drop('icmp_ignored');
     this.counters.icmpErrorsIn++;
     const q = parseQuotedTcp(4, buf, off + 8, end);
+    if (!q && this.host.udpIcmpError?.(4, buf, off + 8, end, errno)) return;
     if (!q || q.src4 !== local.v4) return this.drop('icmp_error_not_tcp');
     const err = quotedError(local, ipV4(q.dst4), q, errno, type, code);
     if (type === ICMP_DEST_UNREACH && code === ICMP_FRAG_NEEDED) {
@@ -244,6 +247,7 @@ export class IpLayer {
     if (errno === null) return this.drop('icmp_ignored');
     this.counters.icmpErrorsIn++;
     const q = parseQuotedTcp(6, buf, off + 8, end);
+    if (!q && this.host.udpIcmpError?.(6, buf, off + 8, end, errno)) return;
     if (!q || !ipEquals(local, 0, q.src6)) return this.drop('icmp_error_not_tcp');
     const err = quotedError(local, ipV6(q.dst6!), q, errno, type, code);
     if (packetTooBig) {

@@ -312,6 +312,11 @@ export class Stack extends EventEmitter {
     return this.udp.input(packet, d, local);
   }
 
+  /** @internal an ICMP error quoting one of our UDP datagrams (ip/ decoded the ICMP part) */
+  udpIcmpError(version: 4 | 6, buf: Uint8Array, off: number, end: number, errno: string): boolean {
+    return this.udp.icmpError(version, buf, off, end, errno);
+  }
+
   /** Hand a packet to the 'packet' listeners; whatever they call on this stack waits for the call in progress. */
   private emitOut(pkt: Uint8Array): void {
     this.dispatch.enter();

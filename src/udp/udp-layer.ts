@@ -35,6 +35,8 @@ export interface UdpHost {
 export interface UdpReceiver {
   /** One datagram for this socket; `payload` is valid during the call only. */
   datagram(payload: Uint8Array, from: IpAddr, fromPort: number): void;
+  /** An ICMP error for this connected socket ('ECONNREFUSED', 'EHOSTUNREACH', ...). */
+  error(errno: string): void;
 }
 
 /** One bound socket in the table. */
@@ -155,6 +157,40 @@ export class UdpLayer {
     this.counters.datagramsIn++;
     const from = d.version === 4 ? ipV4(d.src4) : ipV6(d.src6!);
     b.receiver.datagram(u.payload, from, u.srcPort);
+    return true;
+  }
+
+  /**
+   * An ICMP error quoting a packet (buf[off, end): its IP header and at least 8 bytes after it,
+   * RFC 792 / RFC 4443 §2.4(c)). When the quote is a UDP datagram from a connected socket of ours to
+   * its peer, the socket gets the error, as Linux's __udp4_lib_err / __udp6_lib_err report it only
+   * to connected sockets (without IP_RECVERR). Returns whether the quote was UDP from one of our ports.
+   */
+  icmpError(version: 4 | 6, buf: Uint8Array, off: number, end: number, errno: string): boolean {
+    let t: number;
+    if (version === 4) {
+      if (end - off < 20 || buf[off]! >>> 4 !== 4 || buf[off + 9] !== IPPROTO_UDP) return false;
+      if ((((buf[off + 6]! << 8) | buf[off + 7]!) & 0x1fff) !== 0) return false; // a later fragment has no UDP header
+      t = off + ((buf[off]! & 0x0f) << 2);
+    } else {
+      // the quote of one of our own datagrams: no extension headers (we send none)
+      if (end - off < 40 || buf[off]! >>> 4 !== 6 || buf[off + 6] !== IPPROTO_UDP) return false;
+      t = off + 40;
+    }
+    if (end - t < 8) return false;
+    const srcPort = (buf[t]! << 8) | buf[t + 1]!;
+    const dstPort = (buf[t + 2]! << 8) | buf[t + 3]!;
+    const list = this.byPort.get(srcPort);
+    if (!list) return false;
+    const dst4 = version === 4 ? ((buf[off + 16]! << 24) | (buf[off + 17]! << 16) | (buf[off + 18]! << 8) | buf[off + 19]!) >>> 0 : 0;
+    const dst6 = version === 6 ? buf.subarray(off + 24, off + 40) : null;
+    for (const b of list) {
+      if (b.family === version && b.remote !== null && b.remotePort === dstPort && ipEquals(b.remote, dst4, dst6)) {
+        b.receiver.error(errno);
+        return true;
+      }
+    }
+    this.host.drop('udp_icmp_unconnected');
     return true;
   }
 

@@ -313,14 +313,51 @@ describe('socket.ref() and socket.unref(): liveness', () => {
 });
 
 describe('ICMP port unreachable for a closed port (RFC 1122 §4.1.3.1, RFC 4443 §3.1)', () => {
-  for (const [type, dst] of [['udp4', '10.0.0.2'], ['udp6', 'fd00::2']] as const) {
-    it(`${type}: a datagram to a port nobody has bound draws Destination Unreachable, code port`, async () => {
+  for (const [type, dst, icmpProto, unreach, portCode] of [
+    ['udp4', '10.0.0.2', 1, 3, 3],
+    ['udp6', 'fd00::2', 58, 1, 4],
+  ] as const) {
+    it(`${type}: a datagram to a port nobody has bound draws Destination Unreachable, code port unreachable`, async () => {
       const { net, a, b } = pair();
+      const icmp: number[][] = [];
+      net.onPacket((e) => {
+        const p = e.packet;
+        const v6 = p[0]! >>> 4 === 6;
+        const proto = v6 ? p[6] : p[9];
+        const off = v6 ? 40 : (p[0]! & 15) * 4;
+        if (e.from === dst && proto === icmpProto && !e.dropped) icmp.push([p[off]!, p[off + 1]!]);
+      });
       a.dgram.createSocket(type).send('anyone?', 9999, dst);
       await net.run(100);
-      expect(b.ip.counters.unreachSent).toBe(1);
+      expect(icmp).toEqual([[unreach, portCode]]);
       expect(b.counters.drops.udp_no_socket).toBe(1);
-      expect(a.ip.counters.icmpIn).toBe(1);
+      expect(b.udp.counters.noPorts).toBe(1);
+    });
+
+    it(`${type}: a connected socket gets 'error' ECONNREFUSED (recvmsg) from the port unreachable, as on Linux`, async () => {
+      const { net, a } = pair();
+      const s = a.dgram.createSocket(type);
+      const errors: Error[] = [];
+      s.on('error', (e) => errors.push(e));
+      s.connect(9999, dst);
+      await net.run(1);
+      s.send('anyone?');
+      await net.run(100);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({ code: 'ECONNREFUSED', errno: -111, syscall: 'recvmsg', message: 'recvmsg ECONNREFUSED' });
+      s.close();
     });
   }
+
+  it('an unconnected socket is not told (Linux reports ICMP errors to connected sockets only)', async () => {
+    const { net, a } = pair();
+    const s = a.dgram.createSocket('udp4');
+    const errors: Error[] = [];
+    s.on('error', (e) => errors.push(e));
+    s.send('anyone?', 9999, '10.0.0.2');
+    await net.run(100);
+    expect(errors).toEqual([]);
+    expect(a.counters.drops.udp_icmp_unconnected).toBe(1);
+    s.close();
+  });
 });
