@@ -220,7 +220,8 @@ export class DgramSocket extends EventEmitter {
       }
       return;
     }
-    if (cb) nextTick(() => cb(null, payload.length));
+    // the datagram is out; as in Node, a socket closed before the send completes never calls back
+    if (cb) nextTick(() => this.#closed || cb(null, payload.length));
   }
 
   /** As `socket.connect(port[, address][, callback])`: datagrams go to and come only from that peer; 'connect' follows. */
