@@ -5,8 +5,12 @@
  * (ARP, IPv6 neighbour discovery), so the guest reaches the stack's addresses by plain Ethernet.
  *
  *   const stack = new Stack({ addresses: ['10.0.2.2'] });
- *   const emulator = new V86({ ..., network_adapter: v86NetworkAdapter(stack) });
+ *   const emulator = new V86({ ..., net_device: { type: 'virtio' } });   // or 'ne2k'
+ *   new V86NetworkAdapter(emulator.bus, stack);
  *   stack.net.createServer((s) => s.pipe(s)).listen(7);   // the guest: nc 10.0.2.2 7
+ *
+ * v86 versions with a `network_adapter` option take `v86NetworkAdapter(stack)` there instead.
+ * test/v86 boots a Debian i386 guest on both NICs this way.
  */
 import type { Stack } from '../stack/stack.js';
 import { EthernetAdapter, type EthernetAdapterOptions } from './ethernet-adapter.js';

@@ -226,3 +226,21 @@ describe('backpressure is the TCP window', () => {
     await expect(second.opened).rejects.toMatchObject({ name: 'NetworkError', code: 'EADDRINUSE' });
   });
 });
+
+describe('no TCB is re-entered from user code', () => {
+  it('a write and a close made from a \'transition\' listener wait for the segment in progress, then go out', async () => {
+    const { net, a, b } = pair();
+    await echoServer(net, b);
+    const s = a.connect('10.0.0.2:7');
+    const w = s.writable.getWriter();
+    let wrote = false;
+    a.on('transition', (e: { to: string }) => {
+      if (e.to !== 'ESTABLISHED' || wrote) return;
+      wrote = true;
+      // called while the stack is inside the SYN-ACK's processing
+      void w.write(new TextEncoder().encode('from a listener'));
+      void w.close();
+    });
+    expect(text(await settle(net, readAll(s.readable)))).toBe('from a listener');
+  });
+});
