@@ -85,10 +85,16 @@ export interface IpHost {
   receive(packet: Uint8Array): void;
   /** Hand an ICMP error to the TCP connection it quotes. */
   icmpError(err: TcpIcmpError): void;
+  /** The host's UDP layer (udp/udp-layer.ts), if it has one. */
+  readonly udp?: UdpDemux;
+}
+
+/** What the IP layer hands to UDP. */
+export interface UdpDemux {
   /** A UDP packet for `local`: false when no socket takes it (then Port Unreachable goes back). */
-  udpInput?(packet: Uint8Array, d: DecodedPacket, local: IpAddr): boolean;
-  /** An ICMP error whose quote (buf[off, end)) is not TCP: true when it named one of our UDP sockets. */
-  udpIcmpError?(version: 4 | 6, buf: Uint8Array, off: number, end: number, errno: string): boolean;
+  input(packet: Uint8Array, d: DecodedPacket, local: IpAddr): boolean;
+  /** An ICMP error whose quote (buf[off, end)) is not TCP: true when it was one of our UDP datagrams. */
+  icmpError(version: 4 | 6, buf: Uint8Array, off: number, end: number, errno: string): boolean;
 }
 
 export interface IpCounters {
@@ -179,14 +185,14 @@ export class IpLayer {
     if (d.version === 4) {
       if (d.protocol === IPPROTO_ICMP) return this.icmp4(packet, d, local, end);
       if (d.protocol === IPPROTO_UDP) {
-        if (this.host.udpInput?.(packet, d, local)) return;
+        if (this.host.udp?.input(packet, d, local)) return;
         return this.unreachable(packet, d, local, ICMP_PORT_UNREACH, 'udp_no_socket');
       }
       return this.unreachable(packet, d, local, ICMP_PROTO_UNREACH, 'ip_unknown_protocol');
     }
     if (d.protocol === IPPROTO_ICMPV6) return this.icmp6(packet, d, local, end);
     if (d.protocol === IPPROTO_UDP) {
-      if (this.host.udpInput?.(packet, d, local)) return;
+      if (this.host.udp?.input(packet, d, local)) return;
       return this.unreachable(packet, d, local, ICMP6_PORT_UNREACH, 'udp_no_socket');
     }
     return this.unreachable(packet, d, local, -1, 'ip_unknown_protocol');
@@ -210,7 +216,7 @@ export class IpLayer {
     if (errno === null) return this.drop('icmp_ignored');
     this.counters.icmpErrorsIn++;
     const q = parseQuotedTcp(4, buf, off + 8, end);
-    if (!q && this.host.udpIcmpError?.(4, buf, off + 8, end, errno)) return;
+    if (!q && this.host.udp?.icmpError(4, buf, off + 8, end, errno)) return;
     if (!q || q.src4 !== local.v4) return this.drop('icmp_error_not_tcp');
     const err = quotedError(local, ipV4(q.dst4), q, errno, type, code);
     if (type === ICMP_DEST_UNREACH && code === ICMP_FRAG_NEEDED) {
@@ -247,7 +253,7 @@ export class IpLayer {
     if (errno === null) return this.drop('icmp_ignored');
     this.counters.icmpErrorsIn++;
     const q = parseQuotedTcp(6, buf, off + 8, end);
-    if (!q && this.host.udpIcmpError?.(6, buf, off + 8, end, errno)) return;
+    if (!q && this.host.udp?.icmpError(6, buf, off + 8, end, errno)) return;
     if (!q || !ipEquals(local, 0, q.src6)) return this.drop('icmp_error_not_tcp');
     const err = quotedError(local, ipV6(q.dst6!), q, errno, type, code);
     if (packetTooBig) {

@@ -44,7 +44,6 @@ import { netApiFor } from './net-provider.js';
 import { IpLayer, forIpLayer, type TcpIcmpError } from '../ip/ip-layer.js';
 import { UdpLayer } from '../udp/udp-layer.js';
 import { dgramApiFor, type DgramApi } from '../udp/dgram-provider.js';
-import type { DecodedPacket } from '../wire/packet.js';
 import { applyIcmpError } from '../ip/icmp-tcp.js';
 import { connect as webConnect, TCPServerSocket, type SocketAddress, type SocketOptions as WebSocketOptions, type StreamSocket, type TCPServerSocketOptions } from '../web/index.js';
 
@@ -141,8 +140,8 @@ export class Stack extends EventEmitter {
       afterFlush: () => this.armClock(),
       defer: (fn) => this.clock.defer(fn),
     });
-    this.ip = new IpLayer(this);
     this.udp = new UdpLayer(this, this.portKey);
+    this.ip = new IpLayer(this);
   }
 
   /** node:dgram's API over this stack: UDP sockets (udp/dgram-provider.ts) */
@@ -305,16 +304,6 @@ export class Stack extends EventEmitter {
       return;
     }
     this.emitOut(pkt);
-  }
-
-  /** @internal a UDP packet from ip/: false when no socket takes it */
-  udpInput(packet: Uint8Array, d: DecodedPacket, local: IpAddr): boolean {
-    return this.udp.input(packet, d, local);
-  }
-
-  /** @internal an ICMP error quoting one of our UDP datagrams (ip/ decoded the ICMP part) */
-  udpIcmpError(version: 4 | 6, buf: Uint8Array, off: number, end: number, errno: string): boolean {
-    return this.udp.icmpError(version, buf, off, end, errno);
   }
 
   /** Hand a packet to the 'packet' listeners; whatever they call on this stack waits for the call in progress. */
