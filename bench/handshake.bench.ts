@@ -15,7 +15,7 @@ const DURATION_MS = 3000;
 const REQUEST = Buffer.alloc(16, 0x71);
 const RESPONSE = Buffer.alloc(16, 0x72);
 
-type Connect = () => net.Socket | import('../src/index.js').Socket;
+type Connect = () => net.Socket; // synack's Socket satisfies net.Socket
 
 /** Keep CONCURRENCY connection loops going for DURATION_MS; returns completed connections per second. */
 async function drive(connect: Connect): Promise<{ perSecond: number; done: number; failed: number }> {
@@ -46,7 +46,7 @@ async function drive(connect: Connect): Promise<{ perSecond: number; done: numbe
   return { perSecond: (done * 1000) / (performance.now() - start), done, failed };
 }
 
-function serve(socket: net.Socket | import('../src/index.js').Socket): void {
+function serve(socket: net.Socket): void {
   let got = 0;
   socket.on('data', (d: Buffer) => {
     got += d.length;

@@ -9,7 +9,7 @@
 import { SimLinkNetwork } from '../src/link/sim.js';
 import type { Conn } from '../src/stack/conn.js';
 import { ipFromText } from '../src/stack/ip-addr.js';
-import { Stack } from '../src/stack/stack.js';
+import { Stack, type StackOptions } from '../src/stack/stack.js';
 import { VirtualClock } from '../src/time/virtual-clock.js';
 import type { BenchTable } from './index.js';
 
@@ -47,7 +47,7 @@ export function runFlow(cc: 'cubic' | 'reno', sack: boolean, loss: number, seed:
   });
   // Linux autotunes its buffers to several MB; here they are fixed large enough that only the
   // path limits the flow
-  const sysctl = {
+  const sysctl: StackOptions['sysctl'] = {
     tcp_congestion_control: cc,
     tcp_sack: sack ? 1 : 0,
     tcp_rmem: [4096, 4 << 20, 6 << 20],
@@ -63,7 +63,7 @@ export function runFlow(cc: 'cubic' | 'reno', sack: boolean, loss: number, seed:
   let received = 0;
   let corrupt = -1;
   receiver.listen('10.0.0.2', 5001, 16, (conn: Conn) => {
-    conn.user = {
+    receiver.attachUser(conn, {
       onEstablished() {},
       onWritable() {},
       onError() {},
@@ -77,7 +77,7 @@ export function runFlow(cc: 'cubic' | 'reno', sack: boolean, loss: number, seed:
         }
         receiver.settle(conn);
       },
-    };
+    });
   });
 
   let written = 0;
@@ -91,9 +91,10 @@ export function runFlow(cc: 'cubic' | 'reno', sack: boolean, loss: number, seed:
     }
     sender.settle(conn);
   };
-  conn.user = { onEstablished: fill, onWritable: fill, onError() {}, onClosed() {}, onReadable() {} };
+  sender.attachUser(conn, { onEstablished: fill, onWritable: fill, onError() {}, onClosed() {}, onReadable() {} });
   clock.advance(durationMs);
   if (corrupt >= 0) throw new Error(`byte ${corrupt} arrived wrong (cc=${cc} sack=${sack} loss=${loss} seed=${seed})`);
+  if (received === 0) throw new Error(`nothing arrived (cc=${cc} sack=${sack} loss=${loss} seed=${seed})`);
   const l = sender.counters.loss;
   return {
     goodputBps: (received * 8 * 1000) / durationMs,

@@ -7,7 +7,7 @@
  * 64 KiB at a time, and so must synack.
  */
 import net from 'node:net';
-import { Stack, type Socket } from '../src/index.js';
+import { Stack } from '../src/index.js';
 import type { BenchTable } from './index.js';
 
 export const title = 'Chunk-by-chunk reader: 64 MiB, one setImmediate per chunk';
@@ -22,7 +22,7 @@ interface Result {
 }
 
 /** Write TOTAL bytes in WRITE-sized pieces, honouring backpressure, then end. */
-function send(s: net.Socket | Socket): void {
+function send(s: net.Socket): void {
   const piece = Buffer.alloc(WRITE, 0x61);
   let left = TOTAL;
   const more = (): void => {
@@ -36,7 +36,7 @@ function send(s: net.Socket | Socket): void {
 }
 
 /** Read everything, pausing on each chunk until the next turn of the loop. */
-function read(s: net.Socket | Socket, start: number): Promise<Result> {
+function read(s: net.Socket, start: number): Promise<Result> {
   return new Promise((resolve, reject) => {
     let got = 0;
     let chunks = 0;

@@ -4,7 +4,8 @@
  * on the loopback interface, and the process-wide autoSelectFamily defaults of node:net.
  */
 import { loadDnsLookup } from '#platform/dns';
-import { makeError } from '../errors.js';
+import { invalidArgType, makeError } from '../errors.js';
+import { validateInt32 } from './validate.js';
 
 export interface LookupAddress {
   address: string;
@@ -40,19 +41,10 @@ export function getDefaultAutoSelectFamilyAttemptTimeout(): number {
   return attemptTimeoutDefault;
 }
 
-/** As Node: an integer >= 1; values below 10 become 10. */
+/** As Node: an int32 >= 1 (Node's validateInt32 errors); values below 10 become 10. */
 export function setDefaultAutoSelectFamilyAttemptTimeout(value: number): void {
-  if (typeof value !== 'number') throw invalidArgType('value', 'number', value);
-  if (!Number.isInteger(value) || value < 1) {
-    throw makeError('ERR_OUT_OF_RANGE', `The value of "value" is out of range. It must be >= 1 && <= 4294967295. Received ${value}`);
-  }
+  validateInt32(value, 'value', 1);
   attemptTimeoutDefault = Math.max(10, value);
-}
-
-function invalidArgType(name: string, type: string, value: unknown): Error {
-  const err = makeError('ERR_INVALID_ARG_TYPE', `The "${name}" argument must be of type ${type}. Received type ${typeof value} (${String(value)})`);
-  Object.setPrototypeOf(err, TypeError.prototype);
-  return err;
 }
 
 /** RFC 6761 §6.3: localhost (and any name under .localhost) is the loopback interface. */

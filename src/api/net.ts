@@ -1,12 +1,25 @@
 /**
  * `stack.net`: the node:net API for TCP over one synack stack. Code written for node:net works
- * unchanged: `stack.net.createServer(...)`, `stack.net.connect(...)`, `new stack.net.Socket()`.
+ * unchanged: `stack.net.createServer(...)`, `stack.net.connect(...)`, `new stack.net.Socket()`,
+ * and, as in node:net, `stack.net.Socket()` and `stack.net.Server()` without `new`.
+ * docs/net-compat.md lists every export of node:net and how this one compares.
  */
-import { isIP, isIPv4, isIPv6 } from '#platform/net';
+import { BlockList, SocketAddress, isIP, isIPv4, isIPv6 } from '#platform/net';
+import type { NetConnectOpts } from 'node:net';
 import { provideNetApi } from '../stack/net-provider.js';
 import type { Stack } from '../stack/stack.js';
 import { Server, type ServerOptions } from './server.js';
 import { Socket, type SocketConnectOptions, type SocketOptions } from './socket.js';
+import { normalizeArgs } from './validate.js';
+
+/** A class that, like node:net's Socket and Server, may also be called without `new`. */
+export interface CallableClass<T, A extends unknown[]> {
+  new (...args: A): T;
+  (...args: A): T;
+  readonly prototype: T;
+}
+
+type ConnectionListener = (socket: Socket) => void;
 import {
   getDefaultAutoSelectFamily,
   getDefaultAutoSelectFamilyAttemptTimeout,
@@ -17,17 +30,26 @@ import {
 /** `node:net` over one synack stack (`stack.net`): the same functions and classes, bound to it. */
 export interface NetApi {
   /** As `net.createServer([options][, connectionListener])`. */
-  createServer(options?: ServerOptions | ((s: Socket) => void), listener?: (s: Socket) => void): Server;
-  /** As `net.connect(options[, connectListener])`. */
-  connect(options: SocketConnectOptions & SocketOptions, cb?: () => void): Socket;
+  createServer(listener?: ConnectionListener): Server;
+  /** As `net.createServer(options[, connectionListener])`. */
+  createServer(options?: ServerOptions, listener?: ConnectionListener): Server;
+  /** As `net.connect(options[, connectListener])`, `net.connect(port[, host][, connectListener])`. */
+  connect(options: (SocketConnectOptions & SocketOptions) | NetConnectOpts, connectListener?: () => void): Socket;
   /** As `net.connect(port[, host][, connectListener])`. */
-  connect(port: number, host?: string, cb?: () => void): Socket;
+  connect(port: number, host?: string, connectListener?: () => void): Socket;
   /** As `net.connect(port[, connectListener])`. */
-  connect(port: number, cb?: () => void): Socket;
+  connect(port: number, connectListener?: () => void): Socket;
+  /** typed as node:net's; synack has no IPC sockets and throws ERR_INVALID_ARG_VALUE */
+  connect(path: string, connectListener?: () => void): Socket;
   /** An alias of `connect`, as in Node. */
   createConnection: NetApi['connect'];
-  Socket: new (opts?: SocketOptions) => Socket;
-  Server: new (options?: ServerOptions | ((s: Socket) => void), listener?: (s: Socket) => void) => Server;
+  Socket: CallableClass<Socket, [options?: SocketOptions]>;
+  /** node:net's old name for Socket */
+  Stream: CallableClass<Socket, [options?: SocketOptions]>;
+  Server: CallableClass<Server, [options?: ServerOptions | ConnectionListener, listener?: ConnectionListener]>;
+  /** Node's own: pure data, shared by every stack */
+  BlockList: typeof BlockList;
+  SocketAddress: typeof SocketAddress;
   /** Node's own `net.isIP`. */
   isIP: typeof isIP;
   /** Node's own `net.isIPv4`. */
@@ -44,6 +66,16 @@ export interface NetApi {
   setDefaultAutoSelectFamilyAttemptTimeout: typeof setDefaultAutoSelectFamilyAttemptTimeout;
 }
 
+/** Wrap a class so that calling it without `new` constructs it, as node:net's constructors allow. */
+function callable<T, A extends unknown[]>(cls: new (...args: A) => T): CallableClass<T, A> {
+  const wrapped = new Proxy(cls, {
+    apply: (target, _self, args: unknown[]) => new target(...(args as A)),
+  }) as unknown as CallableClass<T, A>;
+  // `socket.constructor === stack.net.Socket`, as in node:net
+  Object.defineProperty(cls.prototype, 'constructor', { value: wrapped, writable: true, configurable: true, enumerable: false });
+  return wrapped;
+}
+
 export function createNet(stack: Stack): NetApi {
   class BoundSocket extends Socket {
     constructor(opts?: SocketOptions) {
@@ -51,26 +83,27 @@ export function createNet(stack: Stack): NetApi {
     }
   }
   class BoundServer extends Server {
-    constructor(options?: ServerOptions | ((s: Socket) => void), listener?: (s: Socket) => void) {
+    constructor(options?: ServerOptions | ConnectionListener, listener?: ConnectionListener) {
       super(stack, options, listener);
     }
   }
-  function connect(a: unknown, b?: unknown, c?: unknown): Socket {
-    if (typeof a === 'object' && a !== null) {
-      const o = a as SocketConnectOptions & SocketOptions;
-      const s = new BoundSocket(o);
-      return s.connect(o, b as () => void);
-    }
-    const s = new BoundSocket();
-    if (typeof b === 'function') return s.connect(a as number, b as () => void);
-    return s.connect(a as number, b as string | undefined, c as (() => void) | undefined);
+  const SocketClass = callable(BoundSocket);
+  /** net.connect: a new Socket with the options, its idle timeout, then connect (as Node's). */
+  function connect(...args: unknown[]): Socket {
+    const { options, cb } = normalizeArgs(args);
+    const socket = new BoundSocket(options as SocketOptions);
+    if (options.timeout) socket.setTimeout(options.timeout as number);
+    return socket.connect(options as unknown as SocketConnectOptions, (cb ?? undefined) as (() => void) | undefined);
   }
   return {
-    createServer: (options, listener) => new BoundServer(options, listener),
+    createServer: ((options?: ServerOptions | ConnectionListener, listener?: ConnectionListener) => new BoundServer(options, listener)) as NetApi['createServer'],
     connect: connect as NetApi['connect'],
     createConnection: connect as NetApi['connect'],
-    Socket: BoundSocket,
-    Server: BoundServer,
+    Socket: SocketClass,
+    Stream: SocketClass,
+    Server: callable(BoundServer),
+    BlockList,
+    SocketAddress,
     isIP,
     isIPv4,
     isIPv6,

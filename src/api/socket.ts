@@ -4,21 +4,31 @@
  * peer see the window close (backpressure through highWaterMark onto RCV.WND).
  */
 import { Buffer } from '#platform/buffer';
-import { Duplex } from '#platform/stream';
+import { isIP } from '#platform/net';
+import { Duplex, addAbortSignal } from '#platform/stream';
+import type { SocketConnectOpts as NodeSocketConnectOpts } from 'node:net';
 import { nextTick } from '../platform/defer.js';
-import { makeError, sysError } from '../errors.js';
-import type { Conn, ConnUser } from '../stack/conn.js';
+import { endedByPeer, makeError, nodeError, sysError } from '../errors.js';
+import type { OtherEvent, SocketEvents } from './events.js';
+import type { Server } from './server.js';
+import { normalizeArgs, validateConnectOptions, validateFunction, validateInt32, validatePort, validateSocketOptions, validateTimerDuration } from './validate.js';
+import type { Conn } from '../stack/conn.js';
 import { ipFromText } from '../stack/ip-addr.js';
 import type { Stack } from '../stack/stack.js';
 import type { TcbErrorCode } from '../tcp/tcb.js';
-import type { Clock, TimerHandle } from '../time/clock.js';
-import { lookupAndConnect, type Connector } from './happy-eyeballs.js';
+import type { Clock } from '../time/clock.js';
+import { lookupAndConnect } from './happy-eyeballs.js';
 import type { LookupFunction } from './lookup.js';
+import { IdleTimer } from './idle-timer.js';
 import { readChunk, readInto, type OnRead } from './reads.js';
 
 /** Options of `new Socket()`, as `net.Socket`'s: half-open behaviour and stream buffer sizes. */
 export interface SocketOptions {
   allowHalfOpen?: boolean;
+  /** both directions' stream highWaterMark (bytes), as stream.Duplex */
+  highWaterMark?: number;
+  /** aborting it destroys the socket with an AbortError (node:net passes it to stream.addAbortSignal) */
+  signal?: AbortSignal;
   readableHighWaterMark?: number;
   writableHighWaterMark?: number;
 }
@@ -48,11 +58,52 @@ export interface SocketConnectOptions {
 
 type Callback = (err?: Error | null) => void;
 
+
+/* eslint-disable @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-explicit-any */
+/**
+ * the listener methods typed per event (events.ts), merged into the class; Node's untyped form
+ * remains for other names only, so a wrong listener for a known event is a compile-time error
+ */
+export interface Socket {
+  /** Add a listener for one of the documented events; the listener's arguments are typed (SocketEvents). */
+  on<K extends keyof SocketEvents>(event: K, listener: SocketEvents[K]): this;
+  /** Add a listener for any other event (untyped, as Node's). */
+  on<E extends string | symbol>(event: E & OtherEvent<E, SocketEvents>, listener: (...args: any[]) => void): this;
+  /** Add a one-time listener for one of the documented events; the listener's arguments are typed (SocketEvents). */
+  once<K extends keyof SocketEvents>(event: K, listener: SocketEvents[K]): this;
+  /** Add a one-time listener for any other event (untyped, as Node's). */
+  once<E extends string | symbol>(event: E & OtherEvent<E, SocketEvents>, listener: (...args: any[]) => void): this;
+  /** Add a listener for one of the documented events; the listener's arguments are typed (SocketEvents). */
+  addListener<K extends keyof SocketEvents>(event: K, listener: SocketEvents[K]): this;
+  /** Add a listener for any other event (untyped, as Node's). */
+  addListener<E extends string | symbol>(event: E & OtherEvent<E, SocketEvents>, listener: (...args: any[]) => void): this;
+  /** Add a listener first in line for one of the documented events; the listener's arguments are typed (SocketEvents). */
+  prependListener<K extends keyof SocketEvents>(event: K, listener: SocketEvents[K]): this;
+  /** Add a listener first in line for any other event (untyped, as Node's). */
+  prependListener<E extends string | symbol>(event: E & OtherEvent<E, SocketEvents>, listener: (...args: any[]) => void): this;
+  /** Add a one-time listener first in line for one of the documented events; the listener's arguments are typed (SocketEvents). */
+  prependOnceListener<K extends keyof SocketEvents>(event: K, listener: SocketEvents[K]): this;
+  /** Add a one-time listener first in line for any other event (untyped, as Node's). */
+  prependOnceListener<E extends string | symbol>(event: E & OtherEvent<E, SocketEvents>, listener: (...args: any[]) => void): this;
+  /** Remove a listener for one of the documented events; the listener's arguments are typed (SocketEvents). */
+  off<K extends keyof SocketEvents>(event: K, listener: SocketEvents[K]): this;
+  /** Remove a listener for any other event (untyped, as Node's). */
+  off<E extends string | symbol>(event: E & OtherEvent<E, SocketEvents>, listener: (...args: any[]) => void): this;
+  /** Remove a listener for one of the documented events; the listener's arguments are typed (SocketEvents). */
+  removeListener<K extends keyof SocketEvents>(event: K, listener: SocketEvents[K]): this;
+  /** Remove a listener for any other event (untyped, as Node's). */
+  removeListener<E extends string | symbol>(event: E & OtherEvent<E, SocketEvents>, listener: (...args: any[]) => void): this;
+}
+/* eslint-enable @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-explicit-any */
+
 /**
  * A TCP connection with `net.Socket`'s API: a `stream.Duplex` whose backpressure maps onto the
- * receive window, with the same events, errors and properties as Node's.
+ * receive window, with the same events, errors and properties as Node's. The stack calls it
+ * through ConnUser and happy eyeballs through Connector (methods marked internal, left out of the
+ * published types by stripInternal).
  */
-export class Socket extends Duplex implements ConnUser, Connector {
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export class Socket extends Duplex {
   readonly stack: Stack;
   /** the connection, once connect() or accept gave one */
   private conn: Conn | null = null;
@@ -65,9 +116,8 @@ export class Socket extends Duplex implements ConnUser, Connector {
   private queuedBeforeConnect: { chunk: Buffer; cb: Callback }[] | null = null;
   private finalBeforeConnect: Callback | null = null;
   private resetOnDestroy = false;
-  private idleMs = 0;
-  private idleTimer: TimerHandle | null = null;
-  private lastActivity = 0;
+  /** setTimeout()'s idle timer */
+  private readonly idle: IdleTimer;
   private noDelayWanted = false;
   private keepAliveWanted: [boolean, number | undefined] | null = null;
   private userTimeoutWanted = 0;
@@ -82,11 +132,13 @@ export class Socket extends Duplex implements ConnUser, Connector {
   /** the 4-tuple once the connection is let go (destroy), so the buffers behind it can be freed */
   private ends: Pick<Conn, 'local' | 'localPort' | 'remote' | 'remotePort'> | null = null;
   /** the addresses tried with autoSelectFamily, as Node reports them */
-  declare autoSelectFamilyAttemptedAddresses?: string[];
+  declare autoSelectFamilyAttemptedAddresses: string[];
 
   constructor(stack: Stack, opts: SocketOptions = {}) {
+    validateSocketOptions(opts as Record<string, unknown>);
     super({
       allowHalfOpen: opts.allowHalfOpen ?? false,
+      ...(opts.highWaterMark !== undefined ? { highWaterMark: opts.highWaterMark } : {}),
       ...(opts.readableHighWaterMark !== undefined ? { readableHighWaterMark: opts.readableHighWaterMark } : {}),
       ...(opts.writableHighWaterMark !== undefined ? { writableHighWaterMark: opts.writableHighWaterMark } : {}),
       decodeStrings: true,
@@ -94,18 +146,24 @@ export class Socket extends Duplex implements ConnUser, Connector {
       autoDestroy: true,
     });
     this.stack = stack;
+    this.idle = new IdleTimer(stack.clock, () => this.emit('timeout'), () => !this.destroyed);
+    if (opts.signal) addAbortSignal(opts.signal, this);
   }
 
+  /** The server that accepted this socket (null for a socket this side connected), as node:net's. */
+  server: Server | null = null;
+
+  /** @internal (Connector) the stack's clock */
   get clock(): Clock {
     return this.stack.clock;
   }
 
-  /** Attach an accepted connection (server side). */
+  /** @internal Attach an accepted connection (server side). */
   attach(conn: Conn): this {
     this.conn = conn;
     this.bind(conn);
     this.applyOptions();
-    this.touchActivity();
+    this.idle.touch();
     // data may already be waiting
     if (conn.tcb.readable > 0 || conn.tcb.rcvClosed) this.onReadable();
     return this;
@@ -114,22 +172,21 @@ export class Socket extends Duplex implements ConnUser, Connector {
   // ===================== connect =====================
 
   /** Open the connection, as `net.Socket#connect(options | port[, host][, cb])`. */
-  connect(options: SocketConnectOptions | number, host?: string | (() => void), cb?: () => void): this {
-    let opts: SocketConnectOptions;
-    if (typeof options === 'object' && options !== null) {
-      opts = options;
-      if (typeof host === 'function') cb = host;
-    } else {
-      opts = { port: options as number };
-      if (typeof host === 'function') cb = host;
-      else if (host !== undefined) opts.host = host;
-    }
-    opts = { ...opts, port: portFromString(opts.port) as number };
-    validatePort(opts.port, 'Port');
+  connect(options: SocketConnectOptions | NodeSocketConnectOpts, connectListener?: () => void): this;
+  connect(port: number, host: string, connectListener?: () => void): this;
+  connect(port: number, connectListener?: () => void): this;
+  /** typed as node:net's; synack has no IPC sockets and throws ERR_INVALID_ARG_VALUE */
+  connect(path: string, connectListener?: () => void): this;
+  /** connect(options[, cb]) or connect(port[, host][, cb]), checked as node:net checks them (validate.ts) */
+  connect(...args: unknown[]): this {
+    const { options: raw, cb } = normalizeArgs(args);
+    validateConnectOptions(raw);
+    const opts = { ...(raw as unknown as SocketConnectOptions), port: validatePort(raw.port) };
+    if (this.destroyed) this.reinitialize(); // node:net lets a closed Socket connect again
     if (this.conn || this.connecting) {
       throw makeError('ERR_SOCKET_CONNECTION_IN_PROGRESS', 'Socket is already connected or connecting');
     }
-    if (cb) this.once('connect', cb);
+    if (cb) this.once('connect', cb as () => void);
     if (opts.noDelay) this.noDelayWanted = true;
     if (opts.keepAlive) this.keepAliveWanted = [true, opts.keepAliveInitialDelay];
     if (opts.timeout) this.setTimeout(opts.timeout);
@@ -148,6 +205,8 @@ export class Socket extends Duplex implements ConnUser, Connector {
   }
 
   private connectOpts: SocketConnectOptions | null = null;
+  /** emits the pending 'connectionAttempt' (Node announces an attempt a tick after connect()) */
+  private announceAttempt: (() => void) | null = null;
 
   /**
    * @internal Start connecting to one address (Connector). 0.0.0.0 and :: mean this host, as on
@@ -158,6 +217,17 @@ export class Socket extends Duplex implements ConnUser, Connector {
       const err = this.attempt(ipText, port, _family, failed);
       if (err) (failed ?? ((e: Error) => this.destroy(e)))(err);
     })) return null;
+    // a single attempt (no happy eyeballs) is announced as node:net's internalConnect does, which
+    // runs a tick after connect(); anything the attempt reports waits for the announcement
+    if (failed === null) {
+      const announce = (): void => {
+        if (this.announceAttempt !== announce) return;
+        this.announceAttempt = null;
+        this.emit('connectionAttempt', ipText, port, isIP(ipText));
+      };
+      this.announceAttempt = announce;
+      nextTick(announce);
+    }
     let remote = ipFromText(ipText)!;
     if (remote.text === '0.0.0.0') remote = ipFromText('127.0.0.1')!;
     else if (remote.text === '::') remote = ipFromText('::1')!;
@@ -202,6 +272,31 @@ export class Socket extends Duplex implements ConnUser, Connector {
     this.stack.liveness.update(conn);
   }
 
+  /** A destroyed socket made new for another connect(), as node:net's connect() does. */
+  private reinitialize(): void {
+    (this as unknown as { _undestroy(): void })._undestroy();
+    this.conn = null;
+    this.bytesRead = 0;
+    this.written = 0;
+    this.wantRead = false;
+    this.eofPushed = false;
+    this.endCalled = false;
+    this.pendingWrite = null;
+    this.queuedBeforeConnect = null;
+    this.finalBeforeConnect = null;
+    this.resetOnDestroy = false;
+    this.closeHadError = false;
+    this.peerEnded = false;
+    this.pendingChunk = null;
+    this.pendingTaken = 0;
+    this.attemptFailed = null;
+    this.ends = null;
+    this.onreadPaused = false;
+    this.connectOpts = null;
+    this.announceAttempt = null;
+    Reflect.deleteProperty(this, 'autoSelectFamilyAttemptedAddresses');
+  }
+
   private applyOptions(): void {
     const t = this.conn!.tcb;
     if (this.noDelayWanted) t.noDelay = true;
@@ -214,16 +309,13 @@ export class Socket extends Duplex implements ConnUser, Connector {
 
   // ===================== ConnUser: the stack tells us =====================
 
-  /** @internal */
+  /** @internal (ConnUser) the handshake completed */
   onEstablished(): void {
     if (!this.connecting) return;
+    this.announceAttempt?.();
     this.connecting = false;
     this.attemptFailed = null;
-    this.touchActivity();
-    // writes made while connecting go in first, in order, ahead of any the 'connect' handler makes
-    const queued = this.queuedBeforeConnect ?? [];
-    this.queuedBeforeConnect = null;
-    for (const { chunk, cb: done } of queued) this._write(chunk, 'latin1', done);
+    this.idle.touch();
     this.emit('connect');
     this.emit('ready');
     if (this.finalBeforeConnect) {
@@ -235,23 +327,24 @@ export class Socket extends Duplex implements ConnUser, Connector {
     else if (!this.isPaused()) this.read(0); // node:net starts reading at once (afterConnect)
   }
 
-  /** @internal */
+  /** @internal (ConnUser) data or a FIN arrived */
   onReadable(): void {
-    this.touchActivity();
+    this.idle.touch();
     if (this.wantRead) this.pull();
   }
 
-  /** @internal */
+  /** @internal (ConnUser) the send buffer has room */
   onWritable(): void {
     const c = this.conn;
     if (this.pendingWrite && c && !c.gone && c.tcb.sendSpace > 0) this.feed(c);
   }
 
-  /** @internal */
+  /** @internal (ConnUser) the connection failed */
   onError(code: TcbErrorCode): void {
     const c = this.conn!;
     const syscall = this.connecting ? 'connect' : 'read';
-    const err = sysError(code, syscall, c.remote.text, c.remotePort);
+    // connect errors name the peer (`connect ECONNREFUSED 10.0.0.2:80`); read errors do not (`read ECONNRESET`)
+    const err = syscall === 'connect' ? sysError(code, syscall, c.remote.text, c.remotePort) : sysError(code, syscall);
     const failed = this.attemptFailed;
     if (failed && this.connecting) {
       // one of several addresses failed: the next is tried (happy-eyeballs.ts)
@@ -261,9 +354,14 @@ export class Socket extends Duplex implements ConnUser, Connector {
       failed(err);
       return;
     }
+    if (this.connecting) {
+      this.announceAttempt?.();
+      this.emit('connectionAttemptFailed', c.remote.text, c.remotePort, c.remote.version, err);
+    }
     this.destroy(err);
   }
 
+  /** @internal (ConnUser) the connection is gone */
   onClosed(): void {
     if (this.conn) this.conn.user = null;
     const t = this.conn?.tcb;
@@ -280,6 +378,7 @@ export class Socket extends Duplex implements ConnUser, Connector {
     if (cb) {
       this.pendingWrite = null;
       this.pendingChunk = null;
+      this.pendingTaken = 0;
       cb(sysError('EPIPE', 'write'));
     }
   }
@@ -350,18 +449,51 @@ export class Socket extends Duplex implements ConnUser, Connector {
   /** @internal */
   override _write(chunk: Buffer, enc: BufferEncoding, cb: Callback): void {
     const c = this.conn;
-    if (!c || this.connecting) {
-      // before connect(), while a name is looked up or an address tried: sent once connected, so
-      // an attempt given up (happy eyeballs) takes no data with it
-      (this.queuedBeforeConnect ??= []).push({ chunk, cb });
+    if (this.connecting) {
+      // node:net holds writes made while connecting and writes them on 'connect'
+      if (!this.queuedBeforeConnect) {
+        this.queuedBeforeConnect = [];
+        this.once('connect', () => this.writeQueued());
+      }
+      this.queuedBeforeConnect.push({ chunk, cb });
       return;
     }
+    if (!c) return cb(nodeError('ERR_SOCKET_CLOSED'));
     if (this.stack.whenIdle(() => this._write(chunk, enc, cb))) return;
     const tcb = c.tcb;
-    if (c.gone || !tcb.canSend) return cb(sysError('EPIPE', 'write', c.remote.text, c.remotePort));
+    if (c.gone || !tcb.canSend) return cb(sysError('EPIPE', 'write'));
     this.pendingChunk = chunk;
     this.pendingWrite = cb;
     this.feed(c);
+  }
+
+  private writeQueued(): void {
+    const queued = this.queuedBeforeConnect ?? [];
+    this.queuedBeforeConnect = null;
+    for (const { chunk, cb } of queued) this._write(chunk, 'latin1', cb);
+  }
+
+  /** the peer's FIN arrived and this side is not half-open: later writes fail as Node's writeAfterFIN */
+  private peerEnded = false;
+  private closeHadError = false;
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  override write(...args: any[]): boolean {
+    if (this.peerEnded && this.writableEnded) {
+      const err = endedByPeer();
+      const cb = args.find((a) => typeof a === 'function') as Callback | undefined;
+      if (cb) nextTick(() => cb(err));
+      this.destroy(err);
+      return false;
+    }
+    return super.write(...(args as Parameters<Duplex['write']>));
+  }
+
+  /** 'close' carries hadError (whether the socket was destroyed by an error), as node:net's. */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'close' && args.length === 0) return super.emit('close', this.closeHadError);
+    if (event === 'end' && !this.allowHalfOpen) this.peerEnded = true;
+    return super.emit(event, ...args);
   }
 
   /**
@@ -385,7 +517,8 @@ export class Socket extends Duplex implements ConnUser, Connector {
         const hold = this.endCalled && this.pendingChunk === null && tcb.sendSpace > take.length;
         tcb.send(take, this.stack.clock.now(), hold);
         this.written += take.length;
-        this.touchActivity();
+        this.pendingTaken += take.length;
+        this.idle.touch();
         this.stack.settle(c);
       }
     } finally {
@@ -394,11 +527,14 @@ export class Socket extends Duplex implements ConnUser, Connector {
     const cb = this.pendingWrite;
     if (cb && this.pendingChunk === null && tcb.sendSpace > 0) {
       this.pendingWrite = null;
+      this.pendingTaken = 0;
       cb();
     }
   }
 
   private feeding = false;
+  /** bytes of the write in progress already in the send buffer (counted in written, still in writableLength) */
+  private pendingTaken = 0;
 
   private endCalled = false;
 
@@ -426,15 +562,20 @@ export class Socket extends Duplex implements ConnUser, Connector {
 
   /** @internal */
   override _destroy(err: Error | null, cb: Callback): void {
+    this.closeHadError = err != null;
+    const queued = this.queuedBeforeConnect;
+    this.queuedBeforeConnect = null;
+    for (const q of queued ?? []) q.cb(nodeError('ERR_SOCKET_CLOSED_BEFORE_CONNECTION'));
     const c = this.conn;
-    this.clearIdle();
+    const wasUp = !this.connecting;
+    this.idle.clear();
     this.connecting = false;
     this.attemptFailed = null;
     // the buffers behind a destroyed socket go, even while the application holds the object
     this.pendingChunk = null;
     this.queuedBeforeConnect = null;
     if (c) {
-      this.ends = { local: c.local, localPort: c.localPort, remote: c.remote, remotePort: c.remotePort };
+      if (wasUp) this.ends = { local: c.local, localPort: c.localPort, remote: c.remote, remotePort: c.remotePort };
       this.conn = null;
       c.user = null;
       c.reading = false;
@@ -488,7 +629,7 @@ export class Socket extends Duplex implements ConnUser, Connector {
 
   /** TCP_USER_TIMEOUT: give up when sent data stays unacknowledged this long (ms, 0 = off). */
   setUserTimeout(ms: number): this {
-    if (!Number.isInteger(ms) || ms < 0) throw makeError('ERR_OUT_OF_RANGE', `user timeout must be an integer >= 0 (got ${ms})`);
+    validateInt32(ms, 'ms', 0); // Node's validator, so Node's TypeError/RangeError and messages
     this.userTimeoutWanted = ms; // kept for a connection that does not exist yet
     if (this.conn) this.conn.tcb.userTimeoutMs = ms;
     return this;
@@ -496,49 +637,19 @@ export class Socket extends Duplex implements ConnUser, Connector {
 
   /** Emit 'timeout' after `ms` of inactivity (the connection stays open, as in node:net). */
   setTimeout(ms: number, cb?: () => void): this {
-    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
-      throw makeError('ERR_OUT_OF_RANGE', `The value of "msecs" is out of range. It must be a non-negative finite number. Received ${ms}`);
+    this.timeout = ms; // as node:net, before the checks
+    const msecs = validateTimerDuration(ms);
+    if (cb !== undefined) {
+      validateFunction(cb, 'callback');
+      if (msecs === 0) this.removeListener('timeout', cb);
+      else this.once('timeout', cb);
     }
-    if (cb) this.once('timeout', cb);
-    this.idleMs = ms;
-    this.clearIdle();
-    if (ms > 0) {
-      this.lastActivity = this.stack.clock.now();
-      this.armIdle();
-    }
+    this.idle.set(msecs);
     return this;
   }
 
-  get timeout(): number | undefined {
-    return this.idleMs || undefined;
-  }
-
-  /** Only an idle timeout (setTimeout) needs to know when the socket was last active. */
-  private touchActivity(): void {
-    if (this.idleMs === 0) return;
-    this.lastActivity = this.stack.clock.now();
-    if (!this.idleTimer && !this.destroyed) this.armIdle(); // a new idle period after a 'timeout'
-  }
-
-  /**
-   * 'timeout' once per idle period, as Node's refreshed timer: the deadline is compared exactly as
-   * it was scheduled (lastActivity + idleMs), never as a difference, which fractional times can
-   * round one unit short and re-arm at the same instant forever.
-   */
-  private armIdle(): void {
-    const due = this.lastActivity + this.idleMs;
-    this.idleTimer = this.stack.clock.schedule(due, () => {
-      this.idleTimer = null;
-      if (this.destroyed || this.idleMs === 0) return;
-      if (this.stack.clock.now() >= this.lastActivity + this.idleMs) this.emit('timeout');
-      else this.armIdle();
-    });
-  }
-
-  private clearIdle(): void {
-    if (this.idleTimer) this.stack.clock.cancel(this.idleTimer);
-    this.idleTimer = null;
-  }
+  /** The last value given to setTimeout(), or assigned (assigning changes no timer, as in node:net). */
+  timeout: number | undefined = undefined;
 
   /** The local address, family and port (`{}` before connecting), as `net.Socket#address`. */
   address(): { address: string; family: string; port: number } | Record<string, never> {
@@ -547,16 +658,21 @@ export class Socket extends Duplex implements ConnUser, Connector {
     return { address: c.local.text, family: c.local.version === 4 ? 'IPv4' : 'IPv6', port: c.localPort };
   }
 
+  /** the connection's ends once it is up (node:net reports none while connecting) */
+  private get upConn(): Pick<Conn, 'local' | 'localPort' | 'remote' | 'remotePort'> | null {
+    return this.connecting ? null : (this.conn ?? this.ends);
+  }
   get remoteAddress(): string | undefined {
-    return (this.conn ?? this.ends)?.remote.text;
+    return this.upConn?.remote.text;
   }
   get remotePort(): number | undefined {
-    return (this.conn ?? this.ends)?.remotePort;
+    return this.upConn?.remotePort;
   }
   get remoteFamily(): string | undefined {
-    const c = this.conn ?? this.ends;
+    const c = this.upConn;
     return c ? (c.remote.version === 4 ? 'IPv4' : 'IPv6') : undefined;
   }
+  // the local end is known from connect() on (synack picks the port there); node:net reports it after 'connect'
   get localAddress(): string | undefined {
     return (this.conn ?? this.ends)?.local.text;
   }
@@ -567,8 +683,13 @@ export class Socket extends Duplex implements ConnUser, Connector {
     const c = this.conn ?? this.ends;
     return c ? (c.local.version === 4 ? 'IPv4' : 'IPv6') : undefined;
   }
+  /** bytes written so far, counting those still queued in the stream (as node:net) */
   get bytesWritten(): number {
-    return this.written;
+    return this.written + this.writableLength - this.pendingTaken;
+  }
+  /** what the stream holds for writing; undefined before connect(), as node:net's without a handle */
+  get bufferSize(): number {
+    return (this.conn || this.connecting ? this.writableLength : undefined) as number; // typed as @types/node's
   }
   get pending(): boolean {
     return !this.conn || this.connecting;
@@ -603,18 +724,4 @@ export class Socket extends Duplex implements ConnUser, Connector {
     }
     return this;
   }
-}
-
-export function validatePort(port: unknown, name: string): asserts port is number {
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
-    const received = typeof port === 'string' ? `type string ('${port}')` : `type ${typeof port} (${String(port)})`;
-    throw makeError('ERR_SOCKET_BAD_PORT', `${name} should be >= 0 and < 65536. Received ${received}.`);
-  }
-}
-
-/** node:net takes a port as a number or its decimal text ('8080', as from process.env.PORT). */
-export function portFromString(port: unknown): unknown {
-  if (typeof port !== 'string' || port.trim() === '') return port;
-  const n = Number(port);
-  return Number.isInteger(n) && n >= 0 && n <= 65535 ? n : port;
 }

@@ -7,6 +7,7 @@
 import '../api/net.js'; // stack.net
 import type { Command } from 'commander';
 import { makeError } from '../errors.js';
+import { startControl } from './control.js';
 import { errorLine, warningLine } from './errors.js';
 import { addLinkOptions, checkLinkFlags, deviceIsUp, logStateChanges, openLink, type LinkFlags } from './link-options.js';
 
@@ -42,6 +43,7 @@ export function registerConnect(program: Command): void {
           'synack brings the device up), or configure the device first (ip addr add ... dev IFNAME; ip link set IFNAME up)',
       );
     }
+    await startControl(stack, flags.control);
     const stopLog = flags.verbose ? logStateChanges(stack, (s) => process.stderr.write(s)) : () => {};
     opened.link.device.on('error', (err: Error) => {
       process.stderr.write(errorLine('connect', err));

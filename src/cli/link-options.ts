@@ -23,6 +23,8 @@ export interface LinkFlags {
   pcap?: string;
   mac?: string;
   verbose?: boolean;
+  /** where `synack ss --from` reads this stack's sockets (cli/control.ts) */
+  control?: string;
 }
 
 function collect(v: string, prev: string[]): string[] {
@@ -45,7 +47,8 @@ export function addLinkOptions(cmd: Command): Command {
     .option('--mac <aa:bb:cc:dd:ee:ff>', "with --tap: synack's MAC address (default: a random local one)")
     .option('--sysctl <name=value>', 'a TCP tunable, Linux name (repeatable), e.g. tcp_fin_timeout=30', collect, [])
     .option('--pcap <file>', 'write every packet in and out to a pcap file')
-    .option('-v, --verbose', 'log a line whenever the count of connections by state changes');
+    .option('-v, --verbose', 'log a line whenever the count of connections by state changes')
+    .option('--control <path|host:port>', 'answer `synack ss --from` on this unix socket or host TCP address');
 }
 
 export interface OpenedLink {

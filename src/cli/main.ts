@@ -4,6 +4,8 @@ import { registerDemo } from './demo.js';
 import { registerStat } from './stat.js';
 import { registerServe } from './serve.js';
 import { registerConnect } from './connect.js';
+import { registerSs } from './ss.js';
+import { registerDashboard } from './dashboard.js';
 import { errorLine, useOneErrorStyle } from './errors.js';
 
 // `synack demo | head -3`: once the reader is gone, end quietly as Unix tools do (no trace, exit 0).
@@ -24,6 +26,8 @@ registerDemo(program);
 registerStat(program);
 registerServe(program);
 registerConnect(program);
+registerSs(program);
+registerDashboard(program);
 useOneErrorStyle(program);
 
 let running = '';

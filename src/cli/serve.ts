@@ -19,12 +19,15 @@ import { makeError } from '../errors.js';
 import type { AttachedLink } from '../link/attach.js';
 import { createMetricsRegistry, parseHostPort, serveMetrics } from '../observe/metrics.js';
 import { DEFAULT_SERVICES, parseServiceList, type RunningService, type ServiceDef } from '../services/index.js';
+import { startControl } from './control.js';
+import { startLiveDashboard } from './dashboard.js';
 import { errorLine, warningLine } from './errors.js';
 import { addLinkOptions, buildStack, checkLinkFlags, deviceIsUp, logStateChanges, openLink, type LinkFlags, type OpenedLink } from './link-options.js';
 
 interface ServeFlags extends LinkFlags {
   services: string;
   metrics?: string;
+  dashboard?: string;
   drainTimeout: string;
 }
 
@@ -80,6 +83,7 @@ export function registerServe(program: Command): void {
     .description('Serve echo, discard, daytime, chargen and http over a TUN/TAP device, the kernel as the peer')
     .option('--services <list>', 'services to run, NAME or NAME:PORT, comma-separated', DEFAULT_SERVICES)
     .option('--metrics <host:port>', 'serve Prometheus metrics at http://HOST:PORT/metrics (host network)')
+    .option('--dashboard <host:port>', 'serve the live state diagram at http://HOST:PORT/ (host network)')
     .option('--drain-timeout <ms>', 'on SIGINT/SIGTERM, wait at most this long for connections to close', String(DRAIN_MS));
   addLinkOptions(cmd).action(async (flags: ServeFlags) => {
     const warn = (m: string): boolean => process.stderr.write(warningLine('serve', m));
@@ -95,11 +99,16 @@ export function registerServe(program: Command): void {
     const stack = buildStack(flags);
     let opened: OpenedLink | null = null;
     let metricsServer: http.Server | null = null;
+    let control: http.Server | null = null;
+    let dashboard: { server: http.Server; url: string } | null = null;
     let running: RunningService[] = [];
     const closeAll = (): void => {
       for (const r of running) if (r.server.listening) r.server.close();
       metricsServer?.close();
       metricsServer?.closeAllConnections();
+      control?.close();
+      dashboard?.server.close();
+      dashboard?.server.closeAllConnections();
       if (opened) opened.close();
       else stack.destroy();
     };
@@ -118,6 +127,8 @@ export function registerServe(program: Command): void {
           throw Object.assign(err, { message: `--metrics ${flags.metrics}: ${err.message}` });
         });
       }
+      control = await startControl(stack, flags.control);
+      if (flags.dashboard) dashboard = await startLiveDashboard(stack, flags.dashboard);
       opened = openLink(flags, stack);
       running = await startServices(stack.net, services);
     } catch (err) {
@@ -146,7 +157,8 @@ export function registerServe(program: Command): void {
     out(
       `synack serve: ${flags.ip.join(', ')} on ${opened.mode} ${opened.ifname}` +
         `${flags.peerIp.length ? ` (peer ${flags.peerIp.join(', ')})` : ''}: ${list}` +
-        `${metricsAt ? `; metrics at http://${flags.metrics}/metrics` : ''}${flags.pcap ? `; capture to ${flags.pcap}` : ''}\n`,
+        `${metricsAt ? `; metrics at http://${flags.metrics}/metrics` : ''}${flags.control ? `; ss at ${flags.control}` : ''}` +
+        `${dashboard ? `; dashboard at ${dashboard.url}` : ''}${flags.pcap ? `; capture to ${flags.pcap}` : ''}\n`,
     );
 
     let stopping = false;

@@ -51,6 +51,7 @@ export function registerStat(program: Command): void {
     .option('--proc-net <dir>', 'read copies of /proc/net files (tcp, tcp6, netstat, snmp, sockstat) from a directory')
     .option('--watch <seconds>', 'refresh every SECONDS in place, with deltas and a trend per state', positiveNumber('--watch', 86400))
     .option('--count <n>', 'with --watch: stop after N refreshes', positiveInt('--count', 1_000_000))
+    .option('--dashboard <host:port>', "serve the state diagram with the kernel's counts at http://HOST:PORT/, refreshed every --watch seconds (default 1)")
     .option('--sample <seconds>', 'with --diagnose: seconds between the two readings compared (0 = one)', nonNegative('--sample', 60), 1)
     .option('--width <columns>', "lay out for this many columns (default: the terminal's; piped: tables unbounded)", wholeFrom('--width', 40, 1000))
     .addHelpText(
@@ -58,7 +59,11 @@ export function registerStat(program: Command): void {
       '\nState names are the kernel\'s (netstat, ss): SYN_RECV, FIN_WAIT1, FIN_WAIT2, CLOSE.\n' +
         'Exit status with --diagnose: 0 no finding worse than a notice, 1 a WARNING, 2 a CRITICAL finding.\n',
     )
-    .action(async (opts: StatOptions) => {
+    .action(async (opts: StatOptions & { dashboard?: string }) => {
+      if (opts.dashboard) {
+        const { runHostDashboard } = await import('./dashboard.js');
+        return runHostDashboard(opts.dashboard, { netns: opts.netns, procNet: opts.procNet, intervalMs: (opts.watch ?? 1) * 1000 });
+      }
       // `synack stat --watch 1 | head`: a closed pipe ends the command quietly (main.ts; the --netns
       // helper is killed by its exit hook).
       // Loaded on use, so other commands do not pay for it (and stat does not slow their start-up).

@@ -29,6 +29,7 @@ export function applyIcmpError(tcb: Tcb, err: TcpIcmpError, now: number): IcmpOu
   }
   if (tcb.state === 'SYN_SENT') {
     tcb.now = now;
+    tcb.cause = 'icmp';
     tcb.fail(err.errno as TcbErrorCode);
     return 'aborted';
   }

@@ -1,2 +1,2 @@
 /** `#platform/stream` on Node, Deno and Bun: Node's own streams. */
-export { Duplex } from 'node:stream';
+export { Duplex, addAbortSignal, getDefaultHighWaterMark } from 'node:stream';

@@ -6,6 +6,9 @@ import { sysError } from '../errors.js';
 import { seqAdd } from '../tcp/seq.js';
 import { ipFromText, ipSame, isLoopback, type IpAddr } from './ip-addr.js';
 import type { Stack } from './stack.js';
+import type { TransitionCause } from '../observe/events.js';
+
+const TW_REUSED: TransitionCause = { kind: 'stack', reason: 'tcp_tw_reuse: the 4-tuple taken over by a new connect' };
 
 /**
  * The local address for a connection to `remote`: the one asked for (bind); else, as Linux's route
@@ -42,6 +45,6 @@ export function takeTimeWaitTuple(stack: Stack, local: IpAddr, port: number, rem
   if (!allowed || !tw.tsOk(slot) || !(stack.clock.now() - tw.tsRecentAge(slot) > 1000)) return false;
   stack.reuseIss = seqAdd(tw.sndNxt(slot), 65535 + 2);
   stack.counters.timeWaitReused++;
-  stack.endTimeWait(slot);
+  stack.endTimeWait(slot, TW_REUSED);
   return true;
 }

@@ -6,6 +6,7 @@
 import type { TcbErrorCode, TcbHooks } from '../tcp/tcb.js';
 import { NOTIFY_CLOSED, NOTIFY_ERROR, NOTIFY_ESTABLISHED, NOTIFY_READABLE, NOTIFY_WRITABLE, type Conn } from './conn.js';
 import { scheduleAccept } from './listening.js';
+import { HALF_OPEN_DELETED } from './publish.js';
 import type { Stack } from './stack.js';
 
 /** `twPending`: connections that entered TIME_WAIT during the call in progress (settled after it). */
@@ -17,11 +18,13 @@ export function makeHooks(stack: Stack, twPending: Conn[]): TcbHooks {
     },
     transition: (tcb, from, to) => {
       const c = tcb.owner as Conn;
-      stack.emitTransition(tcb.now, c.local.text, c.localPort, c.remote.text, c.remotePort, from, to);
+      stack.emitTransition(tcb.now, c.local.text, c.localPort, c.remote.text, c.remotePort, from, to, tcb.cause);
       if (to === 'TIME_WAIT') twPending.push(c);
       if (to === 'CLOSED' || (to === 'LISTEN' && from === 'SYN_RCVD')) {
         stack.forget(c);
         stack.queueNotify(c, NOTIFY_CLOSED);
+        // the listener goes on listening; this half-open connection's TCB is deleted (LISTEN → CLOSED)
+        if (to === 'LISTEN') stack.emitTransition(tcb.now, c.local.text, c.localPort, c.remote.text, c.remotePort, to, 'CLOSED', HALF_OPEN_DELETED);
       }
     },
     established: (tcb) => {

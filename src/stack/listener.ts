@@ -6,6 +6,7 @@
 import type { Conn } from './conn.js';
 import { sysError } from '../errors.js';
 import { ipSame, type IpAddr } from './ip-addr.js';
+import type { TimeWaitTable } from './time-wait.js';
 
 export class Listener {
   /** half-open children (SYN_RCVD) */
@@ -101,4 +102,18 @@ export function listenError(code: 'EADDRINUSE' | 'EADDRNOTAVAIL', address: strin
   const why = code === 'EADDRINUSE' ? 'address already in use' : 'address not available';
   err.message = `listen ${code}: ${why} ${address}${port > 0 ? `:${port}` : ''}`;
   return err;
+}
+
+/**
+ * Without SO_REUSEADDR, bind(2) refuses a port any socket still holds: a connection of the server
+ * that ran before, or one of its TIME_WAIT records — the classic "httpd cannot restart within 2MSL"
+ * (Linux inet_csk_bind_conflict; with SO_REUSEADDR only a listener conflicts). `addr` null is the
+ * wildcard, which overlaps every address.
+ */
+export function portHeld(addr: IpAddr | null, port: number, conns: Iterable<Conn>, tw: TimeWaitTable, addresses: readonly IpAddr[]): boolean {
+  for (const c of conns) if (c.localPort === port && (addr === null || ipSame(addr, c.local))) return true;
+  for (const s of tw.slots()) {
+    if (tw.localPort(s) === port && (addr === null || ipSame(addr, addresses[tw.localIndex(s)]!))) return true;
+  }
+  return false;
 }

@@ -7,6 +7,9 @@ import type { Conn } from './conn.js';
 import { ipFromText, isLoopback, type IpAddr } from './ip-addr.js';
 import { Listener, listenError, type ListenerTable } from './listener.js';
 import type { Stack } from './stack.js';
+import type { TransitionCause } from '../observe/cause.js';
+
+const LISTENER_CLOSED: TransitionCause = { kind: 'stack', reason: 'listener closed' };
 
 /**
  * A new listener. `null` is Node's default (:: dual-stack when the host has IPv6, else 0.0.0.0);
@@ -23,6 +26,8 @@ export function newListener(
   ipv6Only: boolean,
   /** where the search for a free port starts (the stack's port counter: deterministic runs) */
   counter: number,
+  /** without SO_REUSEADDR: whether a connection or TIME_WAIT record still holds the port (listener.ts portHeld) */
+  held?: (addr: IpAddr | null, port: number) => boolean,
 ): Listener {
   let addr: IpAddr | null = null;
   const v6Host = stack.addresses.some((a) => a.version === 6 && !isLoopback(a));
@@ -35,7 +40,7 @@ export function newListener(
     family = addr.version;
   }
   if (port === 0) port = freePort(stack, table, counter);
-  if (table.clashes(addr, port, family)) throw listenError('EADDRINUSE', any, port);
+  if (table.clashes(addr, port, family) || held?.(addr, port)) throw listenError('EADDRINUSE', any, port);
   return new Listener(addr, port, Math.max(1, backlog), accept, family, any === '0.0.0.0' ? any : '::');
 }
 
@@ -70,13 +75,13 @@ export function closeListener(stack: Stack, l: Listener, conns: Iterable<Conn>):
   l.closed = true;
   const now = stack.clock.now();
   for (const c of [...l.acceptQueue]) {
-    c.tcb.abort(now);
+    c.tcb.abort(now, LISTENER_CLOSED);
     stack.touch(c);
   }
   l.acceptQueue.length = 0;
   for (const c of [...conns]) {
     if (c.listener !== l) continue;
-    c.tcb.abort(now);
+    c.tcb.abort(now, LISTENER_CLOSED);
     stack.touch(c);
   }
   stack.flush();

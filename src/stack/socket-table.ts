@@ -22,6 +22,32 @@ export interface SocketInfo {
   timer: { name: string; ms: number; retransmits: number } | null;
   /** an orphan: released by its owner, finishing its close */
   orphan: boolean;
+  /** `ss -i`'s TCP_INFO for a connection with a TCB (not listeners, not TIME_WAIT records) */
+  info?: TcpInfo;
+}
+
+/** What `ss -ti` prints, from the TCB: times in ms, windows in segments as Linux counts them. */
+export interface TcpInfo {
+  rto: number;
+  /** smoothed RTT and its variation (RFC 6298), 0 before the first sample */
+  rtt: number;
+  rttvar: number;
+  mss: number;
+  /** congestion window, in segments of `mss` */
+  cwnd: number;
+  /** slow-start threshold in segments, null while still "infinite" */
+  ssthresh: number | null;
+  /** retransmissions in a row now, and segments retransmitted in the connection's life */
+  retrans: number;
+  totalRetrans: number;
+  bytesSent: number;
+  bytesReceived: number;
+  segsOut: number;
+  segsIn: number;
+  /** the peer's advertised window, bytes */
+  sndWnd: number;
+  /** our advertised window, bytes */
+  rcvWnd: number;
 }
 
 /** What the table is read from. */
@@ -62,6 +88,22 @@ export function socketTable(v: TableView): SocketInfo[] {
       sendQ: st.sendQueue,
       timer: st.timer ? { name: st.timer.name, ms: st.timer.ms, retransmits: t.retransmits } : null,
       orphan: t.orphan,
+      info: {
+        rto: st.rto,
+        rtt: t.rto.srtt,
+        rttvar: t.rto.rttvar,
+        mss: st.mss,
+        cwnd: Math.ceil(st.cwnd / st.mss),
+        ssthresh: t.ssthresh >= 0x7fffffff ? null : Math.ceil(t.ssthresh / st.mss),
+        retrans: t.retransmits,
+        totalRetrans: t.stats.retransSegs,
+        bytesSent: t.stats.bytesOut,
+        bytesReceived: t.stats.bytesIn,
+        segsOut: t.stats.segsOut,
+        segsIn: t.stats.segsIn,
+        sndWnd: st.sndWnd,
+        rcvWnd: st.rcvWnd,
+      },
     });
   }
   const tw = v.timeWait;

@@ -10,13 +10,13 @@
  */
 import { EventEmitter } from '#platform/events';
 import { makeError, sysError } from '../errors.js';
-import { endpoint, transitionChannel, type TransitionEvent } from '../observe/events.js';
+import { ACCEPT_OVERFLOW, publishDrop, publishSegment, publishTransition, wantsDrops, wantsSegments, wantsTransitions } from './publish.js';
 import { ResetLimiter, resetForClosed } from '../tcp/closed.js';
 import { TcpNetns } from '../tcp/ack-throttle.js';
 import { halfSipHash, initialSequenceNumber, type HashKey } from '../tcp/halfsiphash.js';
 import type { TcpState } from '../tcp/state.js';
 import { SYSCTL_DEFAULTS, applySysctl, type Sysctl } from '../tcp/sysctl.js';
-import { Tcb, type TcbHooks } from '../tcp/tcb.js';
+import { Tcb, type TcbCause, type TcbHooks } from '../tcp/tcb.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
 import { TimerHeap } from '../time/heap.js';
 import { RealClock } from '../time/real-clock.js';
@@ -27,7 +27,7 @@ import { makeHooks } from './hooks.js';
 import { Dispatcher } from './dispatch.js';
 import { PeerCache, ipEquals, ipFromText, ipSame, ipV4, ipV6, isLoopback, isLoopbackV6, loopbackAddresses, pushWords, type IpAddr } from './ip-addr.js';
 import { Liveness } from './liveness.js';
-import { type Listener, ListenerTable } from './listener.js';
+import { type Listener, ListenerTable, portHeld } from './listener.js';
 import { closeListener, newListener, scheduleAccept } from './listening.js';
 import { socketTable, stateCounts, type SocketInfo, type TableView } from './socket-table.js';
 import { onCookieAck, onSyn } from './passive-open.js';
@@ -52,7 +52,11 @@ export interface StackOptions {
   addresses: string[];
   /** Link MTU; the advertised MSS is MTU - 40 (IPv4) or MTU - 60 (IPv6). Default 1500. */
   mtu?: number;
-  sysctl?: Record<string, unknown>;
+  /**
+   * Linux's TCP tunables by name, typed (`tcp_syn_retries: 2`, or the text `sysctl` shows:
+   * `ip_local_port_range: '1024 65535'`); checked again at run time (unknown names, ranges).
+   */
+  sysctl?: { [K in keyof Sysctl]?: Sysctl[K] | string };
   /** Real clock by default; a VirtualClock for simulations and tests. */
   clock?: Clock;
   /** Seed for the ISN / port / timestamp secrets (deterministic runs); random by default. */
@@ -206,6 +210,7 @@ export class Stack extends EventEmitter {
       return this.drop('martian_loopback');
     }
     this.counters.segmentsIn++;
+    if (wantsSegments(this)) this.observed(() => publishSegment(this, this.clock.now(), 'in', local, (pkt.version === 4 ? this.peers.get(pkt.src4) : ipV6(pkt.src6!)).text, seg));
     if (seg.srcPort === 0 || seg.dstPort === 0) return this.drop('tcp_port_zero');
     const now = this.clock.now();
     const conn = this.conns.find(local, seg.dstPort, pkt.src4, pkt.src6, seg.srcPort);
@@ -226,7 +231,7 @@ export class Stack extends EventEmitter {
 
   private deliver(conn: Conn, seg: Segment, now: number): void {
     const verdict = admit(conn, seg, this.sysctl, this.counters, (l) => this.acceptLimit(l));
-    if (verdict === 'abort') conn.tcb.abort(now);
+    if (verdict === 'abort') conn.tcb.abort(now, ACCEPT_OVERFLOW);
     else if (verdict === 'deliver') conn.tcb.segmentArrives(seg, now);
     this.touch(conn);
   }
@@ -271,6 +276,7 @@ export class Stack extends EventEmitter {
   drop(reason: string): void {
     const d = this.counters.drops;
     d[reason] = (d[reason] ?? 0) + 1;
+    if (wantsDrops(this)) this.observed(() => publishDrop(this, this.clock.now(), reason));
   }
 
   /**
@@ -296,16 +302,6 @@ export class Stack extends EventEmitter {
     this.emitOut(pkt);
   }
 
-  /** @internal a whole IP packet for `remote` (UDP): looped back when `remote` is ours, else emitted */
-  sendTo(pkt: Uint8Array, remote: IpAddr): void {
-    this.counters.packetsOut++;
-    if (this.localAddressFor(remote.version, remote.v4, remote.v6)) {
-      this.clock.defer(() => this.take(pkt, true));
-      return;
-    }
-    this.emitOut(pkt);
-  }
-
   /** Hand a packet to the 'packet' listeners; whatever they call on this stack waits for the call in progress. */
   private emitOut(pkt: Uint8Array): void {
     this.dispatch.enter();
@@ -328,6 +324,7 @@ export class Stack extends EventEmitter {
   sendRaw(local: IpAddr, remote: IpAddr, seg: Segment): void {
     if (seg.flags & RST) this.counters.resetsSent++;
     this.counters.segmentsOut++;
+    if (wantsSegments(this)) this.observed(() => publishSegment(this, this.clock.now(), 'out', local, remote.text, seg));
     const pkt =
       local.version === 4
         ? encodeTcpPacketV4(local.v4, remote.v4, seg, this.outBuf)
@@ -429,18 +426,22 @@ export class Stack extends EventEmitter {
   listen(localAddress: string, options?: TCPServerSocketOptions): TCPServerSocket;
   /**
    * Open a listener (listening.ts): EADDRINUSE / EADDRNOTAVAIL like bind(2), port 0 a free port;
-   * `null` is Node's default, 0.0.0.0 IPv4 only, :: dual-stack unless `ipv6Only`.
+   * `null` is Node's default, 0.0.0.0 IPv4 only, :: dual-stack unless `ipv6Only`. `reuseAddr` is
+   * SO_REUSEADDR, on by default as libuv sets it: off, a port any connection or TIME_WAIT record
+   * still holds is refused too.
    */
-  listen(host: string | null, port: number, backlog: number, accept: (conn: Conn) => void, ipv6Only?: boolean): Listener;
+  listen(host: string | null, port: number, backlog: number, accept: (conn: Conn) => void, ipv6Only?: boolean, reuseAddr?: boolean): Listener;
   listen(
     host: string | null,
     portOrOptions?: number | TCPServerSocketOptions,
     backlog = 511,
     accept = (_: Conn): void => {},
     ipv6Only = false,
+    reuseAddr = true,
   ): Listener | TCPServerSocket {
     if (typeof portOrOptions !== 'number') return new TCPServerSocket(this, host ?? '0.0.0.0', portOrOptions);
-    const l = newListener(this, this.listeners_, host, portOrOptions, backlog, accept, ipv6Only, this.portCounter++);
+    const held = reuseAddr ? undefined : (addr: IpAddr | null, port: number): boolean => portHeld(addr, port, this.conns.all(), this.timeWait, this.addresses);
+    const l = newListener(this, this.listeners_, host, portOrOptions, backlog, accept, ipv6Only, this.portCounter++, held);
     this.listeners_.add(l);
     this.setListenerRef(l, true);
     return l;
@@ -549,21 +550,23 @@ export class Stack extends EventEmitter {
   }
 
   /** @internal publish a transition (diagnostics_channel and the 'transition' event) if anyone listens */
-  emitTransition(t: number, local: string, localPort: number, remote: string, remotePort: number, from: TcpState, to: TcpState): void {
-    if (!transitionChannel.hasSubscribers && this.listenerCount('transition') === 0) return;
-    const ev: TransitionEvent = { t, host: this.name, local: endpoint(local, localPort), remote: endpoint(remote, remotePort), from, to };
+  emitTransition(t: number, local: string, localPort: number, remote: string, remotePort: number, from: TcpState, to: TcpState, cause: TcbCause | null): void {
+    if (wantsTransitions(this)) this.observed(() => publishTransition(this, t, local, localPort, remote, remotePort, from, to, cause));
+  }
+
+  /** Tell observers (only called once someone listens); whatever they call on this stack waits for the call in progress. */
+  private observed(publish: () => void): void {
     this.dispatch.enter();
     try {
-      transitionChannel.publish(ev);
-      this.emit('transition', ev);
+      publish();
     } finally {
       this.dispatch.leave();
     }
   }
 
   /** @internal end a TIME_WAIT record now (2MSL passed, or the 4-tuple was taken over) */
-  endTimeWait(slot: number): void {
-    emitTimeWaitClosed(this, slot, this.clock.now());
+  endTimeWait(slot: number, cause: TcbCause): void {
+    emitTimeWaitClosed(this, slot, this.clock.now(), cause);
     this.timeWait.remove(slot);
   }
 

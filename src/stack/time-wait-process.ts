@@ -10,7 +10,8 @@
  *    tcp_v4_rcv: TCP_TW_SYN falls through to the ACK), is answered with an ACK;
  *  - anything else out of window: an ACK (RFC 9293 §3.10.7.4, first step).
  */
-import { TIME_WAIT_MS } from '../tcp/tcb.js';
+import type { TransitionCause } from '../observe/events.js';
+import { TIME_WAIT_MS, type TcbCause } from '../tcp/tcb.js';
 import { seqAdd, seqDiff, seqGt, seqLt } from '../tcp/seq.js';
 import { ACK, FIN, RST, SYN, type Segment, type TcpOptions } from '../wire/segment.js';
 import { NOTIFY_CLOSED, type Conn } from './conn.js';
@@ -23,6 +24,7 @@ const EMPTY = new Uint8Array(0);
 export type TimeWaitVerdict = { done: true } | { done: false; issHint: number };
 
 const DONE: TimeWaitVerdict = { done: true };
+const TW_OVERFLOW: TransitionCause = { kind: 'stack', reason: 'tcp_max_tw_buckets overflow' };
 
 /** `listening`: a listener would take a new SYN for this 4-tuple. */
 export function timeWaitSegment(
@@ -41,7 +43,7 @@ export function timeWaitSegment(
   const ts = tw.tsOk(slot) ? seg.options.tsVal : undefined;
   const pawsReject = ts !== undefined && seqLt(ts, tw.tsRecent(slot));
   if (f & RST) {
-    if (!stack.sysctl.tcp_rfc1337 && !pawsReject && seg.seq === rcvNxt) stack.endTimeWait(slot);
+    if (!stack.sysctl.tcp_rfc1337 && !pawsReject && seg.seq === rcvNxt) stack.endTimeWait(slot, seg);
     return DONE;
   }
   if ((f & (SYN | ACK)) === SYN) {
@@ -51,7 +53,7 @@ export function timeWaitSegment(
     if (newer && listening) {
       const issHint = seqAdd(tw.sndNxt(slot), 65535 + 2);
       stack.counters.timeWaitRecycled++;
-      stack.endTimeWait(slot);
+      stack.endTimeWait(slot, seg);
       return { done: false, issHint };
     }
     ackFromTimeWait(stack, slot, local, remote, now);
@@ -122,7 +124,7 @@ export function settleTimeWait(stack: Stack, pending: Conn[]): void {
     stack.queueNotify(c, NOTIFY_CLOSED);
     if (stack.timeWait.size >= stack.sysctl.tcp_max_tw_buckets) {
       stack.counters.timeWaitOverflow++;
-      stack.emitTransition(t.now, c.local.text, c.localPort, c.remote.text, c.remotePort, 'TIME_WAIT', 'CLOSED');
+      stack.emitTransition(t.now, c.local.text, c.localPort, c.remote.text, c.remotePort, 'TIME_WAIT', 'CLOSED', TW_OVERFLOW);
       continue;
     }
     stack.timeWait.insert(timeWaitRecord(c, stack.addresses.indexOf(c.local)), t.tTimeWait);
@@ -130,10 +132,10 @@ export function settleTimeWait(stack: Stack, pending: Conn[]): void {
 }
 
 /** The TIME_WAIT → CLOSED transition of a record (expiry, or a 4-tuple taken over). */
-export function emitTimeWaitClosed(stack: Stack, slot: number, now: number): void {
+export function emitTimeWaitClosed(stack: Stack, slot: number, now: number, cause: TcbCause = 'timewait'): void {
   const tw = stack.timeWait;
   const local = stack.addresses[tw.localIndex(slot)]!;
   const r = tw.remote(slot);
   const remote = typeof r === 'number' ? ipV4(r).text : r.text;
-  stack.emitTransition(now, local.text, tw.localPort(slot), remote, tw.remotePort(slot), 'TIME_WAIT', 'CLOSED');
+  stack.emitTransition(now, local.text, tw.localPort(slot), remote, tw.remotePort(slot), 'TIME_WAIT', 'CLOSED', cause);
 }

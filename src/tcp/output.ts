@@ -383,6 +383,7 @@ export function onRetransmitTimer(tcb: Tcb): void {
   }
   const userTimedOut = tcb.userTimeoutMs > 0 && tcb.stallSince >= 0 && tcb.now - tcb.stallSince >= tcb.userTimeoutMs;
   if (tcb.retransmits >= retryLimit(tcb) || userTimedOut) {
+    if (userTimedOut) tcb.cause = 'usertimeout';
     // a passive OPEN's half-open connection is dropped quietly: the OPEN waits for another SYN
     if (tcb.state === 'SYN_RCVD' && tcb.passive) return tcb.returnToListen();
     tcb.fail('ETIMEDOUT');

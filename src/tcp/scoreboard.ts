@@ -57,8 +57,6 @@ export class Scoreboard {
   sackedBytes = 0;
   /** segments currently SACKed (RACK.segs_sacked) */
   sackedSegs = 0;
-  /** highest sequence number any SACK block covered, -1 when none (RFC 6675 HighSACK + 1) */
-  highSacked = -1;
   private recent: number[] = NONE as unknown as number[];
 
   get length(): number {
@@ -151,7 +149,6 @@ export class Scoreboard {
       this.head = 0;
     }
     if (this.length === 0) {
-      this.highSacked = -1;
       this.segs = NONE;
       this.head = 0;
     }
@@ -252,16 +249,6 @@ export class Scoreboard {
     return undefined;
   }
 
-  /** Forget everything (the connection reset the send queue, or closed). */
-  clear(): void {
-    this.segs = NONE;
-    this.head = 0;
-    this.inFlight = 0;
-    this.sackedBytes = 0;
-    this.sackedSegs = 0;
-    this.highSacked = -1;
-  }
-
   // ---- internals
 
   private weight(seg: TxSegment): number {
@@ -277,13 +264,11 @@ export class Scoreboard {
     }
     this.sackedBytes = 0;
     this.sackedSegs = 0;
-    this.highSacked = -1;
   }
 
   private markSacked(l: number, r: number, ack: number, res: AckResult, delivered: (seg: TxSegment) => void): void {
     if (seqLe(r, ack) || seqLe(r, l)) return;
     if (seqLt(l, ack)) l = ack;
-    if (this.highSacked < 0 || seqGt(r, this.highSacked)) this.highSacked = r;
     for (let i = this.split(l); i < this.length; i++) {
       const seg = this.at(i);
       if (seqGe(seg.start, r)) break;

@@ -20,6 +20,7 @@ import { Scoreboard } from './scoreboard.js';
 import { SendBuffer } from './send-buffer.js';
 import { seqAdd, seqDiff, seqMax } from './seq.js';
 import type { TcpState } from './state.js';
+import type { TcbStatus } from './status.js';
 import type { Sysctl } from './sysctl.js';
 import { segmentArrives, takeSyn } from './input.js';
 import {
@@ -93,7 +94,20 @@ export interface TcbOptions {
   netns?: TcpNetns;
 }
 
+export type { TcbStatus } from './status.js';
+
 export type TimerName = 'retransmit' | 'persist' | 'keepalive' | 'delack' | 'timewait' | 'finwait2';
+
+/** The user calls of RFC 9293 §3.10 that can change a state (RELEASE is the kernel's close()). */
+export type UserCall = 'open-active' | 'open-passive' | 'send' | 'close' | 'release' | 'abort';
+
+/**
+ * What the TCB is acting on, for observers of its transitions: the segment being processed (valid
+ * during that call only), the timer that fired ('usertimeout' when TCP_USER_TIMEOUT ran out), the
+ * user call, an ICMP error, or a reason the layer above gives (`{ kind, ... }`, e.g. the stack
+ * aborting a listener's connections). Set at each entry point; costs nothing when nobody reads it.
+ */
+export type TcbCause = Segment | TimerName | 'usertimeout' | UserCall | 'icmp' | { readonly kind: string };
 
 export class Tcb {
   state: TcpState = 'CLOSED';
@@ -104,6 +118,8 @@ export class Tcb {
   owner: unknown;
   /** the `now` of the call in progress */
   now = 0;
+  /** what the call in progress is acting on (see TcbCause); null between calls, so no segment is held */
+  cause: TcbCause | null = null;
 
   // --- send sequence variables (RFC 9293 §3.3.1) ---
   iss: number;
@@ -262,8 +278,9 @@ export class Tcb {
   // ===================== user calls (RFC 9293 §3.10.1–§3.10.6) =====================
 
   /** OPEN, active (§3.10.1): send SYN, enter SYN_SENT. */
-  openActive(now: number): void {
+  openActive(now: number, cause: UserCall = 'open-active'): void {
     this.now = now;
+    this.cause = cause;
     this.setState('SYN_SENT');
     this.sndNxt = seqAdd(this.iss, 1);
     sendSyn(this, false);
@@ -273,6 +290,7 @@ export class Tcb {
   /** OPEN, passive (§3.10.1): enter LISTEN and wait for a SYN. */
   openPassive(now: number): void {
     this.now = now;
+    this.cause = 'open-passive';
     this.passive = true;
     this.setState('LISTEN');
   }
@@ -291,7 +309,7 @@ export class Tcb {
   /** SEND on a LISTEN connection with the remote now known (§3.10.2): LISTEN → SYN_SENT. */
   connectFromListen(now: number): void {
     this.passive = false;
-    this.openActive(now);
+    this.openActive(now, 'send');
   }
 
   /** Room left in the send buffer. */
@@ -338,8 +356,9 @@ export class Tcb {
   }
 
   /** CLOSE (§3.10.4): half-close our direction. A FIN follows everything already queued. */
-  close(now: number): void {
+  close(now: number, cause: UserCall = 'close'): void {
     this.now = now;
+    this.cause = cause;
     switch (this.state) {
       case 'LISTEN':
       case 'SYN_SENT':
@@ -367,18 +386,20 @@ export class Tcb {
    */
   release(now: number): void {
     this.now = now;
+    this.cause = 'release';
     this.orphan = true;
     if (this.readQueue.length > 0 || this.reassembly.bytes > 0) {
-      this.abort(now);
+      this.abort(now, 'release');
       return;
     }
-    this.close(now);
+    this.close(now, 'release');
     if (this.state === 'FIN_WAIT_2') this.tFinWait2 = now + this.sysctl.tcp_fin_timeout * 1000;
   }
 
   /** ABORT (§3.10.5): send RST (in synchronized states) and go to CLOSED. */
-  abort(now: number): void {
+  abort(now: number, cause: TcbCause = 'abort'): void {
     this.now = now;
+    this.cause = cause;
     switch (this.state) {
       case 'SYN_RCVD':
       case 'ESTABLISHED':
@@ -459,7 +480,9 @@ export class Tcb {
   /** SEGMENT ARRIVES (§3.10.7). */
   segmentArrives(seg: Segment, now: number): void {
     this.now = now;
+    this.cause = seg;
     segmentArrives(this, seg);
+    this.cause = null;
   }
 
   /** Earliest time this connection wants `onTimer`. */
@@ -471,11 +494,13 @@ export class Tcb {
   onTimer(now: number): void {
     this.now = now;
     if (this.tTimeWait <= now) {
+      this.cause = 'timewait';
       this.tTimeWait = Infinity;
       this.toClosed();
       return;
     }
     if (this.tFinWait2 <= now) {
+      this.cause = 'finwait2';
       this.tFinWait2 = Infinity;
       this.toClosed();
       return;
@@ -485,15 +510,18 @@ export class Tcb {
       sendAck(this);
     }
     if (this.tRetransmit <= now) {
+      this.cause = 'retransmit';
       this.tRetransmit = Infinity;
       onRetransmitTimer(this);
       if (this.state === 'CLOSED') return;
     }
     if (this.tPersist <= now) {
+      this.cause = 'persist';
       this.tPersist = Infinity;
       onPersistTimer(this);
     }
     if (this.tKeepalive <= now) {
+      this.cause = 'keepalive';
       this.tKeepalive = Infinity;
       onKeepaliveTimer(this);
     }
@@ -582,25 +610,6 @@ export class Tcb {
   tsNow(): number {
     return (Math.floor(this.now) + this.tsOffset) >>> 0;
   }
-}
-
-export interface TcbStatus {
-  state: TcpState;
-  sndUna: number;
-  sndNxt: number;
-  sndWnd: number;
-  rcvNxt: number;
-  rcvWnd: number;
-  sendQueue: number;
-  recvQueue: number;
-  mss: number;
-  rto: number;
-  srtt: number;
-  cwnd: number;
-  ssthresh: number;
-  congestionControl: CcName;
-  retransmits: number;
-  timer: { name: TimerName; ms: number } | null;
 }
 
 /** The smallest shift that lets a window of `maxBuf` bytes fit the 16-bit field (RFC 7323 §2.3, ≤ 14). */

@@ -25,8 +25,13 @@ export interface UdpHost {
   readonly addresses: readonly IpAddr[];
   readonly sysctl: { readonly ip_local_port_range: readonly [number, number] };
   readonly mtu: number;
-  /** Send one IP packet to `remote` (looped back when `remote` is this host's own address). */
-  sendTo(packet: Uint8Array, remote: IpAddr): void;
+  readonly clock: { defer(fn: () => void): void };
+  /** This host's own address equal to `ip` (any of 127.0.0.0/8 counts), or null. */
+  ownAddress(ip: IpAddr): IpAddr | null;
+  /** Send a whole IP packet out of the link. */
+  sendPacket(packet: Uint8Array): void;
+  /** Take a packet in as if it had just arrived (the loopback path). */
+  receive(packet: Uint8Array): void;
   /** Count a dropped packet by reason. */
   drop(reason: string): void;
 }
@@ -131,7 +136,9 @@ export class UdpLayer {
         ? encodeUdpPacketV4(src.v4, remote.v4, b.port, remotePort, payload)
         : encodeUdpPacketV6(src.v6!, remote.v6!, b.port, remotePort, payload);
     this.counters.datagramsOut++;
-    this.host.sendTo(pkt, remote);
+    // to ourselves: looped back, asynchronously like any link (as the stack does for TCP)
+    if (this.host.ownAddress(remote)) this.host.clock.defer(() => this.host.receive(pkt));
+    else this.host.sendPacket(pkt);
     return null;
   }
 

@@ -1,89 +1,15 @@
 /**
  * The demo's scenarios: each one a life of a TCP connection as the classic texts draw it, run
  * between a client (10.0.0.1) and a server (10.0.0.2) on the simulated network in virtual time.
+ * Together they take every edge of the state diagram (observe/edges.ts); edge-scenarios.ts holds
+ * the ones that exist for the rarer edges.
  */
 import '../../api/net.js'; // stack.net
-import type { HostOptions, SimNetwork } from '../../api/sim-network.js';
 import type { Socket } from '../../api/socket.js';
-import type { Stack } from '../../stack/stack.js';
+import { EDGE_SCENARIOS } from './edge-scenarios.js';
+import { CLIENT, SERVER, closed, connect, errorNote, must, serve, until, waitTimeWait, type Scenario } from './scenario-kit.js';
 
-export const CLIENT = '10.0.0.1';
-export const SERVER = '10.0.0.2';
-
-export interface DemoContext {
-  net: SimNetwork;
-  client: Stack;
-  server: Stack;
-  /** lines worth saying under the diagram (errors seen, what to notice) */
-  notes: string[];
-  /** netstat-style counts taken at the scenario's telling moment */
-  snapshot(label: string): void;
-}
-
-export interface Scenario {
-  name: string;
-  title: string;
-  /** the states it passes and why, in a few sentences */
-  about: string;
-  client?: HostOptions;
-  server?: HostOptions;
-  run(ctx: DemoContext): Promise<void>;
-}
-
-const LIMIT = 600_000;
-
-/**
- * Thrown when a scenario cannot go on (under loss a handshake may time out): the runner stops that
- * scenario there, reports why, and the tour continues with the next one.
- */
-export class ScenarioStopped extends Error {
-  override readonly name = 'ScenarioStopped';
-}
-
-async function until(ctx: DemoContext, what: string, pred: () => boolean, limit = LIMIT): Promise<boolean> {
-  if (await ctx.net.runUntil(pred, limit)) return true;
-  ctx.notes.push(`(gave up waiting for ${what} after ${limit / 1000} s of virtual time)`);
-  return false;
-}
-
-/** Like `until`, for a step the rest of the scenario depends on. */
-async function must(ctx: DemoContext, what: string, pred: () => boolean, limit = LIMIT): Promise<void> {
-  if (!(await until(ctx, what, pred, limit))) throw new ScenarioStopped(`no ${what}`);
-}
-
-function closed(s: Socket): () => boolean {
-  let done = false;
-  s.once('close', () => (done = true));
-  return () => done;
-}
-
-function errorNote(ctx: DemoContext, who: string, s: Socket): void {
-  s.on('error', (e: NodeJS.ErrnoException) => ctx.notes.push(`${who} socket error: ${e.code} (${e.message})`));
-}
-
-/** A server that answers each chunk; accepted sockets are handed to `onSocket`. */
-function serve(ctx: DemoContext, port: number, opts: { allowHalfOpen?: boolean; pauseOnConnect?: boolean }, onSocket: (s: Socket) => void): void {
-  const srv = ctx.server.net.createServer(opts, (s) => {
-    errorNote(ctx, 'server', s);
-    onSocket(s);
-  });
-  srv.listen(port, SERVER);
-}
-
-async function connect(ctx: DemoContext, port: number, opts: { allowHalfOpen?: boolean } = {}): Promise<Socket> {
-  const c = ctx.client.net.connect({ port, host: SERVER, ...opts });
-  errorNote(ctx, 'client', c);
-  let up = false;
-  c.once('connect', () => (up = true));
-  await until(ctx, 'the handshake', () => up || c.destroyed);
-  if (!up) throw new ScenarioStopped('the connection was not established');
-  return c;
-}
-
-/** Let 2MSL pass so TIME_WAIT ends in CLOSED. */
-async function waitTimeWait(ctx: DemoContext): Promise<void> {
-  await ctx.net.run(61_000);
-}
+export { CLIENT, SERVER, ScenarioStopped, type DemoContext, type Scenario } from './scenario-kit.js';
 
 export const SCENARIOS: Scenario[] = [
   {
@@ -322,7 +248,7 @@ export const SCENARIOS: Scenario[] = [
       let server: Socket | null = null;
       serve(ctx, 80, { pauseOnConnect: true }, (s) => (server = s));
       const c = await connect(ctx, 80);
-      c.write(Buffer.alloc(40_000, 0x61));
+      c.write(new Uint8Array(40_000).fill(0x61));
       c.end();
       await ctx.net.run(5_000);
       ctx.notes.push('server application starts reading at t ≈ 5 s');
@@ -337,6 +263,7 @@ export const SCENARIOS: Scenario[] = [
       await waitTimeWait(ctx);
     },
   },
+  ...EDGE_SCENARIOS,
 ];
 
 export function findScenario(name: string): Scenario | undefined {
