@@ -174,7 +174,7 @@ export class DgramSocket extends EventEmitter {
       if (port || address) throw makeError('ERR_SOCKET_DGRAM_IS_CONNECTED', 'Already connected');
     }
     const chunks = toChunks(list);
-    if (!connected) validatePort(port);
+    if (!connected) port = validatePort(port);
     if (typeof callback !== 'function') callback = undefined;
     if (typeof address === 'function') {
       callback = address;
@@ -226,7 +226,7 @@ export class DgramSocket extends EventEmitter {
 
   /** As `socket.connect(port[, address][, callback])`: datagrams go to and come only from that peer; 'connect' follows. */
   connect(port: number, address?: string | (() => void), callback?: () => void): void {
-    validatePort(port);
+    port = validatePort(port);
     let a: unknown = address;
     let cb = callback;
     if (typeof a === 'function') {
@@ -389,8 +389,8 @@ function describe(v: unknown): string {
   return `type ${typeof v} (${shown})`;
 }
 
-/** Node's validatePort(port, 'Port', false): an integer 1..65535, as a number or a numeric string. */
-function validatePort(port: unknown): void {
+/** Node's validatePort(port, 'Port', false): an integer 1..65535, as a number or a numeric string; returned as a number. */
+function validatePort(port: unknown): number {
   const ok =
     (typeof port === 'number' || (typeof port === 'string' && port.trim() !== '')) &&
     Number(port) === Number(port) >>> 0 &&
@@ -399,6 +399,7 @@ function validatePort(port: unknown): void {
   if (!ok) {
     throw makeError('ERR_SOCKET_BAD_PORT', `Port should be > 0 and < 65536. Received ${describe(port)}.`, { name: 'RangeError' });
   }
+  return Number(port);
 }
 
 /** Node's sliceBuffer: a string becomes a Buffer; offset and length pick a part of one buffer. */

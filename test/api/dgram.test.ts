@@ -206,6 +206,22 @@ describe("socket.connect(), Event: 'connect', socket.disconnect(), socket.remote
     client.close();
   });
 
+  it('a port given as a numeric string is a number, as Node validates it', async () => {
+    const { net, a, b } = pair();
+    const server = b.dgram.createSocket('udp4', (msg, rinfo) => server.send(msg, rinfo.port, rinfo.address));
+    server.bind(53);
+    const client = a.dgram.createSocket('udp4');
+    const got = messages(client);
+    client.connect('53' as unknown as number, '10.0.0.2');
+    await net.run(1);
+    expect(client.remoteAddress().port).toBe(53);
+    client.send('s');
+    await net.run(100);
+    expect(got.map((g) => g[0])).toEqual(['s']);
+    server.close();
+    client.close();
+  });
+
   it('a connected socket only receives from its peer', async () => {
     const { net, a, b } = pair();
     const client = b.dgram.createSocket('udp4');
