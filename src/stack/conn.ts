@@ -24,6 +24,10 @@ export const NOTIFY_WRITABLE = 4;
 export const NOTIFY_ERROR = 8;
 export const NOTIFY_CLOSED = 16;
 
+const LIVE_REFD = 1;
+const LIVE_READING = 2;
+const LIVE_HELD = 4;
+
 export class Conn implements HeapEntry {
   // timer heap entry
   at = Infinity;
@@ -39,13 +43,31 @@ export class Conn implements HeapEntry {
   /** notifications for the user, delivered after the TCB call in progress returns (NOTIFY_* bits) */
   notify = 0;
   pendingError: TcbErrorCode | null = null;
-  /** liveness (stack/liveness.ts): the user keeps the process alive for it (not unref()'d) */
-  refd = false;
-  /** liveness: the user wants to read (Node's handle is reading) */
-  reading = false;
-  /** liveness: counted as an active handle right now */
-  held = false;
+  /** liveness bits (stack/liveness.ts), one field for three flags: an idle connection stays small */
+  private live = 0;
   tcb!: Tcb;
+
+  /** liveness: the user keeps the process alive for it (not unref()'d) */
+  get refd(): boolean {
+    return (this.live & LIVE_REFD) !== 0;
+  }
+  set refd(v: boolean) {
+    this.live = v ? this.live | LIVE_REFD : this.live & ~LIVE_REFD;
+  }
+  /** liveness: the user wants to read (Node's handle is reading) */
+  get reading(): boolean {
+    return (this.live & LIVE_READING) !== 0;
+  }
+  set reading(v: boolean) {
+    this.live = v ? this.live | LIVE_READING : this.live & ~LIVE_READING;
+  }
+  /** liveness: counted as an active handle right now */
+  get held(): boolean {
+    return (this.live & LIVE_HELD) !== 0;
+  }
+  set held(v: boolean) {
+    this.live = v ? this.live | LIVE_HELD : this.live & ~LIVE_HELD;
+  }
 
   constructor(
     readonly local: IpAddr,
