@@ -6,6 +6,7 @@
  *   stack.input(packet)                 one raw IPv4/IPv6 packet in, from anywhere
  *   stack.on('packet', (p) => ...)      each packet out; the bytes are valid during the call only
  *   stack.net                           node:net's API over this stack (see api/)
+ *   stack.dgram                         node:dgram's API: UDP over this stack (udp/, api/dgram.ts)
  */
 import { EventEmitter } from '#platform/events';
 import { makeError, sysError } from '../errors.js';
@@ -41,6 +42,8 @@ import { admit } from './admission.js';
 import type { NetApi } from '../api/net.js';
 import { netApiFor } from './net-provider.js';
 import { IpLayer, forIpLayer, type TcpIcmpError } from '../ip/ip-layer.js';
+import { UdpLayer } from '../udp/udp-layer.js';
+import { dgramApiFor, type DgramApi } from '../udp/dgram-provider.js';
 import { applyIcmpError } from '../ip/icmp-tcp.js';
 import { connect as webConnect, TCPServerSocket, type SocketAddress, type SocketOptions as WebSocketOptions, type StreamSocket, type TCPServerSocketOptions } from '../web/index.js';
 
@@ -70,8 +73,11 @@ export class Stack extends EventEmitter {
   readonly name: string;
   readonly mtu: number;
   private netApi: NetApi | null = null;
+  private dgramApi: DgramApi | null = null;
   /** ICMP echo and errors, and every protocol that is not TCP (ip/) */
   readonly ip: IpLayer;
+  /** UDP: the table of bound sockets (udp/) */
+  readonly udp: UdpLayer;
   readonly counters: StackCounters = newCounters();
   private sc: Sysctl;
   private readonly conns = new ConnTable();
@@ -137,7 +143,13 @@ export class Stack extends EventEmitter {
       afterFlush: () => this.armClock(),
       defer: (fn) => this.clock.defer(fn),
     });
+    this.udp = new UdpLayer(this, this.portKey);
     this.ip = new IpLayer(this);
+  }
+
+  /** node:dgram's API over this stack: UDP sockets (udp/dgram-provider.ts) */
+  get dgram(): DgramApi {
+    return (this.dgramApi ??= dgramApiFor(this));
   }
 
   /** node:net's API over this stack (loaded with the package's main entry; see net-provider.ts) */
