@@ -2,7 +2,7 @@
  * The write path into the send buffer: a write is taken into the TCB's send buffer as far as it
  * has room (tcp_wmem), as the kernel takes a large write() a piece at a time; the rest waits for
  * ACKs to free space, and the write's callback (so the stream's next write) runs only once all of
- * it is in.
+ * it is in. Writes made while connecting are held here until 'connect', as node:net holds them.
  */
 import type { Buffer } from '#platform/buffer';
 import { sysError } from '../errors.js';
@@ -23,6 +23,10 @@ export class SendFeed {
   /** the write's callback, called once all of it is in */
   private cb: Callback | null = null;
   private feeding = false;
+  /** writes made while connecting, written on 'connect' */
+  private held: { chunk: Buffer; cb: Callback }[] | null = null;
+  /** end() while connecting: _final's callback, run once connected (the FIN follows the handshake) */
+  heldFinal: Callback | null = null;
 
   /** `idle` is the socket's setTimeout() timer: every piece taken counts as activity. */
   constructor(
@@ -33,6 +37,20 @@ export class SendFeed {
   /** Whether a write waits for room in the send buffer. */
   get waiting(): boolean {
     return this.cb !== null;
+  }
+
+  /** Hold a write made while connecting; true for the first, on which the socket awaits 'connect'. */
+  hold(chunk: Buffer, cb: Callback): boolean {
+    const first = this.held === null;
+    (this.held ??= []).push({ chunk, cb });
+    return first;
+  }
+
+  /** The writes held while connecting, handed over once (written on 'connect', failed on destroy). */
+  takeHeld(): { chunk: Buffer; cb: Callback }[] {
+    const held = this.held ?? [];
+    this.held = null;
+    return held;
   }
 
   /** Start feeding one write (the stream hands over one at a time). */
@@ -98,5 +116,7 @@ export class SendFeed {
     this.taken = 0;
     this.chunk = null;
     this.cb = null;
+    this.held = null;
+    this.heldFinal = null;
   }
 }

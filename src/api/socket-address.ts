@@ -13,13 +13,13 @@ export function endsOf(c: Conn): Ends {
   return { local: c.local, localPort: c.localPort, remote: c.remote, remotePort: c.remotePort };
 }
 
-/** node:net's family name of an address. */
-export function familyOf(ip: IpAddr): 'IPv4' | 'IPv6' {
-  return ip.version === 4 ? 'IPv4' : 'IPv6';
+/** node:net's family name of an address (undefined without one). */
+export function familyOf(ip: IpAddr | undefined): 'IPv4' | 'IPv6' | undefined {
+  return ip === undefined ? undefined : ip.version === 4 ? 'IPv4' : 'IPv6';
 }
 
 /** `socket.address()`: the local address, family and port, `{}` without a connection. */
 export function localAddressInfo(c: Ends | null): { address: string; family: string; port: number } | Record<string, never> {
   if (!c) return {};
-  return { address: c.local.text, family: familyOf(c.local), port: c.localPort };
+  return { address: c.local.text, family: familyOf(c.local)!, port: c.localPort };
 }

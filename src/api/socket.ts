@@ -46,8 +46,6 @@ export class Socket extends Duplex {
   bytesRead = 0;
   private wantRead = false;
   private eofPushed = false;
-  private queuedBeforeConnect: { chunk: Buffer; cb: Callback }[] | null = null;
-  private finalBeforeConnect: Callback | null = null;
   private resetOnDestroy = false;
   /** setTimeout()'s idle timer */
   private readonly idle: IdleTimer;
@@ -198,8 +196,6 @@ export class Socket extends Duplex {
     this.wantRead = false;
     this.eofPushed = false;
     this.endCalled = false;
-    this.queuedBeforeConnect = null;
-    this.finalBeforeConnect = null;
     this.resetOnDestroy = false;
     this.closeHadError = false;
     this.peerEnded = false;
@@ -222,9 +218,9 @@ export class Socket extends Duplex {
     this.idle.touch();
     this.emit('connect');
     this.emit('ready');
-    if (this.finalBeforeConnect) {
-      const done = this.finalBeforeConnect;
-      this.finalBeforeConnect = null;
+    const done = this.sendFeed.heldFinal;
+    if (done) {
+      this.sendFeed.heldFinal = null;
       this._final(done);
     }
     if (this.wantRead) this.pull();
@@ -349,11 +345,7 @@ export class Socket extends Duplex {
     const c = this.conn;
     if (this.connecting) {
       // node:net holds writes made while connecting and writes them on 'connect'
-      if (!this.queuedBeforeConnect) {
-        this.queuedBeforeConnect = [];
-        this.once('connect', () => this.writeQueued());
-      }
-      this.queuedBeforeConnect.push({ chunk, cb });
+      if (this.sendFeed.hold(chunk, cb)) this.once('connect', () => this.writeQueued());
       return;
     }
     if (!c) return cb(nodeError('ERR_SOCKET_CLOSED'));
@@ -364,9 +356,7 @@ export class Socket extends Duplex {
   }
 
   private writeQueued(): void {
-    const queued = this.queuedBeforeConnect ?? [];
-    this.queuedBeforeConnect = null;
-    for (const { chunk, cb } of queued) this._write(chunk, 'latin1', cb);
+    for (const { chunk, cb } of this.sendFeed.takeHeld()) this._write(chunk, 'latin1', cb);
   }
 
   /** the peer's FIN arrived and this side is not half-open: later writes fail as Node's writeAfterFIN */
@@ -406,7 +396,7 @@ export class Socket extends Duplex {
     if (c && this.stack.whenIdle(() => this._final(cb))) return;
     if (!c || this.connecting) {
       // end() before the handshake completes: the FIN follows it (node:net waits for 'connect' too)
-      this.finalBeforeConnect = cb;
+      this.sendFeed.heldFinal = cb;
       return;
     }
     if (!c.gone) {
@@ -419,9 +409,7 @@ export class Socket extends Duplex {
   /** @internal */
   override _destroy(err: Error | null, cb: Callback): void {
     this.closeHadError = err != null;
-    const queued = this.queuedBeforeConnect;
-    this.queuedBeforeConnect = null;
-    for (const q of queued ?? []) q.cb(nodeError('ERR_SOCKET_CLOSED_BEFORE_CONNECTION'));
+    for (const q of this.sendFeed.takeHeld()) q.cb(nodeError('ERR_SOCKET_CLOSED_BEFORE_CONNECTION'));
     const c = this.conn;
     const wasUp = !this.connecting;
     this.idle.clear();
@@ -429,7 +417,6 @@ export class Socket extends Duplex {
     this.attemptFailed = null;
     // the buffers behind a destroyed socket go, even while the application holds the object
     this.sendFeed.dropData();
-    this.queuedBeforeConnect = null;
     if (c) {
       if (wasUp) this.ends = endsOf(c);
       this.conn = null;
@@ -523,8 +510,7 @@ export class Socket extends Duplex {
     return this.upConn?.remotePort;
   }
   get remoteFamily(): string | undefined {
-    const c = this.upConn;
-    return c ? familyOf(c.remote) : undefined;
+    return familyOf(this.upConn?.remote);
   }
   // the local end is known from connect() on (synack picks the port there); node:net reports it after 'connect'
   get localAddress(): string | undefined {
@@ -534,8 +520,7 @@ export class Socket extends Duplex {
     return (this.conn ?? this.ends)?.localPort;
   }
   get localFamily(): string | undefined {
-    const c = this.conn ?? this.ends;
-    return c ? familyOf(c.local) : undefined;
+    return familyOf((this.conn ?? this.ends)?.local);
   }
   /** bytes written so far, counting those still queued in the stream (as node:net) */
   get bytesWritten(): number {
