@@ -5,7 +5,19 @@
  * No `node:` module is imported.
  */
 import './api/net.js';
+import './api/dgram.js';
 
 export * from './web.js';
 export { Socket, type SocketOptions, type SocketConnectOptions } from './api/socket.js';
 export { Server, type ServerOptions, type ListenOptions } from './api/server.js';
+// node:dgram's API (`stack.dgram`): UDP sockets
+export {
+  DgramSocket,
+  type DgramApi,
+  type DgramSocketType,
+  type DgramSocketOptions,
+  type DgramBindOptions,
+  type DgramAddressInfo,
+  type DgramRemoteInfo,
+  type DgramSendCallback,
+} from './api/dgram.js';

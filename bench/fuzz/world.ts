@@ -247,7 +247,7 @@ export class World {
       delete this.s.counters.drops.internal_error;
     }
     for (const st of [this.s, this.l]) {
-      const clockAt = (st as unknown as { clockTimerAt: number }).clockTimerAt;
+      const clockAt = (st as unknown as { timers: { clockTimerAt: number } }).timers.clockTimerAt;
       for (const c of conns(st)) {
         const t = c.tcb;
         if (!STATES.has(t.state)) this.breach(`${st.name}: TCB in state ${String(t.state)}`);

@@ -4,7 +4,8 @@
  *  - ICMP echo (RFC 792) and ICMPv6 echo (RFC 4443 §4) are answered, so `ping` works.
  *  - ICMP errors that quote one of our TCP segments go to the stack (`icmpError`): PMTU updates
  *    (RFC 1191, RFC 8201) and destination-unreachable aborts of connections being opened.
- *  - UDP and unknown protocols are answered with port / protocol unreachable (RFC 1122 §3.2.2.1,
+ *  - UDP goes to the host's UDP layer (udp/); a datagram no socket takes, and unknown protocols,
+ *    are answered with port / protocol unreachable (RFC 1122 §3.2.2.1,
  *    RFC 4443 §3.1, RFC 8200 §4 "unrecognized Next Header"), rate-limited (RFC 4443 §2.4(f)).
  *
  *  - Fragments (IPv4, and IPv6 Fragment headers) are checked and handed to reassembly
@@ -84,6 +85,16 @@ export interface IpHost {
   receive(packet: Uint8Array): void;
   /** Hand an ICMP error to the TCP connection it quotes. */
   icmpError(err: TcpIcmpError): void;
+  /** The host's UDP layer (udp/udp-layer.ts), if it has one. */
+  readonly udp?: UdpDemux;
+}
+
+/** What the IP layer hands to UDP. */
+export interface UdpDemux {
+  /** A UDP packet for `local`: false when no socket takes it (then Port Unreachable goes back). */
+  input(packet: Uint8Array, d: DecodedPacket, local: IpAddr): boolean;
+  /** An ICMP error whose quote (buf[off, end)) is not TCP: true when it was one of our UDP datagrams. */
+  icmpError(version: 4 | 6, buf: Uint8Array, off: number, end: number, errno: string): boolean;
 }
 
 export interface IpCounters {
@@ -173,11 +184,17 @@ export class IpLayer {
     const end = d.payloadOffset + d.payloadLength;
     if (d.version === 4) {
       if (d.protocol === IPPROTO_ICMP) return this.icmp4(packet, d, local, end);
-      if (d.protocol === IPPROTO_UDP) return this.unreachable(packet, d, local, ICMP_PORT_UNREACH, 'udp_no_socket');
+      if (d.protocol === IPPROTO_UDP) {
+        if (this.host.udp?.input(packet, d, local)) return;
+        return this.unreachable(packet, d, local, ICMP_PORT_UNREACH, 'udp_no_socket');
+      }
       return this.unreachable(packet, d, local, ICMP_PROTO_UNREACH, 'ip_unknown_protocol');
     }
     if (d.protocol === IPPROTO_ICMPV6) return this.icmp6(packet, d, local, end);
-    if (d.protocol === IPPROTO_UDP) return this.unreachable(packet, d, local, ICMP6_PORT_UNREACH, 'udp_no_socket');
+    if (d.protocol === IPPROTO_UDP) {
+      if (this.host.udp?.input(packet, d, local)) return;
+      return this.unreachable(packet, d, local, ICMP6_PORT_UNREACH, 'udp_no_socket');
+    }
     return this.unreachable(packet, d, local, -1, 'ip_unknown_protocol');
   }
 
@@ -199,6 +216,7 @@ export class IpLayer {
     if (errno === null) return this.drop('icmp_ignored');
     this.counters.icmpErrorsIn++;
     const q = parseQuotedTcp(4, buf, off + 8, end);
+    if (!q && this.host.udp?.icmpError(4, buf, off + 8, end, errno)) return;
     if (!q || q.src4 !== local.v4) return this.drop('icmp_error_not_tcp');
     const err = quotedError(local, ipV4(q.dst4), q, errno, type, code);
     if (type === ICMP_DEST_UNREACH && code === ICMP_FRAG_NEEDED) {
@@ -235,6 +253,7 @@ export class IpLayer {
     if (errno === null) return this.drop('icmp_ignored');
     this.counters.icmpErrorsIn++;
     const q = parseQuotedTcp(6, buf, off + 8, end);
+    if (!q && this.host.udp?.icmpError(6, buf, off + 8, end, errno)) return;
     if (!q || !ipEquals(local, 0, q.src6)) return this.drop('icmp_error_not_tcp');
     const err = quotedError(local, ipV6(q.dst6!), q, errno, type, code);
     if (packetTooBig) {

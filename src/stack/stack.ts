@@ -6,6 +6,7 @@
  *   stack.input(packet)                 one raw IPv4/IPv6 packet in, from anywhere
  *   stack.on('packet', (p) => ...)      each packet out; the bytes are valid during the call only
  *   stack.net                           node:net's API over this stack (see api/)
+ *   stack.dgram                         node:dgram's API: UDP over this stack (udp/, api/dgram.ts)
  */
 import { EventEmitter } from '#platform/events';
 import { makeError, sysError } from '../errors.js';
@@ -16,12 +17,12 @@ import { halfSipHash, initialSequenceNumber, type HashKey } from '../tcp/halfsip
 import type { TcpState } from '../tcp/state.js';
 import { SYSCTL_DEFAULTS, applySysctl, type Sysctl } from '../tcp/sysctl.js';
 import { Tcb, type TcbCause, type TcbHooks } from '../tcp/tcb.js';
-import type { Clock, TimerHandle } from '../time/clock.js';
-import { TimerHeap } from '../time/heap.js';
+import type { Clock } from '../time/clock.js';
 import { RealClock } from '../time/real-clock.js';
 import { encodeTcpPacketV4, encodeTcpPacketV6, decodeTcpPacket } from '../wire/packet.js';
 import { ACK, RST, SYN, type Segment } from '../wire/segment.js';
 import { Conn, ConnTable, type ConnUser } from './conn.js';
+import { ConnTimers } from './conn-timers.js';
 import { makeHooks } from './hooks.js';
 import { Dispatcher } from './dispatch.js';
 import { PeerCache, ipEquals, ipFromText, ipSame, ipV4, ipV6, isLoopback, isLoopbackV6, loopbackAddresses, pushWords, type IpAddr } from './ip-addr.js';
@@ -41,6 +42,8 @@ import { admit } from './admission.js';
 import type { NetApi } from '../api/net.js';
 import { netApiFor } from './net-provider.js';
 import { IpLayer, forIpLayer, type TcpIcmpError } from '../ip/ip-layer.js';
+import { UdpLayer } from '../udp/udp-layer.js';
+import { dgramApiFor, type DgramApi } from '../udp/dgram-provider.js';
 import { applyIcmpError } from '../ip/icmp-tcp.js';
 import { connect as webConnect, TCPServerSocket, type SocketAddress, type SocketOptions as WebSocketOptions, type StreamSocket, type TCPServerSocketOptions } from '../web/index.js';
 
@@ -70,15 +73,17 @@ export class Stack extends EventEmitter {
   readonly name: string;
   readonly mtu: number;
   private netApi: NetApi | null = null;
+  private dgramApi: DgramApi | null = null;
   /** ICMP echo and errors, and every protocol that is not TCP (ip/) */
   readonly ip: IpLayer;
+  /** UDP: the table of bound sockets (udp/) */
+  readonly udp: UdpLayer;
   readonly counters: StackCounters = newCounters();
   private sc: Sysctl;
   private readonly conns = new ConnTable();
   private readonly listeners_ = new ListenerTable();
-  private readonly timers = new TimerHeap<Conn>();
-  private clockTimer: TimerHandle | null = null;
-  private clockTimerAt = Infinity;
+  /** every connection's timers, from one clock timer (conn-timers.ts) */
+  private readonly timers = new ConnTimers(this);
   private readonly isnKey: HashKey;
   private readonly portKey: HashKey;
   private readonly tsKey: HashKey;
@@ -138,7 +143,13 @@ export class Stack extends EventEmitter {
       afterFlush: () => this.armClock(),
       defer: (fn) => this.clock.defer(fn),
     });
+    this.udp = new UdpLayer(this, this.portKey);
     this.ip = new IpLayer(this);
+  }
+
+  /** node:dgram's API over this stack: UDP sockets (udp/dgram-provider.ts) */
+  get dgram(): DgramApi {
+    return (this.dgramApi ??= dgramApiFor(this));
   }
 
   /** node:net's API over this stack (loaded with the package's main entry; see net-provider.ts) */
@@ -468,19 +479,9 @@ export class Stack extends EventEmitter {
 
   // ===================== timers =====================
 
-  /** After any call into a TCB: file it under its next deadline. */
+  /** After any call into a TCB: file it under its next deadline (conn-timers.ts). */
   touch(conn: Conn): void {
-    if (conn.gone) return;
-    if (conn.refd || conn.held) this.liveness.update(conn);
-    const d = conn.tcb.nextDeadline();
-    if (this.timers.has(conn)) {
-      // A deadline that moved later (the RTO restarted by an ACK, the usual case) keeps its heap
-      // entry: it fires early and is refiled then, which saves a heap update per segment.
-      if (d >= conn.at) return;
-      this.timers.remove(conn);
-    }
-    conn.at = d;
-    if (d !== Infinity) this.timers.push(conn);
+    this.timers.touch(conn);
   }
 
   /** After a user call into a TCB (from the socket layer): refile its timers, deliver notifications. */
@@ -491,35 +492,7 @@ export class Stack extends EventEmitter {
 
   /** Keep one clock timer armed for the earliest deadline of all connections. */
   armClock(): void {
-    const next = Math.min(this.timers.peek()?.at ?? Infinity, this.timeWait.nextExpiry());
-    if (next === this.clockTimerAt) return;
-    if (this.clockTimer) this.clock.cancel(this.clockTimer);
-    this.clockTimer = null;
-    this.clockTimerAt = next;
-    if (next !== Infinity) this.clockTimer = this.clock.schedule(next, () => this.onClock());
-  }
-
-  private onClock(): void {
-    this.clockTimer = null;
-    this.clockTimerAt = Infinity;
-    const now = this.clock.now();
-    for (let guard = 0; guard < 1_000_000; guard++) {
-      const c = this.timers.peek();
-      if (!c || c.at > now) break;
-      this.timers.pop();
-      const due = c.tcb.nextDeadline();
-      c.at = due;
-      if (due > now) {
-        // an early entry (see touch): refile at the real deadline
-        if (due !== Infinity) this.timers.push(c);
-        continue;
-      }
-      c.at = Infinity;
-      c.tcb.onTimer(now);
-      this.touch(c);
-    }
-    this.timeWait.expire(now, (slot) => emitTimeWaitClosed(this, slot, now));
-    this.flush();
+    this.timers.arm();
   }
 
   /** @internal queue a notification for the connection's user (kept until it has one) */
@@ -598,8 +571,7 @@ export class Stack extends EventEmitter {
 
   /** Stop the stack's own clock (when it made one). Connections are not closed. */
   destroy(): void {
-    if (this.clockTimer) this.clock.cancel(this.clockTimer);
-    this.clockTimer = null;
+    this.timers.stop();
     this.ownClock?.close();
   }
 }

@@ -5,7 +5,8 @@
  * `now` (ms); what the connection wants done comes back through the `TcbHooks` it was built with
  * (segments to transmit, state transitions, data readable, errors), and `nextDeadline()` says when
  * it next wants `onTimer(now)` called. Segment arrival lives in input.ts, the send path in
- * output.ts; this file holds the variables, the user calls (§3.10.1–§3.10.6) and the timers (§3.10.8).
+ * output.ts, the timers (§3.10.8) in timers.ts; this file holds the variables and the user calls
+ * (§3.10.1–§3.10.6).
  */
 import type { Segment } from '../wire/segment.js';
 import { createCongestionControl, type CcName, type CongestionControl } from './cc/index.js';
@@ -23,16 +24,8 @@ import type { TcpState } from './state.js';
 import type { TcbStatus } from './status.js';
 import type { Sysctl } from './sysctl.js';
 import { segmentArrives, takeSyn } from './input.js';
-import {
-  onKeepaliveTimer,
-  onPersistTimer,
-  onRetransmitTimer,
-  sendAck,
-  sendReset,
-  sendSyn,
-  trySend,
-  windowUpdateIfUseful,
-} from './output.js';
+import { sendReset, sendSyn, trySend, windowUpdateIfUseful } from './output.js';
+import { activeTimer, armKeepalive, armRetransmit, runTimers, stopTimers } from './timers.js';
 
 /** Linux's TCP_TIMEWAIT_LEN: 2MSL is fixed at 60 s. */
 export const TIME_WAIT_MS = 60_000;
@@ -490,52 +483,14 @@ export class Tcb {
     return Math.min(this.tRetransmit, this.tPersist, this.tKeepalive, this.tDelack, this.tTimeWait, this.tFinWait2);
   }
 
-  /** TIMEOUTS (§3.10.8): run every timer that is due. */
+  /** TIMEOUTS (§3.10.8): run every timer that is due (timers.ts). */
   onTimer(now: number): void {
-    this.now = now;
-    if (this.tTimeWait <= now) {
-      this.cause = 'timewait';
-      this.tTimeWait = Infinity;
-      this.toClosed();
-      return;
-    }
-    if (this.tFinWait2 <= now) {
-      this.cause = 'finwait2';
-      this.tFinWait2 = Infinity;
-      this.toClosed();
-      return;
-    }
-    if (this.tDelack <= now) {
-      this.tDelack = Infinity;
-      sendAck(this);
-    }
-    if (this.tRetransmit <= now) {
-      this.cause = 'retransmit';
-      this.tRetransmit = Infinity;
-      onRetransmitTimer(this);
-      if (this.state === 'CLOSED') return;
-    }
-    if (this.tPersist <= now) {
-      this.cause = 'persist';
-      this.tPersist = Infinity;
-      onPersistTimer(this);
-    }
-    if (this.tKeepalive <= now) {
-      this.cause = 'keepalive';
-      this.tKeepalive = Infinity;
-      onKeepaliveTimer(this);
-    }
+    runTimers(this, now);
   }
 
   /** The timer `ss -o` would show: the most significant one running. */
   activeTimer(): [TimerName, number] | null {
-    if (this.tTimeWait < Infinity) return ['timewait', this.tTimeWait];
-    if (this.tRetransmit < Infinity) return ['retransmit', this.tRetransmit];
-    if (this.tPersist < Infinity) return ['persist', this.tPersist];
-    if (this.tFinWait2 < Infinity) return ['finwait2', this.tFinWait2];
-    if (this.tKeepalive < Infinity) return ['keepalive', this.tKeepalive];
-    if (this.tDelack < Infinity) return ['delack', this.tDelack];
-    return null;
+    return activeTimer(this);
   }
 
   // ===================== internal helpers shared by input.ts and output.ts =====================
@@ -579,31 +534,15 @@ export class Tcb {
   }
 
   stopTimers(): void {
-    this.tRetransmit = Infinity;
-    this.tPersist = Infinity;
-    this.tKeepalive = Infinity;
-    this.tDelack = Infinity;
-    this.tTimeWait = Infinity;
-    this.tFinWait2 = Infinity;
+    stopTimers(this);
   }
 
   armRetransmit(): void {
-    this.xmitTimer = 'rto';
-    this.tRetransmit = this.now + this.rto.rto;
-    // TCP_USER_TIMEOUT caps the wait, as Linux does: give up on time, not one backed-off RTO late
-    if (this.userTimeoutMs > 0 && this.stallSince >= 0) {
-      this.tRetransmit = Math.min(this.tRetransmit, Math.max(this.now, this.stallSince + this.userTimeoutMs));
-    }
+    armRetransmit(this);
   }
 
   armKeepalive(): void {
-    const s = this.state;
-    if (!this.keepAlive || s === 'CLOSED' || s === 'LISTEN' || s === 'SYN_SENT' || s === 'SYN_RCVD' || s === 'TIME_WAIT') {
-      this.tKeepalive = Infinity;
-      return;
-    }
-    this.tKeepalive = this.lastRcvTime + (this.probesOut > 0 ? this.keepIntvlMs : this.keepIdleMs);
-    if (this.probesOut > 0) this.tKeepalive = this.now + this.keepIntvlMs;
+    armKeepalive(this);
   }
 
   /** Our timestamp clock (ms granularity, RFC 7323 §5.4). */
