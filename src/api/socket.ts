@@ -9,92 +9,27 @@ import { Duplex, addAbortSignal } from '#platform/stream';
 import type { SocketConnectOpts as NodeSocketConnectOpts } from 'node:net';
 import { nextTick } from '../platform/defer.js';
 import { endedByPeer, makeError, nodeError, sysError } from '../errors.js';
-import type { OtherEvent, SocketEvents } from './events.js';
 import type { Server } from './server.js';
-import { normalizeArgs, validateConnectOptions, validateFunction, validateInt32, validatePort, validateSocketOptions, validateTimerDuration } from './validate.js';
+import { validateFunction, validateInt32, validateSocketOptions, validateTimerDuration } from './validate.js';
 import type { Conn } from '../stack/conn.js';
 import { ipFromText } from '../stack/ip-addr.js';
 import type { Stack } from '../stack/stack.js';
 import type { TcbErrorCode } from '../tcp/tcb.js';
 import type { Clock } from '../time/clock.js';
+import { connectArgs, dropAttempt, openAttempt } from './connect-attempt.js';
 import { lookupAndConnect } from './happy-eyeballs.js';
-import type { LookupFunction } from './lookup.js';
 import { IdleTimer } from './idle-timer.js';
 import { readChunk, readInto, type OnRead } from './reads.js';
+import { SendFeed } from './send-feed.js';
+import { endsOf, familyOf, localAddressInfo, type Ends } from './socket-address.js';
+import type { SocketConnectOptions, SocketOptions } from './socket-options.js';
+import { SocketTuning } from './socket-tuning.js';
+import './socket-listeners.js'; // the typed on()/once()/off() overloads merged into Socket
 
-/** Options of `new Socket()`, as `net.Socket`'s: half-open behaviour and stream buffer sizes. */
-export interface SocketOptions {
-  allowHalfOpen?: boolean;
-  /** both directions' stream highWaterMark (bytes), as stream.Duplex */
-  highWaterMark?: number;
-  /** aborting it destroys the socket with an AbortError (node:net passes it to stream.addAbortSignal) */
-  signal?: AbortSignal;
-  readableHighWaterMark?: number;
-  writableHighWaterMark?: number;
-}
-
-export type { OnRead };
-
-/** Options of `socket.connect()` / `net.connect()`, as Node's `net.SocketConnectOpts` for TCP. */
-export interface SocketConnectOptions {
-  port: number;
-  host?: string;
-  localAddress?: string;
-  localPort?: number;
-  noDelay?: boolean;
-  keepAlive?: boolean;
-  keepAliveInitialDelay?: number;
-  timeout?: number;
-  family?: number;
-  hints?: number;
-  /** dns.lookup's signature; called for host names (not for IP addresses), with a 'lookup' event */
-  lookup?: LookupFunction;
-  /** RFC 8305 happy eyeballs over the looked-up addresses (Node 20 default: true) */
-  autoSelectFamily?: boolean;
-  autoSelectFamilyAttemptTimeout?: number;
-  /** read into one buffer and hand it to a callback instead of 'data' events */
-  onread?: OnRead;
-}
+export type { OnRead, SocketConnectOptions, SocketOptions };
 
 type Callback = (err?: Error | null) => void;
 
-
-/* eslint-disable @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-explicit-any */
-/**
- * the listener methods typed per event (events.ts), merged into the class; Node's untyped form
- * remains for other names only, so a wrong listener for a known event is a compile-time error
- */
-export interface Socket {
-  /** Add a listener for one of the documented events; the listener's arguments are typed (SocketEvents). */
-  on<K extends keyof SocketEvents>(event: K, listener: SocketEvents[K]): this;
-  /** Add a listener for any other event (untyped, as Node's). */
-  on<E extends string | symbol>(event: E & OtherEvent<E, SocketEvents>, listener: (...args: any[]) => void): this;
-  /** Add a one-time listener for one of the documented events; the listener's arguments are typed (SocketEvents). */
-  once<K extends keyof SocketEvents>(event: K, listener: SocketEvents[K]): this;
-  /** Add a one-time listener for any other event (untyped, as Node's). */
-  once<E extends string | symbol>(event: E & OtherEvent<E, SocketEvents>, listener: (...args: any[]) => void): this;
-  /** Add a listener for one of the documented events; the listener's arguments are typed (SocketEvents). */
-  addListener<K extends keyof SocketEvents>(event: K, listener: SocketEvents[K]): this;
-  /** Add a listener for any other event (untyped, as Node's). */
-  addListener<E extends string | symbol>(event: E & OtherEvent<E, SocketEvents>, listener: (...args: any[]) => void): this;
-  /** Add a listener first in line for one of the documented events; the listener's arguments are typed (SocketEvents). */
-  prependListener<K extends keyof SocketEvents>(event: K, listener: SocketEvents[K]): this;
-  /** Add a listener first in line for any other event (untyped, as Node's). */
-  prependListener<E extends string | symbol>(event: E & OtherEvent<E, SocketEvents>, listener: (...args: any[]) => void): this;
-  /** Add a one-time listener first in line for one of the documented events; the listener's arguments are typed (SocketEvents). */
-  prependOnceListener<K extends keyof SocketEvents>(event: K, listener: SocketEvents[K]): this;
-  /** Add a one-time listener first in line for any other event (untyped, as Node's). */
-  prependOnceListener<E extends string | symbol>(event: E & OtherEvent<E, SocketEvents>, listener: (...args: any[]) => void): this;
-  /** Remove a listener for one of the documented events; the listener's arguments are typed (SocketEvents). */
-  off<K extends keyof SocketEvents>(event: K, listener: SocketEvents[K]): this;
-  /** Remove a listener for any other event (untyped, as Node's). */
-  off<E extends string | symbol>(event: E & OtherEvent<E, SocketEvents>, listener: (...args: any[]) => void): this;
-  /** Remove a listener for one of the documented events; the listener's arguments are typed (SocketEvents). */
-  removeListener<K extends keyof SocketEvents>(event: K, listener: SocketEvents[K]): this;
-  /** Remove a listener for any other event (untyped, as Node's). */
-  removeListener<E extends string | symbol>(event: E & OtherEvent<E, SocketEvents>, listener: (...args: any[]) => void): this;
-}
-/* eslint-enable @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-explicit-any */
 
 /**
  * A TCP connection with `net.Socket`'s API: a `stream.Duplex` whose backpressure maps onto the
@@ -109,28 +44,23 @@ export class Socket extends Duplex {
   private conn: Conn | null = null;
   connecting = false;
   bytesRead = 0;
-  private written = 0;
   private wantRead = false;
   private eofPushed = false;
-  private pendingWrite: Callback | null = null;
-  private queuedBeforeConnect: { chunk: Buffer; cb: Callback }[] | null = null;
-  private finalBeforeConnect: Callback | null = null;
   private resetOnDestroy = false;
   /** setTimeout()'s idle timer */
   private readonly idle: IdleTimer;
-  private noDelayWanted = false;
-  private keepAliveWanted: [boolean, number | undefined] | null = null;
-  private userTimeoutWanted = 0;
+  /** the TCP options asked for, applied to each connection this socket takes on */
+  private readonly tuning = new SocketTuning();
   /** Node's ref()/unref(): whether this socket keeps the process alive while active */
   private refd = true;
-  /** the part of a write not yet taken into the send buffer (tcp_wmem), with its callback */
-  private pendingChunk: Buffer | null = null;
+  /** the write in progress, fed into the send buffer (tcp_wmem) as it has room */
+  private readonly sendFeed: SendFeed;
   /** happy eyeballs: where a failed attempt's error goes instead of destroy() */
   private attemptFailed: ((err: Error) => void) | null = null;
   /** the onread option: reads go to one buffer and a callback, not to 'data' */
   private onread: OnRead | null = null;
   /** the 4-tuple once the connection is let go (destroy), so the buffers behind it can be freed */
-  private ends: Pick<Conn, 'local' | 'localPort' | 'remote' | 'remotePort'> | null = null;
+  private ends: Ends | null = null;
   /** the addresses tried with autoSelectFamily, as Node reports them */
   declare autoSelectFamilyAttemptedAddresses: string[];
 
@@ -147,6 +77,7 @@ export class Socket extends Duplex {
     });
     this.stack = stack;
     this.idle = new IdleTimer(stack.clock, () => this.emit('timeout'), () => !this.destroyed);
+    this.sendFeed = new SendFeed(stack, this.idle);
     if (opts.signal) addAbortSignal(opts.signal, this);
   }
 
@@ -162,7 +93,7 @@ export class Socket extends Duplex {
   attach(conn: Conn): this {
     this.conn = conn;
     this.bind(conn);
-    this.applyOptions();
+    this.tuning.apply(this.stack, conn);
     this.idle.touch();
     // data may already be waiting
     if (conn.tcb.readable > 0 || conn.tcb.rcvClosed) this.onReadable();
@@ -179,16 +110,14 @@ export class Socket extends Duplex {
   connect(path: string, connectListener?: () => void): this;
   /** connect(options[, cb]) or connect(port[, host][, cb]), checked as node:net checks them (validate.ts) */
   connect(...args: unknown[]): this {
-    const { options: raw, cb } = normalizeArgs(args);
-    validateConnectOptions(raw);
-    const opts = { ...(raw as unknown as SocketConnectOptions), port: validatePort(raw.port) };
+    const { opts, cb } = connectArgs(args);
     if (this.destroyed) this.reinitialize(); // node:net lets a closed Socket connect again
     if (this.conn || this.connecting) {
       throw makeError('ERR_SOCKET_CONNECTION_IN_PROGRESS', 'Socket is already connected or connecting');
     }
-    if (cb) this.once('connect', cb as () => void);
-    if (opts.noDelay) this.noDelayWanted = true;
-    if (opts.keepAlive) this.keepAliveWanted = [true, opts.keepAliveInitialDelay];
+    if (cb) this.once('connect', cb);
+    if (opts.noDelay) this.tuning.noDelay = true;
+    if (opts.keepAlive) this.tuning.keepAlive = [true, opts.keepAliveInitialDelay];
     if (opts.timeout) this.setTimeout(opts.timeout);
     if (opts.onread) this.onread = opts.onread;
     this.connecting = true;
@@ -228,21 +157,12 @@ export class Socket extends Duplex {
       this.announceAttempt = announce;
       nextTick(announce);
     }
-    let remote = ipFromText(ipText)!;
-    if (remote.text === '0.0.0.0') remote = ipFromText('127.0.0.1')!;
-    else if (remote.text === '::') remote = ipFromText('::1')!;
-    if (port === 0) return sysError('ECONNREFUSED', 'connect', remote.text);
-    const o = this.connectOpts ?? { port };
-    let conn: Conn;
-    try {
-      conn = this.stack.openConnection(remote, port, o.localAddress, o.localPort);
-    } catch (err) {
-      return err as Error;
-    }
+    const conn = openAttempt(this.stack, ipText, port, this.connectOpts ?? {});
+    if (conn instanceof Error) return conn;
     this.attemptFailed = failed;
     this.conn = conn;
     this.bind(conn);
-    this.applyOptions();
+    this.tuning.apply(this.stack, conn);
     return null;
   }
 
@@ -251,12 +171,7 @@ export class Socket extends Duplex {
     const c = this.conn;
     if (!c) return;
     this.conn = null;
-    c.user = null;
-    c.refd = false;
-    if (!c.gone) {
-      c.tcb.abort(this.stack.clock.now());
-      this.stack.settle(c);
-    }
+    dropAttempt(this.stack, c);
   }
 
   /** @internal (Connector) connecting failed for good */
@@ -277,34 +192,19 @@ export class Socket extends Duplex {
     (this as unknown as { _undestroy(): void })._undestroy();
     this.conn = null;
     this.bytesRead = 0;
-    this.written = 0;
+    this.sendFeed.reset();
     this.wantRead = false;
     this.eofPushed = false;
     this.endCalled = false;
-    this.pendingWrite = null;
-    this.queuedBeforeConnect = null;
-    this.finalBeforeConnect = null;
     this.resetOnDestroy = false;
     this.closeHadError = false;
     this.peerEnded = false;
-    this.pendingChunk = null;
-    this.pendingTaken = 0;
     this.attemptFailed = null;
     this.ends = null;
     this.onreadPaused = false;
     this.connectOpts = null;
     this.announceAttempt = null;
     Reflect.deleteProperty(this, 'autoSelectFamilyAttemptedAddresses');
-  }
-
-  private applyOptions(): void {
-    const t = this.conn!.tcb;
-    if (this.noDelayWanted) t.noDelay = true;
-    if (this.userTimeoutWanted) t.userTimeoutMs = this.userTimeoutWanted;
-    if (this.keepAliveWanted) {
-      t.setKeepAlive(this.keepAliveWanted[0], this.keepAliveWanted[1], this.stack.clock.now());
-      this.stack.settle(this.conn!);
-    }
   }
 
   // ===================== ConnUser: the stack tells us =====================
@@ -318,9 +218,9 @@ export class Socket extends Duplex {
     this.idle.touch();
     this.emit('connect');
     this.emit('ready');
-    if (this.finalBeforeConnect) {
-      const done = this.finalBeforeConnect;
-      this.finalBeforeConnect = null;
+    const done = this.sendFeed.heldFinal;
+    if (done) {
+      this.sendFeed.heldFinal = null;
       this._final(done);
     }
     if (this.wantRead) this.pull();
@@ -336,7 +236,7 @@ export class Socket extends Duplex {
   /** @internal (ConnUser) the send buffer has room */
   onWritable(): void {
     const c = this.conn;
-    if (this.pendingWrite && c && !c.gone && c.tcb.sendSpace > 0) this.feed(c);
+    if (this.sendFeed.waiting && c && !c.gone && c.tcb.sendSpace > 0) this.sendFeed.feed(c, this.endCalled);
   }
 
   /** @internal (ConnUser) the connection failed */
@@ -374,13 +274,7 @@ export class Socket extends Duplex {
       this.push(null);
       this.read(0); // 'end' even when nobody consumes the stream, as node:net's onStreamRead
     }
-    const cb = this.pendingWrite;
-    if (cb) {
-      this.pendingWrite = null;
-      this.pendingChunk = null;
-      this.pendingTaken = 0;
-      cb(sysError('EPIPE', 'write'));
-    }
+    this.sendFeed.closed();
   }
 
   // ===================== stream.Duplex =====================
@@ -451,26 +345,18 @@ export class Socket extends Duplex {
     const c = this.conn;
     if (this.connecting) {
       // node:net holds writes made while connecting and writes them on 'connect'
-      if (!this.queuedBeforeConnect) {
-        this.queuedBeforeConnect = [];
-        this.once('connect', () => this.writeQueued());
-      }
-      this.queuedBeforeConnect.push({ chunk, cb });
+      if (this.sendFeed.hold(chunk, cb)) this.once('connect', () => this.writeQueued());
       return;
     }
     if (!c) return cb(nodeError('ERR_SOCKET_CLOSED'));
     if (this.stack.whenIdle(() => this._write(chunk, enc, cb))) return;
     const tcb = c.tcb;
     if (c.gone || !tcb.canSend) return cb(sysError('EPIPE', 'write'));
-    this.pendingChunk = chunk;
-    this.pendingWrite = cb;
-    this.feed(c);
+    this.sendFeed.start(c, chunk, cb, this.endCalled);
   }
 
   private writeQueued(): void {
-    const queued = this.queuedBeforeConnect ?? [];
-    this.queuedBeforeConnect = null;
-    for (const { chunk, cb } of queued) this._write(chunk, 'latin1', cb);
+    for (const { chunk, cb } of this.sendFeed.takeHeld()) this._write(chunk, 'latin1', cb);
   }
 
   /** the peer's FIN arrived and this side is not half-open: later writes fail as Node's writeAfterFIN */
@@ -496,46 +382,6 @@ export class Socket extends Duplex {
     return super.emit(event, ...args);
   }
 
-  /**
-   * Move the pending write into the send buffer as far as it has room (tcp_wmem), as the kernel
-   * takes a large write() a piece at a time: the rest waits for ACKs to free space, and the
-   * callback (so the next write) runs only once all of it is in.
-   */
-  private feed(c: Conn): void {
-    if (this.feeding) return; // an ACK delivered while feeding: the loop below takes the room
-    this.feeding = true;
-    const tcb = c.tcb;
-    try {
-      for (let guard = 0; guard < 1_000_000 && this.pendingChunk !== null && !c.gone; guard++) {
-        const chunk = this.pendingChunk;
-        const room = tcb.sendSpace;
-        if (room === 0 && chunk.length > 0) break;
-        const take = chunk.length <= room ? chunk : chunk.subarray(0, room);
-        this.pendingChunk = take === chunk ? null : chunk.subarray(room);
-        // the last write of end(data): hold it for _final, which follows at once, so the data and
-        // the FIN leave in one segment (unless the send buffer is full: then send now, or deadlock)
-        const hold = this.endCalled && this.pendingChunk === null && tcb.sendSpace > take.length;
-        tcb.send(take, this.stack.clock.now(), hold);
-        this.written += take.length;
-        this.pendingTaken += take.length;
-        this.idle.touch();
-        this.stack.settle(c);
-      }
-    } finally {
-      this.feeding = false;
-    }
-    const cb = this.pendingWrite;
-    if (cb && this.pendingChunk === null && tcb.sendSpace > 0) {
-      this.pendingWrite = null;
-      this.pendingTaken = 0;
-      cb();
-    }
-  }
-
-  private feeding = false;
-  /** bytes of the write in progress already in the send buffer (counted in written, still in writableLength) */
-  private pendingTaken = 0;
-
   private endCalled = false;
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -550,7 +396,7 @@ export class Socket extends Duplex {
     if (c && this.stack.whenIdle(() => this._final(cb))) return;
     if (!c || this.connecting) {
       // end() before the handshake completes: the FIN follows it (node:net waits for 'connect' too)
-      this.finalBeforeConnect = cb;
+      this.sendFeed.heldFinal = cb;
       return;
     }
     if (!c.gone) {
@@ -563,19 +409,16 @@ export class Socket extends Duplex {
   /** @internal */
   override _destroy(err: Error | null, cb: Callback): void {
     this.closeHadError = err != null;
-    const queued = this.queuedBeforeConnect;
-    this.queuedBeforeConnect = null;
-    for (const q of queued ?? []) q.cb(nodeError('ERR_SOCKET_CLOSED_BEFORE_CONNECTION'));
+    for (const q of this.sendFeed.takeHeld()) q.cb(nodeError('ERR_SOCKET_CLOSED_BEFORE_CONNECTION'));
     const c = this.conn;
     const wasUp = !this.connecting;
     this.idle.clear();
     this.connecting = false;
     this.attemptFailed = null;
     // the buffers behind a destroyed socket go, even while the application holds the object
-    this.pendingChunk = null;
-    this.queuedBeforeConnect = null;
+    this.sendFeed.dropData();
     if (c) {
-      if (wasUp) this.ends = { local: c.local, localPort: c.localPort, remote: c.remote, remotePort: c.remotePort };
+      if (wasUp) this.ends = endsOf(c);
       this.conn = null;
       c.user = null;
       c.reading = false;
@@ -611,7 +454,7 @@ export class Socket extends Duplex {
   /** Turn Nagle's algorithm off (true, the default) or on, as `net.Socket#setNoDelay`. */
   setNoDelay(noDelay = true): this {
     if (this.stack.whenIdle(() => this.setNoDelay(noDelay))) return this;
-    this.noDelayWanted = noDelay;
+    this.tuning.noDelay = noDelay;
     if (this.conn) this.conn.tcb.noDelay = noDelay;
     if (noDelay && this.conn && !this.conn.gone) {
       this.conn.tcb.send(new Uint8Array(0), this.stack.clock.now());
@@ -622,15 +465,15 @@ export class Socket extends Duplex {
 
   /** Enable keepalive probes after `initialDelay` ms idle (tcp_keepalive_time when 0), as `net.Socket#setKeepAlive`. */
   setKeepAlive(enable = false, initialDelay?: number): this {
-    this.keepAliveWanted = [enable, initialDelay && initialDelay > 0 ? initialDelay : undefined];
-    if (this.conn && !this.conn.gone && !this.stack.whenIdle(() => this.setKeepAlive(enable, initialDelay))) this.applyOptions();
+    this.tuning.keepAlive = [enable, initialDelay && initialDelay > 0 ? initialDelay : undefined];
+    if (this.conn && !this.conn.gone && !this.stack.whenIdle(() => this.setKeepAlive(enable, initialDelay))) this.tuning.apply(this.stack, this.conn);
     return this;
   }
 
   /** TCP_USER_TIMEOUT: give up when sent data stays unacknowledged this long (ms, 0 = off). */
   setUserTimeout(ms: number): this {
     validateInt32(ms, 'ms', 0); // Node's validator, so Node's TypeError/RangeError and messages
-    this.userTimeoutWanted = ms; // kept for a connection that does not exist yet
+    this.tuning.userTimeout = ms; // kept for a connection that does not exist yet
     if (this.conn) this.conn.tcb.userTimeoutMs = ms;
     return this;
   }
@@ -653,13 +496,11 @@ export class Socket extends Duplex {
 
   /** The local address, family and port (`{}` before connecting), as `net.Socket#address`. */
   address(): { address: string; family: string; port: number } | Record<string, never> {
-    const c = this.conn ?? this.ends;
-    if (!c) return {};
-    return { address: c.local.text, family: c.local.version === 4 ? 'IPv4' : 'IPv6', port: c.localPort };
+    return localAddressInfo(this.conn ?? this.ends);
   }
 
   /** the connection's ends once it is up (node:net reports none while connecting) */
-  private get upConn(): Pick<Conn, 'local' | 'localPort' | 'remote' | 'remotePort'> | null {
+  private get upConn(): Ends | null {
     return this.connecting ? null : (this.conn ?? this.ends);
   }
   get remoteAddress(): string | undefined {
@@ -669,8 +510,7 @@ export class Socket extends Duplex {
     return this.upConn?.remotePort;
   }
   get remoteFamily(): string | undefined {
-    const c = this.upConn;
-    return c ? (c.remote.version === 4 ? 'IPv4' : 'IPv6') : undefined;
+    return familyOf(this.upConn?.remote);
   }
   // the local end is known from connect() on (synack picks the port there); node:net reports it after 'connect'
   get localAddress(): string | undefined {
@@ -680,12 +520,11 @@ export class Socket extends Duplex {
     return (this.conn ?? this.ends)?.localPort;
   }
   get localFamily(): string | undefined {
-    const c = this.conn ?? this.ends;
-    return c ? (c.local.version === 4 ? 'IPv4' : 'IPv6') : undefined;
+    return familyOf((this.conn ?? this.ends)?.local);
   }
   /** bytes written so far, counting those still queued in the stream (as node:net) */
   get bytesWritten(): number {
-    return this.written + this.writableLength - this.pendingTaken;
+    return this.sendFeed.written + this.writableLength - this.sendFeed.taken;
   }
   /** what the stream holds for writing; undefined before connect(), as node:net's without a handle */
   get bufferSize(): number {
