@@ -173,7 +173,8 @@ function render(
     out.push(renderDiagnosis(diagnosis, header, style, width.para, width.bound));
   }
   if (audit) {
-    const header = `${style.bold('synack stat --sysctl')} ${style.dim('·')} ${source.label}`;
+    // a long --proc-net path goes on a line of its own rather than past the width
+    const header = joinFitting([`${style.bold('synack stat --sysctl')} ${style.dim('·')}`, source.label], ' ', width.bound, '  ').join('\n');
     out.push(renderSysctlAudit(audit, header, style, width.para, width.bound));
   }
   return { text: out.join('\n'), exitCode };

@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { FULL_LAYOUT_MIN, chooseLayout } from '../../src/cli/demo/layout.js';
 
 const CLI = join(process.cwd(), 'dist/src/cli/main.js');
-const PROC_NET = join(process.cwd(), 'test/host/fixtures/proc-net');
+// relative to the checkout (the tests run from it), so the header's path does not grow with where it lives
+const PROC_NET = 'test/host/fixtures/proc-net';
 const ANSI = /\x1b\[[0-9;]*m/g;
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}): string {
