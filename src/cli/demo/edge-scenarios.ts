@@ -6,7 +6,7 @@
  */
 import type { Socket } from '../../api/socket.js';
 import { ipFromText } from '../../stack/ip-addr.js';
-import { CLIENT, SERVER, closed, connect, errorNote, must, serve, until, waitTimeWait, type Scenario } from './scenario-kit.js';
+import { CLIENT, SERVER, closed, connect, errorNote, serve, until, waitTimeWait, halfOpenPair, type Scenario } from './scenario-kit.js';
 
 export const EDGE_SCENARIOS: Scenario[] = [
   {
@@ -128,14 +128,7 @@ export const EDGE_SCENARIOS: Scenario[] = [
       'FIN never comes. The client stays in CLOSING, retransmitting its FIN with backoff, and after ' +
       'tcp_orphan_retries gives up: CLOSING → CLOSED on the retransmission timer. The server sits out its TIME_WAIT.',
     async run(ctx) {
-      let server: Socket | null = null;
-      serve(ctx, 80, { allowHalfOpen: true }, (s) => {
-        server = s;
-        s.resume();
-      });
-      const c = await connect(ctx, 80, { allowHalfOpen: true });
-      c.resume();
-      await must(ctx, 'accept', () => server !== null);
+      const { client: c, server } = await halfOpenPair(ctx);
       const onSegment = (e: { dir: string; flags: string }): void => {
         if (e.dir === 'out' && e.flags.includes('F')) {
           ctx.net.clock.defer(() => ctx.net.impair(SERVER, CLIENT, { loss: 1 })); // once the FIN is on the wire
@@ -144,7 +137,7 @@ export const EDGE_SCENARIOS: Scenario[] = [
       };
       ctx.server.on('segment', onSegment);
       c.end();
-      server!.end();
+      server.end();
       await until(ctx, 'the client giving up', () => ctx.client.connectionCount === 0);
       ctx.snapshot('after the client gave up');
       await waitTimeWait(ctx);

@@ -76,6 +76,19 @@ export async function connect(ctx: DemoContext, port: number, opts: { allowHalfO
   return c;
 }
 
+/** A half-open-capable connection on port 80, both ends reading everything: the start of the close scenarios. */
+export async function halfOpenPair(ctx: DemoContext): Promise<{ client: Socket; server: Socket }> {
+  let server: Socket | null = null;
+  serve(ctx, 80, { allowHalfOpen: true }, (s) => {
+    server = s;
+    s.resume();
+  });
+  const client = await connect(ctx, 80, { allowHalfOpen: true });
+  client.resume();
+  await must(ctx, 'accept', () => server !== null);
+  return { client, server: server! };
+}
+
 /** Let 2MSL pass so TIME_WAIT ends in CLOSED. */
 export async function waitTimeWait(ctx: DemoContext): Promise<void> {
   await ctx.net.run(61_000);

@@ -7,7 +7,7 @@
 import '../../api/net.js'; // stack.net
 import type { Socket } from '../../api/socket.js';
 import { EDGE_SCENARIOS } from './edge-scenarios.js';
-import { CLIENT, SERVER, closed, connect, errorNote, must, serve, until, waitTimeWait, type Scenario } from './scenario-kit.js';
+import { CLIENT, SERVER, closed, connect, errorNote, must, serve, until, waitTimeWait, halfOpenPair, type Scenario } from './scenario-kit.js';
 
 export { CLIENT, SERVER, ScenarioStopped, type DemoContext, type Scenario } from './scenario-kit.js';
 
@@ -121,18 +121,11 @@ export const SCENARIOS: Scenario[] = [
       "other's FIN before the ACK of its own: that is CLOSING, the rare state. The ACKs then take both sides " +
       'to TIME_WAIT: here both ends wait 2MSL.',
     async run(ctx) {
-      let server: Socket | null = null;
-      serve(ctx, 80, { allowHalfOpen: true }, (s) => {
-        server = s;
-        s.resume();
-      });
-      const c = await connect(ctx, 80, { allowHalfOpen: true });
-      c.resume();
-      await must(ctx, 'accept', () => server !== null);
+      const { client: c, server } = await halfOpenPair(ctx);
       const dc = closed(c);
-      const ds = closed(server!);
+      const ds = closed(server);
       c.end();
-      server!.end();
+      server.end();
       await until(ctx, 'the close', () => dc() && ds());
       ctx.snapshot('after the simultaneous close');
       await waitTimeWait(ctx);
