@@ -198,6 +198,31 @@ export class Stack extends EventEmitter {
     this.take(packet, false);
   }
 
+  /**
+   * Take several raw packets that arrived together (a link's read batch): as `input()` for each,
+   * but the application hears of them once, after the last. The packets are read during the call
+   * only.
+   */
+  inputBatch(packets: readonly Uint8Array[]): void {
+    if (this.dispatch.busy) {
+      for (const p of packets) this.take(p, false);
+      return;
+    }
+    try {
+      for (let i = 0; i < packets.length; i++) {
+        this.counters.packetsIn++;
+        try {
+          this.demux(packets[i]!, false);
+        } catch (err) {
+          this.drop('internal_error');
+          this.emit('internalError', err);
+        }
+      }
+    } finally {
+      this.flush();
+    }
+  }
+
   private take(packet: Uint8Array, loopback: boolean): void {
     if (this.dispatch.busy) {
       // called back from one of our own 'packet' listeners mid-segment: take it after that segment
