@@ -44,7 +44,10 @@ const macrotask: (fn: () => void) => void =
     ? (fn) => void (globalThis as unknown as { setImmediate(f: () => void): unknown }).setImmediate(fn)
     : (fn) => void setTimeout(fn, 0);
 
-/** One direction: packets copied into slabs as the sender emits them, handed over as one batch. */
+/**
+ * One direction: packets copied into slabs as the sender emits them (its bytes are valid during the
+ * 'packet' call only), handed over as one batch.
+ */
 class Direction {
   private queue: Uint8Array[] = [];
   private spare: Uint8Array[] = [];
@@ -83,13 +86,11 @@ class Direction {
     this.scheduled = false;
     const batch = this.queue;
     this.queue = this.spare;
-    // packets emitted meanwhile go after the batch in the slab, so its bytes stay untouched while
-    // the peer reads them (a stack keeps nothing of a packet after input() returns); once nothing
-    // is pending the slab is reused from its start
-    if (!this.closed) this.to.inputBatch(batch);
+    // the packets are handed over (owned): the receiver may keep large payloads as views, so a
+    // slab is never written again; it is freed once the last view into it is read
+    if (!this.closed) this.to.inputBatch(batch, true);
     batch.length = 0;
     this.spare = batch;
-    if (this.queue.length === 0) this.used = 0;
   };
 }
 

@@ -211,15 +211,18 @@ export class Stack extends EventEmitter {
 
   /**
    * Take several raw packets that arrived together (a link's read batch): as `input()` for each,
-   * but the application hears of them once, after the last. The packets are read during the call
-   * only.
+   * but the application hears of them once, after the last, and each connection sends one ACK for
+   * the in-order data of the whole batch (as GRO and delayed ACKs give Linux). The packets are read
+   * during the call only, unless `owned`: the link hands them over and never reuses their bytes,
+   * so large payloads are kept as views instead of copies (as an skb is handed up).
    */
-  inputBatch(packets: readonly Uint8Array[]): void {
+  inputBatch(packets: readonly Uint8Array[], owned = false): void {
     if (this.dispatch.busy) {
       for (const p of packets) this.take(p, false);
       return;
     }
     this.batching = true;
+    this.owned = owned;
     try {
       for (let i = 0; i < packets.length; i++) {
         this.counters.packetsIn++;
@@ -232,12 +235,15 @@ export class Stack extends EventEmitter {
       }
     } finally {
       this.batching = false;
+      this.owned = false;
       this.endBatch();
     }
   }
 
   /** Whether an input batch is being taken (its connections' ACKs wait for its end). */
   private batching = false;
+  /** ...and whether its packets were handed over (inputBatch's `owned`) */
+  private owned = false;
 
   /**
    * The end of an input batch: the application hears of it first (its reads may open the window
@@ -327,7 +333,9 @@ export class Stack extends EventEmitter {
         conn.tcb.inputBatch = true;
         this.batchConns.push(conn);
       }
+      conn.tcb.inputOwned = this.owned;
       conn.tcb.segmentArrives(seg, now);
+      conn.tcb.inputOwned = false;
     }
     this.touch(conn);
   }
