@@ -11,6 +11,7 @@ export type { Impairments, SimPacketEvent } from './link/sim.js';
 export { NO_OFFLOAD, type LinkOffload } from './link/offload.js';
 export { pairStacks, type PairOptions, type StackPair } from './link/pair.js';
 export { completeTcpChecksum } from './wire/packet.js';
+export { segmentSuperPacket } from './wire/gso.js';
 export { TCP_STATES, type TcpState } from './tcp/state.js';
 export { SYSCTL_DEFAULTS, applySysctl, type Sysctl } from './tcp/sysctl.js';
 export { transitionChannel, type TransitionEvent } from './observe/events.js';

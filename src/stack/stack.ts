@@ -223,6 +223,7 @@ export class Stack extends EventEmitter {
     }
     this.batching = true;
     this.owned = owned;
+    this.batchNow = this.clock.now();
     try {
       for (let i = 0; i < packets.length; i++) {
         this.counters.packetsIn++;
@@ -242,8 +243,9 @@ export class Stack extends EventEmitter {
 
   /** Whether an input batch is being taken (its connections' ACKs wait for its end). */
   private batching = false;
-  /** ...and whether its packets were handed over (inputBatch's `owned`) */
+  /** ...and whether its packets were handed over (inputBatch's `owned`), and when it arrived */
   private owned = false;
+  private batchNow = 0;
 
   /**
    * The end of an input batch: the application hears of it first (its reads may open the window
@@ -253,6 +255,7 @@ export class Stack extends EventEmitter {
     this.flush();
     const conns = this.batchConns;
     if (conns.length === 0) return;
+    // read afresh: the application ran meanwhile, and a TCB's time (its TSval) never goes back
     const now = this.clock.now();
     for (let i = 0; i < conns.length; i++) {
       const c = conns[i]!;
@@ -306,9 +309,10 @@ export class Stack extends EventEmitter {
       return this.drop('martian_loopback');
     }
     this.counters.segmentsIn++;
-    if (wantsSegments(this)) this.observed(() => publishSegment(this, this.clock.now(), 'in', local, (pkt.version === 4 ? this.peers.get(pkt.src4) : ipV6(pkt.src6!)).text, seg));
+    // the packets of one batch arrived together: one reading of the clock serves them all
+    const now = this.batching ? this.batchNow : this.clock.now();
+    if (wantsSegments(this)) this.observed(() => publishSegment(this, now, 'in', local, (pkt.version === 4 ? this.peers.get(pkt.src4) : ipV6(pkt.src6!)).text, seg));
     if (seg.srcPort === 0 || seg.dstPort === 0) return this.drop('tcp_port_zero');
-    const now = this.clock.now();
     const conn = this.conns.find(local, seg.dstPort, pkt.src4, pkt.src6, seg.srcPort);
     if (conn) {
       this.deliver(conn, seg, now);
