@@ -3,10 +3,14 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
+import { createMetricsRegistry } from '../../src/observe/metrics.js';
+import { Stack } from '../../src/stack/stack.js';
+import { VirtualClock } from '../../src/time/virtual-clock.js';
 import {
   DEFAULT_QUEUE_PACKETS,
   addImpairOptions,
   describeImpairStats,
+  impairMetrics,
   describeLinkImpairments,
   linkImpairments,
   parsePercent,
@@ -150,6 +154,38 @@ describe('what serve and connect print', () => {
     const s = (packets: number, loss: number, queue: number) => ({ packets, delivered: packets - loss - queue, drops: { loss, queue, mtu: 0 }, duplicated: 0, corrupted: 0, reordered: 0 });
     expect(describeImpairStats({ out: s(1000, 9, 3), in: s(500, 5, 0) })).toBe('out: 1000 packets, 9 lost, 3 queue drops; in: 500 packets, 5 lost');
     expect(describeImpairStats({ out: null, in: s(10, 1, 0) })).toBe('in: 10 packets, 1 lost');
+  });
+});
+
+describe('serve --metrics: the impairments\' counters, by direction and reason', () => {
+  const s = (packets: number, loss: number, queue: number) => ({ packets, delivered: packets - loss - queue, drops: { loss, queue, mtu: 0 }, duplicated: 0, corrupted: 0, reordered: 0 });
+
+  it('synack_link_impaired_packets_total{direction} and synack_link_impair_drops_total{direction,reason}, read at scrape time', async () => {
+    const stack = new Stack({ addresses: ['10.0.0.2'], clock: new VirtualClock() });
+    const stats = { out: s(1000, 9, 3), in: s(500, 5, 0) };
+    const registry = createMetricsRegistry(stack, impairMetrics(() => stats));
+    let text = await registry.metrics();
+    expect(text).toContain('synack_link_impaired_packets_total{direction="out"} 1000');
+    expect(text).toContain('synack_link_impaired_packets_total{direction="in"} 500');
+    expect(text).toContain('synack_link_impair_drops_total{direction="out",reason="loss"} 9');
+    expect(text).toContain('synack_link_impair_drops_total{direction="out",reason="queue"} 3');
+    expect(text).toContain('synack_link_impair_drops_total{direction="in",reason="loss"} 5');
+    stats.out.drops.loss = 12;
+    text = await registry.metrics();
+    expect(text).toContain('synack_link_impair_drops_total{direction="out",reason="loss"} 12');
+    stack.destroy();
+  });
+
+  it('a direction without impairments has no series; before the link is open, none at all', async () => {
+    const stack = new Stack({ addresses: ['10.0.0.2'], clock: new VirtualClock() });
+    let stats: { out: ReturnType<typeof s> | null; in: ReturnType<typeof s> | null } | undefined;
+    const registry = createMetricsRegistry(stack, impairMetrics(() => stats));
+    expect(await registry.metrics()).not.toMatch(/^synack_link_impair\w*\{/m);
+    stats = { out: s(10, 1, 0), in: null };
+    const text = await registry.metrics();
+    expect(text).toContain('synack_link_impaired_packets_total{direction="out"} 10');
+    expect(text).not.toContain('direction="in"');
+    stack.destroy();
   });
 });
 
