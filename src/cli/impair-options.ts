@@ -155,6 +155,18 @@ export function linkImpairments(flags: ImpairFlags, mtu = 1500): LinkImpairments
   return { ...(out ? { out } : {}), ...(inbound ? { in: inbound } : {}), seed: flags.impairSeed ?? 1 };
 }
 
+/** What the impairment flags allow but probably do not mean, one sentence each. */
+export function impairWarnings(flags: ImpairFlags, mtu = 1500): string[] {
+  const warnings: string[] = [];
+  const random = [flags.loss?.in, flags.loss?.out, flags.jitter?.in, flags.jitter?.out].some((v) => v);
+  if (flags.impairSeed !== undefined && !random) warnings.push('--impair-seed has no effect without --loss or --jitter: delay, rate and queue are not random');
+  for (const dir of ['out', 'in'] as const) {
+    const q = flags.queue?.[dir];
+    if (q !== undefined && q < mtu) warnings.push(`--queue ${q} bytes (${dir}) is less than one packet of the MTU (${mtu}): every full-size packet will be dropped`);
+  }
+  return warnings;
+}
+
 /** "loss 1%, delay 10ms, rate 50mbit, queue 125000 bytes" */
 export function describeImpairments(imp: Impairments): string {
   const parts: string[] = [];

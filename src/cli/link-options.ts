@@ -14,7 +14,7 @@ import { configurePeer, parseCidr } from '../link/iface.js';
 import type { LinkImpairments } from '../link/impair-pipe.js';
 import { TunDevice } from '../link/tun.js';
 import { attachTap } from '../link/tap.js';
-import { addImpairOptions, linkImpairments, type ImpairFlags } from './impair-options.js';
+import { addImpairOptions, impairWarnings, linkImpairments, type ImpairFlags } from './impair-options.js';
 
 export interface LinkFlags extends ImpairFlags {
   tun?: string;
@@ -111,6 +111,7 @@ export function checkLinkFlags(flags: LinkFlags, warn: (message: string) => void
     }
   }
   linkImpairments(flags, flags.mtu);
+  for (const w of impairWarnings(flags, flags.mtu)) warn(w);
 }
 
 /** Whether the kernel side of `ifname` is up (IFF_UP in /sys/class/net/IFNAME/flags); null when unknown. */

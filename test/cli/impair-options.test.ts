@@ -11,6 +11,7 @@ import {
   addImpairOptions,
   describeImpairStats,
   impairMetrics,
+  impairWarnings,
   describeLinkImpairments,
   linkImpairments,
   parsePercent,
@@ -139,6 +140,27 @@ describe('linkImpairments: flags → what the link does', () => {
     expect(flags('--impair-seed', '4294967295').impairSeed).toBe(4294967295);
     expect(() => flags('--impair-seed', '4294967296')).toThrow(/whole number from 0 to 4294967295/);
     expect(() => flags('--impair-seed', '1.5')).toThrow(/whole number/);
+  });
+});
+
+describe('warnings: allowed, but probably not meant', () => {
+  it('--impair-seed without --loss or --jitter changes nothing', () => {
+    expect(impairWarnings(flags('--delay', '10ms', '--impair-seed', '3'))).toEqual(['--impair-seed has no effect without --loss or --jitter: delay, rate and queue are not random']);
+    expect(impairWarnings(flags('--loss', 'in:1%', '--impair-seed', '3'))).toEqual([]);
+  });
+
+  it('a queue smaller than one packet of the MTU drops every full-size packet', () => {
+    expect(impairWarnings(flags('--rate', '1mbit', '--queue', 'out:1kb'), 1500)).toEqual([
+      '--queue 1000 bytes (out) is less than one packet of the MTU (1500): every full-size packet will be dropped',
+    ]);
+    expect(impairWarnings(flags('--rate', '1mbit', '--queue', '1500'), 1500)).toEqual([]);
+  });
+
+  it('serve prints the warning in the one style, and goes on', () => {
+    // --tun x0 --ip ... then fails later at the device (not root, or a name it cannot use): the warning comes first
+    const r = spawnSync(process.execPath, [CLI, 'serve', '--tun', 'x/0', '--ip', '10.0.0.2', '--delay', '1ms', '--impair-seed', '2'], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.stderr).toMatch(/^synack serve: warning: --impair-seed has no effect without --loss or --jitter/);
+    expect(r.status).toBe(1);
   });
 });
 
