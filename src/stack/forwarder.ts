@@ -25,9 +25,10 @@ import type { TcbErrorCode } from '../tcp/tcb.js';
 import type { TimerHandle } from '../time/clock.js';
 import type { Segment } from '../wire/segment.js';
 import type { Conn, ConnUser } from './conn.js';
-import { ForeignAddresses } from './forwarder-addr.js';
 import type { IpAddr } from './ip-addr.js';
 import type { Stack } from './stack.js';
+
+export { ForeignAddresses } from './forwarder-addr.js';
 
 /** Bounds of `stack.forwardTcp()`; every one a positive integer. */
 export interface TcpForwardOptions {
@@ -222,7 +223,11 @@ class Handshake implements ConnUser {
   onClosed(): void {
     this.failed();
     const c = this.conn;
-    this.reject(sysError(this.error ?? 'ECONNRESET', 'accept', c.remote.text, c.remotePort));
+    // a half-open passive connection goes back to LISTEN quietly, on the guest's RST (a segment
+    // caused it) or when tcp_synack_retries ran out (a timer did)
+    const cause = c.tcb.cause;
+    const code = this.error ?? (cause === 'retransmit' || cause === 'usertimeout' ? 'ETIMEDOUT' : 'ECONNRESET');
+    this.reject(sysError(code, 'accept', c.remote.text, c.remotePort));
   }
 }
 
@@ -235,7 +240,6 @@ export class TcpForwarder {
   /** forwarded connections not yet in TIME_WAIT or CLOSED, with their guest's key */
   private readonly conns = new Map<Conn, string>();
   private readonly guests = new Map<string, GuestShare>();
-  private readonly foreign = new ForeignAddresses();
   private closed = false;
 
   /** @internal installed by stack.forwardTcp() */
@@ -243,8 +247,8 @@ export class TcpForwarder {
     /** @internal */ readonly stack: Stack,
     private readonly handler: TcpForwardHandler,
     options: TcpForwardOptions | undefined,
-    private readonly uninstall: () => void,
   ) {
+    if (stack.fwd.tcp) throw makeError('ERR_INVALID_STATE', 'forwardTcp: TCP forwarding is already on (close() that forwarder first)');
     this.opts = { ...DEFAULTS };
     for (const [k, v] of Object.entries(options ?? {}) as [keyof TcpForwardOptions, unknown][]) {
       if (!(k in DEFAULTS)) throw makeError('ERR_INVALID_ARG_VALUE', `forwardTcp: unknown option "${k}"`);
@@ -271,12 +275,7 @@ export class TcpForwarder {
     if (this.closed) return;
     this.closed = true;
     for (const r of [...this.pending.values()]) r.cancel();
-    this.uninstall();
-  }
-
-  /** @internal a destination that is not the stack's own, as an IpAddr the forwarder answers for, or null */
-  foreignLocal(version: number, v4: number, v6: Uint8Array | null): IpAddr | null {
-    return this.foreign.get(version, v4, v6);
+    if (this.stack.fwd.tcp === this) this.stack.fwd.tcp = null;
   }
 
   /** @internal a SYN (no ACK, no RST) nothing else took: true when the forwarder took it (a request, or dropped) */
