@@ -202,6 +202,20 @@ class Handshake implements ConnUser {
   ) {}
 
   onEstablished(): void {
+    let socket: Socket;
+    try {
+      socket = this.socket();
+    } catch (err) {
+      // no stack.net in this bundle (synack/web): the connection cannot be handed over
+      this.conn.tcb.abort(this.stack.clock.now());
+      this.stack.touch(this.conn);
+      this.reject(err as Error);
+      return;
+    }
+    this.resolve(socket);
+  }
+
+  private socket(): Socket {
     const o = this.options;
     const socket = new this.stack.net.Socket({
       allowHalfOpen: o.allowHalfOpen ?? false,
@@ -210,7 +224,7 @@ class Handshake implements ConnUser {
     if (o.noDelay) socket.setNoDelay(true);
     socket.attach(this.conn);
     socket.read(0); // read at once, as node:net does for an accepted socket
-    this.resolve(socket);
+    return socket;
   }
 
   onReadable(): void {}

@@ -9,6 +9,7 @@ import net from 'node:net';
 import { SimNetwork, createGateway, type Gateway, type GatewayOptions, type Stack } from '../../src/index.js';
 
 export const DEST = '203.0.113.10';
+export const DEST6 = '2001:db8::10';
 
 export interface Rig {
   sim: SimNetwork;
@@ -21,19 +22,27 @@ export interface Rig {
 export function rig(options: GatewayOptions & { port?: number; udpPort?: number; guestSysctl?: Record<string, number> } = {}): Rig {
   const { port, udpPort, guestSysctl, ...gwOptions } = options;
   const sim = new SimNetwork({ clock: 'real' });
-  const guest = sim.host('10.0.0.1', guestSysctl ? { sysctl: guestSysctl } : {});
-  const gw = sim.host('10.0.0.254');
+  const guest = sim.host(['10.0.0.1', 'fd00::1'], guestSysctl ? { sysctl: guestSysctl } : {});
+  const gw = sim.host(['10.0.0.254', 'fd00::254']);
   sim.link.attach(DEST, (p) => gw.input(p));
+  sim.link.attach(DEST6, (p) => gw.input(p));
   const gateway = createGateway(gw, {
-    policy: { rules: [{ action: 'allow', match: '127.0.0.1' }] },
-    resolveDestination: (f) => (f.localAddress === DEST ? { address: '127.0.0.1', port: (f.protocol === 'tcp' ? port : udpPort) ?? f.localPort } : undefined),
+    policy: { rules: [{ action: 'allow', match: '127.0.0.1' }, { action: 'allow', match: '::1' }] },
+    resolveDestination: (f) => {
+      const p = (f.protocol === 'tcp' ? port : udpPort) ?? f.localPort;
+      return f.localAddress === DEST ? { address: '127.0.0.1', port: p } : f.localAddress === DEST6 ? { address: '::1', port: p } : undefined;
+    },
     ...gwOptions,
   });
   return { sim, guest, gw, gateway };
 }
 
-/** A loopback TCP server; `onConnection` gets each accepted socket. */
-export async function tcpServer(onConnection: (s: net.Socket) => void, opts: net.ServerOpts = { allowHalfOpen: true }): Promise<{ server: net.Server; port: number; stop: () => Promise<void> }> {
+/** A loopback TCP server (on :: when `host` says so); `onConnection` gets each accepted socket. */
+export async function tcpServer(
+  onConnection: (s: net.Socket) => void,
+  opts: net.ServerOpts = { allowHalfOpen: true },
+  host = '127.0.0.1',
+): Promise<{ server: net.Server; port: number; stop: () => Promise<void> }> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer(opts, (s) => {
     sockets.add(s);
@@ -41,7 +50,7 @@ export async function tcpServer(onConnection: (s: net.Socket) => void, opts: net
     s.on('error', () => {});
     onConnection(s);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const stop = (): Promise<void> =>
     new Promise((resolve) => {
       for (const s of sockets) s.destroy();

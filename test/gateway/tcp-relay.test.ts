@@ -5,7 +5,7 @@
  */
 import type net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEST, closedTcpPort, once, rig, tcpServer, until, type Rig } from './helpers.js';
+import { DEST, DEST6, closedTcpPort, once, rig, tcpServer, until, type Rig } from './helpers.js';
 
 const cleanup: (() => unknown)[] = [];
 afterEach(async () => {
@@ -62,6 +62,17 @@ describe('data both ways', () => {
     hostSocket!.resume();
     await until(() => atHost === size, 20_000, 'everything at the host once it reads');
   }, 30_000);
+  it('over IPv6: a guest connection to an IPv6 destination is relayed to ::1', async () => {
+    const { stop, port } = await tcpServer((s) => s.end(`you are ${s.remoteAddress}`), { allowHalfOpen: true }, '::1');
+    const r = rig({ port });
+    cleanup.push(stop, () => r.gateway.close({ timeout: 100 }));
+    const c = r.guest.net.connect(80, DEST6);
+    let got = '';
+    c.on('data', (d) => (got += d));
+    await once(c, 'end');
+    expect(got).toBe('you are ::1');
+    expect(c.remoteAddress).toBe(DEST6);
+  });
 });
 
 describe('half-close carried both ways', () => {
