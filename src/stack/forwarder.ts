@@ -23,7 +23,8 @@ import { makeError, sysError } from '../errors.js';
 import { resetForClosed } from '../tcp/closed.js';
 import type { TcbErrorCode } from '../tcp/tcb.js';
 import type { TimerHandle } from '../time/clock.js';
-import type { Segment } from '../wire/segment.js';
+import { ACK, RST, SYN, type Segment } from '../wire/segment.js';
+import { seqGt, seqLt } from '../tcp/seq.js';
 import type { Conn, ConnUser } from './conn.js';
 import type { IpAddr } from './ip-addr.js';
 import type { Stack } from './stack.js';
@@ -321,6 +322,24 @@ export class TcpForwarder {
       req.drop();
       this.stack.emit('internalError', err);
     }
+    return true;
+  }
+
+  /**
+   * @internal A SYN for a forwarded connection whose TCB keeps TIME_WAIT (a foreign address has no
+   * TIME_WAIT record): as the stack does for its records (RFC 6191, Linux tcp_timewait_state_process),
+   * a SYN whose sequence number or timestamp lies beyond the old connection's ends TIME_WAIT so a
+   * new request can be made; true when it did.
+   */
+  reopens(conn: Conn, seg: Segment, now: number): boolean {
+    const t = conn.tcb;
+    if (t.state !== 'TIME_WAIT' || (seg.flags & (SYN | ACK | RST)) !== SYN) return false;
+    const ts = t.tsOk ? seg.options.tsVal : undefined;
+    if (ts !== undefined && seqLt(ts, t.tsRecent)) return false; // PAWS: an old duplicate
+    if (!seqGt(seg.seq, t.rcvNxt) && !(ts !== undefined && seqGt(ts, t.tsRecent))) return false;
+    this.stack.counters.timeWaitRecycled++;
+    t.abort(now, seg);
+    this.stack.touch(conn);
     return true;
   }
 

@@ -220,10 +220,8 @@ export class Stack extends EventEmitter {
     if (seg.srcPort === 0 || seg.dstPort === 0) return this.drop('tcp_port_zero');
     const now = this.clock.now();
     const conn = this.conns.find(local, seg.dstPort, pkt.src4, pkt.src6, seg.srcPort);
-    if (conn) {
-      this.deliver(conn, seg, now);
-      return;
-    }
+    // a forwarded connection's TCB in TIME_WAIT may give way to a new SYN (forwarder.ts reopens)
+    if (conn && !(own === null && this.fwd.tcp?.reopens(conn, seg, now))) return this.deliver(conn, seg, now);
     if (own === null && !this.fwd.tcp) return this.drop('not_for_us');
     const remote = pkt.version === 4 ? this.peers.get(pkt.src4) : ipV6(pkt.src6!);
     let issHint: number | undefined;

@@ -24,6 +24,13 @@ function setup(guestOpts: Parameters<SimNetwork['host']>[1] = {}): { net: SimNet
   return { net, guest, gw, out };
 }
 
+/** Run the simulation until `emitter` emits `ev` (at most 10 s of virtual time). */
+async function once(emitter: { once(ev: string, fn: () => void): unknown }, ev: string, net: SimNetwork): Promise<void> {
+  let done = false;
+  emitter.once(ev, () => (done = true));
+  expect(await net.runUntil(() => done, 10_000)).toBe(true);
+}
+
 /** A raw SYN from a guest that exists only as packets (the forwarding stack's replies go nowhere). */
 function rawSyn(gw: Stack, src: string, srcPort: number, dst = DEST, dstPort = 80): void {
   gw.input(packet(src, dst, seg({ srcPort, dstPort, seq: 1000, flags: SYN, options: { mss: 1460 } })));
@@ -319,6 +326,29 @@ describe('limits: undecided requests and forwarded connections, in all and per g
     expect(fwd.connectionCount).toBe(0);
     await net.run(61_000);
     expect(gw.stateCounts()).toEqual({});
+  });
+
+  it('a new SYN from the same guest port ends that TIME_WAIT (RFC 6191) and becomes a new request', async () => {
+    const { net, guest, gw } = setup();
+    const seen: TcpForwardRequest[] = [];
+    gw.forwardTcp((r) => {
+      seen.push(r);
+      void r.accept().then((s) => s.end('bye'));
+    });
+    const first = guest.net.connect({ port: 80, host: DEST, localPort: 40000 });
+    first.on('data', () => {});
+    first.on('end', () => first.end());
+    await once(first, 'close', net);
+    await net.run(1_000);
+    expect(gw.stateCounts()).toEqual({ TIME_WAIT: 1 });
+    const second = guest.net.connect({ port: 80, host: DEST, localPort: 40000 });
+    let got = '';
+    second.on('data', (d) => (got += d));
+    second.on('end', () => second.end());
+    await once(second, 'close', net);
+    expect(got).toBe('bye');
+    expect(seen).toHaveLength(2);
+    expect(gw.counters.timeWaitRecycled).toBe(1);
   });
 
   it('options are checked: unknown names and values that are not positive integers throw', () => {
