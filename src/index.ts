@@ -16,4 +16,5 @@ export { createGateway, Gateway, type GatewayOptions } from './gateway/gateway.j
 export { Policy, DEFAULT_DENIED, type PolicyOptions, type PolicyRule, type PolicyDecision } from './gateway/policy.js';
 export type { GatewayFlowRequest, GatewayDestination, GatewayFlowInfo, GatewayLeg, GatewayCounters, RelayCounters, ReasonCounts } from './gateway/flow.js';
 export type { UdpRelayOptions } from './gateway/udp-relay.js';
+export type { HostConnect } from './gateway/tcp-relay.js';
 export { registerGatewayMetrics } from './gateway/metrics.js';
