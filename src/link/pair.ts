@@ -10,7 +10,6 @@
  *   const link = pairStacks(a, b);          // a's packets to b, b's to a
  *   link.close();                           // unhook; the declarations are withdrawn
  */
-import { Buffer } from '#platform/buffer';
 import type { Stack } from '../stack/stack.js';
 import { GSO_MAX_BYTES, NO_OFFLOAD, type LinkOffload } from './offload.js';
 
@@ -45,12 +44,6 @@ const macrotask: (fn: () => void) => void =
     ? (fn) => void (globalThis as unknown as { setImmediate(f: () => void): unknown }).setImmediate(fn)
     : (fn) => void setTimeout(fn, 0);
 
-/** Slab memory is written before it is read: no need to zero it first (allocUnsafeSlow: not pooled). */
-function newSlab(size: number): Uint8Array {
-  const b = Buffer.allocUnsafeSlow(size);
-  return new Uint8Array(b.buffer, b.byteOffset, b.length);
-}
-
 /**
  * One direction: packets copied into slabs as the sender emits them (its bytes are valid during the
  * 'packet' call only), handed over as one batch.
@@ -58,7 +51,7 @@ function newSlab(size: number): Uint8Array {
 class Direction {
   private queue: Uint8Array[] = [];
   private spare: Uint8Array[] = [];
-  private slab = newSlab(SLAB);
+  private slab = new Uint8Array(SLAB);
   private used = 0;
   private scheduled = false;
   private run = 0;
@@ -71,7 +64,7 @@ class Direction {
     const n = p.length;
     if (this.used + n > this.slab.length) {
       // the full slab stays alive through the views queued in it; later packets go to a fresh one
-      this.slab = newSlab(Math.max(SLAB, n));
+      this.slab = new Uint8Array(Math.max(SLAB, n));
       this.used = 0;
     }
     const copy = this.slab.subarray(this.used, this.used + n);
