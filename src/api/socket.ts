@@ -49,8 +49,8 @@ export class Socket extends Duplex {
   private resetOnDestroy = false;
   /** setTimeout()'s idle timer */
   private readonly idle: IdleTimer;
-  /** the TCP options asked for, applied to each connection this socket takes on */
-  private readonly tuning = new SocketTuning();
+  /** the TCP options asked for, applied to each connection this socket takes on (made when first asked) */
+  private tuning: SocketTuning | null = null;
   /** Node's ref()/unref(): whether this socket keeps the process alive while active */
   private refd = true;
   /** the write in progress, fed into the send buffer (tcp_wmem) as it has room */
@@ -76,7 +76,7 @@ export class Socket extends Duplex {
       autoDestroy: true,
     });
     this.stack = stack;
-    this.idle = new IdleTimer(stack.clock, () => this.emit('timeout'), () => !this.destroyed);
+    this.idle = new IdleTimer(this);
     this.sendFeed = new SendFeed(stack, this.idle);
     if (opts.signal) addAbortSignal(opts.signal, this);
   }
@@ -93,7 +93,7 @@ export class Socket extends Duplex {
   attach(conn: Conn): this {
     this.conn = conn;
     this.bind(conn);
-    this.tuning.apply(this.stack, conn);
+    this.tuning?.apply(this.stack, conn);
     this.idle.touch();
     // data may already be waiting
     if (conn.tcb.readable > 0 || conn.tcb.rcvClosed) this.onReadable();
@@ -116,8 +116,8 @@ export class Socket extends Duplex {
       throw makeError('ERR_SOCKET_CONNECTION_IN_PROGRESS', 'Socket is already connected or connecting');
     }
     if (cb) this.once('connect', cb);
-    if (opts.noDelay) this.tuning.noDelay = true;
-    if (opts.keepAlive) this.tuning.keepAlive = [true, opts.keepAliveInitialDelay];
+    if (opts.noDelay) (this.tuning ??= new SocketTuning()).noDelay = true;
+    if (opts.keepAlive) (this.tuning ??= new SocketTuning()).keepAlive = [true, opts.keepAliveInitialDelay];
     if (opts.timeout) this.setTimeout(opts.timeout);
     if (opts.onread) this.onread = opts.onread;
     this.connecting = true;
@@ -162,7 +162,7 @@ export class Socket extends Duplex {
     this.attemptFailed = failed;
     this.conn = conn;
     this.bind(conn);
-    this.tuning.apply(this.stack, conn);
+    this.tuning?.apply(this.stack, conn);
     return null;
   }
 
@@ -454,7 +454,7 @@ export class Socket extends Duplex {
   /** Turn Nagle's algorithm off (true, the default) or on, as `net.Socket#setNoDelay`. */
   setNoDelay(noDelay = true): this {
     if (this.stack.whenIdle(() => this.setNoDelay(noDelay))) return this;
-    this.tuning.noDelay = noDelay;
+    (this.tuning ??= new SocketTuning()).noDelay = noDelay;
     if (this.conn) this.conn.tcb.noDelay = noDelay;
     if (noDelay && this.conn && !this.conn.gone) {
       this.conn.tcb.send(new Uint8Array(0), this.stack.clock.now());
@@ -465,15 +465,16 @@ export class Socket extends Duplex {
 
   /** Enable keepalive probes after `initialDelay` ms idle (tcp_keepalive_time when 0), as `net.Socket#setKeepAlive`. */
   setKeepAlive(enable = false, initialDelay?: number): this {
-    this.tuning.keepAlive = [enable, initialDelay && initialDelay > 0 ? initialDelay : undefined];
-    if (this.conn && !this.conn.gone && !this.stack.whenIdle(() => this.setKeepAlive(enable, initialDelay))) this.tuning.apply(this.stack, this.conn);
+    const tuning = (this.tuning ??= new SocketTuning());
+    tuning.keepAlive = [enable, initialDelay && initialDelay > 0 ? initialDelay : undefined];
+    if (this.conn && !this.conn.gone && !this.stack.whenIdle(() => this.setKeepAlive(enable, initialDelay))) tuning.apply(this.stack, this.conn);
     return this;
   }
 
   /** TCP_USER_TIMEOUT: give up when sent data stays unacknowledged this long (ms, 0 = off). */
   setUserTimeout(ms: number): this {
     validateInt32(ms, 'ms', 0); // Node's validator, so Node's TypeError/RangeError and messages
-    this.tuning.userTimeout = ms; // kept for a connection that does not exist yet
+    (this.tuning ??= new SocketTuning()).userTimeout = ms; // kept for a connection that does not exist yet
     if (this.conn) this.conn.tcb.userTimeoutMs = ms;
     return this;
   }

@@ -102,10 +102,21 @@ export type UserCall = 'open-active' | 'open-passive' | 'send' | 'close' | 'rele
  */
 export type TcbCause = Segment | TimerName | 'usertimeout' | UserCall | 'icmp' | { readonly kind: string };
 
+/** Tcb.flags bits: nine booleans in one field (an idle connection stays small) */
+const RCV_CLOSED = 0x1;
+const TS_OK = 0x2;
+const SACK_OK = 0x4;
+const FIN_QUEUED = 0x8;
+const PASSIVE = 0x10;
+const ORPHAN = 0x20;
+const IN_LOSS = 0x40;
+const NO_DELAY = 0x80;
+const KEEP_ALIVE = 0x100;
+
 export class Tcb {
   state: TcpState = 'CLOSED';
   readonly hooks: TcbHooks;
-  sysctl: Sysctl;
+  readonly sysctl: Sysctl;
   readonly localPort: number;
   readonly remotePort: number;
   owner: unknown;
@@ -141,8 +152,15 @@ export class Tcb {
   reassembly = new Reassembly();
   /** sequence number of the peer's FIN once seen (even out of order), else -1 */
   peerFinSeq = -1;
+  /** the boolean state below, as bits (see the accessors) */
+  private flags = 0;
   /** the peer's FIN has been processed (end of stream) */
-  rcvClosed = false;
+  get rcvClosed(): boolean {
+    return (this.flags & RCV_CLOSED) !== 0;
+  }
+  set rcvClosed(v: boolean) {
+    this.flags = v ? this.flags | RCV_CLOSED : this.flags & ~RCV_CLOSED;
+  }
 
   // --- negotiated options ---
   /** the MSS we advertise */
@@ -152,8 +170,20 @@ export class Tcb {
   sndWscale = 0;
   rcvWscale = 0;
   wantWscale: number;
-  tsOk = false;
-  sackOk = false;
+  /** timestamps (RFC 7323) were negotiated */
+  get tsOk(): boolean {
+    return (this.flags & TS_OK) !== 0;
+  }
+  set tsOk(v: boolean) {
+    this.flags = v ? this.flags | TS_OK : this.flags & ~TS_OK;
+  }
+  /** SACK (RFC 2018) was negotiated */
+  get sackOk(): boolean {
+    return (this.flags & SACK_OK) !== 0;
+  }
+  set sackOk(v: boolean) {
+    this.flags = v ? this.flags | SACK_OK : this.flags & ~SACK_OK;
+  }
   tsOffset: number;
   tsRecent = 0;
   tsRecentAge = -1;
@@ -163,26 +193,49 @@ export class Tcb {
 
   // --- closing ---
   /** the user asked to close: a FIN follows the queued data */
-  finQueued = false;
+  get finQueued(): boolean {
+    return (this.flags & FIN_QUEUED) !== 0;
+  }
+  set finQueued(v: boolean) {
+    this.flags = v ? this.flags | FIN_QUEUED : this.flags & ~FIN_QUEUED;
+  }
   finSeq = 0;
   /** created by a passive OPEN (returns to LISTEN on RST in SYN_RCVD) */
-  passive = false;
+  get passive(): boolean {
+    return (this.flags & PASSIVE) !== 0;
+  }
+  set passive(v: boolean) {
+    this.flags = v ? this.flags | PASSIVE : this.flags & ~PASSIVE;
+  }
   /** the user has released the connection; it lives on only to finish the close */
-  orphan = false;
+  get orphan(): boolean {
+    return (this.flags & ORPHAN) !== 0;
+  }
+  set orphan(v: boolean) {
+    this.flags = v ? this.flags | ORPHAN : this.flags & ~ORPHAN;
+  }
 
   // --- congestion control (cc/: RFC 5681/6582 NewReno, RFC 9438 CUBIC) and loss recovery ---
   // recover: RFC 6582 recover / RFC 6675 RecoveryPoint (-1: none); inLoss: entered by the RTO (Linux's
   // Loss state); scoreboard, RACK-TLP, PRR for recovery.ts; rackTimeout: ms to RACK's reordering
-  // timer; xmitTimer: what tRetransmit is; lastSendTime: for restart after idle (-1: never)
+  // timer; xmitTimer: what tRetransmit is; lastSendTime: for restart after idle (-1: never).
+  // RACK, the tail loss probe and PRR are made on first use (rack(), tlp(), prr()): until data is
+  // delivered, probed or lost they hold only their initial values, so a connection that has not
+  // needed them yet behaves the same without them, and an idle one carries none
   cc: CongestionControl;
   dupAcks = 0;
   recover = -1;
-  inLoss = false;
+  get inLoss(): boolean {
+    return (this.flags & IN_LOSS) !== 0;
+  }
+  set inLoss(v: boolean) {
+    this.flags = v ? this.flags | IN_LOSS : this.flags & ~IN_LOSS;
+  }
   recoveryStart = 0;
   board = new Scoreboard();
-  rack = new Rack();
-  tlp = new Tlp();
-  prr = new Prr();
+  private rack_: Rack | null = null;
+  private tlp_: Tlp | null = null;
+  private prr_: Prr | null = null;
   rackTimeout = 0;
   xmitTimer: 'rto' | 'tlp' | 'rack' = 'rto';
   lastSendTime = -1;
@@ -194,13 +247,30 @@ export class Tcb {
   retransmits = 0;
   rttSeq = 0;
   rttStart = -1;
-  noDelay: boolean;
+  /** TCP_NODELAY: Nagle's algorithm off */
+  get noDelay(): boolean {
+    return (this.flags & NO_DELAY) !== 0;
+  }
+  set noDelay(v: boolean) {
+    this.flags = v ? this.flags | NO_DELAY : this.flags & ~NO_DELAY;
+  }
 
   // --- keepalive (RFC 1122 §4.2.3.6), per connection, Linux's tunables as defaults ---
-  keepAlive = false;
+  get keepAlive(): boolean {
+    return (this.flags & KEEP_ALIVE) !== 0;
+  }
+  set keepAlive(v: boolean) {
+    this.flags = v ? this.flags | KEEP_ALIVE : this.flags & ~KEEP_ALIVE;
+  }
+  /** idle time before the first probe: tcp_keepalive_time unless setKeepAlive gave one */
   keepIdleMs: number;
-  keepIntvlMs: number;
-  keepCnt: number;
+  /** between probes and how many, always the sysctls (no per-socket setting in node:net) */
+  get keepIntvlMs(): number {
+    return this.sysctl.tcp_keepalive_intvl * 1000;
+  }
+  get keepCnt(): number {
+    return this.sysctl.tcp_keepalive_probes;
+  }
   probesOut = 0;
   persistBackoff = 0;
   /** when the first zero-window probe of this stall went out, -1 when not probing (Linux icsk_probes_tstamp) */
@@ -245,14 +315,33 @@ export class Tcb {
     this.tsOffset = (opts.tsOffset ?? 0) >>> 0;
     this.rcvBuf = opts.rcvBuf ?? opts.sysctl.tcp_rmem[1];
     this.sndBufLimit = opts.sndBuf ?? opts.sysctl.tcp_wmem[1];
-    this.noDelay = opts.noDelay ?? false;
+    if (opts.noDelay) this.flags = NO_DELAY;
     this.wantWscale = opts.sysctl.tcp_window_scaling ? windowScaleFor(opts.sysctl.tcp_rmem[2]) : -1;
     this.rto = new RtoEstimator(opts.sysctl.tcp_rto_min_us / 1000, opts.sysctl.tcp_rto_max_ms, INITIAL_RTO_MS);
     this.keepIdleMs = opts.sysctl.tcp_keepalive_time * 1000;
-    this.keepIntvlMs = opts.sysctl.tcp_keepalive_intvl * 1000;
-    this.keepCnt = opts.sysctl.tcp_keepalive_probes;
     this.cc = createCongestionControl(opts.congestionControl ?? opts.sysctl.tcp_congestion_control);
     this.loss = opts.lossCounters ?? newLossCounters();
+  }
+
+  /** RACK's state (RFC 8985), made when first needed */
+  get rack(): Rack {
+    return (this.rack_ ??= new Rack());
+  }
+  /** RACK's state if anything has needed it yet, else null (its initial state) */
+  get rackIfAny(): Rack | null {
+    return this.rack_;
+  }
+  /** the tail loss probe's state (RFC 8985 §7), made when first needed */
+  get tlp(): Tlp {
+    return (this.tlp_ ??= new Tlp());
+  }
+  /** the tail loss probe's state if a probe was ever sent, else null (none outstanding) */
+  get tlpIfAny(): Tlp | null {
+    return this.tlp_;
+  }
+  /** PRR's state (RFC 6937), made when the first recovery begins */
+  get prr(): Prr {
+    return (this.prr_ ??= new Prr());
   }
 
   /** congestion window and slow-start threshold in bytes: the algorithm's */
