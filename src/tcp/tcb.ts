@@ -19,6 +19,7 @@ import { Reassembly } from './reassembly.js';
 import { TcpNetns } from './ack-throttle.js';
 import { Scoreboard } from './scoreboard.js';
 import { SendBuffer } from './send-buffer.js';
+import { TcbVars } from './tcb-vars.js';
 import { seqAdd, seqDiff, seqMax } from './seq.js';
 import type { TcpState } from './state.js';
 import type { TcbStatus } from './status.js';
@@ -102,18 +103,7 @@ export type UserCall = 'open-active' | 'open-passive' | 'send' | 'close' | 'rele
  */
 export type TcbCause = Segment | TimerName | 'usertimeout' | UserCall | 'icmp' | { readonly kind: string };
 
-/** Tcb.flags bits: nine booleans in one field (an idle connection stays small) */
-const RCV_CLOSED = 0x1;
-const TS_OK = 0x2;
-const SACK_OK = 0x4;
-const FIN_QUEUED = 0x8;
-const PASSIVE = 0x10;
-const ORPHAN = 0x20;
-const IN_LOSS = 0x40;
-const NO_DELAY = 0x80;
-const KEEP_ALIVE = 0x100;
-
-export class Tcb {
+export class Tcb extends TcbVars {
   state: TcpState = 'CLOSED';
   readonly hooks: TcbHooks;
   readonly sysctl: Sysctl;
@@ -125,42 +115,21 @@ export class Tcb {
   /** what the call in progress is acting on (see TcbCause); null between calls, so no segment is held */
   cause: TcbCause | null = null;
 
-  // --- send sequence variables (RFC 9293 §3.3.1) ---
-  iss: number;
-  sndUna: number;
-  sndNxt: number;
-  /** highest sequence number sent so far: after a go-back-N retransmission SND.NXT falls below it */
-  sndMax: number;
+  // --- send sequence variables (RFC 9293 §3.3.1; iss, sndUna, sndNxt, sndMax, sndWl1, sndWl2,
+  // sndBufSeq are in TcbVars) ---
   /** peer's window, already scaled */
   sndWnd = 0;
-  sndWl1 = 0;
-  sndWl2 = 0;
   /** largest window the peer has offered (RFC 5961 §5 MAX.SND.WND, RFC 1122 SWS) */
   maxSndWnd = 0;
-  /** sequence number of the first byte in sendBuf */
-  sndBufSeq: number;
   sendBuf = new SendBuffer();
   sndBufLimit: number;
 
-  // --- receive sequence variables ---
-  irs = 0;
-  rcvNxt = 0;
-  /** RCV.NXT + RCV.WND as last advertised: the right edge never moves left (§3.8.6) */
-  rcvAdvEdge = 0;
+  // --- receive sequence variables (irs, rcvNxt, rcvAdvEdge in TcbVars) ---
   rcvBuf: number;
   readQueue = new ReadQueue();
   reassembly = new Reassembly();
   /** sequence number of the peer's FIN once seen (even out of order), else -1 */
   peerFinSeq = -1;
-  /** the boolean state below, as bits (see the accessors) */
-  private flags = 0;
-  /** the peer's FIN has been processed (end of stream) */
-  get rcvClosed(): boolean {
-    return (this.flags & RCV_CLOSED) !== 0;
-  }
-  set rcvClosed(v: boolean) {
-    this.flags = v ? this.flags | RCV_CLOSED : this.flags & ~RCV_CLOSED;
-  }
 
   // --- negotiated options ---
   /** the MSS we advertise */
@@ -170,50 +139,12 @@ export class Tcb {
   sndWscale = 0;
   rcvWscale = 0;
   wantWscale: number;
-  /** timestamps (RFC 7323) were negotiated */
-  get tsOk(): boolean {
-    return (this.flags & TS_OK) !== 0;
-  }
-  set tsOk(v: boolean) {
-    this.flags = v ? this.flags | TS_OK : this.flags & ~TS_OK;
-  }
-  /** SACK (RFC 2018) was negotiated */
-  get sackOk(): boolean {
-    return (this.flags & SACK_OK) !== 0;
-  }
-  set sackOk(v: boolean) {
-    this.flags = v ? this.flags | SACK_OK : this.flags & ~SACK_OK;
-  }
-  tsOffset: number;
-  tsRecent = 0;
+  /** when tsRecent was taken (tsOk, sackOk, tsOffset, tsRecent, lastAckSent are in TcbVars) */
   tsRecentAge = -1;
-  lastAckSent = 0;
   /** a D-SACK block (RFC 2883) for the next ACK: data received twice */
   dsack: [number, number] | null = null;
 
-  // --- closing ---
-  /** the user asked to close: a FIN follows the queued data */
-  get finQueued(): boolean {
-    return (this.flags & FIN_QUEUED) !== 0;
-  }
-  set finQueued(v: boolean) {
-    this.flags = v ? this.flags | FIN_QUEUED : this.flags & ~FIN_QUEUED;
-  }
-  finSeq = 0;
-  /** created by a passive OPEN (returns to LISTEN on RST in SYN_RCVD) */
-  get passive(): boolean {
-    return (this.flags & PASSIVE) !== 0;
-  }
-  set passive(v: boolean) {
-    this.flags = v ? this.flags | PASSIVE : this.flags & ~PASSIVE;
-  }
-  /** the user has released the connection; it lives on only to finish the close */
-  get orphan(): boolean {
-    return (this.flags & ORPHAN) !== 0;
-  }
-  set orphan(v: boolean) {
-    this.flags = v ? this.flags | ORPHAN : this.flags & ~ORPHAN;
-  }
+  // --- closing: finQueued, finSeq, passive, orphan (TcbVars) ---
 
   // --- congestion control (cc/: RFC 5681/6582 NewReno, RFC 9438 CUBIC) and loss recovery ---
   // recover: RFC 6582 recover / RFC 6675 RecoveryPoint (-1: none); inLoss: entered by the RTO (Linux's
@@ -225,12 +156,6 @@ export class Tcb {
   cc: CongestionControl;
   dupAcks = 0;
   recover = -1;
-  get inLoss(): boolean {
-    return (this.flags & IN_LOSS) !== 0;
-  }
-  set inLoss(v: boolean) {
-    this.flags = v ? this.flags | IN_LOSS : this.flags & ~IN_LOSS;
-  }
   recoveryStart = 0;
   board = new Scoreboard();
   private rack_: Rack | null = null;
@@ -245,23 +170,9 @@ export class Tcb {
   rto: RtoEstimator;
   /** consecutive retransmission timeouts without progress */
   retransmits = 0;
-  rttSeq = 0;
   rttStart = -1;
-  /** TCP_NODELAY: Nagle's algorithm off */
-  get noDelay(): boolean {
-    return (this.flags & NO_DELAY) !== 0;
-  }
-  set noDelay(v: boolean) {
-    this.flags = v ? this.flags | NO_DELAY : this.flags & ~NO_DELAY;
-  }
 
   // --- keepalive (RFC 1122 §4.2.3.6), per connection, Linux's tunables as defaults ---
-  get keepAlive(): boolean {
-    return (this.flags & KEEP_ALIVE) !== 0;
-  }
-  set keepAlive(v: boolean) {
-    this.flags = v ? this.flags | KEEP_ALIVE : this.flags & ~KEEP_ALIVE;
-  }
   /** idle time before the first probe: tcp_keepalive_time unless setKeepAlive gave one */
   keepIdleMs: number;
   /** between probes and how many, always the sysctls (no per-socket setting in node:net) */
@@ -300,6 +211,7 @@ export class Tcb {
   stats = { segsIn: 0, segsOut: 0, bytesIn: 0, bytesOut: 0, retransSegs: 0, challengeAcks: 0, dropped: 0, ofoDropped: 0 };
 
   constructor(hooks: TcbHooks, opts: TcbOptions) {
+    super();
     this.hooks = hooks;
     this.sysctl = opts.sysctl;
     this.localPort = opts.localPort;
@@ -315,7 +227,7 @@ export class Tcb {
     this.tsOffset = (opts.tsOffset ?? 0) >>> 0;
     this.rcvBuf = opts.rcvBuf ?? opts.sysctl.tcp_rmem[1];
     this.sndBufLimit = opts.sndBuf ?? opts.sysctl.tcp_wmem[1];
-    if (opts.noDelay) this.flags = NO_DELAY;
+    if (opts.noDelay) this.noDelay = true;
     this.wantWscale = opts.sysctl.tcp_window_scaling ? windowScaleFor(opts.sysctl.tcp_rmem[2]) : -1;
     this.rto = new RtoEstimator(opts.sysctl.tcp_rto_min_us / 1000, opts.sysctl.tcp_rto_max_ms, INITIAL_RTO_MS);
     this.keepIdleMs = opts.sysctl.tcp_keepalive_time * 1000;
