@@ -47,14 +47,20 @@ export class Socket extends Duplex {
   private wantRead = false;
   private eofPushed = false;
   private resetOnDestroy = false;
-  /** setTimeout()'s idle timer */
-  private readonly idle: IdleTimer;
+  /** setTimeout()'s idle timer, made when first needed (until then no period runs: touch() would do nothing) */
+  private idle_: IdleTimer | null = null;
+  private get idle(): IdleTimer {
+    return (this.idle_ ??= new IdleTimer(this));
+  }
   /** the TCP options asked for, applied to each connection this socket takes on (made when first asked) */
   private tuning: SocketTuning | null = null;
   /** Node's ref()/unref(): whether this socket keeps the process alive while active */
   private refd = true;
-  /** the write in progress, fed into the send buffer (tcp_wmem) as it has room */
-  private readonly sendFeed: SendFeed;
+  /** the write in progress, fed into the send buffer (tcp_wmem) as it has room; made at the first write */
+  private sendFeed_: SendFeed | null = null;
+  private get sendFeed(): SendFeed {
+    return (this.sendFeed_ ??= new SendFeed(this.stack, this.idle));
+  }
   /** happy eyeballs: where a failed attempt's error goes instead of destroy() */
   private attemptFailed: ((err: Error) => void) | null = null;
   /** the onread option: reads go to one buffer and a callback, not to 'data' */
@@ -76,8 +82,6 @@ export class Socket extends Duplex {
       autoDestroy: true,
     });
     this.stack = stack;
-    this.idle = new IdleTimer(this);
-    this.sendFeed = new SendFeed(stack, this.idle);
     if (opts.signal) addAbortSignal(opts.signal, this);
   }
 
@@ -94,7 +98,7 @@ export class Socket extends Duplex {
     this.conn = conn;
     this.bind(conn);
     this.tuning?.apply(this.stack, conn);
-    this.idle.touch();
+    this.idle_?.touch();
     // data may already be waiting
     if (conn.tcb.readable > 0 || conn.tcb.rcvClosed) this.onReadable();
     return this;
@@ -192,7 +196,7 @@ export class Socket extends Duplex {
     (this as unknown as { _undestroy(): void })._undestroy();
     this.conn = null;
     this.bytesRead = 0;
-    this.sendFeed.reset();
+    this.sendFeed_?.reset();
     this.wantRead = false;
     this.eofPushed = false;
     this.endCalled = false;
@@ -215,10 +219,10 @@ export class Socket extends Duplex {
     this.announceAttempt?.();
     this.connecting = false;
     this.attemptFailed = null;
-    this.idle.touch();
+    this.idle_?.touch();
     this.emit('connect');
     this.emit('ready');
-    const done = this.sendFeed.heldFinal;
+    const done = this.sendFeed_?.heldFinal;
     if (done) {
       this.sendFeed.heldFinal = null;
       this._final(done);
@@ -229,14 +233,14 @@ export class Socket extends Duplex {
 
   /** @internal (ConnUser) data or a FIN arrived */
   onReadable(): void {
-    this.idle.touch();
+    this.idle_?.touch();
     if (this.wantRead) this.pull();
   }
 
   /** @internal (ConnUser) the send buffer has room */
   onWritable(): void {
     const c = this.conn;
-    if (this.sendFeed.waiting && c && !c.gone && c.tcb.sendSpace > 0) this.sendFeed.feed(c, this.endCalled);
+    if (this.sendFeed_?.waiting && c && !c.gone && c.tcb.sendSpace > 0) this.sendFeed.feed(c, this.endCalled);
   }
 
   /** @internal (ConnUser) the connection failed */
@@ -274,7 +278,7 @@ export class Socket extends Duplex {
       this.push(null);
       this.read(0); // 'end' even when nobody consumes the stream, as node:net's onStreamRead
     }
-    this.sendFeed.closed();
+    this.sendFeed_?.closed();
   }
 
   // ===================== stream.Duplex =====================
@@ -409,14 +413,14 @@ export class Socket extends Duplex {
   /** @internal */
   override _destroy(err: Error | null, cb: Callback): void {
     this.closeHadError = err != null;
-    for (const q of this.sendFeed.takeHeld()) q.cb(nodeError('ERR_SOCKET_CLOSED_BEFORE_CONNECTION'));
+    for (const q of this.sendFeed_?.takeHeld() ?? []) q.cb(nodeError('ERR_SOCKET_CLOSED_BEFORE_CONNECTION'));
     const c = this.conn;
     const wasUp = !this.connecting;
-    this.idle.clear();
+    this.idle_?.clear();
     this.connecting = false;
     this.attemptFailed = null;
     // the buffers behind a destroyed socket go, even while the application holds the object
-    this.sendFeed.dropData();
+    this.sendFeed_?.dropData();
     if (c) {
       if (wasUp) this.ends = endsOf(c);
       this.conn = null;
@@ -525,7 +529,7 @@ export class Socket extends Duplex {
   }
   /** bytes written so far, counting those still queued in the stream (as node:net) */
   get bytesWritten(): number {
-    return this.sendFeed.written + this.writableLength - this.sendFeed.taken;
+    return (this.sendFeed_?.written ?? 0) + this.writableLength - (this.sendFeed_?.taken ?? 0);
   }
   /** what the stream holds for writing; undefined before connect(), as node:net's without a handle */
   get bufferSize(): number {
