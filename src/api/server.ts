@@ -184,10 +184,7 @@ export class Server extends EventEmitter {
     if (this.keepAlive) socket.setKeepAlive(true, this.keepAliveInitialDelay * 1000);
     socket.attach(conn);
     this.sockets.add(socket);
-    socket.once('close', () => {
-      this.sockets.delete(socket);
-      this.maybeEmitClose();
-    });
+    socket.on('close', acceptedSocketClosed);
     if (this.pauseOnConnect) socket.pause();
     else socket.read(0); // node:net reads an accepted socket at once, 'data' listener or not
     this.emit('connection', socket);
@@ -207,6 +204,12 @@ export class Server extends EventEmitter {
     if (cb) this.once('close', cb);
     this.maybeEmitClose();
     return this;
+  }
+
+  /** @internal an accepted socket closed: it no longer counts, and a closing server may now close */
+  socketClosed(socket: Socket): void {
+    this.sockets.delete(socket);
+    this.maybeEmitClose();
   }
 
   private maybeEmitClose(): void {
@@ -279,4 +282,12 @@ export class Server extends EventEmitter {
     if (event === 'connection') (args[0] as Socket).destroy(err);
     else this.emit('error', err);
   }
+}
+
+/**
+ * The 'close' listener of every accepted socket: one function for all of them (no closure per
+ * connection); the socket knows its server (`socket.server`).
+ */
+function acceptedSocketClosed(this: Socket): void {
+  this.server?.socketClosed(this);
 }

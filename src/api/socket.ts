@@ -219,6 +219,7 @@ export class Socket extends Duplex {
     this.announceAttempt?.();
     this.connecting = false;
     this.attemptFailed = null;
+    this.connectOpts = null; // no attempt follows a connection made
     this.idle_?.touch();
     this.emit('connect');
     this.emit('ready');

@@ -24,7 +24,10 @@ export function cubicWindow(t: number, k: number, wMax: number): number {
 }
 
 export class Cubic implements CongestionControl {
-  readonly name = 'cubic' as const;
+  /** on the prototype, not in every instance */
+  get name(): 'cubic' {
+    return 'cubic';
+  }
   cwnd = 0;
   ssthresh = 0x7fffffff;
   /** HyStart++'s state, made at the first ACK in slow start (or the first loss, which ends it) */
