@@ -180,6 +180,7 @@ export class Server extends EventEmitter {
       highWaterMark: this.highWaterMark,
     });
     socket.server = this;
+    socket.acceptedBy = this;
     if (this.noDelay) socket.setNoDelay(true);
     if (this.keepAlive) socket.setKeepAlive(true, this.keepAliveInitialDelay * 1000);
     socket.attach(conn);
@@ -286,8 +287,9 @@ export class Server extends EventEmitter {
 
 /**
  * The 'close' listener of every accepted socket: one function for all of them (no closure per
- * connection); the socket knows its server (`socket.server`).
+ * connection); the socket knows the server that accepted it (`acceptedBy`: `socket.server` is the
+ * application's, and node:http replaces it with its own server).
  */
 function acceptedSocketClosed(this: Socket): void {
-  this.server?.socketClosed(this);
+  this.acceptedBy?.socketClosed(this);
 }

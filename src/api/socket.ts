@@ -87,6 +87,8 @@ export class Socket extends Duplex {
 
   /** The server that accepted this socket (null for a socket this side connected), as node:net's. */
   server: Server | null = null;
+  /** @internal the Server that accepted this socket, whatever the application (or node:http) makes of `server` */
+  acceptedBy: Server | null = null;
 
   /** @internal (Connector) the stack's clock */
   get clock(): Clock {
