@@ -7,7 +7,7 @@ import type { Conn } from '../stack/conn.js';
 import type { Listener } from '../stack/listener.js';
 import type { Stack } from '../stack/stack.js';
 import type { OtherEvent, ServerEvents } from './events.js';
-import type { Socket } from './socket.js';
+import type { Socket, SocketOptions } from './socket.js';
 import { normalizeArgs, validateBoolean, validateFunction, validateListenOptions, validateServerOptions } from './validate.js';
 
 /** Options of `net.createServer(options)`, as Node's: half-open, pause on connect, Nagle and keepalive for accepted sockets. */
@@ -174,8 +174,7 @@ export class Server extends EventEmitter {
       });
       return;
     }
-    // the stack's own Socket class, so `socket instanceof stack.net.Socket` holds as in node:net
-    const socket = new this.stack.net.Socket({
+    const socket = this.newSocket({
       allowHalfOpen: this.allowHalfOpen,
       highWaterMark: this.highWaterMark,
     });
@@ -205,6 +204,15 @@ export class Server extends EventEmitter {
     if (cb) this.once('close', cb);
     this.maybeEmitClose();
     return this;
+  }
+
+  /**
+   * @internal The socket for an accepted connection: the stack's own Socket class, so `socket
+   * instanceof stack.net.Socket` holds as in node:net (net.ts builds it directly, without the
+   * callable proxy).
+   */
+  protected newSocket(opts: SocketOptions): Socket {
+    return new this.stack.net.Socket(opts);
   }
 
   /** @internal an accepted socket closed: it no longer counts, and a closing server may now close */

@@ -343,7 +343,12 @@ export class Stack extends EventEmitter {
   /** @internal a new connection with its TCB, in the demux table; `iss` overrides RFC 6528's choice */
   createConn(local: IpAddr, localPort: number, remote: IpAddr, remotePort: number, now: number, iss?: number): Conn {
     const conn = new Conn(local, localPort, remote, remotePort);
-    const words = this.tupleWords(local, localPort, remote, remotePort);
+    // the 4-tuple as u32 words for the two keyed hashes, in one array the stack reuses
+    const words = this.tuple;
+    words.length = 0;
+    pushWords(words, local);
+    pushWords(words, remote);
+    words.push(((localPort << 16) | remotePort) >>> 0);
     conn.tcb = new Tcb(this.hooks, {
       sysctl: this.sc,
       localPort,
@@ -358,6 +363,9 @@ export class Stack extends EventEmitter {
     this.conns.insert(conn);
     return conn;
   }
+
+  /** createConn's scratch for the 4-tuple's words */
+  private readonly tuple: number[] = [];
 
   /** @internal the 4-tuple as u32 words, for the keyed hashes */
   tupleWords(local: IpAddr, localPort: number, remote: IpAddr, remotePort: number): number[] {
@@ -380,6 +388,8 @@ export class Stack extends EventEmitter {
 
   /** Active open for the socket layer. Errors are Node-style (EADDRNOTAVAIL, EADDRINUSE, ...). */
   openConnection(remote: IpAddr, remotePort: number, localAddress?: string, localPort?: number): Conn {
+    // one IpAddr per IPv4 peer, as for passive connections: connections to one server share it
+    if (remote.version === 4) remote = this.peers.get(remote.v4);
     const local = pickLocal(this, remote, localAddress);
     let port = localPort ?? 0;
     this.reuseIss = undefined;

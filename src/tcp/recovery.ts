@@ -51,11 +51,9 @@ export function inFastRecovery(tcb: Tcb): boolean {
 export function onSackAck(tcb: Tcb, seg: Segment, ack: number, acked: number, rtt: number): void {
   const now = tcb.now;
   const advanced = acked > 0;
-  let segRtt = -1;
-  const res = tcb.board.onAck(ack, seg.options.sack, (s: TxSegment) => {
-    tcb.rack.onDelivered(s, now);
-    if (s.retrans === 0) segRtt = now - s.xmit;
-  });
+  newestRtt = -1;
+  const res = tcb.board.onAck(ack, seg.options.sack, deliveredSack, tcb);
+  const segRtt = newestRtt;
   if (rtt >= 0) tcb.rack.rttSample(rtt);
   // without timestamps every ACK still times the newest segment it delivers (Karn: never a
   // retransmitted one), as Linux's skb timestamps do: HyStart++ needs a sample per ACK
@@ -101,12 +99,25 @@ export function onSackAck(tcb: Tcb, seg: Segment, ack: number, acked: number, rt
  * Returns the RTT of the newest never-retransmitted segment it acknowledges, or -1.
  */
 export function ackScoreboard(tcb: Tcb, ack: number): number {
-  const now = tcb.now;
-  let segRtt = -1;
-  tcb.board.onAck(ack, undefined, (s: TxSegment) => {
-    if (s.retrans === 0) segRtt = now - s.xmit;
-  });
-  return segRtt;
+  newestRtt = -1;
+  tcb.board.onAck(ack, undefined, delivered, tcb);
+  return newestRtt;
+}
+
+/**
+ * What the scoreboard's walk of one ACK found: the RTT of the newest never-retransmitted segment it
+ * delivered (Karn), or -1. Module state rather than a closure per ACK; the walk calls nothing else.
+ */
+let newestRtt = -1;
+
+function delivered(s: TxSegment, tcb: Tcb): void {
+  if (s.retrans === 0) newestRtt = tcb.now - s.xmit;
+}
+
+/** On a SACK connection RACK also sees each segment delivered (RFC 8985 §6.2 step 2). */
+function deliveredSack(s: TxSegment, tcb: Tcb): void {
+  tcb.rack.onDelivered(s, tcb.now);
+  if (s.retrans === 0) newestRtt = tcb.now - s.xmit;
 }
 
 /** RACK (RFC 8985 §6.2 step 5) or, with RACK off, RFC 6675's DupThresh/IsLost rule. */
