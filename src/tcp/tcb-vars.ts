@@ -9,7 +9,18 @@
  *   TCB is built). Each is stored here as its signed 32-bit twin (`v | 0`) and read back unsigned
  *   (`>>> 0`): the same value for every caller, and no box.
  * - Nine booleans are bits of one field.
+ * - Four timers that most connections never arm (persist, keepalive, TIME_WAIT, orphaned
+ *   FIN_WAIT_2) live in a small object made when one of them is first set to a time; until then
+ *   each reads as Infinity (off), as the fields did.
  */
+
+/** The timers most connections never arm, as absolute deadlines (Infinity when off). */
+class RareTimers {
+  persist = Infinity;
+  keepalive = Infinity;
+  timeWait = Infinity;
+  finWait2 = Infinity;
+}
 
 const RCV_CLOSED = 0x1;
 const TS_OK = 0x2;
@@ -24,6 +35,8 @@ const KEEP_ALIVE = 0x100;
 export class TcbVars {
   /** the booleans below, as bits */
   protected flags = 0;
+  /** tPersist, tKeepalive, tTimeWait, tFinWait2 once one was ever set to a time, else null (all off) */
+  protected rare: RareTimers | null = null;
   private iss_ = 0;
   private sndUna_ = 0;
   private sndNxt_ = 0;
@@ -144,6 +157,50 @@ export class TcbVars {
   }
   set tsOffset(v: number) {
     this.tsOffset_ = v | 0;
+  }
+  /** the persist timer (zero-window probes): absolute deadline, Infinity when off */
+  get tPersist(): number {
+    return this.rare === null ? Infinity : this.rare.persist;
+  }
+  set tPersist(v: number) {
+    if (this.rare === null) {
+      if (v === Infinity) return;
+      this.rare = new RareTimers();
+    }
+    this.rare.persist = v;
+  }
+  /** the keepalive timer: absolute deadline, Infinity when off */
+  get tKeepalive(): number {
+    return this.rare === null ? Infinity : this.rare.keepalive;
+  }
+  set tKeepalive(v: number) {
+    if (this.rare === null) {
+      if (v === Infinity) return;
+      this.rare = new RareTimers();
+    }
+    this.rare.keepalive = v;
+  }
+  /** TIME_WAIT's 2MSL timer: absolute deadline, Infinity when off */
+  get tTimeWait(): number {
+    return this.rare === null ? Infinity : this.rare.timeWait;
+  }
+  set tTimeWait(v: number) {
+    if (this.rare === null) {
+      if (v === Infinity) return;
+      this.rare = new RareTimers();
+    }
+    this.rare.timeWait = v;
+  }
+  /** the orphaned FIN_WAIT_2 timer (tcp_fin_timeout): absolute deadline, Infinity when off */
+  get tFinWait2(): number {
+    return this.rare === null ? Infinity : this.rare.finWait2;
+  }
+  set tFinWait2(v: number) {
+    if (this.rare === null) {
+      if (v === Infinity) return;
+      this.rare = new RareTimers();
+    }
+    this.rare.finWait2 = v;
   }
   /** the peer's FIN has been processed (end of stream) */
   get rcvClosed(): boolean {

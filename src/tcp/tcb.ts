@@ -195,12 +195,9 @@ export class Tcb extends TcbVars {
   unackedSegs = 0;
 
   // --- timers: absolute deadlines, Infinity when off ---
+  // (tPersist, tKeepalive, tTimeWait, tFinWait2 are in TcbVars)
   tRetransmit = Infinity;
-  tPersist = Infinity;
-  tKeepalive = Infinity;
   tDelack = Infinity;
-  tTimeWait = Infinity;
-  tFinWait2 = Infinity;
 
   /** the stack's shared counters and challenge ACK budget */
   readonly netns: TcpNetns;
@@ -481,7 +478,9 @@ export class Tcb extends TcbVars {
 
   /** Earliest time this connection wants `onTimer`. */
   nextDeadline(): number {
-    return Math.min(this.tRetransmit, this.tPersist, this.tKeepalive, this.tDelack, this.tTimeWait, this.tFinWait2);
+    const t = Math.min(this.tRetransmit, this.tDelack);
+    const r = this.rare;
+    return r === null ? t : Math.min(t, r.persist, r.keepalive, r.timeWait, r.finWait2);
   }
 
   /** TIMEOUTS (§3.10.8): run every timer that is due (timers.ts). */
