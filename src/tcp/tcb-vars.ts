@@ -9,17 +9,28 @@
  *   TCB is built). Each is stored here as its signed 32-bit twin (`v | 0`) and read back unsigned
  *   (`>>> 0`): the same value for every caller, and no box.
  * - Nine booleans are bits of one field.
- * - Four timers that most connections never arm (persist, keepalive, TIME_WAIT, orphaned
- *   FIN_WAIT_2) live in a small object made when one of them is first set to a time; until then
- *   each reads as Infinity (off), as the fields did.
+ * - What most connections never use — four timers (persist, keepalive, TIME_WAIT, orphaned
+ *   FIN_WAIT_2), the probe counters, TCP_USER_TIMEOUT, the last throttled ACK's time — lives in a
+ *   small object made when one of them is first set to anything but its initial value; until then
+ *   each reads as that value (Infinity, 0 or -1), as the fields did.
  */
 
-/** The timers most connections never arm, as absolute deadlines (Infinity when off). */
-class RareTimers {
+/**
+ * What most connections never use: four timers as absolute deadlines (Infinity when off), the
+ * probe counters, TCP_USER_TIMEOUT, the last throttled ACK's time and a keepalive idle time set
+ * per socket (-1: the sysctl's).
+ */
+class Rare {
   persist = Infinity;
   keepalive = Infinity;
   timeWait = Infinity;
   finWait2 = Infinity;
+  probesOut = 0;
+  persistBackoff = 0;
+  persistSince = -1;
+  userTimeoutMs = 0;
+  lastOowAckTime = -1;
+  keepIdleMs = -1;
 }
 
 const RCV_CLOSED = 0x1;
@@ -35,8 +46,8 @@ const KEEP_ALIVE = 0x100;
 export class TcbVars {
   /** the booleans below, as bits */
   protected flags = 0;
-  /** tPersist, tKeepalive, tTimeWait, tFinWait2 once one was ever set to a time, else null (all off) */
-  protected rare: RareTimers | null = null;
+  /** the Rare state once any of it was set to other than its initial value, else null (all initial) */
+  protected rare: Rare | null = null;
   private iss_ = 0;
   private sndUna_ = 0;
   private sndNxt_ = 0;
@@ -165,7 +176,7 @@ export class TcbVars {
   set tPersist(v: number) {
     if (this.rare === null) {
       if (v === Infinity) return;
-      this.rare = new RareTimers();
+      this.rare = new Rare();
     }
     this.rare.persist = v;
   }
@@ -176,7 +187,7 @@ export class TcbVars {
   set tKeepalive(v: number) {
     if (this.rare === null) {
       if (v === Infinity) return;
-      this.rare = new RareTimers();
+      this.rare = new Rare();
     }
     this.rare.keepalive = v;
   }
@@ -187,7 +198,7 @@ export class TcbVars {
   set tTimeWait(v: number) {
     if (this.rare === null) {
       if (v === Infinity) return;
-      this.rare = new RareTimers();
+      this.rare = new Rare();
     }
     this.rare.timeWait = v;
   }
@@ -198,9 +209,71 @@ export class TcbVars {
   set tFinWait2(v: number) {
     if (this.rare === null) {
       if (v === Infinity) return;
-      this.rare = new RareTimers();
+      this.rare = new Rare();
     }
     this.rare.finWait2 = v;
+  }
+  /** keepalive or zero-window probes sent without an answer */
+  get probesOut(): number {
+    return this.rare === null ? 0 : this.rare.probesOut;
+  }
+  set probesOut(v: number) {
+    if (this.rare === null) {
+      if (v === 0) return;
+      this.rare = new Rare();
+    }
+    this.rare.probesOut = v;
+  }
+  /** zero-window probes sent in this stall (the persist timer backs off by it) */
+  get persistBackoff(): number {
+    return this.rare === null ? 0 : this.rare.persistBackoff;
+  }
+  set persistBackoff(v: number) {
+    if (this.rare === null) {
+      if (v === 0) return;
+      this.rare = new Rare();
+    }
+    this.rare.persistBackoff = v;
+  }
+  /** when the first zero-window probe of this stall went out, -1 when not probing (Linux icsk_probes_tstamp) */
+  get persistSince(): number {
+    return this.rare === null ? -1 : this.rare.persistSince;
+  }
+  set persistSince(v: number) {
+    if (this.rare === null) {
+      if (v === -1) return;
+      this.rare = new Rare();
+    }
+    this.rare.persistSince = v;
+  }
+  /** TCP_USER_TIMEOUT: ms unacknowledged data may wait before the connection is dropped (0 = off) */
+  get userTimeoutMs(): number {
+    return this.rare === null ? 0 : this.rare.userTimeoutMs;
+  }
+  set userTimeoutMs(v: number) {
+    if (this.rare === null) {
+      if (v === 0) return;
+      this.rare = new Rare();
+    }
+    this.rare.userTimeoutMs = v;
+  }
+  /** when the last ACK for an invalid segment went out (tcp_invalid_ratelimit), -1 if never */
+  get lastOowAckTime(): number {
+    return this.rare === null ? -1 : this.rare.lastOowAckTime;
+  }
+  set lastOowAckTime(v: number) {
+    if (this.rare === null) {
+      if (v === -1) return;
+      this.rare = new Rare();
+    }
+    this.rare.lastOowAckTime = v;
+  }
+  /** a keepalive idle time set on this connection (setKeepAlive), -1 when the sysctl's applies */
+  protected get keepIdleOverride(): number {
+    return this.rare === null ? -1 : this.rare.keepIdleMs;
+  }
+  protected set keepIdleOverride(v: number) {
+    (this.rare ??= new Rare()).keepIdleMs = v;
   }
   /** the peer's FIN has been processed (end of stream) */
   get rcvClosed(): boolean {

@@ -179,7 +179,10 @@ export class Tcb extends TcbVars {
 
   // --- keepalive (RFC 1122 §4.2.3.6), per connection, Linux's tunables as defaults ---
   /** idle time before the first probe: tcp_keepalive_time unless setKeepAlive gave one */
-  keepIdleMs: number;
+  get keepIdleMs(): number {
+    const ms = this.keepIdleOverride;
+    return ms < 0 ? this.sysctl.tcp_keepalive_time * 1000 : ms;
+  }
   /** between probes and how many, always the sysctls (no per-socket setting in node:net) */
   get keepIntvlMs(): number {
     return this.sysctl.tcp_keepalive_intvl * 1000;
@@ -187,13 +190,8 @@ export class Tcb extends TcbVars {
   get keepCnt(): number {
     return this.sysctl.tcp_keepalive_probes;
   }
-  probesOut = 0;
-  persistBackoff = 0;
-  /** when the first zero-window probe of this stall went out, -1 when not probing (Linux icsk_probes_tstamp) */
-  persistSince = -1;
+  // (probesOut, persistBackoff, persistSince, userTimeoutMs, lastOowAckTime are in TcbVars)
   lastRcvTime = 0;
-  /** TCP_USER_TIMEOUT: ms unacknowledged data may wait before the connection is dropped (0 = off) */
-  userTimeoutMs = 0;
   /** when the oldest unacknowledged data was first sent without progress since */
   stallSince = -1;
   /** full-sized segments received since our last ACK (ACK every second one, RFC 5681 §4.2) */
@@ -206,8 +204,6 @@ export class Tcb extends TcbVars {
 
   /** the stack's shared counters and challenge ACK budget */
   readonly netns: TcpNetns;
-  /** when the last ACK for an invalid segment went out (tcp_invalid_ratelimit), -1 if never */
-  lastOowAckTime = -1;
 
   /** counters, for STATUS and metrics */
   stats = { segsIn: 0, segsOut: 0, bytesIn: 0, bytesOut: 0, retransSegs: 0, challengeAcks: 0, dropped: 0, ofoDropped: 0 };
@@ -232,7 +228,6 @@ export class Tcb extends TcbVars {
     if (opts.noDelay) this.noDelay = true;
     this.wantWscale = opts.sysctl.tcp_window_scaling ? windowScaleFor(opts.sysctl.tcp_rmem[2]) : -1;
     this.rto = new RtoEstimator(opts.sysctl.tcp_rto_min_us / 1000, opts.sysctl.tcp_rto_max_ms, INITIAL_RTO_MS);
-    this.keepIdleMs = opts.sysctl.tcp_keepalive_time * 1000;
     this.cc = createCongestionControl(opts.congestionControl ?? opts.sysctl.tcp_congestion_control);
     this.loss = opts.lossCounters ?? newLossCounters();
   }
@@ -438,7 +433,7 @@ export class Tcb extends TcbVars {
   setKeepAlive(enable: boolean, idleMs: number | undefined, now: number): void {
     this.now = now;
     this.keepAlive = enable;
-    if (idleMs !== undefined && idleMs > 0) this.keepIdleMs = idleMs;
+    if (idleMs !== undefined && idleMs > 0) this.keepIdleOverride = idleMs;
     this.probesOut = 0;
     this.armKeepalive();
   }
