@@ -39,6 +39,8 @@ import { TimeWaitTable } from './time-wait.js';
 import { emitTimeWaitClosed, settleTimeWait, timeWaitSegment } from './time-wait-process.js';
 import { pickLocal, takeTimeWaitTuple } from './active-open.js';
 import { admit } from './admission.js';
+import { TcpForwarder, type TcpForwardHandler, type TcpForwardOptions } from './forwarder.js';
+import { UdpForwarder, type UdpForwardHandler } from './forwarder-udp.js';
 import type { NetApi } from '../api/net.js';
 import { netApiFor } from './net-provider.js';
 import { IpLayer, forIpLayer, type TcpIcmpError } from '../ip/ip-layer.js';
@@ -107,6 +109,9 @@ export class Stack extends EventEmitter {
   private readonly dispatch: Dispatcher;
   /** @internal Node-style handles that keep the process alive (stack/liveness.ts) */
   readonly liveness: Liveness;
+  /** @internal TCP to any address (forwarder.ts), while on */
+  fwdTcp: TcpForwarder | null = null;
+  private fwdUdp: UdpForwarder | null = null;
 
   constructor(opts: StackOptions) {
     super();
@@ -202,7 +207,8 @@ export class Stack extends EventEmitter {
     const d = decodeTcpPacket(packet);
     if (typeof d === 'string') return forIpLayer(d) ? this.ip.input(packet) : this.drop(d);
     const { pkt, seg } = d;
-    const local = this.localAddressFor(pkt.version, pkt.dst4, pkt.dst6, loopback);
+    const own = this.localAddressFor(pkt.version, pkt.dst4, pkt.dst6, loopback);
+    const local = own ?? this.fwdTcp?.foreignLocal(pkt.version, pkt.dst4, pkt.dst6);
     if (!local) return this.drop('not_for_us');
     if (!loopback && (isLoopback(local) || (pkt.version === 4 ? pkt.src4 >>> 24 === 127 : isLoopbackV6(pkt.src6!)))) {
       // RFC 1122 §3.2.1.3: loopback addresses never appear outside a host (Linux: martian)
@@ -225,7 +231,7 @@ export class Stack extends EventEmitter {
       if (verdict.done) return;
       issHint = verdict.issHint;
     }
-    this.noConnection(local, remote, seg, now, issHint);
+    this.noConnection(local, remote, seg, now, issHint, own === null);
   }
 
   private deliver(conn: Conn, seg: Segment, now: number): void {
@@ -236,14 +242,15 @@ export class Stack extends EventEmitter {
   }
 
   /** No connection matches: a listener may take a SYN or a cookie's ACK; anything else is answered per §3.10.7.1. */
-  private noConnection(local: IpAddr, remote: IpAddr, seg: Segment, now: number, issHint?: number): void {
-    const listener = this.listeners_.find(local, seg.dstPort);
+  private noConnection(local: IpAddr, remote: IpAddr, seg: Segment, now: number, issHint?: number, foreign = false): void {
+    const listener = foreign ? null : this.listeners_.find(local, seg.dstPort);
     if (listener) {
       const f = seg.flags & (SYN | ACK | RST);
       if (f === SYN) return onSyn(this, listener, local, remote, seg, now, issHint);
       if (f & RST) return; // LISTEN: an incoming RST is ignored
       if (f === ACK && onCookieAck(this, listener, local, remote, seg, now)) return;
     }
+    if (this.fwdTcp && (seg.flags & (SYN | ACK | RST)) === SYN && this.fwdTcp.onSyn(local, remote, seg, now)) return;
     const rst = resetForClosed(seg);
     if (!rst) return;
     if (this.rstLimit.allow(now, this.sc.tcp_rst_msgs_per_sec, this.sc.tcp_rst_msgs_burst)) this.sendRaw(local, remote, rst);
@@ -466,6 +473,7 @@ export class Stack extends EventEmitter {
     if (conn.gone) return;
     conn.gone = true;
     this.liveness.update(conn);
+    this.fwdTcp?.release(conn);
     this.conns.remove(conn);
     this.timers.remove(conn);
     const l = conn.listener;
@@ -475,6 +483,18 @@ export class Stack extends EventEmitter {
       if (i >= 0) l.acceptQueue.splice(i, 1);
       conn.listener = null;
     }
+  }
+
+  /** Take TCP connections to any address and port (forwarder.ts): every SYN nothing else takes goes to `handler`; one forwarder at a time. */
+  forwardTcp(handler: TcpForwardHandler, options?: TcpForwardOptions): TcpForwarder {
+    if (this.fwdTcp) throw makeError('ERR_INVALID_STATE', 'Stack: TCP forwarding is already on (close() the forwarder first)');
+    return (this.fwdTcp = new TcpForwarder(this, handler, options, () => (this.fwdTcp = null)));
+  }
+
+  /** Hand every UDP datagram no socket takes, to any address, to `handler` (forwarder-udp.ts); one forwarder at a time. */
+  forwardUdp(handler: UdpForwardHandler): UdpForwarder {
+    if (this.fwdUdp) throw makeError('ERR_INVALID_STATE', 'Stack: UDP forwarding is already on (close() the forwarder first)');
+    return (this.fwdUdp = new UdpForwarder(this, handler, () => (this.fwdUdp = null)));
   }
 
   // ===================== timers =====================
