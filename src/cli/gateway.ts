@@ -20,6 +20,7 @@ import { makeError } from '../errors.js';
 import { startDnsResponder, type DnsResponder } from '../gateway/dns-responder.js';
 import { createGateway, type Gateway } from '../gateway/gateway.js';
 import type { PolicyRule } from '../gateway/policy.js';
+import type { Stack } from '../stack/stack.js';
 import { createMetricsRegistry, parseHostPort, serveMetrics } from '../observe/metrics.js';
 import { parseControlAddress, serveControl } from './control.js';
 import { resolverFromFlags } from './gateway-dns-options.js';
@@ -68,6 +69,21 @@ export function metricsAddress(text: string): [string, number] {
     return parseHostPort(text);
   } catch (err) {
     throw makeError('ERR_INVALID_ARG_VALUE', `--metrics: ${(err as Error).message}, or a PORT on 127.0.0.1`);
+  }
+}
+
+/**
+ * Gateway.close() closes the stack's TCP forwarder at once, and with it the stack's recognition of
+ * the foreign addresses its relayed connections use: the guest's ACK of our FIN and its own FIN
+ * would then be dropped as not for us, and every flow would end in a reset at the drain timeout.
+ * Until that is fixed in the forwarder (stack/forwarder.ts), a forwarder that refuses every new
+ * SYN (a RST: no new flows during shutdown) keeps the segments of the closing ones arriving.
+ */
+function keepClosingFlowsReachable(stack: Stack): void {
+  try {
+    stack.forwardTcp((req) => req.refuse());
+  } catch {
+    // ERR_INVALID_STATE: the gateway's own forwarder is still installed while flows close
   }
 }
 
@@ -184,16 +200,21 @@ export function registerGateway(program: Command): void {
           return;
         }
         stopping = true;
-        if (flags.verbose) out(`synack gateway: ${sig}: ending relayed flows\n`);
-        const deadline = Date.now() + drainMs;
-        void Promise.all([dns?.close(), gw.close({ timeout: drainMs })]).then(() => {
-          // the last FIN/ACKs leave through the device, then wait (bounded) until only TIME_WAIT remains
-          const poll = (): void => {
-            const busy = Object.entries(stack.stateCounts()).some(([s, n]) => n && s !== 'TIME_WAIT' && s !== 'LISTEN');
-            if (!busy || Date.now() >= deadline) finish();
-            else setTimeout(poll, 20);
-          };
-          poll();
+        const t0 = Date.now();
+        const flowsAtSignal = gw.size.tcp + gw.size.udp;
+        if (flags.verbose) out(`synack gateway: ${sig}: ending ${flowsAtSignal} relayed flows\n`);
+        let reset = 0;
+        // the gateway resets what is still open just after our deadline, so what is left at it is what was reset
+        const deadline = setTimeout(() => (reset = gw.size.tcp), drainMs);
+        const closing = gw.close({ timeout: drainMs + 50 });
+        keepClosingFlowsReachable(stack);
+        void Promise.all([dns?.close(), closing]).then(() => {
+          clearTimeout(deadline);
+          out(
+            `synack gateway: ${sig}: ${flowsAtSignal} relayed flow${flowsAtSignal === 1 ? '' : 's'} ended in ${Date.now() - t0} ms` +
+              `${reset ? `; ${reset} still open after --drain-timeout ${drainMs} ms were reset` : ', every TCP flow with a FIN on both legs'}\n`,
+          );
+          setTimeout(finish, 50); // the last ACKs leave through the device first
         });
       };
       process.on('SIGINT', onSignal);

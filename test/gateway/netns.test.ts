@@ -189,6 +189,8 @@ describe.skipIf(why !== null)(`synack gateway between a guest namespace and a se
       );
       w.gateway.child.kill('SIGTERM');
       expect(await w.gateway.exit(15_000)).toBe(0);
+      // nothing was left for the drain timeout to reset
+      expect(w.gateway.text).toMatch(/^synack gateway: SIGTERM: \d+ relayed flows? ended in \d+ ms, every TCP flow with a FIN on both legs$/m);
       // the server saw a FIN after the 7 bytes, not a reset
       expect(await w.finLog.waitFor(/^(end|error) /, 10_000)).toBe('end 7');
       // the guest saw a FIN: socat ends normally (a reset would be an error, exit 1)
