@@ -77,15 +77,11 @@ net.createServer({ allowHalfOpen: true }, (s) => {
 }).listen(9001, '::', () => console.log('ready'));
 `;
 
-export interface GatewayWorld {
+/** The gateway's namespace, the server's behind it, and the servers. */
+export interface ServerSide {
   gw: Netns;
   server: Netns;
-  guest: Netns;
   dir: string;
-  /** the running `synack gateway` */
-  gateway: Output;
-  controlPath: string;
-  metricsPort: number;
   /** the page at / */
   page: string;
   /** bytes of /big.bin */
@@ -93,7 +89,17 @@ export interface GatewayWorld {
   usingNginx: boolean;
   /** the server on port 9001 that logs how each connection ended */
   finLog: Output;
+  /** hosts(5) text naming server.test */
+  hosts: string;
   destroy(): Promise<void>;
+}
+
+export interface GatewayWorld extends ServerSide {
+  guest: Netns;
+  /** the running `synack gateway` */
+  gateway: Output;
+  controlPath: string;
+  metricsPort: number;
 }
 
 function sh(argv: string[]): void {
@@ -111,23 +117,19 @@ export async function until(ok: () => boolean | Promise<boolean>, ms: number, wh
   throw new Error(`timed out after ${ms} ms waiting for ${what}`);
 }
 
-/** Build the namespaces, start the servers and `synack gateway` with `extra` arguments. */
-export async function startWorld(extra: string[] = []): Promise<GatewayWorld> {
+/** The gateway's namespace and the server namespace behind it on a veth pair, with the servers running. */
+export async function startServerSide(): Promise<ServerSide> {
   const gw = new Netns();
   const server = new Netns();
-  const guest = new Netns();
   const dir = mkdtempSync(join(tmpdir(), 'synack-gw-'));
   chmodSync(dir, 0o755); // nginx's workers run as nobody and must read the files
-  const world: Partial<GatewayWorld> = { gw, server, guest, dir };
   const destroy = async (): Promise<void> => {
-    await Promise.all([guest.destroy(), gw.destroy(), server.destroy()]);
-    rmSync(`/etc/netns/${guest.name}`, { recursive: true, force: true });
+    await Promise.all([gw.destroy(), server.destroy()]);
     rmSync(dir, { recursive: true, force: true });
   };
   try {
     gw.create();
     server.create();
-    guest.create();
     sh(['ip', 'link', 'add', 'vg0', 'netns', gw.name, 'type', 'veth', 'peer', 'name', 'vs0', 'netns', server.name]);
     gw.sync(['ip', 'addr', 'add', '10.98.0.1/24', 'dev', 'vg0']);
     gw.sync(['ip', 'addr', 'add', 'fd00:98::1/64', 'dev', 'vg0', 'nodad']);
@@ -135,15 +137,14 @@ export async function startWorld(extra: string[] = []): Promise<GatewayWorld> {
     server.sync(['ip', 'addr', 'add', `${SERVER_IP}/24`, 'dev', 'vs0']);
     server.sync(['ip', 'addr', 'add', `${SERVER_IP6}/64`, 'dev', 'vs0', 'nodad']);
     server.sync(['ip', 'link', 'set', 'vs0', 'up']);
-    mkdirSync(`/etc/netns/${guest.name}`, { recursive: true });
-    writeFileSync(`/etc/netns/${guest.name}/resolv.conf`, `nameserver ${GATEWAY_IP}\noptions timeout:2 attempts:2\n`);
 
     const page = `<!doctype html><title>behind the gateway</title><h1>served from ${server.name}</h1>\n`;
     const big = Buffer.alloc(8 << 20);
     for (let i = 0; i < big.length; i += 4) big.writeUInt32LE((Math.imul(i, 2654435761) ^ (i >>> 7)) >>> 0, i);
+    const hosts = `# the guest's names, answered by the gateway\n${SERVER_IP} server.test\n${SERVER_IP6} server.test\n`;
     writeFileSync(join(dir, 'index.html'), page);
     writeFileSync(join(dir, 'big.bin'), big);
-    writeFileSync(join(dir, 'hosts'), `# the guest's names, answered by the gateway\n${SERVER_IP} server.test\n${SERVER_IP6} server.test\n`);
+    writeFileSync(join(dir, 'hosts'), hosts);
 
     const usingNginx = have('nginx');
     if (usingNginx) {
@@ -161,20 +162,38 @@ export async function startWorld(extra: string[] = []): Promise<GatewayWorld> {
     await finLog.waitFor(/ready/);
     server.start(['socat', 'UDP4-RECVFROM:7,fork', 'PIPE']);
     await until(() => gw.sync(['sh', '-c', `curl -s -o /dev/null -w '%{http_code}' http://${SERVER_IP}/ || true`]) === '200', 10_000, 'the web server');
+    return { gw, server, dir, page, big, usingNginx, finLog, hosts, destroy };
+  } catch (err) {
+    await destroy();
+    throw err;
+  }
+}
 
-    const controlPath = join(dir, 'gateway.sock');
+/** The server side, a guest namespace, and `synack gateway` (with `extra` arguments) between them. */
+export async function startWorld(extra: string[] = []): Promise<GatewayWorld> {
+  const side = await startServerSide();
+  const guest = new Netns();
+  const destroy = async (): Promise<void> => {
+    await guest.destroy();
+    rmSync(`/etc/netns/${guest.name}`, { recursive: true, force: true });
+    await side.destroy();
+  };
+  try {
+    guest.create();
+    mkdirSync(`/etc/netns/${guest.name}`, { recursive: true });
+    writeFileSync(`/etc/netns/${guest.name}/resolv.conf`, `nameserver ${GATEWAY_IP}\noptions timeout:2 attempts:2\n`);
+    const controlPath = join(side.dir, 'gateway.sock');
     const metricsPort = 9466;
     const args = [
       'gateway', '--tun', 'sg0', '--ip', GATEWAY_IP, '--ip', GATEWAY_IP6,
       '--guest-netns', guest.name, '--guest-ip', `${GUEST_IP}/24`, '--guest-ip', 'fd00:2::15/64',
       '--allow', '10.98.0.0/24', '--allow', 'fd00:98::/64',
-      '--hosts', join(dir, 'hosts'), '--metrics', String(metricsPort), '--control', controlPath,
+      '--hosts', join(side.dir, 'hosts'), '--metrics', String(metricsPort), '--control', controlPath,
       ...extra,
     ];
-    const gateway = new Output(gw.start([process.execPath, CLI, ...args]));
+    const gateway = new Output(side.gw.start([process.execPath, CLI, ...args]));
     await gateway.waitFor(/^synack gateway: /, 30_000);
-    Object.assign(world, { gateway, controlPath, metricsPort, page, big, usingNginx, finLog, destroy });
-    return world as GatewayWorld;
+    return { ...side, guest, gateway, controlPath, metricsPort, destroy };
   } catch (err) {
     await destroy();
     throw err;
