@@ -30,6 +30,7 @@ export interface DnsResolver {
   resolve(name: string, family: 4 | 6): Promise<ResolvedName>;
 }
 
+/** A resolver's answer: the addresses of a name (none: NODATA), their TTL, and its canonical name. */
 export interface ResolvedName {
   addresses: string[];
   /** seconds; the responder's `ttl` when absent */

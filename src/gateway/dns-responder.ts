@@ -25,6 +25,7 @@ import { isLoopback } from '../stack/ip-addr.js';
 import { answerQuery, type DnsAnswerOptions, type DnsOutcome, type DnsResolver, type RcodeName } from './dns-answer.js';
 import { hostResolver } from './dns-resolver.js';
 
+/** Options of `startDnsResponder()`. */
 export interface DnsResponderOptions {
   /** where to answer: the gateway's addresses (default: every non-loopback address of the stack) */
   addresses?: string[];
@@ -42,6 +43,7 @@ export interface DnsResponderOptions {
   tcpIdleMs?: number;
 }
 
+/** What a DNS responder has seen and answered (`responder.counters`). */
 export interface DnsResponderCounters {
   /** messages taken in, by transport */
   udpQueries: number;
