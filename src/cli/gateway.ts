@@ -19,13 +19,13 @@ import type { Command } from 'commander';
 import { makeError } from '../errors.js';
 import { startDnsResponder, type DnsResponder } from '../gateway/dns-responder.js';
 import { createGateway, type Gateway } from '../gateway/gateway.js';
+import { registerGatewayMetrics } from '../gateway/metrics.js';
 import type { PolicyRule } from '../gateway/policy.js';
-import type { Stack } from '../stack/stack.js';
 import { createMetricsRegistry, parseHostPort, serveMetrics } from '../observe/metrics.js';
 import { parseControlAddress, serveControl } from './control.js';
 import { resolverFromFlags } from './gateway-dns-options.js';
 import { relayedFlows } from './gateway-flows.js';
-import { addGatewayMetrics } from './gateway-metrics.js';
+import { addDnsMetrics } from './gateway-metrics.js';
 import { checkGuestFlags, moveIntoGuestNetns } from './gateway-netns.js';
 import { errorLine, warningLine } from './errors.js';
 import { buildStack, checkLinkFlags, deviceIsUp, logStateChanges, openLink, type LinkFlags, type OpenedLink } from './link-options.js';
@@ -69,21 +69,6 @@ export function metricsAddress(text: string): [string, number] {
     return parseHostPort(text);
   } catch (err) {
     throw makeError('ERR_INVALID_ARG_VALUE', `--metrics: ${(err as Error).message}, or a PORT on 127.0.0.1`);
-  }
-}
-
-/**
- * Gateway.close() closes the stack's TCP forwarder at once, and with it the stack's recognition of
- * the foreign addresses its relayed connections use: the guest's ACK of our FIN and its own FIN
- * would then be dropped as not for us, and every flow would end in a reset at the drain timeout.
- * Until that is fixed in the forwarder (stack/forwarder.ts), a forwarder that refuses every new
- * SYN (a RST: no new flows during shutdown) keeps the segments of the closing ones arriving.
- */
-function keepClosingFlowsReachable(stack: Stack): void {
-  try {
-    stack.forwardTcp((req) => req.refuse());
-  } catch {
-    // ERR_INVALID_STATE: the gateway's own forwarder is still installed while flows close
   }
 }
 
@@ -149,10 +134,8 @@ export function registerGateway(program: Command): void {
             synack_link_packets_out_total: ['packets written to the device', () => opened?.link.device.stats.packetsOut ?? 0],
             synack_link_write_drops_total: ['packets the device refused', () => opened?.link.device.stats.writeDrops ?? 0],
           });
-          addGatewayMetrics(registry, {
-            dns: () => dns?.counters ?? null,
-            relay: () => ({ tcp: { ...gw.counters.tcp, active: gw.size.tcp }, udp: { ...gw.counters.udp, active: gw.size.udp } }),
-          });
+          registerGatewayMetrics(registry, gw);
+          addDnsMetrics(registry, () => dns?.counters ?? null);
           metricsServer = await serveMetrics(registry, metricsAt[0], metricsAt[1]).catch((err: Error) => {
             throw Object.assign(err, { message: `--metrics ${flags.metrics}: ${err.message}` });
           });
@@ -207,7 +190,6 @@ export function registerGateway(program: Command): void {
         // the gateway resets what is still open just after our deadline, so what is left at it is what was reset
         const deadline = setTimeout(() => (reset = gw.size.tcp), drainMs);
         const closing = gw.close({ timeout: drainMs + 50 });
-        keepClosingFlowsReachable(stack);
         void Promise.all([dns?.close(), closing]).then(() => {
           clearTimeout(deadline);
           out(

@@ -34,8 +34,8 @@ export interface GatewayLeg {
   /**
    * TCP guest leg: synack's TCP state (ESTABLISHED, CLOSE_WAIT, ...), or 'SYN_PENDING' while the
    * guest's SYN waits for the host's connect (no SYN-ACK sent yet). TCP host leg: node:net's
-   * readyState ('opening', 'open', 'readOnly' after the host's FIN, 'writeOnly' after ours,
-   * 'closed'). UDP: 'open' or 'closed'.
+   * readyState ('opening', 'open', 'readOnly' once our FIN went to the host, 'writeOnly' once
+   * the host's FIN came, 'closed'). UDP: 'open' or 'closed'.
    */
   state: string;
 }

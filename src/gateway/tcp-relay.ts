@@ -133,8 +133,19 @@ export class TcpRelayFlow {
     };
   }
 
-  /** End both legs with FIN (the gateway is closing). */
+  /**
+   * End both legs with FIN (the gateway is closing). The pipes stop first, so nothing is written
+   * after our FIN; what either peer still sends is read and discarded until its own FIN.
+   */
   end(): void {
+    const g = this.guest;
+    const h = this.host;
+    if (g && h) {
+      h.unpipe(g);
+      g.unpipe(h);
+      h.resume();
+      g.resume();
+    }
     if (this.guest && !this.guest.destroyed) this.guest.end();
     if (this.host && !this.host.destroyed) {
       if (this.host.connecting) this.host.destroy();

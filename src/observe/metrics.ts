@@ -31,14 +31,15 @@ function absolute(c: Counter, value: number): void {
   c.inc(value);
 }
 
-type PromClient = typeof import('prom-client');
+/** The prom-client module's type. */
+export type PromClient = typeof import('prom-client');
 let promClient: PromClient | null = null;
 
 /**
  * prom-client is an optional dependency, loaded on first use: importing synack (or SimNetwork)
  * does not load it, and an install without it fails here with what to do.
  */
-function loadPromClient(): PromClient {
+export function loadPromClient(): PromClient {
   if (promClient) return promClient;
   try {
     promClient = createRequire(import.meta.url)('prom-client') as PromClient;

@@ -62,8 +62,8 @@ export class UdpForwarder {
   constructor(
     private readonly stack: Stack,
     private readonly handler: UdpForwardHandler,
-    private readonly uninstall: () => void,
   ) {
+    if (stack.fwd.udp) throw makeError('ERR_INVALID_STATE', 'forwardUdp: UDP forwarding is already on (close() that forwarder first)');
     stack.udp.setForward((payload, from, fromPort, to, toPort) => {
       this.counters.datagramsIn++;
       const d: UdpForwardedDatagram = {
@@ -126,7 +126,7 @@ export class UdpForwarder {
     if (this.closed) return;
     this.closed = true;
     this.stack.udp.setForward(null);
-    this.uninstall();
+    if (this.stack.fwd.udp === this) this.stack.fwd.udp = null;
   }
 
   private open(call: string): void {

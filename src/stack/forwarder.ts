@@ -23,11 +23,13 @@ import { makeError, sysError } from '../errors.js';
 import { resetForClosed } from '../tcp/closed.js';
 import type { TcbErrorCode } from '../tcp/tcb.js';
 import type { TimerHandle } from '../time/clock.js';
-import type { Segment } from '../wire/segment.js';
+import { ACK, RST, SYN, type Segment } from '../wire/segment.js';
+import { seqGt, seqLt } from '../tcp/seq.js';
 import type { Conn, ConnUser } from './conn.js';
-import { ForeignAddresses } from './forwarder-addr.js';
 import type { IpAddr } from './ip-addr.js';
 import type { Stack } from './stack.js';
+
+export { ForeignAddresses } from './forwarder-addr.js';
 
 /** Bounds of `stack.forwardTcp()`; every one a positive integer. */
 export interface TcpForwardOptions {
@@ -201,6 +203,20 @@ class Handshake implements ConnUser {
   ) {}
 
   onEstablished(): void {
+    let socket: Socket;
+    try {
+      socket = this.socket();
+    } catch (err) {
+      // no stack.net in this bundle (synack/web): the connection cannot be handed over
+      this.conn.tcb.abort(this.stack.clock.now());
+      this.stack.touch(this.conn);
+      this.reject(err as Error);
+      return;
+    }
+    this.resolve(socket);
+  }
+
+  private socket(): Socket {
     const o = this.options;
     const socket = new this.stack.net.Socket({
       allowHalfOpen: o.allowHalfOpen ?? false,
@@ -209,7 +225,7 @@ class Handshake implements ConnUser {
     if (o.noDelay) socket.setNoDelay(true);
     socket.attach(this.conn);
     socket.read(0); // read at once, as node:net does for an accepted socket
-    this.resolve(socket);
+    return socket;
   }
 
   onReadable(): void {}
@@ -222,7 +238,11 @@ class Handshake implements ConnUser {
   onClosed(): void {
     this.failed();
     const c = this.conn;
-    this.reject(sysError(this.error ?? 'ECONNRESET', 'accept', c.remote.text, c.remotePort));
+    // a half-open passive connection goes back to LISTEN quietly, on the guest's RST (a segment
+    // caused it) or when tcp_synack_retries ran out (a timer did)
+    const cause = c.tcb.cause;
+    const code = this.error ?? (cause === 'retransmit' || cause === 'usertimeout' ? 'ETIMEDOUT' : 'ECONNRESET');
+    this.reject(sysError(code, 'accept', c.remote.text, c.remotePort));
   }
 }
 
@@ -235,7 +255,6 @@ export class TcpForwarder {
   /** forwarded connections not yet in TIME_WAIT or CLOSED, with their guest's key */
   private readonly conns = new Map<Conn, string>();
   private readonly guests = new Map<string, GuestShare>();
-  private readonly foreign = new ForeignAddresses();
   private closed = false;
 
   /** @internal installed by stack.forwardTcp() */
@@ -243,8 +262,8 @@ export class TcpForwarder {
     /** @internal */ readonly stack: Stack,
     private readonly handler: TcpForwardHandler,
     options: TcpForwardOptions | undefined,
-    private readonly uninstall: () => void,
   ) {
+    if (stack.fwd.tcp) throw makeError('ERR_INVALID_STATE', 'forwardTcp: TCP forwarding is already on (close() that forwarder first)');
     this.opts = { ...DEFAULTS };
     for (const [k, v] of Object.entries(options ?? {}) as [keyof TcpForwardOptions, unknown][]) {
       if (!(k in DEFAULTS)) throw makeError('ERR_INVALID_ARG_VALUE', `forwardTcp: unknown option "${k}"`);
@@ -271,12 +290,7 @@ export class TcpForwarder {
     if (this.closed) return;
     this.closed = true;
     for (const r of [...this.pending.values()]) r.cancel();
-    this.uninstall();
-  }
-
-  /** @internal a destination that is not the stack's own, as an IpAddr the forwarder answers for, or null */
-  foreignLocal(version: number, v4: number, v6: Uint8Array | null): IpAddr | null {
-    return this.foreign.get(version, v4, v6);
+    if (this.stack.fwd.tcp === this) this.stack.fwd.tcp = null;
   }
 
   /** @internal a SYN (no ACK, no RST) nothing else took: true when the forwarder took it (a request, or dropped) */
@@ -308,6 +322,24 @@ export class TcpForwarder {
       req.drop();
       this.stack.emit('internalError', err);
     }
+    return true;
+  }
+
+  /**
+   * @internal A SYN for a forwarded connection whose TCB keeps TIME_WAIT (a foreign address has no
+   * TIME_WAIT record): as the stack does for its records (RFC 6191, Linux tcp_timewait_state_process),
+   * a SYN whose sequence number or timestamp lies beyond the old connection's ends TIME_WAIT so a
+   * new request can be made; true when it did.
+   */
+  reopens(conn: Conn, seg: Segment, now: number): boolean {
+    const t = conn.tcb;
+    if (t.state !== 'TIME_WAIT' || (seg.flags & (SYN | ACK | RST)) !== SYN) return false;
+    const ts = t.tsOk ? seg.options.tsVal : undefined;
+    if (ts !== undefined && seqLt(ts, t.tsRecent)) return false; // PAWS: an old duplicate
+    if (!seqGt(seg.seq, t.rcvNxt) && !(ts !== undefined && seqGt(ts, t.tsRecent))) return false;
+    this.stack.counters.timeWaitRecycled++;
+    t.abort(now, seg);
+    this.stack.touch(conn);
     return true;
   }
 

@@ -39,7 +39,7 @@ import { TimeWaitTable } from './time-wait.js';
 import { emitTimeWaitClosed, settleTimeWait, timeWaitSegment } from './time-wait-process.js';
 import { pickLocal, takeTimeWaitTuple } from './active-open.js';
 import { admit } from './admission.js';
-import { TcpForwarder, type TcpForwardHandler, type TcpForwardOptions } from './forwarder.js';
+import { ForeignAddresses, TcpForwarder, type TcpForwardHandler, type TcpForwardOptions } from './forwarder.js';
 import { UdpForwarder, type UdpForwardHandler } from './forwarder-udp.js';
 import type { NetApi } from '../api/net.js';
 import { netApiFor } from './net-provider.js';
@@ -109,9 +109,10 @@ export class Stack extends EventEmitter {
   private readonly dispatch: Dispatcher;
   /** @internal Node-style handles that keep the process alive (stack/liveness.ts) */
   readonly liveness: Liveness;
-  /** @internal TCP to any address (forwarder.ts), while on */
-  fwdTcp: TcpForwarder | null = null;
-  private fwdUdp: UdpForwarder | null = null;
+  /** @internal the forwarders while on: TCP and UDP to any address (forwarder*.ts) */
+  readonly fwd: { tcp: TcpForwarder | null; udp: UdpForwarder | null } = { tcp: null, udp: null };
+  /** addresses of foreign destinations: forwarded connections' and those a forwarder may take */
+  private readonly foreign = new ForeignAddresses();
 
   constructor(opts: StackOptions) {
     super();
@@ -208,7 +209,7 @@ export class Stack extends EventEmitter {
     if (typeof d === 'string') return forIpLayer(d) ? this.ip.input(packet) : this.drop(d);
     const { pkt, seg } = d;
     const own = this.localAddressFor(pkt.version, pkt.dst4, pkt.dst6, loopback);
-    const local = own ?? this.fwdTcp?.foreignLocal(pkt.version, pkt.dst4, pkt.dst6);
+    const local = own ?? this.foreign.get(pkt.version, pkt.dst4, pkt.dst6);
     if (!local) return this.drop('not_for_us');
     if (!loopback && (isLoopback(local) || (pkt.version === 4 ? pkt.src4 >>> 24 === 127 : isLoopbackV6(pkt.src6!)))) {
       // RFC 1122 §3.2.1.3: loopback addresses never appear outside a host (Linux: martian)
@@ -219,10 +220,9 @@ export class Stack extends EventEmitter {
     if (seg.srcPort === 0 || seg.dstPort === 0) return this.drop('tcp_port_zero');
     const now = this.clock.now();
     const conn = this.conns.find(local, seg.dstPort, pkt.src4, pkt.src6, seg.srcPort);
-    if (conn) {
-      this.deliver(conn, seg, now);
-      return;
-    }
+    // a forwarded connection's TCB in TIME_WAIT may give way to a new SYN (forwarder.ts reopens)
+    if (conn && !(own === null && this.fwd.tcp?.reopens(conn, seg, now))) return this.deliver(conn, seg, now);
+    if (own === null && !this.fwd.tcp) return this.drop('not_for_us');
     const remote = pkt.version === 4 ? this.peers.get(pkt.src4) : ipV6(pkt.src6!);
     let issHint: number | undefined;
     const tw = this.timeWait.lookup(this.addresses.indexOf(local), seg.dstPort, pkt.src4, pkt.src6, seg.srcPort);
@@ -250,7 +250,7 @@ export class Stack extends EventEmitter {
       if (f & RST) return; // LISTEN: an incoming RST is ignored
       if (f === ACK && onCookieAck(this, listener, local, remote, seg, now)) return;
     }
-    if (this.fwdTcp && (seg.flags & (SYN | ACK | RST)) === SYN && this.fwdTcp.onSyn(local, remote, seg, now)) return;
+    if (this.fwd.tcp && (seg.flags & (SYN | ACK | RST)) === SYN && this.fwd.tcp.onSyn(local, remote, seg, now)) return;
     const rst = resetForClosed(seg);
     if (!rst) return;
     if (this.rstLimit.allow(now, this.sc.tcp_rst_msgs_per_sec, this.sc.tcp_rst_msgs_burst)) this.sendRaw(local, remote, rst);
@@ -473,7 +473,7 @@ export class Stack extends EventEmitter {
     if (conn.gone) return;
     conn.gone = true;
     this.liveness.update(conn);
-    this.fwdTcp?.release(conn);
+    this.fwd.tcp?.release(conn);
     this.conns.remove(conn);
     this.timers.remove(conn);
     const l = conn.listener;
@@ -487,14 +487,12 @@ export class Stack extends EventEmitter {
 
   /** Take TCP connections to any address and port (forwarder.ts): every SYN nothing else takes goes to `handler`; one forwarder at a time. */
   forwardTcp(handler: TcpForwardHandler, options?: TcpForwardOptions): TcpForwarder {
-    if (this.fwdTcp) throw makeError('ERR_INVALID_STATE', 'Stack: TCP forwarding is already on (close() the forwarder first)');
-    return (this.fwdTcp = new TcpForwarder(this, handler, options, () => (this.fwdTcp = null)));
+    return (this.fwd.tcp = new TcpForwarder(this, handler, options));
   }
 
   /** Hand every UDP datagram no socket takes, to any address, to `handler` (forwarder-udp.ts); one forwarder at a time. */
   forwardUdp(handler: UdpForwardHandler): UdpForwarder {
-    if (this.fwdUdp) throw makeError('ERR_INVALID_STATE', 'Stack: UDP forwarding is already on (close() the forwarder first)');
-    return (this.fwdUdp = new UdpForwarder(this, handler, () => (this.fwdUdp = null)));
+    return (this.fwd.udp = new UdpForwarder(this, handler));
   }
 
   // ===================== timers =====================

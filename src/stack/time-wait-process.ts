@@ -124,7 +124,7 @@ export function settleTimeWait(stack: Stack, pending: Conn[]): void {
     if (localIndex < 0) {
       // forwarded from a foreign address (forwarder.ts): the TCB itself keeps TIME_WAIT, as the
       // table records only addresses of ours; it no longer counts against the forwarder's limits
-      stack.fwdTcp?.release(c);
+      stack.fwd.tcp?.release(c);
       continue;
     }
     stack.forget(c);

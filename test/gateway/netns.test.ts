@@ -88,7 +88,7 @@ describe.skipIf(why !== null)(`synack gateway between a guest namespace and a se
     it("a destination the policy denies (a private address not allowed) is refused too, and counted by reason", async () => {
       const r = await w.guest.run(['curl', '-sS', '--max-time', '10', 'http://192.168.77.1/']);
       expect(r.code).toBe(7);
-      expect(metric(await scrape(), 'synack_gateway_refused_total', 'reason="policy"')).toBeGreaterThanOrEqual(1);
+      expect(metric(await scrape(), 'synack_gateway_flows_refused_total', 'reason="policy"')).toBeGreaterThanOrEqual(1);
     });
   });
 
@@ -170,8 +170,8 @@ describe.skipIf(why !== null)(`synack gateway between a guest namespace and a se
 
     it('the metrics count relayed flows and bytes, by protocol', async () => {
       const text = await scrape();
-      expect(metric(text, 'synack_gateway_flows_total', 'protocol="tcp"')).toBeGreaterThanOrEqual(4);
-      expect(metric(text, 'synack_gateway_flows_total', 'protocol="udp"')).toBeGreaterThanOrEqual(1);
+      expect(metric(text, 'synack_gateway_flows_relayed_total', 'protocol="tcp"')).toBeGreaterThanOrEqual(4);
+      expect(metric(text, 'synack_gateway_flows_relayed_total', 'protocol="udp"')).toBeGreaterThanOrEqual(1);
       expect(metric(text, 'synack_gateway_bytes_total', 'protocol="tcp",direction="to_guest"')).toBeGreaterThanOrEqual(w.big.length);
       expect(metric(text, 'synack_dns_queries_total', 'transport="tcp"')).toBeGreaterThanOrEqual(1);
     });
