@@ -20,4 +20,5 @@ export type { UdpRelayOptions } from './gateway/udp-relay.js';
 export { startDnsResponder, DnsResponder, type DnsResponderOptions, type DnsResponderCounters } from './gateway/dns-responder.js';
 export { hostResolver, hostsFileResolver, parseHostsFile, type HostsTable, type LookupAll } from './gateway/dns-resolver.js';
 export type { DnsResolver, ResolvedName, RcodeName } from './gateway/dns-answer.js';
+export type { HostConnect } from './gateway/tcp-relay.js';
 export { registerGatewayMetrics } from './gateway/metrics.js';

@@ -17,7 +17,7 @@ import { makeError } from '../errors.js';
 import { parseIPv4, parseIPv6 } from '../wire/addr.js';
 import { newRelayCounters, type GatewayCounters, type GatewayDestination, type GatewayFlowInfo, type GatewayFlowRequest, type RelayContext } from './flow.js';
 import { Policy, type PolicyOptions } from './policy.js';
-import { TcpRelayFlow } from './tcp-relay.js';
+import { TcpRelayFlow, defaultHostConnect, type HostConnect } from './tcp-relay.js';
 import { UdpRelay, type UdpRelayOptions } from './udp-relay.js';
 
 /** Options of `createGateway()`. */
@@ -34,8 +34,12 @@ export interface GatewayOptions {
    * does not map is refused (reason 'gateway_address').
    */
   resolveDestination?: (flow: GatewayFlowRequest) => GatewayDestination | string | null | undefined;
-  /** TCP relaying (the forwarder's limits and the host connect's timeout in ms, default 30,000); false: off */
-  tcp?: false | (TcpForwardOptions & { connectTimeout?: number });
+  /**
+   * TCP relaying: the forwarder's limits, the host connect's timeout in ms (default 30,000), and
+   * how the host leg is opened (default: node:net's connect with allowHalfOpen — replace it to bind
+   * a source address or go through a proxy; the socket must be allowHalfOpen). false: off.
+   */
+  tcp?: false | (TcpForwardOptions & { connectTimeout?: number; connect?: HostConnect });
   /** UDP relaying (idle timeouts and flow limits, udp-relay.ts); false: off */
   udp?: false | Partial<UdpRelayOptions>;
 }
@@ -77,12 +81,13 @@ export class Gateway {
     const tcp = options.tcp ?? {};
     const udp = options.udp ?? {};
     if (tcp !== false) {
-      const { connectTimeout = 30_000, ...limits } = tcp;
+      const { connectTimeout = 30_000, connect = defaultHostConnect, ...limits } = tcp;
+      if (typeof connect !== 'function') throw makeError('ERR_INVALID_ARG_TYPE', 'createGateway: tcp.connect must be a function');
       if (!Number.isInteger(connectTimeout) || connectTimeout < 1) throw makeError('ERR_OUT_OF_RANGE', `createGateway: tcp.connectTimeout must be a positive integer (got ${String(connectTimeout)})`);
       this.tcpForwarder = stack.forwardTcp((req) => {
         const flow = new TcpRelayFlow(this.ctx, this.counters.tcp, req, this.ctx.nextId(), (f) => this.flowDone(f));
         this.tcpFlows.add(flow);
-        flow.start({ connectTimeout });
+        flow.start({ connectTimeout, connect });
       }, limits);
     }
     if (udp !== false) {

@@ -19,15 +19,23 @@
 import net from 'node:net';
 import type { Socket } from '../api/socket.js';
 import type { TcpForwardRequest } from '../stack/forwarder.js';
-import { countReason, screen, type GatewayFlowInfo, type GatewayFlowRequest, type RelayContext, type RelayCounters } from './flow.js';
+import { countReason, screen, type GatewayDestination, type GatewayFlowInfo, type GatewayFlowRequest, type RelayContext, type RelayCounters } from './flow.js';
 
 /** Host errors that mean "no answer": the guest should time out as it would on the real path. */
 const UNREACHABLE = new Set(['ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN']);
+
+/** How the host leg is opened: a node:net socket connecting to `dest` (allowHalfOpen, as the relay needs). */
+export type HostConnect = (dest: GatewayDestination, flow: GatewayFlowRequest) => net.Socket;
+
+/** The default host connect: node:net's, with allowHalfOpen (half-close is carried) and no Nagle delay added. */
+export const defaultHostConnect: HostConnect = (dest) => net.connect({ host: dest.address, port: dest.port, allowHalfOpen: true, noDelay: true });
 
 /** Options of the TCP relay. */
 export interface TcpRelayOptions {
   /** ms the host connect may take before the guest's attempt is dropped (default 30,000) */
   connectTimeout: number;
+  /** opens the host leg */
+  connect: HostConnect;
 }
 
 /** One guest connection relayed through a host socket. */
@@ -56,7 +64,7 @@ export class TcpRelayFlow {
     const flow: GatewayFlowRequest = { protocol: 'tcp', localAddress: req.localAddress, localPort: req.localPort, remoteAddress: req.remoteAddress, remotePort: req.remotePort, family: req.family };
     const s = screen(this.ctx, flow);
     if ('verdict' in s) return this.fail(s.verdict, s.reason);
-    const host = net.connect({ host: s.dest.address, port: s.dest.port, allowHalfOpen: true, noDelay: true });
+    const host = options.connect(s.dest, flow);
     this.host = host;
     host.setTimeout(options.connectTimeout);
     const onAbort = (): void => {

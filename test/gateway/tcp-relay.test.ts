@@ -3,7 +3,7 @@
  * a real node:net server on 127.0.0.1 through the gateway, which must carry data, half-closes and
  * resets across its two legs and answer as the destination answered.
  */
-import type net from 'node:net';
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEST, DEST6, closedTcpPort, once, rig, tcpServer, until, type Rig } from './helpers.js';
 
@@ -62,6 +62,7 @@ describe('data both ways', () => {
     hostSocket!.resume();
     await until(() => atHost === size, 20_000, 'everything at the host once it reads');
   }, 30_000);
+
   it('over IPv6: a guest connection to an IPv6 destination is relayed to ::1', async () => {
     const { stop, port } = await tcpServer((s) => s.end(`you are ${s.remoteAddress}`), { allowHalfOpen: true }, '::1');
     const r = rig({ port });
@@ -164,6 +165,24 @@ describe('the guest gets what the destination did', () => {
     expect(err.code).toBe('ETIMEDOUT');
     expect(gateway.counters.tcp.dropped.policy).toBe(2); // the SYN and its one retransmission
   }, 10_000);
+
+  it.each(['EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT'])('the host connect fails with %s: the guest gets no answer (dropped), as on the real path', async (code) => {
+    // the host side of an unreachable destination, as node:net reports it: the socket is destroyed with the errno
+    const unreachable = (): net.Socket => {
+      const s = new net.Socket({ allowHalfOpen: true });
+      process.nextTick(() => s.destroy(Object.assign(new Error(`connect ${code} ${DEST}:80`), { code, syscall: 'connect' })));
+      return s;
+    };
+    const r = rig({ tcp: { connect: unreachable } });
+    cleanup.push(() => r.gateway.close({ timeout: 100 }));
+    const c = r.guest.net.connect(80, DEST);
+    c.on('error', () => {});
+    await until(() => (r.gateway.counters.tcp.dropped[`host_${code.toLowerCase()}`] ?? 0) === 1, 2_000, 'the drop');
+    await new Promise((res) => setTimeout(res, 200));
+    expect(c.tcpState).toBe('SYN_SENT');
+    expect(r.gateway.counters.tcp.refused).toEqual({});
+    c.destroy();
+  });
 
   it('the gateway\'s own address, unmapped, is refused (gateway_address)', async () => {
     const { guest, gateway } = await setup(() => {});
