@@ -189,6 +189,7 @@ export async function startWorld(extra: string[] = []): Promise<GatewayWorld> {
       '--guest-netns', guest.name, '--guest-ip', `${GUEST_IP}/24`, '--guest-ip', 'fd00:2::15/64',
       '--allow', '10.98.0.0/24', '--allow', 'fd00:98::/64',
       '--hosts', join(side.dir, 'hosts'), '--metrics', String(metricsPort), '--control', controlPath,
+      '--pcap', join(side.dir, 'guest.pcap'),
       ...extra,
     ];
     const gateway = new Output(side.gw.start([process.execPath, CLI, ...args]));

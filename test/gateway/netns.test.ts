@@ -9,6 +9,8 @@
  */
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, metric } from '../interop/helpers.js';
 import { GATEWAY_IP, GUEST_IP, SERVER_IP, SERVER_IP6, gatewayTestsUnavailable, have, startWorld, until, type GatewayWorld } from './netns-support.js';
@@ -196,5 +198,14 @@ describe.skipIf(why !== null)(`synack gateway between a guest namespace and a se
       // the guest saw a FIN: socat ends normally (a reset would be an error, exit 1)
       expect(await heldExit).toBe(0);
     }, 40_000);
+
+    it('--pcap captured the guest link: a pcap of raw IP packets (LINKTYPE_RAW), thousands of them', () => {
+      const pcap = readFileSync(join(w.dir, 'guest.pcap'));
+      expect(pcap.readUInt32LE(0)).toBe(0xa1b2c3d4);
+      expect(pcap.readUInt32LE(20)).toBe(101);
+      let records = 0;
+      for (let at = 24; at + 16 <= pcap.length; at += 16 + pcap.readUInt32LE(at + 8)) records++;
+      expect(records).toBeGreaterThan(1000); // the downloads alone are thousands of segments
+    });
   });
 });
