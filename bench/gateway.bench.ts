@@ -15,7 +15,7 @@
  * process is killed by PID.
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +24,8 @@ import type { BenchTable } from './index.js';
 
 export const title = 'synack gateway: a guest namespace relayed through synack vs the kernel routing (bulk, HTTP, connections/s, memory)';
 
-const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js');
+const ROOT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const CLI = join(ROOT_DIR, 'dist', 'src', 'cli', 'main.js');
 const TAG = `sgwb-${process.pid}`;
 const NS = { guest: `${TAG}-guest`, gw: `${TAG}-gw`, client: `${TAG}-client`, router: `${TAG}-router`, server: `${TAG}-server` };
 const ROUNDS = 3;
@@ -80,6 +81,28 @@ for (let i = 0; i < n; i++) {
 }
 process.stdin.resume();
 process.stdin.on('end', () => { for (const s of held) s.destroy(); process.exit(0); });
+`;
+
+/**
+ * For the memory row: the gateway library alone on a TUN device moved into the guest namespace,
+ * in a process started with --expose-gc; on "measure" it collects twice and prints its memory.
+ */
+const MEM_GATEWAY = `
+const root = process.env.ROOT;
+const { Stack, createGateway, attachTun } = await import(root + '/dist/src/index.js');
+const { TunDevice } = await import(root + '/dist/src/link/tun.js');
+const { moveIntoGuestNetns } = await import(root + '/dist/src/cli/gateway-netns.js');
+const stack = new Stack({ addresses: ['10.0.2.2'] });
+const gw = createGateway(stack, { policy: { rules: [{ action: 'allow', match: '10.98.0.0/24' }] } });
+attachTun(stack, TunDevice.open('sgm0', { mode: 'tun' }));
+moveIntoGuestNetns({ netns: process.env.GUEST, ifname: 'sgm0', cidrs: ['10.0.2.15/24'], gateways: ['10.0.2.2'] });
+const measure = () => {
+  globalThis.gc(); globalThis.gc();
+  const m = process.memoryUsage();
+  return { rss: m.rss, heap: m.heapUsed + m.external + m.arrayBuffers, flows: gw.size.tcp };
+};
+console.log('ready');
+process.stdin.setEncoding('utf8').on('data', (d) => { if (d.includes('measure')) console.log(JSON.stringify(measure())); });
 `;
 
 const DISCARD_SERVER = `
@@ -206,21 +229,26 @@ async function wrk(ns: string, url: string, close: boolean): Promise<number> {
   return Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
 }
 
-function rss(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : NaN;
-}
-
-/** RSS growth of the gateway process per idle relayed connection, `n` held. */
-async function memoryPerConnection(gatewayPid: number, n: number): Promise<number> {
-  await new Promise((r) => setTimeout(r, 500));
-  const before = rss(gatewayPid);
+/** The memory of a fresh gateway (MEM_GATEWAY) per idle relayed connection, `n` held: heap and RSS, after full collections. */
+async function memoryPerConnection(n: number): Promise<{ heap: number; rss: number }> {
+  const gw = await startInNs(NS.gw, [process.execPath, '--expose-gc', '--input-type=module', '-e', MEM_GATEWAY], /ready/, { ROOT: ROOT_DIR, GUEST: NS.guest });
+  let out = '';
+  gw.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const measure = async (): Promise<{ rss: number; heap: number; flows: number }> => {
+    const from = out.length;
+    gw.stdin!.write('measure\n');
+    for (let i = 0; i < 100 && !out.slice(from).includes('}'); i++) await new Promise((r) => setTimeout(r, 50));
+    return JSON.parse(out.slice(from).trim().split('\n')[0]!) as { rss: number; heap: number; flows: number };
+  };
+  await new Promise((r) => setTimeout(r, 300));
+  const before = await measure();
   const holder = await startInNs(NS.guest, [process.execPath, '--input-type=module', '-e', HOLD_CLIENT], /open \d+|error/, { HOST: '10.98.0.2', N: String(n) });
-  await new Promise((r) => setTimeout(r, 1000));
-  const after = rss(gatewayPid);
+  await new Promise((r) => setTimeout(r, 500));
+  const after = await measure();
   holder.stdin!.end();
   await new Promise((r) => holder.once('exit', r));
-  return (after - before) / n;
+  if (after.flows !== n) throw new Error(`${after.flows} relayed flows held, not ${n}`);
+  return { heap: (after.heap - before.heap) / n, rss: (after.rss - before.rss) / n };
 }
 
 function median(xs: number[]): number {
@@ -278,7 +306,10 @@ export async function run(): Promise<BenchTable> {
       runs.cK.push(k.rate);
       connErrors += s.errors + k.errors;
     }
-    const memory = await memoryPerConnection(gateway.pid!, 1000);
+    // the memory row: a fresh gateway process of its own, in place of the command's
+    gateway.kill('SIGTERM');
+    await new Promise((r) => gateway.once('exit', r));
+    const memory = await memoryPerConnection(1000);
     const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
     const row = (name: string, s: number[], k: number[]): (string | number)[] => [name, median(s), median(k), ratio(median(s), median(k))];
     const rows: (string | number)[][] = [row('bulk into discard, MB/s', runs.bulkS, runs.bulkK)];
@@ -287,7 +318,8 @@ export async function run(): Promise<BenchTable> {
       rows.push(row('HTTP GET / Connection: close, requests/s', runs.clS, runs.clK));
     }
     rows.push(row('connections/s (connect, FIN, close; 16 in flight)', runs.cS, runs.cK));
-    rows.push(['gateway RSS per idle relayed connection, bytes', Math.round(memory), 'n/a', '']);
+    rows.push(['gateway heap per idle relayed connection, bytes', Math.round(memory.heap), 'n/a', '']);
+    rows.push(['gateway RSS per idle relayed connection, bytes', Math.round(memory.rss), 'n/a', '']);
     return {
       columns: ['', 'through synack gateway', 'routed by the kernel', 'ratio'],
       rows,
@@ -298,7 +330,7 @@ export async function run(): Promise<BenchTable> {
         'routed: a client namespace → veth → a router namespace with ip_forward=1 → veth → the same server',
         ...(withWrk ? [] : ['wrk is not installed: no HTTP rows']),
         ...(connErrors ? [`connection errors: ${connErrors}`] : []),
-        'memory: growth of the gateway process\'s RSS with 1,000 idle relayed connections held (no forced GC); the kernel\'s socket memory is in no process',
+        'memory: a fresh gateway process (the library on a TUN device), 1,000 idle relayed connections held, growth after two full GCs (V8 heap + external + array buffers; RSS); the host legs\' kernel socket memory is in no process',
       ],
     };
   } finally {
