@@ -217,8 +217,9 @@ describe('connections(): both legs of every flow', () => {
       host: { localAddress: '127.0.0.1', localPort: hostSide!.remotePort, remoteAddress: '127.0.0.1', remotePort: port, state: 'open' },
     });
     c.end();
-    await until(() => gateway.connections()[0]?.guest.state !== 'ESTABLISHED', 5_000, 'the guest FIN');
-    expect(gateway.connections()[0]?.host.state).toBe('readOnly'); // our FIN went to the host
+    // the guest's FIN, carried: our FIN went to the host (its socket can only read now)
+    await until(() => gateway.connections()[0]?.host.state === 'readOnly', 5_000, 'the FIN on the host leg');
+    expect(gateway.connections()[0]?.guest.state).toBe('CLOSE_WAIT');
     hostSide!.end();
     await until(() => gateway.connections().length === 0, 5_000, 'the flow to end');
   });
