@@ -117,11 +117,15 @@ describe('half-close carried both ways', () => {
 describe('resets carried both ways', () => {
   it('the guest resets: the host socket gets ECONNRESET', async () => {
     let hostErr: NodeJS.ErrnoException | null = null;
-    const { guest, gateway } = await setup((s) => s.on('error', (e) => (hostErr = e)));
+    let hostGot = false;
+    const { guest, gateway } = await setup((s) => {
+      s.on('error', (e) => (hostErr = e));
+      s.on('data', () => (hostGot = true));
+    });
     const c = guest.net.connect(80, DEST);
     await once(c, 'connect');
     c.write('x');
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => hostGot, 5_000, 'the data at the host');
     c.resetAndDestroy();
     await until(() => hostErr !== null, 5_000, 'the reset at the host');
     expect(hostErr!.code).toBe('ECONNRESET');
