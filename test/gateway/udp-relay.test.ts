@@ -104,6 +104,16 @@ describe('policy and limits', () => {
     expect(gateway.size.udp).toBe(0);
   });
 
+  it('a datagram to the gateway\'s own address that nothing takes is refused (gateway_address)', async () => {
+    const { guest, gateway } = await echoRig();
+    const s = guest.dgram.createSocket('udp4');
+    cleanup.push(() => s.close());
+    const errored = once<NodeJS.ErrnoException>(s, 'error');
+    s.connect(5353, '10.0.0.254', () => s.send('q'));
+    expect((await errored).code).toBe('ECONNREFUSED');
+    expect(gateway.counters.udp.refused).toEqual({ gateway_address: 1 });
+  });
+
   it('maxFlowsPerGuest: datagrams that would open one flow too many are dropped and counted', async () => {
     const { guest, gateway } = await echoRig({ udp: { maxFlowsPerGuest: 1 } });
     const a = guest.dgram.createSocket('udp4');
