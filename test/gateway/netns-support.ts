@@ -141,7 +141,9 @@ export async function startServerSide(): Promise<ServerSide> {
     const page = `<!doctype html><title>behind the gateway</title><h1>served from ${server.name}</h1>\n`;
     const big = Buffer.alloc(8 << 20);
     for (let i = 0; i < big.length; i += 4) big.writeUInt32LE((Math.imul(i, 2654435761) ^ (i >>> 7)) >>> 0, i);
-    const hosts = `# the guest's names, answered by the gateway\n${SERVER_IP} server.test\n${SERVER_IP6} server.test\n`;
+    // many.test: 40 addresses, an answer too long for a 512-byte UDP response
+    const many = Array.from({ length: 40 }, (_, i) => `198.51.100.${i + 1} many.test`).join('\n');
+    const hosts = `# the guest's names, answered by the gateway\n${SERVER_IP} server.test\n${SERVER_IP6} server.test\n${many}\n`;
     writeFileSync(join(dir, 'index.html'), page);
     writeFileSync(join(dir, 'big.bin'), big);
     writeFileSync(join(dir, 'hosts'), hosts);

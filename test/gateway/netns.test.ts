@@ -107,6 +107,17 @@ describe.skipIf(why !== null)(`synack gateway between a guest namespace and a se
       expect(metric(await scrape(), 'synack_dns_responses_total', 'rcode="NXDOMAIN"')).toBeGreaterThanOrEqual(1);
     });
 
+    it("an answer too long for UDP is truncated (TC), and glibc's stub asks again over TCP and gets it whole", async () => {
+      const before = await scrape();
+      const r = await w.guest.run(['getent', 'ahostsv4', 'many.test']);
+      expect(r.code, r.stderr).toBe(0);
+      const addresses = new Set(r.stdout.toString().split('\n').filter(Boolean).map((l) => l.split(/\s+/)[0]));
+      expect(addresses.size).toBe(40);
+      const after = await scrape();
+      expect(metric(after, 'synack_dns_truncated_total')).toBeGreaterThan(metric(before, 'synack_dns_truncated_total'));
+      expect(metric(after, 'synack_dns_queries_total', 'transport="tcp"')).toBeGreaterThan(metric(before, 'synack_dns_queries_total', 'transport="tcp"'));
+    });
+
     it('a query over TCP from the kernel (two-byte length prefix) is answered', async () => {
       // A for server.test, ID 0x4242, RD, asked over TCP port 53 from the guest's own TCP
       const script = `
