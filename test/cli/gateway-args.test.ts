@@ -7,7 +7,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { metricsAddress } from '../../src/cli/gateway.js';
+import { Command } from 'commander';
+import { metricsAddress, registerGateway } from '../../src/cli/gateway.js';
 import { resolverFromFlags } from '../../src/cli/gateway-dns-options.js';
 import { checkGuestFlags } from '../../src/cli/gateway-netns.js';
 
@@ -59,6 +60,22 @@ describe('synack gateway: argument errors, before anything is opened', () => {
 });
 
 describe('the option checks, one rule each', () => {
+  it('--allow and --deny keep the order they were given in (the first rule that matches decides)', async () => {
+    const program = new Command().exitOverride();
+    registerGateway(program);
+    const cmd = program.commands.find((c) => c.name() === 'gateway')!;
+    let seen: unknown;
+    cmd.action((flags: { allow: unknown }) => {
+      seen = flags.allow;
+    });
+    await program.parseAsync(['gateway', '--deny', '10.98.0.2:80', '--allow', '10.98.0.0/24', '--deny', '0.0.0.0/0'], { from: 'user' });
+    expect(seen).toEqual([
+      { action: 'deny', match: '10.98.0.2:80' },
+      { action: 'allow', match: '10.98.0.0/24' },
+      { action: 'deny', match: '0.0.0.0/0' },
+    ]);
+  });
+
   it('--metrics PORT is 127.0.0.1:PORT; HOST:PORT and [v6]:PORT as serve takes them', () => {
     expect(metricsAddress('9100')).toEqual(['127.0.0.1', 9100]);
     expect(metricsAddress('0.0.0.0:9100')).toEqual(['0.0.0.0', 9100]);
