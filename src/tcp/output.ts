@@ -194,11 +194,6 @@ function congestionUsable(tcb: Tcb, sack: boolean): number {
   return Math.min(rwndUsable, seqDiff(seqAdd(tcb.sndUna, tcb.cwnd + limited), tcb.sndNxt));
 }
 
-/** Linux's tcp_minshall_check: a sub-MSS segment sent earlier is still unacknowledged. */
-function smallInFlight(tcb: Tcb): boolean {
-  return tcb.sndSml >= 0 && seqGt(tcb.sndSml, tcb.sndUna) && !seqGt(tcb.sndSml, tcb.sndNxt);
-}
-
 function sendData(tcb: Tcb, sack: boolean, override: boolean): void {
   const s = tcb.state;
   for (let guard = 0; guard < 10_000; guard++) {
@@ -214,14 +209,15 @@ function sendData(tcb: Tcb, sack: boolean, override: boolean): void {
       const inFlight = tcb.sndNxt !== tcb.sndUna;
       if (len < tcb.sndMss) {
         const all = len === unsent;
-        // Nagle as Linux has it (tcp_nagle_check, Minshall's variant): a small final piece waits
-        // only while an earlier small segment is unacknowledged, not behind full-sized ones.
-        // RFC 896's "any data in flight" would hold a transfer's short tail until the receiver's
-        // delayed ACK (40 ms) whenever an odd number of full segments is outstanding.
-        const nagleOk = tcb.noDelay || !smallInFlight(tcb);
+        // Nagle: with data in flight, hold a small final piece until it is acknowledged — unless
+        // the FIN goes with it: after close() no more data can come to fill the segment, and
+        // holding it would wait for the receiver's delayed ACK (Linux's tcp_nagle_test sends a
+        // FIN-carrying segment at once)
+        const finRides = all && tcb.finQueued && usable > len;
+        const nagleOk = tcb.noDelay || !inFlight || finRides;
         // sender SWS: send a window-limited piece only if it is at least half the largest window
         // seen, and then only with nothing in flight: rule (3) carries Nagle's bracket too
-        const swsOk = (tcb.noDelay || !inFlight) && len >= tcb.maxSndWnd / 2;
+        const swsOk = nagleOk && len >= tcb.maxSndWnd / 2;
         if (!((all && nagleOk) || swsOk || override)) {
           // nothing in flight to clock us: the override timeout (§3.8.6.2.1) will send it
           if (!inFlight) armPersistIfStuck(tcb);
@@ -234,7 +230,6 @@ function sendData(tcb: Tcb, sack: boolean, override: boolean): void {
       if (last && tcb.finQueued && usable > len) flags |= FIN;
       const payload = tcb.sendBuf.peek(offset, len);
       transmit(tcb, flags, tcb.sndNxt, payload);
-      if (len < tcb.sndMss) tcb.sndSml = seqAdd(tcb.sndNxt, len); // tcp_minshall_update
       len += flags & FIN ? 1 : 0;
       tcb.sndNxt = seqAdd(tcb.sndNxt, len);
       continue;
