@@ -7,6 +7,8 @@ export { Stack, type StackOptions, type SocketInfo, type StackCounters } from '.
 export { SimNetwork, type SimNetworkOptions, type HostOptions } from './api/sim-network.js';
 export type { NetApi } from './api/net.js';
 export type { Impairments, SimPacketEvent } from './link/sim.js';
+// the simulator's impairments for any packet path (a TUN/TAP link, an emulator's network card)
+export { ImpairPipe, type ImpairPipeOptions, type ImpairStats, type LinkImpairments } from './link/impair-pipe.js';
 export { TCP_STATES, type TcpState } from './tcp/state.js';
 export { SYSCTL_DEFAULTS, applySysctl, type Sysctl } from './tcp/sysctl.js';
 export { transitionChannel, type TransitionEvent } from './observe/events.js';
