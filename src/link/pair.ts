@@ -10,7 +10,6 @@
  *   const link = pairStacks(a, b);          // a's packets to b, b's to a
  *   link.close();                           // unhook; the declarations are withdrawn
  */
-import { Buffer } from '#platform/buffer';
 import type { Stack } from '../stack/stack.js';
 import { GSO_MAX_BYTES, NO_OFFLOAD, type LinkOffload } from './offload.js';
 
@@ -45,10 +44,13 @@ const macrotask: (fn: () => void) => void =
     ? (fn) => void (globalThis as unknown as { setImmediate(f: () => void): unknown }).setImmediate(fn)
     : (fn) => void setTimeout(fn, 0);
 
-/** Slab memory is written before it is read: no need to zero it first (allocUnsafeSlow: not pooled). */
+/**
+ * A plain Uint8Array, not Buffer.allocUnsafeSlow: the link layer stays free of Node's Buffer (the
+ * browser bundle would otherwise carry the `buffer` polyfill), and slabs are reused, so zeroing
+ * one costs once.
+ */
 function newSlab(size: number): Uint8Array {
-  const b = Buffer.allocUnsafeSlow(size);
-  return new Uint8Array(b.buffer, b.byteOffset, b.length);
+  return new Uint8Array(size);
 }
 
 /**

@@ -123,8 +123,8 @@ export class Stack extends EventEmitter {
   private readonly dispatch: Dispatcher;
   /** @internal Node-style handles that keep the process alive (stack/liveness.ts) */
   readonly liveness: Liveness;
-  /** @internal the forwarders while on: TCP and UDP to any address (forwarder*.ts) */
-  readonly fwd: { tcp: TcpForwarder | null; udp: UdpForwarder | null } = { tcp: null, udp: null };
+  /** @internal the forwarders while on (TCP and UDP to any address, forwarder*.ts); connections from foreign addresses */
+  readonly fwd: { tcp: TcpForwarder | null; udp: UdpForwarder | null; foreign: number } = { tcp: null, udp: null, foreign: 0 };
   /** addresses of foreign destinations: forwarded connections' and those a forwarder may take */
   private readonly foreign = new ForeignAddresses();
 
@@ -273,7 +273,7 @@ export class Stack extends EventEmitter {
     if (typeof d === 'string') return forIpLayer(d) ? this.ip.input(packet) : this.drop(d);
     const { pkt, seg } = d;
     const own = this.localAddressFor(pkt.version, pkt.dst4, pkt.dst6, loopback);
-    const local = own ?? this.foreign.get(pkt.version, pkt.dst4, pkt.dst6);
+    const local = own ?? (this.fwd.tcp !== null || this.fwd.foreign > 0 ? this.foreign.get(pkt.version, pkt.dst4, pkt.dst6) : null);
     if (!local) return this.drop('not_for_us');
     if (!loopback && (isLoopback(local) || (pkt.version === 4 ? pkt.src4 >>> 24 === 127 : isLoopbackV6(pkt.src6!)))) {
       // RFC 1122 §3.2.1.3: loopback addresses never appear outside a host (Linux: martian)
@@ -543,6 +543,7 @@ export class Stack extends EventEmitter {
     conn.gone = true;
     this.liveness.update(conn);
     this.fwd.tcp?.release(conn);
+    if (this.fwd.foreign > 0 && !this.addresses.includes(conn.local)) this.fwd.foreign--;
     this.conns.remove(conn);
     this.timers.remove(conn);
     const l = conn.listener;
