@@ -8,7 +8,8 @@
  *       packets are read back to back into `arrayBuffer`; lengths[i] holds packet i's size and
  *       info[i] what its virtio-net header said (RX_* below); onBatch(count, errno) is called once
  *       per batch from the event loop
- *   setCompleteChecksums(handle, on)    complete partial checksums before JS sees them (default on)
+ *   setCompleteChecksums(handle, mode)  which partial checksums to complete before JS sees them:
+ *                                  COMPLETE_ALL (default), COMPLETE_EXCEPT_TCP, COMPLETE_NONE
  *   stopReading(handle)                 stop polling and close the handle (the fd stays open)
  *   ref(handle) / unref(handle)         keep the event loop alive while reading, or not
  *   writeBatch(fd, arrayBuffer, lengths, count, vnetHdr, info) -> written + 65536 * errno of the last failure
@@ -36,7 +37,8 @@
  * the high 16 bits. By default a partial checksum is completed here before JS sees it, so the
  * packets are ordinary valid IP packets (just larger than the MTU, as a GRO'd packet in a capture
  * taken on a Linux host) and reported RX_VALID; a consumer that trusts the flag (attachTun with a
- * stack that honours it) turns completion off and saves a pass over every byte.
+ * stack that skips TCP verification) leaves TCP's partial (COMPLETE_EXCEPT_TCP) and saves a pass
+ * over every byte.
  * On writes, info[i] asks the kernel for the same services (tun_get_user -> virtio_net_hdr_to_skb):
  * TX_NEEDS_CSUM (the TCP/UDP checksum field holds the pseudo-header sum; the kernel completes it,
  * or never computes it at all when the packet stays on this host, as on loopback) and a gso_size in
@@ -272,8 +274,14 @@ typedef struct {
   napi_async_context async;
   bool stopped;
   bool vnet_hdr;
-  bool complete;
+  int complete; /* COMPLETE_* */
 } Reader;
+
+#define COMPLETE_ALL 0
+#define COMPLETE_EXCEPT_TCP 1
+#define COMPLETE_NONE 2
+/* offsetof(struct tcphdr, check): TCP's csum_offset, unlike UDP's 6 or ICMP's 2 */
+#define TCP_CSUM_OFFSET 16
 
 
 static void on_closed(uv_handle_t* h) {
@@ -323,7 +331,7 @@ static void on_readable(uv_poll_t* h, int status, int events) {
          * TUNSETVNETLE, which we never set (legacy virtio is guest-native) */
         what = (uint32_t)vh.gso_size << 16;
         if (vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
-          if (r->complete) {
+          if (r->complete == COMPLETE_ALL || (r->complete == COMPLETE_EXCEPT_TCP && vh.csum_offset != TCP_CSUM_OFFSET)) {
             vnet_complete_checksum(r->buf + off, (size_t)n, vh.csum_start, vh.csum_offset);
             what |= RX_VALID;
           } else {
@@ -395,7 +403,7 @@ static napi_value StartReading(napi_env env, napi_callback_info info) {
   r->cap = cap;
   r->lengths = (uint32_t*)lens;
   r->info = (uint32_t*)infos;
-  r->complete = true;
+  r->complete = COMPLETE_ALL;
   r->max_count = lens_bytes / 4 < MAX_BATCH ? lens_bytes / 4 : MAX_BATCH;
   CHECK(env, napi_create_reference(env, argv[1], 1, &r->buf_ref));
   CHECK(env, napi_create_reference(env, argv[2], 1, &r->len_ref));
@@ -462,13 +470,14 @@ static napi_value SetCompleteChecksums(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   void* p = NULL;
-  bool on = true;
+  int32_t mode = COMPLETE_ALL;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 ||
-      napi_get_value_external(env, argv[0], &p) != napi_ok || p == NULL || napi_get_value_bool(env, argv[1], &on) != napi_ok) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "setCompleteChecksums(handle, on: boolean)");
+      napi_get_value_external(env, argv[0], &p) != napi_ok || p == NULL || !get_int(env, argv[1], &mode) ||
+      mode < COMPLETE_ALL || mode > COMPLETE_NONE) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "setCompleteChecksums(handle, mode: 0 | 1 | 2)");
     return NULL;
   }
-  ((Reader*)p)->complete = on;
+  ((Reader*)p)->complete = mode;
   return NULL;
 }
 

@@ -26,7 +26,8 @@ export interface TunAddon {
     vnetHdr: boolean,
     info: Uint32Array,
   ): object;
-  setCompleteChecksums(handle: object, on: boolean): void;
+  /** 0: complete every partial checksum, 1: all but TCP's, 2: none */
+  setCompleteChecksums(handle: object, mode: number): void;
   stopReading(handle: object): void;
   ref(handle: object): void;
   unref(handle: object): void;

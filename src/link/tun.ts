@@ -59,7 +59,7 @@ export interface TunOpenOptions {
   offloadFlags?: number;
   /** Bytes of the read batch buffer (default 4 MiB; at least 64 KiB + 64). */
   readBufferBytes?: number;
-  /** Bytes of the write batch buffer (default 256 KiB). */
+  /** Bytes of the write batch buffer (default 1 MiB: sixteen 64 KiB super-segments). */
   writeBufferBytes?: number;
 }
 
@@ -80,6 +80,7 @@ export interface TunStats {
 }
 
 const MAX_WRITE_BATCH = 1024;
+const COMPLETION_MODES = ['all', 'except-tcp', 'none'] as const;
 
 /**
  * A Linux TUN or TAP device through the N-API addon: `TunDevice.open(name)` creates or attaches
@@ -150,18 +151,20 @@ export class TunDevice extends EventEmitter {
     const inSize = Math.max(65600, opts.readBufferBytes ?? 4 << 20);
     this.inBuf = new ArrayBuffer(inSize);
     this.inBytes = new Uint8Array(this.inBuf);
-    this.outBuf = new ArrayBuffer(Math.max(65536, opts.writeBufferBytes ?? 256 * 1024));
+    this.outBuf = new ArrayBuffer(Math.max(65536, opts.writeBufferBytes ?? 1 << 20));
     this.outBytes = new Uint8Array(this.outBuf);
     this.reader = this.addon.startReading(this.fd, this.inBuf, this.inLens, (n, errno) => this.onBatch(n, errno), this.vnetHdr, this.inInfo);
   }
 
   /**
-   * Whether the addon completes the checksums the kernel left partial (TUN_RX_CSUM_PARTIAL) before
-   * 'packet' (default true: every packet is a valid IP packet). Off for a consumer that reads the
-   * info argument and never needs the field, as a stack that skips verification on trusted packets.
+   * Which checksums the kernel left partial (TUN_RX_CSUM_PARTIAL) the addon completes before
+   * 'packet': 'all' (the default: every packet is a valid IP packet), 'except-tcp' (for a stack
+   * that skips TCP verification on trusted packets but checks UDP and ICMP), or 'none'.
    */
-  setChecksumCompletion(on: boolean): void {
-    if (this.reader) this.addon.setCompleteChecksums(this.reader, on);
+  setChecksumCompletion(mode: 'all' | 'except-tcp' | 'none'): void {
+    const m = COMPLETION_MODES.indexOf(mode);
+    if (m < 0) throw makeError('ERR_INVALID_ARG_VALUE', `checksum completion must be 'all', 'except-tcp' or 'none', got ${String(mode)}`);
+    if (this.reader) this.addon.setCompleteChecksums(this.reader, m);
   }
 
   private onBatch(count: number, errno: number): void {
