@@ -7,6 +7,10 @@ export { Stack, type StackOptions, type SocketInfo, type StackCounters } from '.
 export { SimNetwork, type SimNetworkOptions, type HostOptions } from './api/sim-network.js';
 export type { NetApi } from './api/net.js';
 export type { Impairments, SimPacketEvent } from './link/sim.js';
+// what a link declares it does for the stack (checksums, GSO), and two stacks joined in one process
+export { NO_OFFLOAD, type LinkOffload } from './link/offload.js';
+export { pairStacks, type PairOptions, type StackPair } from './link/pair.js';
+export { completeTcpChecksum } from './wire/packet.js';
 export { TCP_STATES, type TcpState } from './tcp/state.js';
 export { SYSCTL_DEFAULTS, applySysctl, type Sysctl } from './tcp/sysctl.js';
 export { transitionChannel, type TransitionEvent } from './observe/events.js';

@@ -4,7 +4,9 @@
  * timers from one clock, and emits every outgoing packet as a 'packet' event.
  *
  *   stack.input(packet)                 one raw IPv4/IPv6 packet in, from anywhere
- *   stack.on('packet', (p) => ...)      each packet out; the bytes are valid during the call only
+ *   stack.on('packet', (p, gso) => ...) each packet out; the bytes are valid during the call only
+ *                                       (gso: segment size of a super-segment, 0 otherwise)
+ *   stack.setOffload({ ... })           what the link does for the stack (link/offload.ts)
  *   stack.net                           node:net's API over this stack (see api/)
  *   stack.dgram                         node:dgram's API: UDP over this stack (udp/, api/dgram.ts)
  */
@@ -45,6 +47,7 @@ import { IpLayer, forIpLayer, type TcpIcmpError } from '../ip/ip-layer.js';
 import { UdpLayer } from '../udp/udp-layer.js';
 import { dgramApiFor, type DgramApi } from '../udp/dgram-provider.js';
 import { applyIcmpError } from '../ip/icmp-tcp.js';
+import { resolveOffload, type LinkOffload } from '../link/offload.js';
 import { connect as webConnect, TCPServerSocket, type SocketAddress, type SocketOptions as WebSocketOptions, type StreamSocket, type TCPServerSocketOptions } from '../web/index.js';
 
 export interface StackOptions {
@@ -63,6 +66,12 @@ export interface StackOptions {
   seed?: number;
   /** Name used in events; defaults to the first address. */
   name?: string;
+  /**
+   * What the link this stack's packets go over does for it (link/offload.ts): checksums it
+   * completes or does not need, packets larger than the MTU it cuts itself. Omitted fields are
+   * off, and the default is no offload: right for a raw-packet interface wired by hand.
+   */
+  offload?: Partial<LinkOffload>;
 }
 
 export type { SocketInfo, StackCounters };
@@ -107,6 +116,7 @@ export class Stack extends EventEmitter {
   private readonly dispatch: Dispatcher;
   /** @internal Node-style handles that keep the process alive (stack/liveness.ts) */
   readonly liveness: Liveness;
+  private offload_: LinkOffload;
 
   constructor(opts: StackOptions) {
     super();
@@ -126,6 +136,7 @@ export class Stack extends EventEmitter {
       throw makeError('ERR_OUT_OF_RANGE', `Stack: mtu must be an integer from 576 to 65535 (got ${opts.mtu})`);
     }
     this.sc = applySysctl(SYSCTL_DEFAULTS, opts.sysctl);
+    this.offload_ = resolveOffload(opts.offload, 'options.offload');
     this.ownClock = opts.clock ? null : new RealClock({ unref: true });
     this.clock = opts.clock ?? this.ownClock!;
     this.liveness = new Liveness(this.clock);
@@ -166,11 +177,50 @@ export class Stack extends EventEmitter {
     this.sc = applySysctl(this.sc, changes);
   }
 
+  /** What the link does for this stack (link/offload.ts); all off unless declared. */
+  get offload(): LinkOffload {
+    return this.offload_;
+  }
+
+  /**
+   * Declare what the link does for this stack (link/offload.ts), replacing the declaration: fields
+   * left out are off. Links that know their offloads call it when they attach (`pairStacks`).
+   * Throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE on a wrong declaration.
+   */
+  setOffload(offload: Partial<LinkOffload>): void {
+    this.offload_ = resolveOffload(offload);
+  }
+
   // ===================== packets in =====================
 
   /** Take one raw IPv4 or IPv6 packet. Malformed or foreign packets are counted and dropped, never thrown. */
   input(packet: Uint8Array): void {
     this.take(packet, false);
+  }
+
+  /**
+   * Take several raw packets that arrived together (a link's read batch): as `input()` for each,
+   * but the application hears of them once, after the last. The packets are read during the call
+   * only.
+   */
+  inputBatch(packets: readonly Uint8Array[]): void {
+    if (this.dispatch.busy) {
+      for (const p of packets) this.take(p, false);
+      return;
+    }
+    try {
+      for (let i = 0; i < packets.length; i++) {
+        this.counters.packetsIn++;
+        try {
+          this.demux(packets[i]!, false);
+        } catch (err) {
+          this.drop('internal_error');
+          this.emit('internalError', err);
+        }
+      }
+    } finally {
+      this.flush();
+    }
   }
 
   private take(packet: Uint8Array, loopback: boolean): void {
@@ -199,7 +249,8 @@ export class Stack extends EventEmitter {
 
   /** TCP here, the rest to ip/. `loopback`: the packet came over our own loopback path. */
   private demux(packet: Uint8Array, loopback: boolean): void {
-    const d = decodeTcpPacket(packet);
+    // checksums are neither computed nor verified on the loopback path, as on Linux's lo
+    const d = decodeTcpPacket(packet, !(loopback || this.offload_.rxChecksumVerified));
     if (typeof d === 'string') return forIpLayer(d) ? this.ip.input(packet) : this.drop(d);
     const { pkt, seg } = d;
     const local = this.localAddressFor(pkt.version, pkt.dst4, pkt.dst6, loopback);
@@ -301,11 +352,15 @@ export class Stack extends EventEmitter {
     this.emitOut(pkt);
   }
 
-  /** Hand a packet to the 'packet' listeners; whatever they call on this stack waits for the call in progress. */
-  private emitOut(pkt: Uint8Array): void {
+  /**
+   * Hand a packet to the 'packet' listeners; whatever they call on this stack waits for the call in
+   * progress. `gsoSize`: for a super-segment (link/offload.ts `gsoMaxBytes`), the payload bytes of
+   * each segment the link cuts it into; 0 for a packet within the MTU.
+   */
+  private emitOut(pkt: Uint8Array, gsoSize = 0): void {
     this.dispatch.enter();
     try {
-      this.emit('packet', pkt);
+      this.emit('packet', pkt, gsoSize);
     } finally {
       this.dispatch.leave();
     }
@@ -324,12 +379,14 @@ export class Stack extends EventEmitter {
     if (seg.flags & RST) this.counters.resetsSent++;
     this.counters.segmentsOut++;
     if (wantsSegments(this)) this.observed(() => publishSegment(this, this.clock.now(), 'out', local, remote.text, seg));
+    const loopback = this.localAddressFor(remote.version, remote.v4, remote.v6) !== null;
+    const partial = loopback || this.offload_.txChecksum;
     const pkt =
       local.version === 4
-        ? encodeTcpPacketV4(local.v4, remote.v4, seg, this.outBuf)
-        : encodeTcpPacketV6(local.v6!, remote.v6!, seg, this.outBuf);
+        ? encodeTcpPacketV4(local.v4, remote.v4, seg, this.outBuf, partial)
+        : encodeTcpPacketV6(local.v6!, remote.v6!, seg, this.outBuf, partial);
     this.counters.packetsOut++;
-    if (this.localAddressFor(remote.version, remote.v4, remote.v6)) {
+    if (loopback) {
       // addressed to this host: loop it back, asynchronously like any link
       const copy = pkt.slice();
       this.clock.defer(() => this.take(copy, true));
