@@ -2,12 +2,13 @@
  * TunDevice: a Linux TUN (IP packets) or TAP (Ethernet frames) device, through the native addon.
  *
  *   const tun = TunDevice.open('synack0');            // attaches by name, creating it if absent
- *   tun.on('packet', (p) => stack.input(p));          // p is valid during the call only
+ *   tun.on('packet', (p) => stack.input(p));          // p is valid until the batch's 'batch' event
  *   stack.on('packet', (p) => tun.write(p));          // copied; sent in one batch per tick
  *   tun.close();
  *
  * Reads arrive in batches (one call from the addon per batch, each packet a view into one shared
- * buffer). Writes are copied into an output buffer and handed to the kernel in one addon call at
+ * buffer, valid until 'batch' is emitted after the batch's last packet, so a consumer may hand the
+ * whole batch on at once: attachTun gives it to `stack.inputBatch`). Writes are copied into an output buffer and handed to the kernel in one addon call at
  * the end of the current tick (a microtask), or at once when the buffer fills: everything the
  * stack answers to one read batch leaves in one write batch, with no added delay.
  *
@@ -182,6 +183,7 @@ export class TunDevice extends EventEmitter {
       if (this.closed) return;
       off += len;
     }
+    if (count > 0) this.emit('batch');
     if (errno !== 0) {
       // the device is gone or broken (EBADFD once `ip link del` removed it, EIO...): reading again
       // would fail again at once, so stop, close, and say why once
