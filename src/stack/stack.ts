@@ -103,7 +103,9 @@ export class Stack extends EventEmitter {
   /** connections that entered TIME_WAIT during the call in progress, to be moved to the table */
   private readonly twPending: Conn[] = [];
   private portCounter = 0;
-  private readonly outBuf: Uint8Array;
+  private outBuf: Uint8Array;
+  /** connections fed by the input batch in progress (their coalesced ACKs go at its end) */
+  private readonly batchConns: Conn[] = [];
   private readonly hooks: TcbHooks;
   private readonly ownClock: RealClock | null;
   /** IPv4 peers seen lately: one IpAddr per peer, not per connection (a server's clients connect often) */
@@ -146,7 +148,7 @@ export class Stack extends EventEmitter {
     this.tsKey = [secret[4]!, secret[5]!];
     this.cookieKeys = { k0: [secret[6]!, secret[7]!], k1: [secret[8]!, secret[9]!] };
     this.netns = new TcpNetns(this.counters.tcp, (secret[0]! ^ secret[9]!) >>> 0);
-    this.outBuf = new Uint8Array(this.mtu + 128);
+    this.outBuf = new Uint8Array(Math.max(this.mtu, this.offload_.gsoMaxBytes) + 128);
     this.hooks = makeHooks(this, this.twPending);
     this.dispatch = new Dispatcher({
       settlePending: () => this.twPending.length > 0 && (settleTimeWait(this, this.twPending.splice(0)), true),
@@ -189,6 +191,15 @@ export class Stack extends EventEmitter {
    */
   setOffload(offload: Partial<LinkOffload>): void {
     this.offload_ = resolveOffload(offload);
+    if (this.outBuf.length < this.offload_.gsoMaxBytes + 128) this.outBuf = new Uint8Array(this.offload_.gsoMaxBytes + 128);
+    for (const c of this.conns.all()) c.tcb.gsoMax = this.gsoPayloadFor(c.local);
+  }
+
+  /** Payload bytes one super-segment from `local` may carry (0: no segmentation offload). */
+  private gsoPayloadFor(local: IpAddr): number {
+    const most = this.offload_.gsoMaxBytes;
+    // room for the IP header and the largest TCP header (RFC 9293 §3.1: 60 bytes)
+    return most > this.mtu ? most - (local.version === 4 ? 20 : 40) - 60 : 0;
   }
 
   // ===================== packets in =====================
@@ -208,6 +219,7 @@ export class Stack extends EventEmitter {
       for (const p of packets) this.take(p, false);
       return;
     }
+    this.batching = true;
     try {
       for (let i = 0; i < packets.length; i++) {
         this.counters.packetsIn++;
@@ -219,8 +231,36 @@ export class Stack extends EventEmitter {
         }
       }
     } finally {
-      this.flush();
+      this.batching = false;
+      this.endBatch();
     }
+  }
+
+  /** Whether an input batch is being taken (its connections' ACKs wait for its end). */
+  private batching = false;
+
+  /**
+   * The end of an input batch: the application hears of it first (its reads may open the window
+   * the ACK then carries), then each connection fed sends the ACK its in-order data made due.
+   */
+  private endBatch(): void {
+    this.flush();
+    const conns = this.batchConns;
+    if (conns.length === 0) return;
+    const now = this.clock.now();
+    for (let i = 0; i < conns.length; i++) {
+      const c = conns[i]!;
+      if (!c.tcb.inputBatch) continue;
+      try {
+        c.tcb.endInputBatch(now);
+      } catch (err) {
+        this.drop('internal_error');
+        this.emit('internalError', err);
+      }
+      this.touch(c);
+    }
+    conns.length = 0;
+    this.flush();
   }
 
   private take(packet: Uint8Array, loopback: boolean): void {
@@ -282,7 +322,13 @@ export class Stack extends EventEmitter {
   private deliver(conn: Conn, seg: Segment, now: number): void {
     const verdict = admit(conn, seg, this.sysctl, this.counters, (l) => this.acceptLimit(l));
     if (verdict === 'abort') conn.tcb.abort(now, ACCEPT_OVERFLOW);
-    else if (verdict === 'deliver') conn.tcb.segmentArrives(seg, now);
+    else if (verdict === 'deliver') {
+      if (this.batching && !conn.tcb.inputBatch) {
+        conn.tcb.inputBatch = true;
+        this.batchConns.push(conn);
+      }
+      conn.tcb.segmentArrives(seg, now);
+    }
     this.touch(conn);
   }
 
@@ -374,8 +420,8 @@ export class Stack extends EventEmitter {
     return this.dispatch.whenIdle(fn);
   }
 
-  /** @internal encode and emit one segment */
-  sendRaw(local: IpAddr, remote: IpAddr, seg: Segment): void {
+  /** @internal encode and emit one segment; `gsoSize`: the segment size of a super-segment, else 0 */
+  sendRaw(local: IpAddr, remote: IpAddr, seg: Segment, gsoSize = 0): void {
     if (seg.flags & RST) this.counters.resetsSent++;
     this.counters.segmentsOut++;
     if (wantsSegments(this)) this.observed(() => publishSegment(this, this.clock.now(), 'out', local, remote.text, seg));
@@ -392,7 +438,7 @@ export class Stack extends EventEmitter {
       this.clock.defer(() => this.take(copy, true));
       return;
     }
-    this.emitOut(pkt);
+    this.emitOut(pkt, gsoSize);
   }
 
   // ===================== connections =====================
@@ -412,6 +458,7 @@ export class Stack extends EventEmitter {
       owner: conn,
       netns: this.netns,
     });
+    conn.tcb.gsoMax = this.gsoPayloadFor(local);
     this.conns.insert(conn);
     return conn;
   }

@@ -468,7 +468,7 @@ function processText(tcb: Tcb, seq: number, payload: Uint8Array, fin: boolean): 
       // when the text reaches a FIN already seen, the FIN's ACK (eighth step) covers it
       if (tcb.peerFinSeq < 0 || tcb.rcvNxt !== tcb.peerFinSeq) {
         if (filledHole) sendAck(tcb); // RFC 5681 §4.2: ACK at once when a hole fills
-        else scheduleAck(tcb, payload.length >= tcb.advMss - (tcb.tsOk ? TS_OPTION_BYTES : 0));
+        else scheduleAck(tcb, Math.floor(payload.length / (tcb.advMss - (tcb.tsOk ? TS_OPTION_BYTES : 0))));
       }
     } else {
       // out of order: keep it and send an immediate duplicate ACK (RFC 5681 §4.2). Its heap is

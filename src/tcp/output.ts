@@ -133,14 +133,25 @@ export function sendReset(tcb: Tcb): void {
   emit(tcb, RST | ACK, nextNewSeq(tcb), EMPTY);
 }
 
-/** Acknowledge received data: at once for every second full-sized segment, else after DELACK_MS. */
-export function scheduleAck(tcb: Tcb, fullSized: boolean): void {
-  if (fullSized) tcb.unackedSegs++;
+/**
+ * Acknowledge received in-order data: at once for every second full-sized segment (RFC 5681 §4.2;
+ * a super-segment counts as the full segments it holds, as Linux's GRO'd skb does), else after
+ * DELACK_MS. Inside an input batch the ACK due waits for the batch's end (`endAckBatch`).
+ */
+export function scheduleAck(tcb: Tcb, fullSegments: number): void {
+  tcb.unackedSegs += fullSegments;
   if (tcb.unackedSegs >= 2) {
-    sendAck(tcb);
+    if (!tcb.inputBatch) sendAck(tcb);
+    else if (tcb.tDelack === Infinity) tcb.tDelack = tcb.now + DELACK_MS;
     return;
   }
   if (tcb.tDelack === Infinity) tcb.tDelack = tcb.now + DELACK_MS;
+}
+
+/** The end of an input batch: the ACK in-order data made due (one for the whole batch). */
+export function endAckBatch(tcb: Tcb): void {
+  const s = tcb.state;
+  if (tcb.unackedSegs >= 2 && (s === 'ESTABLISHED' || s === 'FIN_WAIT_1' || s === 'FIN_WAIT_2')) sendAck(tcb);
 }
 
 /** After the user reads: tell the peer when the window has at least doubled (as Linux's tcp_cleanup_rbuf). */
@@ -196,18 +207,26 @@ function congestionUsable(tcb: Tcb, sack: boolean): number {
 
 function sendData(tcb: Tcb, sack: boolean, override: boolean): void {
   const s = tcb.state;
+  const mss = tcb.sndMss;
+  // with segmentation offload one segment may carry many MSS worth (TSO/GSO), cut by the link
+  const most = tcb.gsoMax > mss ? tcb.gsoMax - (tcb.gsoMax % mss) : mss;
   for (let guard = 0; guard < 10_000; guard++) {
     const offset = seqDiff(tcb.sndNxt, tcb.sndBufSeq);
     const unsent = tcb.sendBuf.length - Math.max(0, offset);
     const usable = congestionUsable(tcb, sack);
     if (unsent > 0 && s !== 'SYN_RCVD') {
-      let len = Math.min(unsent, tcb.sndMss, usable);
+      let len = Math.min(unsent, most, usable);
       if (len <= 0) {
         armPersistIfStuck(tcb);
         return;
       }
       const inFlight = tcb.sndNxt !== tcb.sndUna;
-      if (len < tcb.sndMss) {
+      if (len > mss) {
+        // a super-segment: its full-sized pieces always go; a short last piece goes only where it
+        // would go alone, after the full ones (in flight by then) — Nagle and sender SWS as below
+        const tail = len % mss;
+        if (tail > 0 && !override && !(tcb.noDelay && (len === unsent || tail >= tcb.maxSndWnd / 2))) len -= tail;
+      } else if (len < mss) {
         const all = len === unsent;
         // Nagle: with data in flight, hold a small final piece until it is acknowledged
         const nagleOk = tcb.noDelay || !inFlight;

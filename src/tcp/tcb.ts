@@ -24,7 +24,7 @@ import type { TcpState } from './state.js';
 import type { TcbStatus } from './status.js';
 import type { Sysctl } from './sysctl.js';
 import { segmentArrives, takeSyn } from './input.js';
-import { sendReset, sendSyn, trySend, windowUpdateIfUseful } from './output.js';
+import { endAckBatch, sendReset, sendSyn, trySend, windowUpdateIfUseful } from './output.js';
 import { activeTimer, armKeepalive, armRetransmit, runTimers, stopTimers } from './timers.js';
 
 /** Linux's TCP_TIMEWAIT_LEN: 2MSL is fixed at 60 s. */
@@ -149,6 +149,11 @@ export class Tcb {
   readonly advMss: number;
   /** effective payload per segment we send: min(peer MSS, ours) less option overhead */
   sndMss = DEFAULT_MSS;
+  /**
+   * Segmentation offload (link/offload.ts gsoMaxBytes): payload bytes one super-segment may carry,
+   * which the link cuts into sndMss-sized segments; 0 when the link takes nothing above the MTU
+   */
+  gsoMax = 0;
   sndWscale = 0;
   rcvWscale = 0;
   wantWscale: number;
@@ -212,6 +217,12 @@ export class Tcb {
   stallSince = -1;
   /** full-sized segments received since our last ACK (ACK every second one, RFC 5681 §4.2) */
   unackedSegs = 0;
+  /**
+   * The stack is feeding this connection a batch of packets that arrived together: the ACK that
+   * in-order data makes due waits for the batch's end (`endInputBatch`), one ACK per batch as
+   * Linux's GRO gives it one segment for many
+   */
+  inputBatch = false;
 
   // --- timers: absolute deadlines, Infinity when off ---
   tRetransmit = Infinity;
@@ -476,6 +487,14 @@ export class Tcb {
     this.cause = seg;
     segmentArrives(this, seg);
     this.cause = null;
+  }
+
+  /** The end of an input batch (`inputBatch`): the ACK that in-order data made due goes now. */
+  endInputBatch(now: number): void {
+    this.inputBatch = false;
+    if (this.unackedSegs < 2) return;
+    this.now = now;
+    endAckBatch(this);
   }
 
   /** Earliest time this connection wants `onTimer`. */
