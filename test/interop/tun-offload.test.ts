@@ -21,7 +21,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Stack, TunDevice, attachTun, TUN_RX_CSUM_PARTIAL, TUN_RX_CSUM_VALID, TUN_TX_NEEDS_CSUM } from ${DIST('index.js')};
 import { configurePeer } from ${DIST('link/iface.js')};
-import { decodePacket, decodeTcpPacket } from ${DIST('wire/packet.js')};
+import { decodePacket, decodeTcpPacket, encodeTcpPacketV4 } from ${DIST('wire/packet.js')};
+import { parseIPv4 } from ${DIST('wire/addr.js')};
 import { fold, pseudoSumV4 } from ${DIST('wire/checksum.js')};
 
 const DATA = randomBytes(4 << 20);
@@ -152,6 +153,24 @@ async function main() {
     badChecksumsAtPlain: drops(b.stack),
   });
 
+  // the kernel forwards what a plain device gives it without looking at TCP checksums, and hands it
+  // on with no flag (CHECKSUM_NONE): a.stack declared rxChecksumVerified, so attachTun checks it
+  const syn = (port) => encodeTcpPacketV4(parseIPv4('10.99.10.7'), parseIPv4('10.99.9.2'), {
+    srcPort: port, dstPort: 5001, seq: 1000, ack: 0, flags: 0x02, window: 65535, urgent: 0, options: { mss: 1460 }, payload: new Uint8Array(0),
+  });
+  const flagsSeen = [];
+  a.dev.on('packet', (p, info) => { if (isTcp(p) && p[12] === 10 && p[15] === 7) flagsSeen.push(info & 0xff); });
+  const good = syn(40001);
+  const corrupt = syn(40002);
+  corrupt[corrupt.length - 1] ^= 0xff; // the MSS option's low byte: the checksum no longer matches
+  const dropsBefore = drops(a.stack);
+  const synsBefore = a.stack.counters.segmentsIn;
+  b.dev.write(good);
+  b.dev.write(corrupt);
+  for (let i = 0; i < 100 && flagsSeen.length < 2; i++) await sleep(20);
+  await sleep(50);
+  report('unflagged', { flags: flagsSeen, badDropped: drops(a.stack) - dropsBefore, goodTaken: a.stack.counters.segmentsIn - synsBefore });
+
   // c: txChecksum declared by hand, and the packets written with and then without NEEDS_CSUM
   const cdev = TunDevice.open('syc0');
   const c = new Stack({ addresses: ['10.99.12.2'], offload: { txChecksum: true } });
@@ -262,6 +281,13 @@ describe.skipIf(why !== null)(`TUN with the virtio-net header${why ? ` (skipped:
       expect(r.gsoIn).toBeGreaterThan(0);
       expect(r.maxIn).toBeGreaterThan(1500);
       expect(r.badChecksums).toBe(0);
+    }, 60_000);
+
+    it('an arrival with no flag (forwarded, CHECKSUM_NONE) is verified by the link: a bad TCP checksum is dropped and counted, a good one taken', async () => {
+      const r = await result('unflagged');
+      expect(r.flags).toEqual([0, 0]);
+      expect(r.badDropped).toBe(1);
+      expect(r.goodTaken).toBe(1);
     }, 60_000);
   });
 
