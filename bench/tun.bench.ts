@@ -211,12 +211,26 @@ function cpuMs(pids: number[]): number {
 /** the server processes of a run: synack's `serve`, or everything in the kernel baseline's namespace */
 let serverPids: (side: 'synack' | 'kernel') => number[] = () => [];
 
-async function bulk(ns: string, host: string, side: 'synack' | 'kernel', client = BULK_CLIENT): Promise<Run> {
+/**
+ * Run a client in `ns` and measure, with it, the CPU the server side spends meanwhile: returns the
+ * client's output and the client's + the server's CPU in ms. Both count, because each side's
+ * kernel work runs in whichever process's syscall gets to it (veth delivers in the sender's, TUN in
+ * the writer's), so only the sum compares the two paths. The client's own time is its shell's
+ * cutime + cstime once it has been waited for.
+ */
+async function measured(ns: string, argv: string[], side: 'synack' | 'kernel', opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<{ out: string; cpu: number }> {
   const pids = serverPids(side);
   const cpu0 = cpuMs(pids);
-  const out = await inNs(ns, [process.execPath, '--input-type=module', '-e', client], { env: { HOST: host, PORT: '9', MS: '3000' } });
-  const cpu = cpuMs(pids) - cpu0;
-  const r = JSON.parse(out.trim().split('\n').pop()!) as { bytes: number; ms: number };
+  const out = await inNs(ns, ['sh', '-c', '"$@"; read s < /proc/$$/stat; echo "CPUSTAT $s"', 'sh', ...argv], opts);
+  const server = cpuMs(pids) - cpu0;
+  const stat = /CPUSTAT .*\) (.*)/.exec(out)?.[1]?.split(' ') ?? [];
+  const client = ((Number(stat[13]) + Number(stat[14])) * 1000) / CLK_TCK;
+  return { out, cpu: server + (Number.isFinite(client) ? client : NaN) };
+}
+
+async function bulk(ns: string, host: string, side: 'synack' | 'kernel', client = BULK_CLIENT): Promise<Run> {
+  const { out, cpu } = await measured(ns, [process.execPath, '--input-type=module', '-e', client], side, { env: { HOST: host, PORT: '9', MS: '3000' } });
+  const r = JSON.parse(out.trim().split('\n').filter((l) => l.startsWith('{')).pop()!) as { bytes: number; ms: number };
   return { rate: r.bytes / 1e6 / (r.ms / 1000), cpuPerUnit: cpu / (r.bytes / 1e6) };
 }
 
@@ -239,10 +253,7 @@ function medianRun(xs: Run[]): Run {
 }
 
 async function wrk(ns: string, url: string, close: boolean, side: 'synack' | 'kernel'): Promise<Wrk> {
-  const pids = serverPids(side);
-  const cpu0 = cpuMs(pids);
-  const out = await inNs(ns, ['wrk', '-c32', '-d5s', ...(close ? ['-H', 'Connection: close'] : []), url], { timeoutMs: 30_000 });
-  const cpu = cpuMs(pids) - cpu0;
+  const { out, cpu } = await measured(ns, ['wrk', '-c32', '-d5s', ...(close ? ['-H', 'Connection: close'] : []), url], side, { timeoutMs: 30_000 });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
   const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN);
   const errors = /Socket errors: (.*)/.exec(out)?.[1] ?? '';
@@ -305,7 +316,7 @@ export async function run(): Promise<BenchTable> {
     const clK = medianWrk(runs.clK);
     const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
     return {
-      columns: ['', 'synack over TUN', 'kernel over veth', 'ratio', 'target', 'server CPU per unit, synack / kernel'],
+      columns: ['', 'synack over TUN', 'kernel over veth', 'ratio', 'target', 'CPU per unit, synack / kernel'],
       rows: [
         ['bulk into discard, MB/s', bulkS.rate, bulkK.rate, ratio(bulkS.rate, bulkK.rate), '≥ 0.8×', ratio(bulkS.cpuPerUnit, bulkK.cpuPerUnit)],
         ['bulk out of chargen, MB/s', outS.rate, outK.rate, ratio(outS.rate, outK.rate), '', ratio(outS.cpuPerUnit, outK.cpuPerUnit)],
@@ -316,7 +327,7 @@ export async function run(): Promise<BenchTable> {
         `median of ${ROUNDS} rounds, synack and the kernel alternating; bulk: 3 s per run, HTTP: wrk -c32 -d5s GET / (${Buffer.byteLength(HOME_PAGE)} B page)`,
         'kernel baseline: a Node net discard server, a Node net chargen server and nginx (1 worker) in a second namespace, across a veth pair',
         "synack's TUN device carries the virtio-net header: TCP checksums left to the kernel both ways, 64 KiB segments unsegmented both ways (TSO/GSO), as veth has them",
-        'server CPU per unit: user + system time of the server processes (/proc/PID/stat: synack serve; everything in the baseline namespace) per MB or per request, median; lower is better, and it moves less than the rates when the machine is shared',
+        'CPU per unit: user + system time of the client and the server processes (/proc/PID/stat: the client, and synack serve or everything in the baseline namespace) per MB or per request, median; lower is better; it moves less than the rates when the machine is shared',
         'client namespaces run with net.ipv4.tcp_tw_reuse=1, so Connection: close measures the servers, not ephemeral-port exhaustion',
         'synack: one Node process, `synack serve` (stack + node:http) on a TUN device; clients are the kernel in both cases',
         ...[kaS, kaK, clS, clK].map((r, i) => (r.errors ? `wrk ${['synack keep-alive', 'nginx keep-alive', 'synack close', 'nginx close'][i]}: ${r.errors}` : '')).filter(Boolean),

@@ -17,6 +17,10 @@ const ERRNO: Record<string, number> = {
   EHOSTDOWN: -112,
   ENONET: -64,
   EOPNOTSUPP: -95,
+  EALREADY: -114,
+  EISCONN: -106,
+  // getaddrinfo's EAI_NONAME as libuv numbers it (UV_EAI_NONAME), which Node reports for ENOTFOUND
+  ENOTFOUND: -3008,
 };
 
 export interface SynackError extends Error {
@@ -35,9 +39,14 @@ export function makeError(code: string, message: string, extra: Partial<SynackEr
   return err;
 }
 
-/** A system-call style error as Node prints it: `connect ECONNREFUSED 10.0.0.2:80`. */
-export function sysError(code: string, syscall: string, address?: string, port?: number): SynackError {
-  const where = address !== undefined ? ` ${address}${port !== undefined ? `:${port}` : ''}` : '';
+/**
+ * A system-call style error as Node prints it: `connect ECONNREFUSED 10.0.0.2:80`. `local` is the
+ * socket's own address when connect() failed at once on a bound socket, which Node appends as
+ * ` - Local (10.0.0.1:49152)` (exceptionWithHostPort's `additional`).
+ */
+export function sysError(code: string, syscall: string, address?: string, port?: number, local?: string): SynackError {
+  let where = address !== undefined ? ` ${address}${port !== undefined ? `:${port}` : ''}` : '';
+  if (local !== undefined) where += ` - Local (${local})`;
   const extra: Partial<SynackError> = { syscall };
   if (address !== undefined) extra.address = address;
   if (port !== undefined) extra.port = port;
@@ -160,6 +169,17 @@ export function invalidIpAddress(value: unknown): SynackError {
   return new NodeTypeError('ERR_INVALID_IP_ADDRESS', `Invalid IP address: ${String(value)}`);
 }
 
+/** RangeError ERR_INVALID_ADDRESS_FAMILY: `Invalid address family: 5 example.com:80`, with `host` and `port` as Node sets them. */
+export function invalidAddressFamily(family: unknown, host: string, port: number): SynackError {
+  const err = new NodeRangeError('ERR_INVALID_ADDRESS_FAMILY', `Invalid address family: ${String(family)} ${host}:${port}`);
+  return Object.assign(err, { host, port });
+}
+
+/** TypeError ERR_SOCKET_BAD_TYPE: dgram.createSocket() with a type other than udp4 or udp6. */
+export function socketBadType(): SynackError {
+  return new NodeTypeError('ERR_SOCKET_BAD_TYPE', 'Bad socket type specified. Valid types are: udp4, udp6');
+}
+
 /** An Error with one of Node's ERR_* codes (no argument involved): ERR_SOCKET_CLOSED and friends. */
 export function nodeError(code: keyof typeof NODE_MESSAGES): SynackError {
   return new NodeError(code, NODE_MESSAGES[code]);
@@ -170,6 +190,10 @@ const NODE_MESSAGES = {
   ERR_SOCKET_CLOSED_BEFORE_CONNECTION: 'Socket closed before the connection was established',
   ERR_SERVER_ALREADY_LISTEN: 'Listen method has been called more than once without closing.',
   ERR_SERVER_NOT_RUNNING: 'Server is not running.',
+  ERR_SOCKET_ALREADY_BOUND: 'Socket is already bound',
+  ERR_SOCKET_DGRAM_IS_CONNECTED: 'Already connected',
+  ERR_SOCKET_DGRAM_NOT_CONNECTED: 'Not connected',
+  ERR_SOCKET_DGRAM_NOT_RUNNING: 'Not running',
 } as const;
 
 /** EPIPE after the peer's FIN on a socket that is not half-open (Node's writeAfterFIN). */

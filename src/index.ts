@@ -21,3 +21,10 @@ export { attachTun, pcapTap, type AttachedLink, type AttachTunOptions } from './
 export { tunAvailable } from './link/native.js';
 export { openPcapFile } from './link/pcap.js';
 export { createMetricsRegistry, serveMetrics } from './observe/metrics.js';
+// the gateway: guest flows relayed through the host's sockets (node:net, node:dgram)
+export { createGateway, Gateway, type GatewayOptions } from './gateway/gateway.js';
+export { Policy, DEFAULT_DENIED, type PolicyOptions, type PolicyRule, type PolicyDecision } from './gateway/policy.js';
+export type { GatewayFlowRequest, GatewayDestination, GatewayFlowInfo, GatewayLeg, GatewayCounters, RelayCounters, ReasonCounts } from './gateway/flow.js';
+export type { UdpRelayOptions } from './gateway/udp-relay.js';
+export type { HostConnect } from './gateway/tcp-relay.js';
+export { registerGatewayMetrics } from './gateway/metrics.js';

@@ -21,3 +21,14 @@ export {
   type DgramRemoteInfo,
   type DgramSendCallback,
 } from './api/dgram.js';
+// forwarding: a stack that takes flows to any address (`stack.forwardTcp`, `stack.forwardUdp`)
+export {
+  TcpForwarder,
+  TcpForwardRequest,
+  type TcpForwardOptions,
+  type TcpForwardAcceptOptions,
+  type TcpForwardCounters,
+  type TcpForwardHandler,
+  type TcpForwardRequestState,
+} from './stack/forwarder.js';
+export { UdpForwarder, type UdpForwardedDatagram, type UdpForwardHandler, type UdpEndpoint, type UdpForwardCounters } from './stack/forwarder-udp.js';

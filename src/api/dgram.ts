@@ -10,7 +10,7 @@
  */
 import { EventEmitter } from '#platform/events';
 import { Buffer } from '#platform/buffer';
-import { makeError, sysError, type SynackError } from '../errors.js';
+import { invalidArgType, makeError, nodeError, socketBadPort, socketBadType, sysError, type SynackError } from '../errors.js';
 import { nextTick } from '../platform/defer.js';
 import { ipFromText, type IpAddr } from '../stack/ip-addr.js';
 import type { Stack } from '../stack/stack.js';
@@ -79,7 +79,7 @@ export class DgramSocket extends EventEmitter {
     super();
     const type = typeof options === 'object' && options !== null ? options.type : options;
     if (type !== 'udp4' && type !== 'udp6') {
-      throw makeError('ERR_SOCKET_BAD_TYPE', 'Bad socket type specified. Valid types are: udp4, udp6', { name: 'TypeError' });
+      throw socketBadType();
     }
     this.#stack = stack;
     this.type = type;
@@ -105,7 +105,7 @@ export class DgramSocket extends EventEmitter {
       a = undefined;
     }
     this.#healthCheck();
-    if (this.#bindState !== UNBOUND) throw makeError('ERR_SOCKET_ALREADY_BOUND', 'Socket is already bound');
+    if (this.#bindState !== UNBOUND) throw nodeError('ERR_SOCKET_ALREADY_BOUND');
     this.#bindState = BINDING;
     if (typeof cb === 'function') this.once('listening', cb as () => void);
     // libuv takes the port as an unsigned 16-bit integer: Node does not validate it (70000 binds 4464)
@@ -171,7 +171,7 @@ export class DgramSocket extends EventEmitter {
       } else {
         callback = offset;
       }
-      if (port || address) throw makeError('ERR_SOCKET_DGRAM_IS_CONNECTED', 'Already connected');
+      if (port || address) throw nodeError('ERR_SOCKET_DGRAM_IS_CONNECTED');
     }
     const chunks = toChunks(list);
     if (!connected) port = validatePort(port);
@@ -180,7 +180,7 @@ export class DgramSocket extends EventEmitter {
       callback = address;
       address = undefined;
     } else if (address != null && typeof address !== 'string') {
-      throw invalidArgType('address', 'of type string', address);
+      throw invalidArgType('address', 'string', address);
     }
     this.#healthCheck();
     if (this.#bindState === UNBOUND) this.bind({ port: 0, exclusive: true });
@@ -235,8 +235,8 @@ export class DgramSocket extends EventEmitter {
     } else if (a === undefined) {
       a = '';
     }
-    if (typeof a !== 'string') throw invalidArgType('address', 'of type string', a);
-    if (this.#connectState !== UNBOUND) throw makeError('ERR_SOCKET_DGRAM_IS_CONNECTED', 'Already connected');
+    if (typeof a !== 'string') throw invalidArgType('address', 'string', a);
+    if (this.#connectState !== UNBOUND) throw nodeError('ERR_SOCKET_DGRAM_IS_CONNECTED');
     this.#connectState = BINDING;
     if (this.#bindState === UNBOUND) this.bind({ port: 0, exclusive: true });
     const go = (): void => this.#doConnect(port, a as string, cb);
@@ -271,7 +271,7 @@ export class DgramSocket extends EventEmitter {
   /** As `socket.disconnect()`: back to an unconnected socket (ERR_SOCKET_DGRAM_NOT_CONNECTED if it was not). */
   disconnect(): void {
     this.#healthCheck();
-    if (this.#connectState !== BOUND) throw makeError('ERR_SOCKET_DGRAM_NOT_CONNECTED', 'Not connected');
+    if (this.#connectState !== BOUND) throw nodeError('ERR_SOCKET_DGRAM_NOT_CONNECTED');
     this.#binding!.remote = null;
     this.#binding!.remotePort = 0;
     this.#connectState = UNBOUND;
@@ -290,7 +290,7 @@ export class DgramSocket extends EventEmitter {
   remoteAddress(): DgramAddressInfo {
     this.#healthCheck();
     const b = this.#binding;
-    if (this.#connectState !== BOUND || !b || !b.remote) throw makeError('ERR_SOCKET_DGRAM_NOT_CONNECTED', 'Not connected');
+    if (this.#connectState !== BOUND || !b || !b.remote) throw nodeError('ERR_SOCKET_DGRAM_NOT_CONNECTED');
     return { address: b.remote.text, family: this.#family === 4 ? 'IPv4' : 'IPv6', port: b.remotePort };
   }
 
@@ -358,7 +358,7 @@ export class DgramSocket extends EventEmitter {
   }
 
   #healthCheck(): void {
-    if (this.#closed) throw makeError('ERR_SOCKET_DGRAM_NOT_RUNNING', 'Not running');
+    if (this.#closed) throw nodeError('ERR_SOCKET_DGRAM_NOT_RUNNING');
   }
 
   /** An IP literal of this socket's family, or 'localhost'; else the errno. */
@@ -374,19 +374,7 @@ export class DgramSocket extends EventEmitter {
 const EXTRA_ERRNO: Record<string, number> = { EMSGSIZE: -90, EINVAL: -22 };
 
 function notFound(host: string): SynackError {
-  return makeError('ENOTFOUND', `getaddrinfo ENOTFOUND ${host}`, { errno: -3008, syscall: 'getaddrinfo', hostname: host } as Partial<SynackError>);
-}
-
-function invalidArgType(name: string, expected: string, actual: unknown): SynackError {
-  return makeError('ERR_INVALID_ARG_TYPE', `The "${name}" argument must be ${expected}. Received ${describe(actual)}`, { name: 'TypeError' });
-}
-
-function describe(v: unknown): string {
-  if (v === undefined || v === null) return String(v);
-  if (typeof v === 'function') return `function ${(v as { name?: string }).name || '<anonymous>'}`;
-  if (typeof v === 'object') return 'an instance of ' + ((v as object).constructor?.name ?? 'Object');
-  const shown = typeof v === 'string' ? `'${v.length > 28 ? v.slice(0, 25) + '...' : v}'` : String(v);
-  return `type ${typeof v} (${shown})`;
+  return makeError('ENOTFOUND', `getaddrinfo ENOTFOUND ${host}`, { syscall: 'getaddrinfo', hostname: host } as Partial<SynackError>);
 }
 
 /** Node's validatePort(port, 'Port', false): an integer 1..65535, as a number or a numeric string; returned as a number. */
@@ -397,7 +385,7 @@ function validatePort(port: unknown): number {
     Number(port) > 0 &&
     Number(port) <= 0xffff;
   if (!ok) {
-    throw makeError('ERR_SOCKET_BAD_PORT', `Port should be > 0 and < 65536. Received ${describe(port)}.`, { name: 'RangeError' });
+    throw socketBadPort('Port', port, false);
   }
   return Number(port);
 }
@@ -422,13 +410,13 @@ function toChunks(list: unknown): Uint8Array[] {
     const out: Uint8Array[] = [];
     for (const x of list) {
       const c = one(x);
-      if (!c) throw invalidArgType('buffer list arguments', 'of type string or an instance of Buffer, TypedArray, or DataView', list);
+      if (!c) throw invalidArgType('buffer list arguments', ['string', 'Buffer', 'TypedArray', 'DataView'], list);
       out.push(c);
     }
     return out.length === 0 ? [new Uint8Array(0)] : out;
   }
   const c = one(list);
-  if (!c) throw invalidArgType('buffer', 'of type string or an instance of Buffer, TypedArray, or DataView', list);
+  if (!c) throw invalidArgType('buffer', ['string', 'Buffer', 'TypedArray', 'DataView'], list);
   return [c];
 }
 

@@ -9,7 +9,7 @@
  */
 import { isIP } from '#platform/net';
 import { nextTick } from '../platform/defer.js';
-import { makeError, sysError } from '../errors.js';
+import { invalidAddressFamily, invalidIpAddress, sysError } from '../errors.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
 import {
   defaultLookup,
@@ -58,15 +58,14 @@ export function lookupAndConnect(s: Connector, host: string, port: number, o: Na
     const fam = Array.isArray(address) ? address[0]?.family : addressType;
     s.emit('lookup', null, ip, fam, host);
     if (!s.connecting) return;
-    connectOne(s, ip, port, fam);
+    connectOne(s, host, ip, port, fam);
   });
 }
 
-function connectOne(s: Connector, ip: string | undefined, port: number, fam: number | undefined): void {
-  if (!ip || !isIP(ip)) return nextTick(() => s.fail(makeError('ERR_INVALID_IP_ADDRESS', `Invalid IP address: ${ip}`)));
-  if (fam !== 4 && fam !== 6) {
-    return nextTick(() => s.fail(makeError('ERR_INVALID_ADDRESS_FAMILY', `Invalid address family: ${fam} ${ip}:${port}`)));
-  }
+/** One address from the lookup: Node's TypeError ERR_INVALID_IP_ADDRESS or RangeError ERR_INVALID_ADDRESS_FAMILY (naming the host asked for) when the answer is unusable. */
+function connectOne(s: Connector, host: string, ip: string | undefined, port: number, fam: number | undefined): void {
+  if (!ip || !isIP(ip)) return nextTick(() => s.fail(invalidIpAddress(ip)));
+  if (fam !== 4 && fam !== 6) return nextTick(() => s.fail(invalidAddressFamily(fam, host, port)));
   const err = s.attempt(ip, port, fam, null);
   if (err) nextTick(() => s.fail(err));
 }
@@ -88,7 +87,7 @@ function connectMultiple(s: Connector, host: string, port: number, addresses: Lo
     if (groups[0][i]) order.push(groups[0][i]!);
     if (groups[1][i]) order.push(groups[1][i]!);
   }
-  if (order.length <= 1) return connectOne(s, order[0]?.address ?? addresses[0]?.address, port, order[0]?.family ?? addresses[0]?.family);
+  if (order.length <= 1) return connectOne(s, host, order[0]?.address ?? addresses[0]?.address, port, order[0]?.family ?? addresses[0]?.family);
   s.autoSelectFamilyAttemptedAddresses = [];
   new Attempts(s, order, port, Math.max(10, timeout ?? getDefaultAutoSelectFamilyAttemptTimeout())).next();
 }

@@ -8,7 +8,7 @@ import { isIP } from '#platform/net';
 import { Duplex, addAbortSignal } from '#platform/stream';
 import type { SocketConnectOpts as NodeSocketConnectOpts } from 'node:net';
 import { nextTick } from '../platform/defer.js';
-import { endedByPeer, makeError, nodeError, sysError } from '../errors.js';
+import { endedByPeer, nodeError, sysError } from '../errors.js';
 import type { Server } from './server.js';
 import { validateFunction, validateInt32, validateSocketOptions, validateTimerDuration } from './validate.js';
 import type { Conn } from '../stack/conn.js';
@@ -92,6 +92,7 @@ export class Socket extends Duplex {
   /** @internal Attach an accepted connection (server side). */
   attach(conn: Conn): this {
     this.conn = conn;
+    this.connectCompleted = true; // accept(2) gives a connected socket
     this.bind(conn);
     this.tuning.apply(this.stack, conn);
     this.idle.touch();
@@ -112,9 +113,7 @@ export class Socket extends Duplex {
   connect(...args: unknown[]): this {
     const { opts, cb } = connectArgs(args);
     if (this.destroyed) this.reinitialize(); // node:net lets a closed Socket connect again
-    if (this.conn || this.connecting) {
-      throw makeError('ERR_SOCKET_CONNECTION_IN_PROGRESS', 'Socket is already connected or connecting');
-    }
+    // a socket that is connecting or connected goes on too: connect(2) on it decides (attemptAgain)
     if (cb) this.once('connect', cb);
     if (opts.noDelay) this.tuning.noDelay = true;
     if (opts.keepAlive) this.tuning.keepAlive = [true, opts.keepAliveInitialDelay];
@@ -146,6 +145,7 @@ export class Socket extends Duplex {
       const err = this.attempt(ipText, port, _family, failed);
       if (err) (failed ?? ((e: Error) => this.destroy(e)))(err);
     })) return null;
+    if (this.conn) return this.attemptAgain(ipText, port);
     // a single attempt (no happy eyeballs) is announced as node:net's internalConnect does, which
     // runs a tick after connect(); anything the attempt reports waits for the announcement
     if (failed === null) {
@@ -165,6 +165,35 @@ export class Socket extends Duplex {
     this.tuning.apply(this.stack, conn);
     return null;
   }
+
+  /**
+   * Linux's answer to connect(2) on a socket that already has a connection, which node:net passes
+   * on: EALREADY while the handshake runs; once established, the first call returns 0 (a
+   * non-blocking connect leaves the socket SS_CONNECTING, and this call completes it, whatever the
+   * address: net/ipv4/af_inet.c __inet_stream_connect), so Node emits 'connect' again; after
+   * that, EISCONN. An accepted socket is connected from the start. The failures name the socket's
+   * own end as Node does (` - Local (10.0.0.1:49152)`) and destroy it.
+   */
+  private attemptAgain(ipText: string, port: number): Error | null {
+    const c = this.conn!;
+    nextTick(() => this.emit('connectionAttempt', ipText, port, isIP(ipText)));
+    const local = `${c.local.text}:${c.localPort}`;
+    if (c.tcb.state === 'SYN_SENT' || c.tcb.state === 'SYN_RCVD') return sysError('EALREADY', 'connect', ipText, port, local);
+    if (this.connectCompleted) return sysError('EISCONN', 'connect', ipText, port, local);
+    this.connectCompleted = true;
+    this.stack.clock.defer(() => {
+      if (this.destroyed || !this.connecting) return;
+      this.connecting = false;
+      this.emit('connect');
+      this.emit('ready');
+      if (this.wantRead) this.pull();
+      else if (!this.isPaused()) this.read(0);
+    });
+    return null;
+  }
+
+  /** whether connect(2) has reported the connection complete (see attemptAgain) */
+  private connectCompleted = false;
 
   /** @internal (Connector) the attempt in progress timed out: drop it without a word to the user */
   abandonAttempt(): void {
@@ -204,6 +233,7 @@ export class Socket extends Duplex {
     this.onreadPaused = false;
     this.connectOpts = null;
     this.announceAttempt = null;
+    this.connectCompleted = false;
     Reflect.deleteProperty(this, 'autoSelectFamilyAttemptedAddresses');
   }
 

@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { makeError } from '../errors.js';
 import { startControl } from './control.js';
 import { errorLine, warningLine } from './errors.js';
+import { describeImpairStats, describeLinkImpairments } from './impair-options.js';
 import { addLinkOptions, checkLinkFlags, deviceIsUp, logStateChanges, openLink, type LinkFlags } from './link-options.js';
 
 interface ConnectFlags extends LinkFlags {
@@ -56,6 +57,7 @@ export function registerConnect(program: Command): void {
       if (exiting) return;
       exiting = true;
       stopLog();
+      if (flags.verbose && opened.link.impaired) process.stderr.write(`synack connect: impairments: ${describeImpairStats(opened.link.impaired)}\n`);
       // give the last ACK / FIN a moment to leave through the device, then release it
       setTimeout(() => {
         opened.close();
@@ -63,7 +65,12 @@ export function registerConnect(program: Command): void {
       }, 50);
     };
     socket.on('connect', () => {
-      if (flags.verbose) process.stderr.write(`synack connect: connected ${socket.localAddress}:${socket.localPort} -> ${host}:${port}\n`);
+      if (flags.verbose) {
+        process.stderr.write(
+          `synack connect: connected ${socket.localAddress}:${socket.localPort} -> ${host}:${port}` +
+            `${opened.impairments ? `; ${describeLinkImpairments(opened.impairments)}` : ''}\n`,
+        );
+      }
       process.stdin.pipe(socket);
     });
     socket.pipe(process.stdout, { end: false });

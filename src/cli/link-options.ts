@@ -1,6 +1,7 @@
 /**
  * What `synack serve` and `synack connect` share: the link options (--tun/--tap, --ip, --peer-ip,
- * --mtu, --sysctl, --pcap), and opening a Stack on the device they name.
+ * --mtu, --sysctl, --pcap, and the impairments of impair-options.ts), and opening a Stack on the
+ * device they name.
  */
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
@@ -10,10 +11,12 @@ import { Stack } from '../stack/stack.js';
 import { parseSysctlAssignment } from '../tcp/sysctl.js';
 import { attachTun, type AttachedLink } from '../link/attach.js';
 import { configurePeer, parseCidr } from '../link/iface.js';
+import type { LinkImpairments } from '../link/impair-pipe.js';
 import { TunDevice } from '../link/tun.js';
 import { attachTap } from '../link/tap.js';
+import { addImpairOptions, impairWarnings, linkImpairments, type ImpairFlags } from './impair-options.js';
 
-export interface LinkFlags {
+export interface LinkFlags extends ImpairFlags {
   tun?: string;
   tap?: string;
   ip: string[];
@@ -38,7 +41,7 @@ function mtuArg(v: string): number {
 }
 
 export function addLinkOptions(cmd: Command): Command {
-  return cmd
+  cmd
     .option('--tun <ifname>', 'attach to this TUN device (IP packets), creating it if absent')
     .option('--tap <ifname>', 'attach to this TAP device (Ethernet frames, ARP), creating it if absent')
     .option('--ip <addr>', "synack's own address, IPv4 or IPv6 (repeatable)", collect, [])
@@ -49,6 +52,7 @@ export function addLinkOptions(cmd: Command): Command {
     .option('--pcap <file>', 'write every packet in and out to a pcap file')
     .option('-v, --verbose', 'log a line whenever the count of connections by state changes')
     .option('--control <path|host:port>', 'answer `synack ss --from` on this unix socket or host TCP address');
+  return addImpairOptions(cmd);
 }
 
 export interface OpenedLink {
@@ -56,6 +60,8 @@ export interface OpenedLink {
   link: AttachedLink;
   ifname: string;
   mode: 'tun' | 'tap';
+  /** what the link's impairments are (--loss, --delay...), if any */
+  impairments: LinkImpairments | undefined;
   close(): void;
 }
 
@@ -104,6 +110,8 @@ export function checkLinkFlags(flags: LinkFlags, warn: (message: string) => void
       warn(`--ip ${ip.text} is outside --peer-ip ${sameFamily.map((p) => p.text).join(', ')}: the kernel has no route to it through the device unless you add one`);
     }
   }
+  linkImpairments(flags, flags.mtu);
+  for (const w of impairWarnings(flags, flags.mtu)) warn(w);
 }
 
 /** Whether the kernel side of `ifname` is up (IFF_UP in /sys/class/net/IFNAME/flags); null when unknown. */
@@ -166,19 +174,20 @@ export function openLink(flags: LinkFlags, given?: Stack): OpenedLink {
   const stack = given ?? buildStack(flags);
   const mode = flags.tap ? 'tap' : 'tun';
   const ifname = (flags.tap ?? flags.tun)!;
+  const impair = linkImpairments(flags, flags.mtu);
   let device: TunDevice;
   try {
-    device = TunDevice.open(ifname, { mode });
+    // Impaired, the kernel's segments must reach synack as the wire would carry them, one
+    // decision per packet: no receive offload (64 KiB GRO-style segments) on the device.
+    device = TunDevice.open(ifname, { mode, ...(impair?.in ? { offload: false } : {}) });
   } catch (err) {
     stack.destroy();
     throw explainDeviceError(err);
   }
   let link: AttachedLink;
   try {
-    link =
-      mode === 'tap'
-        ? attachTap(stack, device, { ...(flags.pcap ? { pcap: flags.pcap } : {}), ...(flags.mac ? { mac: flags.mac } : {}) })
-        : attachTun(stack, device, flags.pcap ? { pcap: flags.pcap } : {});
+    const pcapAndImpair = { ...(flags.pcap ? { pcap: flags.pcap } : {}), ...(impair ? { impair } : {}) };
+    link = mode === 'tap' ? attachTap(stack, device, { ...pcapAndImpair, ...(flags.mac ? { mac: flags.mac } : {}) }) : attachTun(stack, device, pcapAndImpair);
     if (flags.peerIp.length > 0) configurePeer(device.name, flags.peerIp, flags.mtu);
   } catch (err) {
     device.close();
@@ -190,6 +199,7 @@ export function openLink(flags: LinkFlags, given?: Stack): OpenedLink {
     link,
     ifname: device.name,
     mode,
+    impairments: impair,
     close() {
       link.close();
       stack.destroy();

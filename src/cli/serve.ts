@@ -22,6 +22,7 @@ import { DEFAULT_SERVICES, parseServiceList, type RunningService, type ServiceDe
 import { startControl } from './control.js';
 import { startLiveDashboard } from './dashboard.js';
 import { errorLine, warningLine } from './errors.js';
+import { describeImpairStats, describeLinkImpairments, impairMetrics, linkImpairments } from './impair-options.js';
 import { addLinkOptions, buildStack, checkLinkFlags, deviceIsUp, logStateChanges, openLink, type LinkFlags, type OpenedLink } from './link-options.js';
 
 interface ServeFlags extends LinkFlags {
@@ -93,6 +94,7 @@ export function registerServe(program: Command): void {
     const drainMs = Number(flags.drainTimeout);
     if (!Number.isFinite(drainMs) || drainMs < 0) throw makeError('ERR_INVALID_ARG_VALUE', '--drain-timeout must be a number of ms >= 0');
     const metricsAt = flags.metrics ? parseHostPort(flags.metrics) : null;
+    const impaired = linkImpairments(flags, flags.mtu) !== undefined;
 
     // Start-up, in the order that needs the least undoing: the stack, the metrics port, the
     // device, the services. Whatever fails, what is open gets closed and the error ends the process.
@@ -120,6 +122,7 @@ export function registerServe(program: Command): void {
             synack_link_packets_in_total: ['packets read from the device', () => link()?.device.stats.packetsIn ?? 0],
             synack_link_packets_out_total: ['packets written to the device', () => link()?.device.stats.packetsOut ?? 0],
             synack_link_write_drops_total: ['packets the device refused', () => link()?.device.stats.writeDrops ?? 0],
+            ...(impaired ? impairMetrics(() => link()?.impaired) : {}),
           }),
           metricsAt[0],
           metricsAt[1],
@@ -158,15 +161,18 @@ export function registerServe(program: Command): void {
       `synack serve: ${flags.ip.join(', ')} on ${opened.mode} ${opened.ifname}` +
         `${flags.peerIp.length ? ` (peer ${flags.peerIp.join(', ')})` : ''}: ${list}` +
         `${metricsAt ? `; metrics at http://${flags.metrics}/metrics` : ''}${flags.control ? `; ss at ${flags.control}` : ''}` +
-        `${dashboard ? `; dashboard at ${dashboard.url}` : ''}${flags.pcap ? `; capture to ${flags.pcap}` : ''}\n`,
+        `${dashboard ? `; dashboard at ${dashboard.url}` : ''}${flags.pcap ? `; capture to ${flags.pcap}` : ''}` +
+        `${opened.impairments ? `; ${describeLinkImpairments(opened.impairments)}` : ''}\n`,
     );
 
     let stopping = false;
     const finish = (): void => {
       stopLog();
+      const impairStats = opened?.link.impaired;
       closeAll();
       const left = stack.stateCounts();
       if (flags.verbose) out(`synack serve: stopped; left: ${JSON.stringify(left)}\n`);
+      if (flags.verbose && impairStats) out(`synack serve: impairments: ${describeImpairStats(impairStats)}\n`);
       process.exit(process.exitCode ?? 0);
     };
     const onSignal = (sig: NodeJS.Signals): void => {

@@ -95,6 +95,8 @@ export interface UdpDemux {
   input(packet: Uint8Array, d: DecodedPacket, local: IpAddr): boolean;
   /** An ICMP error whose quote (buf[off, end)) is not TCP: true when it was one of our UDP datagrams. */
   icmpError(version: 4 | 6, buf: Uint8Array, off: number, end: number, errno: string): boolean;
+  /** While forwarding: a packet's destination that is not ours, as the address to answer from; else null. */
+  foreignLocal?(d: DecodedPacket): IpAddr | null;
 }
 
 export interface IpCounters {
@@ -170,7 +172,8 @@ export class IpLayer {
       this.drop(d === 'ip_not_tcp' ? 'ip_no_next_header' : d);
       return;
     }
-    const local = this.localFor(d.version, d.dst4, d.dst6);
+    // a forwarding stack (stack/forwarder-udp.ts) takes UDP to foreign addresses too
+    const local = this.localFor(d.version, d.dst4, d.dst6) ?? (d.protocol === IPPROTO_UDP ? (this.host.udp?.foreignLocal?.(d) ?? null) : null);
     if (!local) {
       this.drop('not_for_us');
       return;

@@ -1,7 +1,8 @@
 /**
  * Wire a Stack to a TUN device: packets from the device go to `stack.input` (a read batch at a
  * time), the stack's packets go to the device, and with a capture file every packet in and out is
- * written to it (LINKTYPE_RAW).
+ * written to it (LINKTYPE_RAW). With impairments, an ImpairPipe sits on each impaired direction
+ * between the capture (synack's side: what it sent and what reached it) and the device.
  *
  * With the virtio-net header on (`device.vnetHdr`) the link declares its offloads to the stack
  * (link/offload.ts), as a virtio NIC does to Linux:
@@ -19,10 +20,12 @@
  * The capture holds valid packets either way: arrivals are completed by the addon when capturing,
  * and a copy of each partial packet sent is completed before it is written. A super-segment is
  * captured whole (one packet larger than the MTU, its checksum over all of it), as a capture on a
- * Linux host with TSO and GRO shows them.
+ * Linux host with TSO and GRO shows them. An impaired link is a wire: nothing is declared there
+ * (its loss, rate and queue act on MTU-sized packets, and the checksums must catch its corruption).
  */
 import type { Stack } from '../stack/stack.js';
 import { completeTcpChecksum, decodeTcpPacket } from '../wire/packet.js';
+import { impairLink, type ImpairedLink, type LinkImpairments } from './impair-pipe.js';
 import { GSO_MAX_BYTES, type LinkOffload } from './offload.js';
 import { openPcapFile, LINKTYPE_RAW, type PcapFile } from './pcap.js';
 import { TUN_RX_CSUM_PARTIAL, TUN_RX_CSUM_VALID, TUN_TX_NEEDS_CSUM, type TunDevice } from './tun.js';
@@ -31,6 +34,8 @@ import { TUN_RX_CSUM_PARTIAL, TUN_RX_CSUM_VALID, TUN_TX_NEEDS_CSUM, type TunDevi
 export interface AttachedLink {
   readonly device: TunDevice;
   readonly pcap: PcapFile | null;
+  /** what the impairments did each way (`opts.impair`); null without them */
+  readonly impaired: ImpairedLink['stats'] | null;
   /** Detach: flush and close the capture and the device. */
   close(): void;
 }
@@ -55,6 +60,8 @@ export interface AttachTunOptions {
   pcap?: string;
   /** Use the device's offloads when it has the virtio-net header (default true); false: none. */
   offload?: boolean;
+  /** Seeded loss, delay, rate, queue... on either direction (link/impair-pipe.ts); no offload then. */
+  impair?: LinkImpairments;
 }
 
 /** Whether an IP packet carries TCP directly (IPv4 protocol / IPv6 next header 6). */
@@ -66,23 +73,25 @@ function isTcp(p: Uint8Array): boolean {
 /** Attach `stack` to an open TUN device: its packets go to the device and the device's to the stack; `pcap` captures both ways. */
 export function attachTun(stack: Stack, device: TunDevice, opts: AttachTunOptions = {}): AttachedLink {
   const tap = opts.pcap ? pcapTap(opts.pcap) : null;
-  const offload = device.vnetHdr && (opts.offload ?? true);
+  const offload = device.vnetHdr && (opts.offload ?? true) && !opts.impair;
   const before: LinkOffload = stack.offload;
   if (offload) {
     stack.setOffload({ txChecksum: true, rxChecksumVerified: true, gsoMaxBytes: GSO_MAX_BYTES });
     device.setChecksumCompletion(tap ? 'all' : 'except-tcp');
   }
-  // one read batch, handed to the stack whole when the device says the batch is over: the views
-  // stay valid until then, and the stack answers the batch (its ACKs coalesced) in one go
+  // unimpaired: one read batch, handed to the stack whole when the device says the batch is over
+  // (the views stay valid until then; the stack answers the batch, its ACKs coalesced, in one go).
+  // Impaired: a packet at a time, whenever its pipe delivers it.
   const batch: Uint8Array[] = [];
-  const onIn = (p: Uint8Array, info = 0): void => {
-    if (offload && (info & (TUN_RX_CSUM_PARTIAL | TUN_RX_CSUM_VALID)) === 0 && isTcp(p) && decodeTcpPacket(p) === 'tcp_bad_checksum') {
-      stack.drop('tcp_bad_checksum');
-      return;
-    }
-    tap?.write(p);
-    batch.push(p);
-  };
+  const toStack = opts.impair
+    ? (p: Uint8Array): void => {
+        tap?.write(p);
+        stack.input(p);
+      }
+    : (p: Uint8Array): void => {
+        tap?.write(p);
+        batch.push(p);
+      };
   const onBatch = (): void => {
     if (batch.length === 0) return;
     try {
@@ -93,18 +102,32 @@ export function attachTun(stack: Stack, device: TunDevice, opts: AttachTunOption
   };
   // a scratch copy for the capture of a packet whose checksum the kernel completes
   let scratch: Uint8Array | null = null;
-  const onOut = (p: Uint8Array, gsoSize = 0): void => {
-    const info = offload && isTcp(p) ? TUN_TX_NEEDS_CSUM | (gsoSize << 16) : 0;
-    if (tap) {
-      if (info === 0) tap.write(p);
-      else {
-        if (scratch === null || scratch.length < p.length) scratch = new Uint8Array(Math.max(p.length, 2048));
-        const copy = scratch.subarray(0, p.length);
-        copy.set(p);
-        completeTcpChecksum(copy);
-        tap.write(copy);
-      }
+  const capture = (p: Uint8Array, info: number): void => {
+    if (!tap) return;
+    if (info === 0) return tap.write(p);
+    if (scratch === null || scratch.length < p.length) scratch = new Uint8Array(Math.max(p.length, 2048));
+    const copy = scratch.subarray(0, p.length);
+    copy.set(p);
+    completeTcpChecksum(copy);
+    tap.write(copy);
+  };
+  const impaired = opts.impair ? impairLink(stack.clock, opts.impair, (p) => device.write(p), toStack) : null;
+  const onIn = (p: Uint8Array, info = 0): void => {
+    if (offload && (info & (TUN_RX_CSUM_PARTIAL | TUN_RX_CSUM_VALID)) === 0 && isTcp(p) && decodeTcpPacket(p) === 'tcp_bad_checksum') {
+      stack.drop('tcp_bad_checksum');
+      return;
     }
+    if (impaired) impaired.in(p);
+    else toStack(p);
+  };
+  const onOut = (p: Uint8Array, gsoSize = 0): void => {
+    if (impaired) {
+      capture(p, 0);
+      impaired.out(p);
+      return;
+    }
+    const info = offload && isTcp(p) ? TUN_TX_NEEDS_CSUM | (gsoSize << 16) : 0;
+    capture(p, info);
     device.write(p, info);
   };
   device.on('packet', onIn);
@@ -114,9 +137,11 @@ export function attachTun(stack: Stack, device: TunDevice, opts: AttachTunOption
   return {
     device,
     pcap: tap?.file ?? null,
+    impaired: impaired?.stats ?? null,
     close() {
       if (closed) return;
       closed = true;
+      impaired?.close();
       stack.off('packet', onOut);
       device.off('packet', onIn);
       device.off('batch', onBatch);

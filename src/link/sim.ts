@@ -3,9 +3,13 @@
  * per-direction impairments (loss, duplication, corruption, delay, jitter, reordering,
  * bandwidth, MTU). Delivery always goes through clock.schedule, never synchronously.
  *
- * Determinism: one Prng draws exactly DRAWS_PER_PACKET numbers per send, in a fixed
- * order, whatever the impairments; so the same seed and the same sends (at the same
- * virtual times) give the same run byte for byte.
+ * What an impairment does to a packet is decided in `impair.ts`, which real links share
+ * (`impair-pipe.ts`); this file routes packets between attached addresses and keeps the
+ * per-direction settings and bottlenecks.
+ *
+ * Determinism: one Prng for the whole network draws a fixed number of values per send on a
+ * link with any random impairment (`impair.ts`), so the same seed and the same sends (at the
+ * same virtual times) give the same run byte for byte.
  *
  * Tap events: each send produces one event per fate — a drop (t = send time, dropped,
  * with a reason) or a delivery (t = arrival time; reason 'duplicate' for the extra copy,
@@ -13,36 +17,10 @@
  */
 import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../wire/addr.js';
 import type { Clock } from '../time/clock.js';
+import { decideFate, flipBit, newBottleneck, newFate, type Bottleneck, type Impairments } from './impair.js';
 import { Prng } from './prng.js';
 
-/** What a simulated link does to packets, per direction (`SimNetwork.impair(from, to, impairments)`); every probability in 0..1. */
-export interface Impairments {
-  /** Probability a packet is lost. */
-  loss?: number;
-  /** Probability a packet is delivered twice. */
-  duplicate?: number;
-  /** Probability a packet is held back by an extra reorderDelayMs. */
-  reorder?: number;
-  /** Extra delay for reordered packets; default 2 × delayMs, or 5 ms when delayMs is 0. */
-  reorderDelayMs?: number;
-  /** One-way propagation delay. */
-  delayMs?: number;
-  /** Uniform extra delay in [0, jitterMs). */
-  jitterMs?: number;
-  /** Bits per second; 0/undefined = infinite. */
-  bandwidthBps?: number;
-  /**
-   * Drop-tail queue limit in bytes for this direction's bottleneck: a packet that would find more
-   * than this many bytes still waiting for the link (the one being serialized included) is dropped
-   * with reason 'queue'. Only meaningful with `bandwidthBps` (an infinitely fast link never
-   * queues); undefined = unbounded, as before.
-   */
-  queueBytes?: number;
-  /** Probability to flip one random bit. */
-  corrupt?: number;
-  /** Larger packets are dropped. */
-  mtu?: number;
-}
+export type { Impairments } from './impair.js';
 
 export type SimDropReason = 'loss' | 'queue' | 'mtu' | 'no_route' | 'corrupted' | 'duplicate';
 
@@ -91,7 +69,10 @@ export class SimLinkNetwork {
   private readonly prng: Prng;
   private defaults: Impairments;
   private readonly overrides = new Map<string, Impairments>();
-  private readonly busyUntil = new Map<string, number>();
+  private readonly bottlenecks = new Map<string, Bottleneck>();
+  /** what decideFate is given for a link without a rate limit (never read there) */
+  private readonly unlimited = newBottleneck();
+  private readonly fate = newFate();
   private readonly ports = new Map<AddrKey, Port>();
   private readonly listeners = new Set<(ev: SimPacketEvent) => void>();
 
@@ -149,62 +130,32 @@ export class SimLinkNetwork {
     if (key === undefined || dest === undefined) {
       return this.drop(now, from.address, key === undefined ? '?' : keyText(key), data, 'no_route');
     }
-    const link = this.overrides.size > 0 || this.busyUntil.size > 0 || this.defaults.bandwidthBps ? `${from.key}>${key}` : '';
+    const link = this.overrides.size > 0 || this.bottlenecks.size > 0 || this.defaults.bandwidthBps ? `${from.key}>${key}` : '';
     const imp = (link && this.overrides.get(link)) || this.defaults;
-    // Fixed draws per packet on a link with any random impairment, always all of them, in this
-    // order (so changing one setting does not shift the other decisions); none on a clean link.
-    const random = !!(imp.loss || imp.duplicate || imp.corrupt || imp.jitterMs || imp.reorder);
-    const r = this.prng;
-    const uLoss = random ? r.float() : 1;
-    const uDup = random ? r.float() : 1;
-    const uCorrupt = random ? r.float() : 1;
-    const bitDraw = random ? r.nextU32() : 0;
-    const uJitter = random ? r.float() : 0;
-    const uReorder = random ? r.float() : 1;
-    const uJitter2 = random ? r.float() : 0;
-    const uReorder2 = random ? r.float() : 1;
-    if (imp.mtu !== undefined && imp.mtu > 0 && data.length > imp.mtu) {
-      return this.drop(now, from.address, dest.address, data, 'mtu');
+    const fate = decideFate(imp, this.prng, imp.bandwidthBps ? this.bottleneck(link) : this.unlimited, now, data.length, this.fate);
+    if (fate.drop !== undefined) {
+      if (fate.drop === 'queue') this.stats.queueDrops++;
+      return this.drop(now, from.address, dest.address, data, fate.drop);
     }
-    // Serialization: the packet leaves when the link is free and its last bit is out.
-    let depart = now;
-    const bps = imp.bandwidthBps ?? 0;
-    if (bps > 0) {
-      const free = Math.max(now, this.busyUntil.get(link) ?? now);
-      // drop-tail: the bytes still to serialize ahead of this packet, against the queue's limit
-      const backlog = ((free - now) * bps) / 8000;
-      if (imp.queueBytes !== undefined && backlog + data.length > imp.queueBytes + 1e-6) {
-        this.stats.queueDrops++;
-        return this.drop(now, from.address, dest.address, data, 'queue');
-      }
-      depart = free + (data.length * 8 * 1000) / bps;
-      this.busyUntil.set(link, depart);
-    }
-    if (uLoss < (imp.loss ?? 0)) return this.drop(now, from.address, dest.address, data, 'loss');
-
-    const dupCopy = uDup < (imp.duplicate ?? 0) ? data.slice() : undefined;
-    let corrupted = false;
-    if (uCorrupt < (imp.corrupt ?? 0) && data.length > 0) {
-      const bit = bitDraw % (data.length * 8);
-      data[bit >> 3]! ^= 1 << (bit & 7);
-      corrupted = true;
+    const dupCopy = fate.duplicateAt >= 0 ? data.slice() : undefined;
+    const { at, reordered, corruptBit, duplicateAt, duplicateReordered } = fate;
+    if (corruptBit >= 0) {
+      flipBit(data, corruptBit);
       this.stats.corrupted++;
     }
-    this.deliverAt(this.arrival(depart, imp, uJitter, uReorder), from.address, key, data, corrupted ? 'corrupted' : undefined);
+    if (reordered) this.stats.reordered++;
+    this.deliverAt(at, from.address, key, data, corruptBit >= 0 ? 'corrupted' : undefined);
     if (dupCopy !== undefined) {
       this.stats.duplicated++;
-      this.deliverAt(this.arrival(depart, imp, uJitter2, uReorder2), from.address, key, dupCopy, 'duplicate');
+      if (duplicateReordered) this.stats.reordered++;
+      this.deliverAt(duplicateAt, from.address, key, dupCopy, 'duplicate');
     }
   }
 
-  private arrival(depart: number, imp: Impairments, uJitter: number, uReorder: number): number {
-    const delay = imp.delayMs ?? 0;
-    let at = depart + delay + (imp.jitterMs ?? 0) * uJitter;
-    if (uReorder < (imp.reorder ?? 0)) {
-      at += imp.reorderDelayMs ?? (delay > 0 ? 2 * delay : 5);
-      this.stats.reordered++;
-    }
-    return at;
+  private bottleneck(link: string): Bottleneck {
+    let b = this.bottlenecks.get(link);
+    if (b === undefined) this.bottlenecks.set(link, (b = newBottleneck()));
+    return b;
   }
 
   private deliverAt(at: number, from: string, key: AddrKey, data: Uint8Array, reason: SimDropReason | undefined): void {

@@ -9,8 +9,11 @@ import { makeError } from '../errors.js';
 import type { Stack } from '../stack/stack.js';
 import { TCP_STATES } from '../tcp/state.js';
 
-/** Extra numbers to expose (link statistics...): name → [help, read]. */
-export type ExtraCounters = Record<string, [string, () => number]>;
+/**
+ * Extra numbers to expose (link statistics...): name → [help, read], or [help, read, labelNames]
+ * where `read` gives one value per set of label values (`{ direction: 'out', reason: 'loss' }`).
+ */
+export type ExtraCounters = Record<string, [string, () => number] | [string, () => [Record<string, string>, number][], string[]]>;
 
 const STACK_COUNTERS: [keyof Stack['counters'], string, string][] = [
   ['packetsIn', 'synack_packets_in_total', 'IP packets given to the stack'],
@@ -31,14 +34,15 @@ function absolute(c: Counter, value: number): void {
   c.inc(value);
 }
 
-type PromClient = typeof import('prom-client');
+/** The prom-client module's type. */
+export type PromClient = typeof import('prom-client');
 let promClient: PromClient | null = null;
 
 /**
  * prom-client is an optional dependency, loaded on first use: importing synack (or SimNetwork)
  * does not load it, and an install without it fails here with what to do.
  */
-function loadPromClient(): PromClient {
+export function loadPromClient(): PromClient {
   if (promClient) return promClient;
   try {
     promClient = createRequire(import.meta.url)('prom-client') as PromClient;
@@ -132,13 +136,17 @@ export function createMetricsRegistry(stack: Stack, extra: ExtraCounters = {}): 
       for (const s of TCP_STATES) this.set({ state: s }, counts[s] ?? 0);
     },
   });
-  for (const [name, [help, read]] of Object.entries(extra)) {
+  for (const [name, [help, read, labelNames]] of Object.entries(extra)) {
     new Counter({
       name,
       help,
       registers: [registry],
+      ...(labelNames ? { labelNames } : {}),
       collect() {
-        absolute(this, read());
+        const v = read();
+        if (typeof v === 'number') return absolute(this, v);
+        this.reset();
+        for (const [labels, n] of v) this.inc(labels, n);
       },
     });
   }

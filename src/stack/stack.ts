@@ -41,6 +41,8 @@ import { TimeWaitTable } from './time-wait.js';
 import { emitTimeWaitClosed, settleTimeWait, timeWaitSegment } from './time-wait-process.js';
 import { pickLocal, takeTimeWaitTuple } from './active-open.js';
 import { admit } from './admission.js';
+import { ForeignAddresses, TcpForwarder, type TcpForwardHandler, type TcpForwardOptions } from './forwarder.js';
+import { UdpForwarder, type UdpForwardHandler } from './forwarder-udp.js';
 import type { NetApi } from '../api/net.js';
 import { netApiFor } from './net-provider.js';
 import { IpLayer, forIpLayer, type TcpIcmpError } from '../ip/ip-layer.js';
@@ -119,6 +121,10 @@ export class Stack extends EventEmitter {
   /** @internal Node-style handles that keep the process alive (stack/liveness.ts) */
   readonly liveness: Liveness;
   private offload_: LinkOffload;
+  /** @internal the forwarders while on: TCP and UDP to any address (forwarder*.ts) */
+  readonly fwd: { tcp: TcpForwarder | null; udp: UdpForwarder | null } = { tcp: null, udp: null };
+  /** addresses of foreign destinations: forwarded connections' and those a forwarder may take */
+  private readonly foreign = new ForeignAddresses();
 
   constructor(opts: StackOptions) {
     super();
@@ -293,7 +299,8 @@ export class Stack extends EventEmitter {
     const d = decodeTcpPacket(packet, !(loopback || this.offload_.rxChecksumVerified));
     if (typeof d === 'string') return forIpLayer(d) ? this.ip.input(packet) : this.drop(d);
     const { pkt, seg } = d;
-    const local = this.localAddressFor(pkt.version, pkt.dst4, pkt.dst6, loopback);
+    const own = this.localAddressFor(pkt.version, pkt.dst4, pkt.dst6, loopback);
+    const local = own ?? this.foreign.get(pkt.version, pkt.dst4, pkt.dst6);
     if (!local) return this.drop('not_for_us');
     if (!loopback && (isLoopback(local) || (pkt.version === 4 ? pkt.src4 >>> 24 === 127 : isLoopbackV6(pkt.src6!)))) {
       // RFC 1122 §3.2.1.3: loopback addresses never appear outside a host (Linux: martian)
@@ -304,10 +311,9 @@ export class Stack extends EventEmitter {
     if (seg.srcPort === 0 || seg.dstPort === 0) return this.drop('tcp_port_zero');
     const now = this.clock.now();
     const conn = this.conns.find(local, seg.dstPort, pkt.src4, pkt.src6, seg.srcPort);
-    if (conn) {
-      this.deliver(conn, seg, now);
-      return;
-    }
+    // a forwarded connection's TCB in TIME_WAIT may give way to a new SYN (forwarder.ts reopens)
+    if (conn && !(own === null && this.fwd.tcp?.reopens(conn, seg, now))) return this.deliver(conn, seg, now);
+    if (own === null && !this.fwd.tcp) return this.drop('not_for_us');
     const remote = pkt.version === 4 ? this.peers.get(pkt.src4) : ipV6(pkt.src6!);
     let issHint: number | undefined;
     const tw = this.timeWait.lookup(this.addresses.indexOf(local), seg.dstPort, pkt.src4, pkt.src6, seg.srcPort);
@@ -316,7 +322,7 @@ export class Stack extends EventEmitter {
       if (verdict.done) return;
       issHint = verdict.issHint;
     }
-    this.noConnection(local, remote, seg, now, issHint);
+    this.noConnection(local, remote, seg, now, issHint, own === null);
   }
 
   private deliver(conn: Conn, seg: Segment, now: number): void {
@@ -333,14 +339,15 @@ export class Stack extends EventEmitter {
   }
 
   /** No connection matches: a listener may take a SYN or a cookie's ACK; anything else is answered per §3.10.7.1. */
-  private noConnection(local: IpAddr, remote: IpAddr, seg: Segment, now: number, issHint?: number): void {
-    const listener = this.listeners_.find(local, seg.dstPort);
+  private noConnection(local: IpAddr, remote: IpAddr, seg: Segment, now: number, issHint?: number, foreign = false): void {
+    const listener = foreign ? null : this.listeners_.find(local, seg.dstPort);
     if (listener) {
       const f = seg.flags & (SYN | ACK | RST);
       if (f === SYN) return onSyn(this, listener, local, remote, seg, now, issHint);
       if (f & RST) return; // LISTEN: an incoming RST is ignored
       if (f === ACK && onCookieAck(this, listener, local, remote, seg, now)) return;
     }
+    if (this.fwd.tcp && (seg.flags & (SYN | ACK | RST)) === SYN && this.fwd.tcp.onSyn(local, remote, seg, now)) return;
     const rst = resetForClosed(seg);
     if (!rst) return;
     if (this.rstLimit.allow(now, this.sc.tcp_rst_msgs_per_sec, this.sc.tcp_rst_msgs_burst)) this.sendRaw(local, remote, rst);
@@ -570,6 +577,7 @@ export class Stack extends EventEmitter {
     if (conn.gone) return;
     conn.gone = true;
     this.liveness.update(conn);
+    this.fwd.tcp?.release(conn);
     this.conns.remove(conn);
     this.timers.remove(conn);
     const l = conn.listener;
@@ -579,6 +587,16 @@ export class Stack extends EventEmitter {
       if (i >= 0) l.acceptQueue.splice(i, 1);
       conn.listener = null;
     }
+  }
+
+  /** Take TCP connections to any address and port (forwarder.ts): every SYN nothing else takes goes to `handler`; one forwarder at a time. */
+  forwardTcp(handler: TcpForwardHandler, options?: TcpForwardOptions): TcpForwarder {
+    return (this.fwd.tcp = new TcpForwarder(this, handler, options));
+  }
+
+  /** Hand every UDP datagram no socket takes, to any address, to `handler` (forwarder-udp.ts); one forwarder at a time. */
+  forwardUdp(handler: UdpForwardHandler): UdpForwarder {
+    return (this.fwd.udp = new UdpForwarder(this, handler));
   }
 
   // ===================== timers =====================

@@ -120,6 +120,13 @@ export function settleTimeWait(stack: Stack, pending: Conn[]): void {
   for (const c of pending) {
     const t = c.tcb;
     if (c.gone || t.state !== 'TIME_WAIT' || t.readable > 0) continue;
+    const localIndex = stack.addresses.indexOf(c.local);
+    if (localIndex < 0) {
+      // forwarded from a foreign address (forwarder.ts): the TCB itself keeps TIME_WAIT, as the
+      // table records only addresses of ours; it no longer counts against the forwarder's limits
+      stack.fwd.tcp?.release(c);
+      continue;
+    }
     stack.forget(c);
     stack.queueNotify(c, NOTIFY_CLOSED);
     if (stack.timeWait.size >= stack.sysctl.tcp_max_tw_buckets) {
@@ -127,7 +134,7 @@ export function settleTimeWait(stack: Stack, pending: Conn[]): void {
       stack.emitTransition(t.now, c.local.text, c.localPort, c.remote.text, c.remotePort, 'TIME_WAIT', 'CLOSED', TW_OVERFLOW);
       continue;
     }
-    stack.timeWait.insert(timeWaitRecord(c, stack.addresses.indexOf(c.local)), t.tTimeWait);
+    stack.timeWait.insert(timeWaitRecord(c, localIndex), t.tTimeWait);
   }
 }
 

@@ -205,6 +205,11 @@ function congestionUsable(tcb: Tcb, sack: boolean): number {
   return Math.min(rwndUsable, seqDiff(seqAdd(tcb.sndUna, tcb.cwnd + limited), tcb.sndNxt));
 }
 
+/** Linux's tcp_minshall_check: a sub-MSS segment sent earlier is still unacknowledged. */
+function smallInFlight(tcb: Tcb): boolean {
+  return tcb.sndSml >= 0 && seqGt(tcb.sndSml, tcb.sndUna) && !seqGt(tcb.sndSml, tcb.sndNxt);
+}
+
 function sendData(tcb: Tcb, sack: boolean, override: boolean): void {
   const s = tcb.state;
   const mss = tcb.sndMss;
@@ -228,11 +233,14 @@ function sendData(tcb: Tcb, sack: boolean, override: boolean): void {
         if (tail > 0 && !override && !(tcb.noDelay && (len === unsent || tail >= tcb.maxSndWnd / 2))) len -= tail;
       } else if (len < mss) {
         const all = len === unsent;
-        // Nagle: with data in flight, hold a small final piece until it is acknowledged
-        const nagleOk = tcb.noDelay || !inFlight;
+        // Nagle as Linux has it (tcp_nagle_check, Minshall's variant): a small final piece waits
+        // only while an earlier small segment is unacknowledged, not behind full-sized ones.
+        // RFC 896's "any data in flight" would hold a transfer's short tail until the receiver's
+        // delayed ACK (40 ms) whenever an odd number of full segments is outstanding.
+        const nagleOk = tcb.noDelay || !smallInFlight(tcb);
         // sender SWS: send a window-limited piece only if it is at least half the largest window
         // seen, and then only with nothing in flight: rule (3) carries Nagle's bracket too
-        const swsOk = nagleOk && len >= tcb.maxSndWnd / 2;
+        const swsOk = (tcb.noDelay || !inFlight) && len >= tcb.maxSndWnd / 2;
         if (!((all && nagleOk) || swsOk || override)) {
           // nothing in flight to clock us: the override timeout (§3.8.6.2.1) will send it
           if (!inFlight) armPersistIfStuck(tcb);
@@ -245,6 +253,7 @@ function sendData(tcb: Tcb, sack: boolean, override: boolean): void {
       if (last && tcb.finQueued && usable > len) flags |= FIN;
       const payload = tcb.sendBuf.peek(offset, len);
       transmit(tcb, flags, tcb.sndNxt, payload);
+      if (len < tcb.sndMss) tcb.sndSml = seqAdd(tcb.sndNxt, len); // tcp_minshall_update
       len += flags & FIN ? 1 : 0;
       tcb.sndNxt = seqAdd(tcb.sndNxt, len);
       continue;

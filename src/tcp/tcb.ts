@@ -126,6 +126,11 @@ export class Tcb {
   sndWl2 = 0;
   /** largest window the peer has offered (RFC 5961 §5 MAX.SND.WND, RFC 1122 SWS) */
   maxSndWnd = 0;
+  /**
+   * The end of the last sub-MSS segment sent (Linux's snd_sml), -1 before any: Nagle holds a small
+   * piece only while that segment is unacknowledged (Minshall's variant, output.ts sendData).
+   */
+  sndSml = -1;
   /** sequence number of the first byte in sendBuf */
   sndBufSeq: number;
   sendBuf = new SendBuffer();

@@ -15,6 +15,7 @@
 import type { IpAddr } from '../stack/ip-addr.js';
 import { ipEquals, ipSame, ipV4, ipV6, isLoopback } from '../stack/ip-addr.js';
 import { chooseEphemeralPort } from '../stack/ports.js';
+import { ForeignAddresses } from '../stack/forwarder-addr.js';
 import type { HashKey } from '../tcp/halfsiphash.js';
 import { pseudoSumV4, pseudoSumV6 } from '../wire/checksum.js';
 import type { DecodedPacket } from '../wire/packet.js';
@@ -66,6 +67,13 @@ export interface UdpCounters {
   inErrors: number;
 }
 
+/**
+ * Where datagrams no socket takes go when the stack forwards UDP (stack/forwarder-udp.ts): to its
+ * own addresses with no socket bound, and to any foreign unicast address. `payload` is valid
+ * during the call only.
+ */
+export type UdpForwardSink = (payload: Uint8Array, from: IpAddr, fromPort: number, to: IpAddr, toPort: number) => void;
+
 /** The IPv4 datagram's largest payload: 65535 - 20 (IP) - 8 (UDP); IPv6: 65535 - 8 (RFC 8200 payload length). */
 const MAX_PAYLOAD = { 4: 65507, 6: 65527 } as const;
 
@@ -74,6 +82,9 @@ export class UdpLayer {
   private readonly byPort = new Map<number, UdpBinding[]>();
 
   private portCounter = 0;
+  /** forwarding on: datagrams no socket takes go here instead of Port Unreachable */
+  private forward: UdpForwardSink | null = null;
+  private readonly foreign = new ForeignAddresses();
 
   /** `portKey`: the stack's secret for port choice, so a seeded stack picks the same ports every run. */
   constructor(
@@ -109,6 +120,16 @@ export class UdpLayer {
     if (list.length === 0) this.byPort.delete(b.port);
   }
 
+  /** Turn forwarding on (a sink) or off (null). */
+  setForward(sink: UdpForwardSink | null): void {
+    this.forward = sink;
+  }
+
+  /** A destination that is not ours, as the IpAddr a forwarder answers for: null unless forwarding (and never loopback, multicast...). */
+  foreignLocal(d: DecodedPacket): IpAddr | null {
+    return this.forward === null ? null : this.foreign.get(d.version, d.dst4, d.dst6);
+  }
+
   /** The source address a datagram from `b` to `remote` carries: the bound one, else one of ours. */
   sourceFor(b: UdpBinding, remote: IpAddr): IpAddr | null {
     if (b.local !== null) return b.local;
@@ -129,12 +150,23 @@ export class UdpLayer {
     if (payload.length > MAX_PAYLOAD[b.family]) return 'EMSGSIZE';
     const src = this.sourceFor(b, remote);
     if (src === null) return 'ENETUNREACH';
-    const ipHeader = b.family === 4 ? 20 : 40;
+    return this.sendFrom(src, b.port, payload, remote, remotePort);
+  }
+
+  /**
+   * Send one datagram from any source, which need not be ours: a forwarder's reply from the
+   * original destination (Linux: IP_TRANSPARENT lets a socket send from a foreign address). Null
+   * when sent, or EMSGSIZE / EINVAL (families differ).
+   */
+  sendFrom(src: IpAddr, srcPort: number, payload: Uint8Array, remote: IpAddr, remotePort: number): string | null {
+    if (remote.version !== src.version) return 'EINVAL';
+    if (payload.length > MAX_PAYLOAD[src.version]) return 'EMSGSIZE';
+    const ipHeader = src.version === 4 ? 20 : 40;
     if (!isLoopback(remote) && ipHeader + UDP_HEADER_LENGTH + payload.length > this.host.mtu) return 'EMSGSIZE';
     const pkt =
-      b.family === 4
-        ? encodeUdpPacketV4(src.v4, remote.v4, b.port, remotePort, payload)
-        : encodeUdpPacketV6(src.v6!, remote.v6!, b.port, remotePort, payload);
+      src.version === 4
+        ? encodeUdpPacketV4(src.v4, remote.v4, srcPort, remotePort, payload)
+        : encodeUdpPacketV6(src.v6!, remote.v6!, srcPort, remotePort, payload);
     this.counters.datagramsOut++;
     // to ourselves: looped back, asynchronously like any link (as the stack does for TCP)
     if (this.host.ownAddress(remote)) this.host.clock.defer(() => this.host.receive(pkt));
@@ -156,14 +188,21 @@ export class UdpLayer {
     }
     // RFC 768 has no port 0 to send from or to; Linux drops a datagram from source port 0 only
     // for connected sockets, and nobody can bind port 0: it falls to "no socket" below
-    const b = this.lookup(d, local, u.srcPort, u.dstPort);
-    if (b === null) {
+    // a foreign destination (taken only while forwarding) never reaches a socket, wildcard or not
+    const own = this.host.addresses.includes(local);
+    const b = own ? this.lookup(d, local, u.srcPort, u.dstPort) : null;
+    if (b === null && (this.forward === null || u.srcPort === 0 || u.dstPort === 0)) {
+      if (!own) {
+        this.host.drop('udp_port_zero');
+        return true;
+      }
       this.counters.noPorts++;
       return false;
     }
     this.counters.datagramsIn++;
     const from = d.version === 4 ? ipV4(d.src4) : ipV6(d.src6!);
-    b.receiver.datagram(u.payload, from, u.srcPort);
+    if (b === null) this.forward!(u.payload, from, u.srcPort, local, u.dstPort);
+    else b.receiver.datagram(u.payload, from, u.srcPort);
     return true;
   }
 

@@ -8,13 +8,15 @@ import { SimNetwork } from '../../src/index.js';
 
 type AnySocket = dgram.Socket;
 
-function outcome(f: () => unknown): { threw: false } | { threw: true; name: string; code: unknown; message: string } {
+/** What a caller can tell about an error: its class (instanceof, as a catch clause tests it), name, code and message. */
+function outcome(f: () => unknown): { threw: false } | { threw: true; class: string; name: string; code: unknown; message: string } {
   try {
     f();
     return { threw: false };
   } catch (e) {
     const err = e as Error & { code?: unknown };
-    return { threw: true, name: err.name, code: err.code, message: err.message };
+    const cls = err instanceof RangeError ? 'RangeError' : err instanceof TypeError ? 'TypeError' : err instanceof Error ? 'Error' : typeof err;
+    return { threw: true, class: cls, name: err.name, code: err.code, message: err.message };
   }
 }
 
@@ -29,6 +31,9 @@ const SYNC_CASES: [string, (s: AnySocket) => unknown][] = [
   ['connect() to port 0', (s) => s.connect(0)],
   ['connect() with a port string', (s) => s.connect('x' as unknown as number)],
   ['address() before bind', (s) => s.address()],
+  ['bind() twice', (s) => s.bind(0).bind(0)],
+  ['connect() twice', (s) => { s.connect(9, '127.0.0.1'); s.connect(9, '127.0.0.1'); }],
+  ['send() with a bad buffer list', (s) => s.send([5] as unknown as string[], 9, '127.0.0.1')],
 ];
 
 describe('synchronous errors are node:dgram’s', () => {

@@ -244,16 +244,19 @@ describe('RFC 9293 §3.10.4 CLOSE call', () => {
 describe('RFC 9293 §3.10.4 CLOSE: the FIN follows all queued data', () => {
   it('close() with unsent data sends the data first and the FIN last, on the last data segment', () => {
     const h = establishedSmallMss();
+    h.write('x'.repeat(50));
+    h.run(`+0 > P. 1:51(50) ack 1`);
     h.write('x'.repeat(250));
     h.close();
     expect(h.state).toBe('FIN_WAIT_1');
     h.run(`
-      +0   > . 1:101(100) ack 1
-      +0   > . 101:201(100) ack 1
-      // the last 50 bytes wait for the ACK (Nagle); the FIN waits behind them
-      +0.1 < . 1:1(0) ack 201 win 65535
-      +0   > FP. 201:251(50) ack 1
-      +0.1 < . 1:1(0) ack 252 win 65535
+      +0   > . 51:151(100) ack 1
+      +0   > . 151:251(100) ack 1
+      // the last 50 bytes wait while the first small segment is unacknowledged (Nagle, as Linux's
+      // Minshall variant); the FIN waits behind them
+      +0.1 < . 1:1(0) ack 51 win 65535
+      +0   > FP. 251:301(50) ack 1
+      +0.1 < . 1:1(0) ack 302 win 65535
     `);
     expect(h.state).toBe('FIN_WAIT_2');
     expect(h.tcb.sendBuf.length).toBe(0);
@@ -275,17 +278,20 @@ describe('RFC 9293 §3.10.4 CLOSE: the FIN follows all queued data', () => {
 
   it('a lost last data segment carrying the FIN is retransmitted whole, data and FIN', () => {
     const h = establishedSmallMss();
+    h.write('x'.repeat(20));
+    h.run(`+0 > P. 1:21(20) ack 1`);
     h.write('x'.repeat(150));
     h.close();
     h.run(`
-      +0   > . 1:101(100) ack 1
-      +0.1 < . 1:1(0) ack 101 win 65535
-      +0   > FP. 101:151(50) ack 1
+      +0   > . 21:121(100) ack 1
+      // the 50-byte tail waits for the first small segment's ACK (Nagle); the FIN rides on it
+      +0.1 < . 1:1(0) ack 121 win 65535
+      +0   > FP. 121:171(50) ack 1
     `);
-    // RTO after one 100 ms sample: SRTT + 4·RTTVAR = 100 + 200 ms
+    // it is lost; RTO after one 100 ms sample: SRTT + 4·RTTVAR = 100 + 200 ms
     h.run(`
-      +0.3 > FP. 101:151(50) ack 1
-      +0.1 < . 1:1(0) ack 152 win 65535
+      +0.3 > FP. 121:171(50) ack 1
+      +0.1 < . 1:1(0) ack 172 win 65535
     `);
     expect(h.state).toBe('FIN_WAIT_2');
   });

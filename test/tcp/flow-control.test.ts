@@ -400,6 +400,23 @@ describe('RFC 9293 §3.7.4 / RFC 896 Nagle algorithm', () => {
     h.expectNothingPending('with the tail held');
   });
 
+  it("as Linux's (Minshall's variant, tcp_nagle_check): a write's short tail goes at once behind full-sized segments in flight", () => {
+    const h = established();
+    h.write('x'.repeat(2 * MSS + 10));
+    h.run(`
+      +0 > . 1:1461(1460) ack 1
+      +0 > . 1461:2921(1460) ack 1
+      +0 > P. 2921:2931(10) ack 1
+    `);
+    // and that small segment, unacknowledged, now holds the next one
+    h.write('y');
+    h.expectNothingPending('with a small segment in flight');
+    h.run(`
+      +0.1 < . 1:1(0) ack 2931 win 65535
+      +0   > P. 2931:2932(1) ack 1
+    `);
+  });
+
   it('the noDelay option (TCP_NODELAY) sends small writes at once', () => {
     const h = established({ noDelay: true });
     h.write('a');
