@@ -11,6 +11,7 @@ export type { Impairments, SimPacketEvent } from './link/sim.js';
 export { NO_OFFLOAD, type LinkOffload } from './link/offload.js';
 export { pairStacks, type PairOptions, type StackPair } from './link/pair.js';
 export { completeTcpChecksum } from './wire/packet.js';
+export { segmentSuperPacket } from './wire/gso.js';
 // the simulator's impairments for any packet path (a TUN/TAP link, an emulator's network card)
 export { ImpairPipe, type ImpairPipeOptions, type ImpairStats, type LinkImpairments } from './link/impair-pipe.js';
 export { TCP_STATES, type TcpState } from './tcp/state.js';

@@ -10,6 +10,7 @@
  *   const link = pairStacks(a, b);          // a's packets to b, b's to a
  *   link.close();                           // unhook; the declarations are withdrawn
  */
+import { Buffer } from '#platform/buffer';
 import type { Stack } from '../stack/stack.js';
 import { GSO_MAX_BYTES, NO_OFFLOAD, type LinkOffload } from './offload.js';
 
@@ -44,11 +45,20 @@ const macrotask: (fn: () => void) => void =
     ? (fn) => void (globalThis as unknown as { setImmediate(f: () => void): unknown }).setImmediate(fn)
     : (fn) => void setTimeout(fn, 0);
 
-/** One direction: packets copied into slabs as the sender emits them, handed over as one batch. */
+/** Slab memory is written before it is read: no need to zero it first (allocUnsafeSlow: not pooled). */
+function newSlab(size: number): Uint8Array {
+  const b = Buffer.allocUnsafeSlow(size);
+  return new Uint8Array(b.buffer, b.byteOffset, b.length);
+}
+
+/**
+ * One direction: packets copied into slabs as the sender emits them (its bytes are valid during the
+ * 'packet' call only), handed over as one batch.
+ */
 class Direction {
   private queue: Uint8Array[] = [];
   private spare: Uint8Array[] = [];
-  private slab = new Uint8Array(SLAB);
+  private slab = newSlab(SLAB);
   private used = 0;
   private scheduled = false;
   private run = 0;
@@ -61,7 +71,7 @@ class Direction {
     const n = p.length;
     if (this.used + n > this.slab.length) {
       // the full slab stays alive through the views queued in it; later packets go to a fresh one
-      this.slab = new Uint8Array(Math.max(SLAB, n));
+      this.slab = newSlab(Math.max(SLAB, n));
       this.used = 0;
     }
     const copy = this.slab.subarray(this.used, this.used + n);
@@ -83,13 +93,11 @@ class Direction {
     this.scheduled = false;
     const batch = this.queue;
     this.queue = this.spare;
-    // packets emitted meanwhile go after the batch in the slab, so its bytes stay untouched while
-    // the peer reads them (a stack keeps nothing of a packet after input() returns); once nothing
-    // is pending the slab is reused from its start
-    if (!this.closed) this.to.inputBatch(batch);
+    // the packets are handed over (owned): the receiver may keep large payloads as views, so a
+    // slab is never written again; it is freed once the last view into it is read
+    if (!this.closed) this.to.inputBatch(batch, true);
     batch.length = 0;
     this.spare = batch;
-    if (this.queue.length === 0) this.used = 0;
   };
 }
 

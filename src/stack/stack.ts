@@ -217,15 +217,19 @@ export class Stack extends EventEmitter {
 
   /**
    * Take several raw packets that arrived together (a link's read batch): as `input()` for each,
-   * but the application hears of them once, after the last. The packets are read during the call
-   * only.
+   * but the application hears of them once, after the last, and each connection sends one ACK for
+   * the in-order data of the whole batch (as GRO and delayed ACKs give Linux). The packets are read
+   * during the call only, unless `owned`: the link hands them over and never reuses their bytes,
+   * so large payloads are kept as views instead of copies (as an skb is handed up).
    */
-  inputBatch(packets: readonly Uint8Array[]): void {
+  inputBatch(packets: readonly Uint8Array[], owned = false): void {
     if (this.dispatch.busy) {
       for (const p of packets) this.take(p, false);
       return;
     }
     this.batching = true;
+    this.owned = owned;
+    this.batchNow = this.clock.now();
     try {
       for (let i = 0; i < packets.length; i++) {
         this.counters.packetsIn++;
@@ -238,12 +242,16 @@ export class Stack extends EventEmitter {
       }
     } finally {
       this.batching = false;
+      this.owned = false;
       this.endBatch();
     }
   }
 
   /** Whether an input batch is being taken (its connections' ACKs wait for its end). */
   private batching = false;
+  /** ...and whether its packets were handed over (inputBatch's `owned`), and when it arrived */
+  private owned = false;
+  private batchNow = 0;
 
   /**
    * The end of an input batch: the application hears of it first (its reads may open the window
@@ -253,6 +261,7 @@ export class Stack extends EventEmitter {
     this.flush();
     const conns = this.batchConns;
     if (conns.length === 0) return;
+    // read afresh: the application ran meanwhile, and a TCB's time (its TSval) never goes back
     const now = this.clock.now();
     for (let i = 0; i < conns.length; i++) {
       const c = conns[i]!;
@@ -307,9 +316,10 @@ export class Stack extends EventEmitter {
       return this.drop('martian_loopback');
     }
     this.counters.segmentsIn++;
-    if (wantsSegments(this)) this.observed(() => publishSegment(this, this.clock.now(), 'in', local, (pkt.version === 4 ? this.peers.get(pkt.src4) : ipV6(pkt.src6!)).text, seg));
+    // the packets of one batch arrived together: one reading of the clock serves them all
+    const now = this.batching ? this.batchNow : this.clock.now();
+    if (wantsSegments(this)) this.observed(() => publishSegment(this, now, 'in', local, (pkt.version === 4 ? this.peers.get(pkt.src4) : ipV6(pkt.src6!)).text, seg));
     if (seg.srcPort === 0 || seg.dstPort === 0) return this.drop('tcp_port_zero');
-    const now = this.clock.now();
     const conn = this.conns.find(local, seg.dstPort, pkt.src4, pkt.src6, seg.srcPort);
     // a forwarded connection's TCB in TIME_WAIT may give way to a new SYN (forwarder.ts reopens)
     if (conn && !(own === null && this.fwd.tcp?.reopens(conn, seg, now))) return this.deliver(conn, seg, now);
@@ -333,7 +343,9 @@ export class Stack extends EventEmitter {
         conn.tcb.inputBatch = true;
         this.batchConns.push(conn);
       }
+      conn.tcb.inputOwned = this.owned;
       conn.tcb.segmentArrives(seg, now);
+      conn.tcb.inputOwned = false;
     }
     this.touch(conn);
   }

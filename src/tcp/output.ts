@@ -37,8 +37,23 @@ function advertisedWindow(tcb: Tcb, syn: boolean): number {
   return field;
 }
 
+/**
+ * The one Segment (and options object) every TCB's output is built in: a segment handed to
+ * `hooks.send` is valid during that call only (TcbHooks), and the stack encodes it at once, so the
+ * send path allocates nothing per segment. Nothing else in the process holds it.
+ */
+const out: Segment = { srcPort: 0, dstPort: 0, seq: 0, ack: 0, flags: 0, window: 0, urgent: 0, options: {}, payload: EMPTY };
+const outOptions: TcpOptions = { mss: undefined, wscale: undefined, sackPermitted: undefined, sack: undefined, tsVal: undefined, tsEcr: undefined };
+const NO_OPTIONS: TcpOptions = Object.freeze({});
+
 function optionsFor(tcb: Tcb, flags: number): TcpOptions {
-  const opts: TcpOptions = {};
+  const opts = outOptions;
+  opts.mss = undefined;
+  opts.wscale = undefined;
+  opts.sackPermitted = undefined;
+  opts.sack = undefined;
+  opts.tsVal = undefined;
+  opts.tsEcr = undefined;
   if (flags & SYN) {
     opts.mss = tcb.advMss;
     const synAck = (flags & ACK) !== 0;
@@ -68,17 +83,15 @@ function optionsFor(tcb: Tcb, flags: number): TcpOptions {
 /** Build and hand one segment to the stack. Every segment carrying ACK also satisfies a pending delayed ACK. */
 export function emit(tcb: Tcb, flags: number, seq: number, payload: Uint8Array): void {
   const syn = (flags & SYN) !== 0;
-  const seg: Segment = {
-    srcPort: tcb.localPort,
-    dstPort: tcb.remotePort,
-    seq: seq >>> 0,
-    ack: flags & ACK ? tcb.rcvNxt : 0,
-    flags,
-    window: flags & RST ? 0 : advertisedWindow(tcb, syn),
-    urgent: 0,
-    options: flags & RST ? {} : optionsFor(tcb, flags),
-    payload,
-  };
+  const seg = out;
+  seg.srcPort = tcb.localPort;
+  seg.dstPort = tcb.remotePort;
+  seg.seq = seq >>> 0;
+  seg.ack = flags & ACK ? tcb.rcvNxt : 0;
+  seg.flags = flags;
+  seg.window = flags & RST ? 0 : advertisedWindow(tcb, syn);
+  seg.options = flags & RST ? NO_OPTIONS : optionsFor(tcb, flags);
+  seg.payload = payload;
   if (flags & ACK) {
     tcb.lastAckSent = tcb.rcvNxt;
     tcb.tDelack = Infinity;
@@ -87,6 +100,8 @@ export function emit(tcb: Tcb, flags: number, seq: number, payload: Uint8Array):
   tcb.stats.segsOut++;
   tcb.stats.bytesOut += payload.length;
   tcb.hooks.send(tcb, seg);
+  seg.payload = EMPTY;
+  seg.options = NO_OPTIONS;
 }
 
 export function sendSyn(tcb: Tcb, synAck: boolean): void {

@@ -228,6 +228,11 @@ export class Tcb {
    * Linux's GRO gives it one segment for many
    */
   inputBatch = false;
+  /**
+   * The segment being processed came in a packet its link handed over for good (`inputBatch` with
+   * `owned`): a large payload is kept as a view into it instead of being copied
+   */
+  inputOwned = false;
 
   // --- timers: absolute deadlines, Infinity when off ---
   tRetransmit = Infinity;
