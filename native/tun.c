@@ -315,7 +315,7 @@ static void on_readable(uv_poll_t* h, int status, int events) {
       if (r->vnet_hdr) {
         struct iovec iov[2] = {{&vh, sizeof vh}, {r->buf + off, MAX_PACKET}};
         n = readv(r->fd, iov, 2);
-        if (n >= 0) n -= (ssize_t)sizeof vh;
+        if (n >= 0) n = n < (ssize_t)sizeof vh ? 0 : n - (ssize_t)sizeof vh; /* a bare header: nothing */
       } else {
         n = read(r->fd, r->buf + off, MAX_PACKET);
       }

@@ -17,13 +17,14 @@
  * - gsoMaxBytes 64 KiB: the stack sends super-segments and the kernel cuts them into segments of
  *   the size the stack names (gso_type TCPV4/TCPV6, gso_size), or delivers them whole to a local
  *   socket, as GRO would have.
- * The capture holds valid packets either way: arrivals are completed by the addon when capturing,
- * and a copy of each partial packet sent is completed before it is written. A super-segment is
- * captured whole (one packet larger than the MTU, its checksum over all of it), as a capture on a
- * Linux host with TSO and GRO shows them. An impaired link is a wire: nothing is declared there
+ * The capture holds what a capture on the wire would: arrivals are completed by the addon when
+ * capturing, a copy of each partial packet sent is completed before it is written, and a
+ * super-segment either way is written as the segments it stands for (wire/gso.ts, cut at its
+ * gso_size), so a capture's packets are never larger than the MTU. An impaired link is a wire: nothing is declared there
  * (its loss, rate and queue act on MTU-sized packets, and the checksums must catch its corruption).
  */
 import type { Stack } from '../stack/stack.js';
+import { segmentSuperPacket } from '../wire/gso.js';
 import { completeTcpChecksum, decodeTcpPacket } from '../wire/packet.js';
 import { impairLink, type ImpairedLink, type LinkImpairments } from './impair-pipe.js';
 import { GSO_MAX_BYTES, type LinkOffload } from './offload.js';
@@ -89,7 +90,6 @@ export function attachTun(stack: Stack, device: TunDevice, opts: AttachTunOption
         stack.input(p);
       }
     : (p: Uint8Array): void => {
-        tap?.write(p);
         batch.push(p);
       };
   const onBatch = (): void => {
@@ -105,6 +105,10 @@ export function attachTun(stack: Stack, device: TunDevice, opts: AttachTunOption
   const capture = (p: Uint8Array, info: number): void => {
     if (!tap) return;
     if (info === 0) return tap.write(p);
+    if (info >>> 16 !== 0) {
+      segmentSuperPacket(p, info >>> 16, tap.write);
+      return;
+    }
     if (scratch === null || scratch.length < p.length) scratch = new Uint8Array(Math.max(p.length, 2048));
     const copy = scratch.subarray(0, p.length);
     copy.set(p);
@@ -118,7 +122,11 @@ export function attachTun(stack: Stack, device: TunDevice, opts: AttachTunOption
       return;
     }
     if (impaired) impaired.in(p);
-    else toStack(p);
+    else {
+      // the addon completed every checksum (a capture is on), so only a super-segment needs work
+      if (tap) capture(p, info & 0xffff0000);
+      toStack(p);
+    }
   };
   const onOut = (p: Uint8Array, gsoSize = 0): void => {
     if (impaired) {

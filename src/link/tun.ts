@@ -21,9 +21,11 @@ import { EventEmitter } from 'node:events';
 import { makeError, type SynackError } from '../errors.js';
 import { loadTunAddon, type TunAddon } from './native.js';
 
-/** TUNSETOFFLOAD bits (include/uapi/linux/if_tun.h): what we accept from the kernel. */
+/** TUNSETOFFLOAD bit (include/uapi/linux/if_tun.h): we accept packets with a partial checksum. */
 export const TUN_F_CSUM = 0x01;
+/** TUNSETOFFLOAD bit: we accept unsegmented IPv4 TCP (TSO4). */
 export const TUN_F_TSO4 = 0x02;
+/** TUNSETOFFLOAD bit: we accept unsegmented IPv6 TCP (TSO6). */
 export const TUN_F_TSO6 = 0x04;
 
 /**
@@ -34,6 +36,7 @@ export const TUN_F_TSO6 = 0x04;
  * the addon. The high 16 bits: the segment size of a packet the kernel did not segment (GSO).
  */
 export const TUN_RX_CSUM_PARTIAL = 1;
+/** 'packet' info: the checksum was checked by the kernel or a NIC, or completed by the addon (see TUN_RX_CSUM_PARTIAL). */
 export const TUN_RX_CSUM_VALID = 2;
 /**
  * `write(packet, info)`: TUN_TX_NEEDS_CSUM = the TCP/UDP checksum field holds the pseudo-header
