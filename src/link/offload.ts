@@ -61,3 +61,12 @@ export function resolveOffload(o: Partial<LinkOffload> | undefined, where = 'off
   if (!Number.isInteger(gso) || gso < 0 || gso > GSO_MAX_BYTES) throw outOfRange(`${where}.gsoMaxBytes`, `an integer >= 0 && <= ${GSO_MAX_BYTES}`, gso);
   return Object.freeze({ txChecksum: flag('txChecksum'), rxChecksumVerified: flag('rxChecksumVerified'), gsoMaxBytes: gso });
 }
+
+/**
+ * Payload bytes one super-segment may carry under `o` on a link of `mtu`, after an IP header of
+ * `ipHeader` bytes and the largest TCP header (RFC 9293 §3.1: 60 bytes); 0 without segmentation
+ * offload (gsoMaxBytes not above the MTU).
+ */
+export function gsoPayloadBytes(o: LinkOffload, mtu: number, ipHeader: number): number {
+  return o.gsoMaxBytes > mtu ? o.gsoMaxBytes - ipHeader - 60 : 0;
+}

@@ -21,13 +21,15 @@ import { SYSCTL_DEFAULTS, applySysctl, type Sysctl } from '../tcp/sysctl.js';
 import { Tcb, type TcbCause, type TcbHooks } from '../tcp/tcb.js';
 import type { Clock } from '../time/clock.js';
 import { RealClock } from '../time/real-clock.js';
-import { encodeTcpPacketV4, encodeTcpPacketV6, decodeTcpPacket } from '../wire/packet.js';
+import { decodeTcpPacket } from '../wire/packet.js';
 import { ACK, RST, SYN, type Segment } from '../wire/segment.js';
 import { Conn, ConnTable, type ConnUser } from './conn.js';
 import { ConnTimers } from './conn-timers.js';
 import { makeHooks } from './hooks.js';
 import { Dispatcher } from './dispatch.js';
-import { PeerCache, ipEquals, ipFromText, ipSame, ipV4, ipV6, isLoopback, isLoopbackV6, loopbackAddresses, pushWords, type IpAddr } from './ip-addr.js';
+import { InputBatch } from './input-batch.js';
+import { WireOut } from './wire-out.js';
+import { PeerCache, ipFromText, ipSame, ipV6, isLoopback, isLoopbackV6, localAddressIn, loopbackAddresses, ownAddressIn, pushWords, type IpAddr } from './ip-addr.js';
 import { Liveness } from './liveness.js';
 import { type Listener, ListenerTable, portHeld } from './listener.js';
 import { closeListener, newListener, scheduleAccept } from './listening.js';
@@ -49,7 +51,7 @@ import { IpLayer, forIpLayer, type TcpIcmpError } from '../ip/ip-layer.js';
 import { UdpLayer } from '../udp/udp-layer.js';
 import { dgramApiFor, type DgramApi } from '../udp/dgram-provider.js';
 import { applyIcmpError } from '../ip/icmp-tcp.js';
-import { resolveOffload, type LinkOffload } from '../link/offload.js';
+import type { LinkOffload } from '../link/offload.js';
 import { connect as webConnect, TCPServerSocket, type SocketAddress, type SocketOptions as WebSocketOptions, type StreamSocket, type TCPServerSocketOptions } from '../web/index.js';
 
 export interface StackOptions {
@@ -105,9 +107,10 @@ export class Stack extends EventEmitter {
   /** connections that entered TIME_WAIT during the call in progress, to be moved to the table */
   private readonly twPending: Conn[] = [];
   private portCounter = 0;
-  private outBuf: Uint8Array;
-  /** connections fed by the input batch in progress (their coalesced ACKs go at its end) */
-  private readonly batchConns: Conn[] = [];
+  /** the wire buffer and the link's offloads (wire-out.ts) */
+  private readonly out: WireOut;
+  /** the input batch in progress, if any (input-batch.ts) */
+  private readonly batch = new InputBatch();
   private readonly hooks: TcbHooks;
   private readonly ownClock: RealClock | null;
   /** IPv4 peers seen lately: one IpAddr per peer, not per connection (a server's clients connect often) */
@@ -120,7 +123,6 @@ export class Stack extends EventEmitter {
   private readonly dispatch: Dispatcher;
   /** @internal Node-style handles that keep the process alive (stack/liveness.ts) */
   readonly liveness: Liveness;
-  private offload_: LinkOffload;
   /** @internal the forwarders while on: TCP and UDP to any address (forwarder*.ts) */
   readonly fwd: { tcp: TcpForwarder | null; udp: UdpForwarder | null } = { tcp: null, udp: null };
   /** addresses of foreign destinations: forwarded connections' and those a forwarder may take */
@@ -144,7 +146,7 @@ export class Stack extends EventEmitter {
       throw makeError('ERR_OUT_OF_RANGE', `Stack: mtu must be an integer from 576 to 65535 (got ${opts.mtu})`);
     }
     this.sc = applySysctl(SYSCTL_DEFAULTS, opts.sysctl);
-    this.offload_ = resolveOffload(opts.offload, 'options.offload');
+    this.out = new WireOut(this.mtu, opts.offload);
     this.ownClock = opts.clock ? null : new RealClock({ unref: true });
     this.clock = opts.clock ?? this.ownClock!;
     this.liveness = new Liveness(this.clock);
@@ -154,7 +156,6 @@ export class Stack extends EventEmitter {
     this.tsKey = [secret[4]!, secret[5]!];
     this.cookieKeys = { k0: [secret[6]!, secret[7]!], k1: [secret[8]!, secret[9]!] };
     this.netns = new TcpNetns(this.counters.tcp, (secret[0]! ^ secret[9]!) >>> 0);
-    this.outBuf = new Uint8Array(Math.max(this.mtu, this.offload_.gsoMaxBytes) + 128);
     this.hooks = makeHooks(this, this.twPending);
     this.dispatch = new Dispatcher({
       settlePending: () => this.twPending.length > 0 && (settleTimeWait(this, this.twPending.splice(0)), true),
@@ -187,7 +188,7 @@ export class Stack extends EventEmitter {
 
   /** What the link does for this stack (link/offload.ts); all off unless declared. */
   get offload(): LinkOffload {
-    return this.offload_;
+    return this.out.offload;
   }
 
   /**
@@ -196,16 +197,8 @@ export class Stack extends EventEmitter {
    * Throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE on a wrong declaration.
    */
   setOffload(offload: Partial<LinkOffload>): void {
-    this.offload_ = resolveOffload(offload);
-    if (this.outBuf.length < this.offload_.gsoMaxBytes + 128) this.outBuf = new Uint8Array(this.offload_.gsoMaxBytes + 128);
-    for (const c of this.conns.all()) c.tcb.gsoMax = this.gsoPayloadFor(c.local);
-  }
-
-  /** Payload bytes one super-segment from `local` may carry (0: no segmentation offload). */
-  private gsoPayloadFor(local: IpAddr): number {
-    const most = this.offload_.gsoMaxBytes;
-    // room for the IP header and the largest TCP header (RFC 9293 §3.1: 60 bytes)
-    return most > this.mtu ? most - (local.version === 4 ? 20 : 40) - 60 : 0;
+    this.out.declare(offload);
+    for (const c of this.conns.all()) c.tcb.gsoMax = this.out.gsoPayload(c.local);
   }
 
   // ===================== packets in =====================
@@ -218,64 +211,28 @@ export class Stack extends EventEmitter {
   /**
    * Take several raw packets that arrived together (a link's read batch): as `input()` for each,
    * but the application hears of them once, after the last, and each connection sends one ACK for
-   * the in-order data of the whole batch (as GRO and delayed ACKs give Linux). The packets are read
-   * during the call only, unless `owned`: the link hands them over and never reuses their bytes,
-   * so large payloads are kept as views instead of copies (as an skb is handed up).
+   * the in-order data of the whole batch (input-batch.ts). The packets are read during the call
+   * only, unless `owned`: the link hands them over and never reuses their bytes, so large payloads
+   * are kept as views instead of copies (as an skb is handed up).
    */
   inputBatch(packets: readonly Uint8Array[], owned = false): void {
     if (this.dispatch.busy) {
       for (const p of packets) this.take(p, false);
       return;
     }
-    this.batching = true;
-    this.owned = owned;
-    this.batchNow = this.clock.now();
+    this.batch.begin(owned, this.clock.now());
     try {
-      for (let i = 0; i < packets.length; i++) {
-        this.counters.packetsIn++;
-        try {
-          this.demux(packets[i]!, false);
-        } catch (err) {
-          this.drop('internal_error');
-          this.emit('internalError', err);
-        }
-      }
+      for (let i = 0; i < packets.length; i++) this.takeOne(packets[i]!, false);
     } finally {
-      this.batching = false;
-      this.owned = false;
-      this.endBatch();
+      this.batch.close();
+      // the application hears first: its reads may open the window the ACKs then carry
+      this.flush();
+      this.batch.end(this.clock.now(), (c, err) => {
+        if (err !== null) this.internalError(err);
+        this.touch(c);
+      });
+      this.flush();
     }
-  }
-
-  /** Whether an input batch is being taken (its connections' ACKs wait for its end). */
-  private batching = false;
-  /** ...and whether its packets were handed over (inputBatch's `owned`), and when it arrived */
-  private owned = false;
-  private batchNow = 0;
-
-  /**
-   * The end of an input batch: the application hears of it first (its reads may open the window
-   * the ACK then carries), then each connection fed sends the ACK its in-order data made due.
-   */
-  private endBatch(): void {
-    this.flush();
-    const conns = this.batchConns;
-    if (conns.length === 0) return;
-    // read afresh: the application ran meanwhile, and a TCB's time (its TSval) never goes back
-    const now = this.clock.now();
-    for (let i = 0; i < conns.length; i++) {
-      const c = conns[i]!;
-      if (!c.tcb.inputBatch) continue;
-      try {
-        c.tcb.endInputBatch(now);
-      } catch (err) {
-        this.drop('internal_error');
-        this.emit('internalError', err);
-      }
-      this.touch(c);
-    }
-    conns.length = 0;
-    this.flush();
   }
 
   private take(packet: Uint8Array, loopback: boolean): void {
@@ -285,16 +242,23 @@ export class Stack extends EventEmitter {
       this.dispatch.whenIdle(() => this.take(copy, loopback));
       return;
     }
+    this.takeOne(packet, loopback);
+    this.flush();
+  }
+
+  private takeOne(packet: Uint8Array, loopback: boolean): void {
     this.counters.packetsIn++;
     try {
       this.demux(packet, loopback);
     } catch (err) {
       // a bug, not bad input: never let it escape into the caller's I/O loop
-      this.drop('internal_error');
-      this.emit('internalError', err);
-    } finally {
-      this.flush();
+      this.internalError(err);
     }
+  }
+
+  private internalError(err: unknown): void {
+    this.drop('internal_error');
+    this.emit('internalError', err);
   }
 
   /** @internal one packet rebuilt by IP reassembly (ip/): demultiplexed like one from the wire */
@@ -305,7 +269,7 @@ export class Stack extends EventEmitter {
   /** TCP here, the rest to ip/. `loopback`: the packet came over our own loopback path. */
   private demux(packet: Uint8Array, loopback: boolean): void {
     // checksums are neither computed nor verified on the loopback path, as on Linux's lo
-    const d = decodeTcpPacket(packet, !(loopback || this.offload_.rxChecksumVerified));
+    const d = decodeTcpPacket(packet, !(loopback || this.out.offload.rxChecksumVerified));
     if (typeof d === 'string') return forIpLayer(d) ? this.ip.input(packet) : this.drop(d);
     const { pkt, seg } = d;
     const own = this.localAddressFor(pkt.version, pkt.dst4, pkt.dst6, loopback);
@@ -317,7 +281,7 @@ export class Stack extends EventEmitter {
     }
     this.counters.segmentsIn++;
     // the packets of one batch arrived together: one reading of the clock serves them all
-    const now = this.batching ? this.batchNow : this.clock.now();
+    const now = this.batch.active ? this.batch.now : this.clock.now();
     if (wantsSegments(this)) this.observed(() => publishSegment(this, now, 'in', local, (pkt.version === 4 ? this.peers.get(pkt.src4) : ipV6(pkt.src6!)).text, seg));
     if (seg.srcPort === 0 || seg.dstPort === 0) return this.drop('tcp_port_zero');
     const conn = this.conns.find(local, seg.dstPort, pkt.src4, pkt.src6, seg.srcPort);
@@ -339,11 +303,8 @@ export class Stack extends EventEmitter {
     const verdict = admit(conn, seg, this.sysctl, this.counters, (l) => this.acceptLimit(l));
     if (verdict === 'abort') conn.tcb.abort(now, ACCEPT_OVERFLOW);
     else if (verdict === 'deliver') {
-      if (this.batching && !conn.tcb.inputBatch) {
-        conn.tcb.inputBatch = true;
-        this.batchConns.push(conn);
-      }
-      conn.tcb.inputOwned = this.owned;
+      if (this.batch.active) this.batch.enlist(conn);
+      conn.tcb.inputOwned = this.batch.owned;
       conn.tcb.segmentArrives(seg, now);
       conn.tcb.inputOwned = false;
     }
@@ -372,19 +333,12 @@ export class Stack extends EventEmitter {
   }
 
   private localAddressFor(version: number, v4: number, v6: Uint8Array | null, loopback = true): IpAddr | null {
-    for (const a of this.addresses) if (a.version === version && ipEquals(a, v4, v6)) return a;
-    // the rest of 127.0.0.0/8 is ours too (Linux's lo), met on the loopback path only
-    if (loopback && version === 4 && v4 >>> 24 === 127) return this.ownAddress(ipV4(v4));
-    return null;
+    return localAddressIn(this.addresses, version, v4, v6, loopback);
   }
 
   /** @internal this host's own address equal to `ip` (any of 127.0.0.0/8 is added on first use), or null */
   ownAddress(ip: IpAddr): IpAddr | null {
-    const own = this.addresses.find((a) => ipSame(a, ip));
-    if (own) return own;
-    if (ip.version !== 4 || !isLoopback(ip)) return null;
-    this.addresses.push(ip);
-    return ip;
+    return ownAddressIn(this.addresses, ip);
   }
 
   /** @internal count a dropped packet by reason */
@@ -445,11 +399,7 @@ export class Stack extends EventEmitter {
     this.counters.segmentsOut++;
     if (wantsSegments(this)) this.observed(() => publishSegment(this, this.clock.now(), 'out', local, remote.text, seg));
     const loopback = this.localAddressFor(remote.version, remote.v4, remote.v6) !== null;
-    const partial = loopback || this.offload_.txChecksum;
-    const pkt =
-      local.version === 4
-        ? encodeTcpPacketV4(local.v4, remote.v4, seg, this.outBuf, partial)
-        : encodeTcpPacketV6(local.v6!, remote.v6!, seg, this.outBuf, partial);
+    const pkt = this.out.encode(local, remote, seg, loopback);
     this.counters.packetsOut++;
     if (loopback) {
       // addressed to this host: loop it back, asynchronously like any link
@@ -477,7 +427,7 @@ export class Stack extends EventEmitter {
       owner: conn,
       netns: this.netns,
     });
-    conn.tcb.gsoMax = this.gsoPayloadFor(local);
+    conn.tcb.gsoMax = this.out.gsoPayload(local);
     this.conns.insert(conn);
     return conn;
   }

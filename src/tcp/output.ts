@@ -245,7 +245,8 @@ function sendData(tcb: Tcb, sack: boolean, override: boolean): void {
         // a super-segment: its full-sized pieces always go; a short last piece goes only where it
         // would go alone, after the full ones (in flight by then) — Nagle and sender SWS as below
         const tail = len % mss;
-        if (tail > 0 && !override && !(tcb.noDelay && (len === unsent || tail >= tcb.maxSndWnd / 2))) len -= tail;
+        const nagleOk = tcb.noDelay || !smallInFlight(tcb);
+        if (tail > 0 && !override && !((len === unsent && nagleOk) || (tcb.noDelay && tail >= tcb.maxSndWnd / 2))) len -= tail;
       } else if (len < mss) {
         const all = len === unsent;
         // Nagle as Linux has it (tcp_nagle_check, Minshall's variant): a small final piece waits
@@ -268,7 +269,8 @@ function sendData(tcb: Tcb, sack: boolean, override: boolean): void {
       if (last && tcb.finQueued && usable > len) flags |= FIN;
       const payload = tcb.sendBuf.peek(offset, len);
       transmit(tcb, flags, tcb.sndNxt, payload);
-      if (len < tcb.sndMss) tcb.sndSml = seqAdd(tcb.sndNxt, len); // tcp_minshall_update
+      // tcp_minshall_update: a segment (or a super-segment's last piece) shorter than the MSS
+      if (len % mss !== 0) tcb.sndSml = seqAdd(tcb.sndNxt, len);
       len += flags & FIN ? 1 : 0;
       tcb.sndNxt = seqAdd(tcb.sndNxt, len);
       continue;
