@@ -130,7 +130,7 @@ export async function run(): Promise<BenchTable> {
       ['connections opened and closed (server closes first)', TOTAL, ''],
       ['server sockets in TIME_WAIT afterwards', m.tw!, TOTAL],
       ['wall time to make them (virtual clock, both stacks)', `${(m.ms! / 1000).toFixed(1)} s`, ''],
-      ['memory per TIME_WAIT entry (heap + typed arrays)', `${m.perEntry!.toFixed(0)} B`, '≤ 200 B'],
+      ['memory per TIME_WAIT entry (heap + typed arrays)', `${m.perEntry!.toFixed(0)} B`, '≤ 100 B'],
       ['lookup at 1,000 entries', `${m.lookupSmall!.toFixed(0)} ns`, ''],
       ['lookup at 240,000 entries', `${m.lookupBig!.toFixed(0)} ns`, ''],
       ['lookup ratio 240k / 1k', m.lookupBig! / m.lookupSmall!, '≤ 1.5'],

@@ -4,24 +4,31 @@
  */
 import type { Clock, TimerHandle } from '../time/clock.js';
 
+/** The socket a timer serves: its clock, whether it is still alive, and where 'timeout' goes. */
+export interface IdleOwner {
+  readonly clock: Clock;
+  readonly destroyed: boolean;
+  emit(event: 'timeout'): boolean;
+}
+
 export class IdleTimer {
   private ms = 0;
   private timer: TimerHandle | null = null;
   private lastActivity = 0;
 
-  /** `onIdle` runs when a period passes without activity; nothing runs once `alive()` is false. */
-  constructor(
-    private readonly clock: Clock,
-    private readonly onIdle: () => void,
-    private readonly alive: () => boolean,
-  ) {}
+  /**
+   * 'timeout' is emitted on `owner` when a period passes without activity, and nothing once it is
+   * destroyed. The owner is held rather than closures over it: a socket that never calls
+   * setTimeout() pays for no function objects.
+   */
+  constructor(private readonly owner: IdleOwner) {}
 
   /** Watch for `ms` of inactivity from now (0 stops watching). */
   set(ms: number): void {
     this.ms = ms;
     this.clear();
     if (ms > 0) {
-      this.lastActivity = this.clock.now();
+      this.lastActivity = this.owner.clock.now();
       this.arm();
     }
   }
@@ -29,12 +36,12 @@ export class IdleTimer {
   /** The socket was active: the idle period starts again (re-armed after a 'timeout'). */
   touch(): void {
     if (this.ms === 0) return;
-    this.lastActivity = this.clock.now();
-    if (!this.timer && this.alive()) this.arm();
+    this.lastActivity = this.owner.clock.now();
+    if (!this.timer && !this.owner.destroyed) this.arm();
   }
 
   clear(): void {
-    if (this.timer) this.clock.cancel(this.timer);
+    if (this.timer) this.owner.clock.cancel(this.timer);
     this.timer = null;
   }
 
@@ -43,10 +50,11 @@ export class IdleTimer {
    * difference, which fractional times can round one unit short and re-arm at the same instant.
    */
   private arm(): void {
-    this.timer = this.clock.schedule(this.lastActivity + this.ms, () => {
+    const clock = this.owner.clock;
+    this.timer = clock.schedule(this.lastActivity + this.ms, () => {
       this.timer = null;
-      if (!this.alive() || this.ms === 0) return;
-      if (this.clock.now() >= this.lastActivity + this.ms) this.onIdle();
+      if (this.owner.destroyed || this.ms === 0) return;
+      if (clock.now() >= this.lastActivity + this.ms) this.owner.emit('timeout');
       else this.arm();
     });
   }

@@ -91,6 +91,10 @@ export function createNet(stack: Stack): NetApi {
     constructor(options?: ServerOptions | ConnectionListener, listener?: ConnectionListener) {
       super(stack, options, listener);
     }
+    /** @internal an accepted connection's socket: the stack's Socket class, built without the callable proxy's trap */
+    protected override newSocket(opts: SocketOptions): Socket {
+      return new BoundSocket(opts);
+    }
   }
   const SocketClass = callable(BoundSocket);
   /** net.connect: a new Socket with the options, its idle timeout, then connect (as Node's). */

@@ -7,7 +7,7 @@ import type { Conn } from '../stack/conn.js';
 import type { Listener } from '../stack/listener.js';
 import type { Stack } from '../stack/stack.js';
 import type { OtherEvent, ServerEvents } from './events.js';
-import type { Socket } from './socket.js';
+import type { Socket, SocketOptions } from './socket.js';
 import { normalizeArgs, validateBoolean, validateFunction, validateListenOptions, validateServerOptions } from './validate.js';
 
 /** Options of `net.createServer(options)`, as Node's: half-open, pause on connect, Nagle and keepalive for accepted sockets. */
@@ -174,20 +174,17 @@ export class Server extends EventEmitter {
       });
       return;
     }
-    // the stack's own Socket class, so `socket instanceof stack.net.Socket` holds as in node:net
-    const socket = new this.stack.net.Socket({
+    const socket = this.newSocket({
       allowHalfOpen: this.allowHalfOpen,
       highWaterMark: this.highWaterMark,
     });
     socket.server = this;
+    socket.acceptedBy = this;
     if (this.noDelay) socket.setNoDelay(true);
     if (this.keepAlive) socket.setKeepAlive(true, this.keepAliveInitialDelay * 1000);
     socket.attach(conn);
     this.sockets.add(socket);
-    socket.once('close', () => {
-      this.sockets.delete(socket);
-      this.maybeEmitClose();
-    });
+    socket.on('close', acceptedSocketClosed);
     if (this.pauseOnConnect) socket.pause();
     else socket.read(0); // node:net reads an accepted socket at once, 'data' listener or not
     this.emit('connection', socket);
@@ -207,6 +204,21 @@ export class Server extends EventEmitter {
     if (cb) this.once('close', cb);
     this.maybeEmitClose();
     return this;
+  }
+
+  /**
+   * @internal The socket for an accepted connection: the stack's own Socket class, so `socket
+   * instanceof stack.net.Socket` holds as in node:net (net.ts builds it directly, without the
+   * callable proxy).
+   */
+  protected newSocket(opts: SocketOptions): Socket {
+    return new this.stack.net.Socket(opts);
+  }
+
+  /** @internal an accepted socket closed: it no longer counts, and a closing server may now close */
+  socketClosed(socket: Socket): void {
+    this.sockets.delete(socket);
+    this.maybeEmitClose();
   }
 
   private maybeEmitClose(): void {
@@ -279,4 +291,13 @@ export class Server extends EventEmitter {
     if (event === 'connection') (args[0] as Socket).destroy(err);
     else this.emit('error', err);
   }
+}
+
+/**
+ * The 'close' listener of every accepted socket: one function for all of them (no closure per
+ * connection); the socket knows the server that accepted it (`acceptedBy`: `socket.server` is the
+ * application's, and node:http replaces it with its own server).
+ */
+function acceptedSocketClosed(this: Socket): void {
+  this.acceptedBy?.socketClosed(this);
 }

@@ -47,14 +47,16 @@ export class Socket extends Duplex {
   private wantRead = false;
   private eofPushed = false;
   private resetOnDestroy = false;
-  /** setTimeout()'s idle timer */
-  private readonly idle: IdleTimer;
-  /** the TCP options asked for, applied to each connection this socket takes on */
-  private readonly tuning = new SocketTuning();
+  /** setTimeout()'s idle timer, made when first needed (until then no period runs: touch() would do nothing) */
+  private idle_: IdleTimer | null = null;
+  private get idle(): IdleTimer { return (this.idle_ ??= new IdleTimer(this)); }
+  /** the TCP options asked for, applied to each connection this socket takes on (made when first asked) */
+  private tuning: SocketTuning | null = null;
   /** Node's ref()/unref(): whether this socket keeps the process alive while active */
   private refd = true;
-  /** the write in progress, fed into the send buffer (tcp_wmem) as it has room */
-  private readonly sendFeed: SendFeed;
+  /** the write in progress, fed into the send buffer (tcp_wmem) as it has room; made at the first write */
+  private sendFeed_: SendFeed | null = null;
+  private get sendFeed(): SendFeed { return (this.sendFeed_ ??= new SendFeed(this.stack, this.idle)); }
   /** happy eyeballs: where a failed attempt's error goes instead of destroy() */
   private attemptFailed: ((err: Error) => void) | null = null;
   /** the onread option: reads go to one buffer and a callback, not to 'data' */
@@ -76,13 +78,13 @@ export class Socket extends Duplex {
       autoDestroy: true,
     });
     this.stack = stack;
-    this.idle = new IdleTimer(stack.clock, () => this.emit('timeout'), () => !this.destroyed);
-    this.sendFeed = new SendFeed(stack, this.idle);
     if (opts.signal) addAbortSignal(opts.signal, this);
   }
 
   /** The server that accepted this socket (null for a socket this side connected), as node:net's. */
   server: Server | null = null;
+  /** @internal the Server that accepted this socket, whatever the application (or node:http) makes of `server` */
+  acceptedBy: Server | null = null;
 
   /** @internal (Connector) the stack's clock */
   get clock(): Clock {
@@ -94,8 +96,8 @@ export class Socket extends Duplex {
     this.conn = conn;
     this.connectCompleted = true; // accept(2) gives a connected socket
     this.bind(conn);
-    this.tuning.apply(this.stack, conn);
-    this.idle.touch();
+    this.tuning?.apply(this.stack, conn);
+    this.idle_?.touch();
     // data may already be waiting
     if (conn.tcb.readable > 0 || conn.tcb.rcvClosed) this.onReadable();
     return this;
@@ -115,8 +117,8 @@ export class Socket extends Duplex {
     if (this.destroyed) this.reinitialize(); // node:net lets a closed Socket connect again
     // a socket that is connecting or connected goes on too: connect(2) on it decides (attemptAgain)
     if (cb) this.once('connect', cb);
-    if (opts.noDelay) this.tuning.noDelay = true;
-    if (opts.keepAlive) this.tuning.keepAlive = [true, opts.keepAliveInitialDelay];
+    if (opts.noDelay) (this.tuning ??= new SocketTuning()).noDelay = true;
+    if (opts.keepAlive) (this.tuning ??= new SocketTuning()).keepAlive = [true, opts.keepAliveInitialDelay];
     if (opts.timeout) this.setTimeout(opts.timeout);
     if (opts.onread) this.onread = opts.onread;
     this.connecting = true;
@@ -162,7 +164,7 @@ export class Socket extends Duplex {
     this.attemptFailed = failed;
     this.conn = conn;
     this.bind(conn);
-    this.tuning.apply(this.stack, conn);
+    this.tuning?.apply(this.stack, conn);
     return null;
   }
 
@@ -221,7 +223,7 @@ export class Socket extends Duplex {
     (this as unknown as { _undestroy(): void })._undestroy();
     this.conn = null;
     this.bytesRead = 0;
-    this.sendFeed.reset();
+    this.sendFeed_?.reset();
     this.wantRead = false;
     this.eofPushed = false;
     this.endCalled = false;
@@ -245,10 +247,11 @@ export class Socket extends Duplex {
     this.announceAttempt?.();
     this.connecting = false;
     this.attemptFailed = null;
-    this.idle.touch();
+    this.connectOpts = null; // no attempt follows a connection made
+    this.idle_?.touch();
     this.emit('connect');
     this.emit('ready');
-    const done = this.sendFeed.heldFinal;
+    const done = this.sendFeed_?.heldFinal;
     if (done) {
       this.sendFeed.heldFinal = null;
       this._final(done);
@@ -259,14 +262,14 @@ export class Socket extends Duplex {
 
   /** @internal (ConnUser) data or a FIN arrived */
   onReadable(): void {
-    this.idle.touch();
+    this.idle_?.touch();
     if (this.wantRead) this.pull();
   }
 
   /** @internal (ConnUser) the send buffer has room */
   onWritable(): void {
     const c = this.conn;
-    if (this.sendFeed.waiting && c && !c.gone && c.tcb.sendSpace > 0) this.sendFeed.feed(c, this.endCalled);
+    if (this.sendFeed_?.waiting && c && !c.gone && c.tcb.sendSpace > 0) this.sendFeed.feed(c, this.endCalled);
   }
 
   /** @internal (ConnUser) the connection failed */
@@ -304,7 +307,7 @@ export class Socket extends Duplex {
       this.push(null);
       this.read(0); // 'end' even when nobody consumes the stream, as node:net's onStreamRead
     }
-    this.sendFeed.closed();
+    this.sendFeed_?.closed();
   }
 
   // ===================== stream.Duplex =====================
@@ -439,14 +442,14 @@ export class Socket extends Duplex {
   /** @internal */
   override _destroy(err: Error | null, cb: Callback): void {
     this.closeHadError = err != null;
-    for (const q of this.sendFeed.takeHeld()) q.cb(nodeError('ERR_SOCKET_CLOSED_BEFORE_CONNECTION'));
+    for (const q of this.sendFeed_?.takeHeld() ?? []) q.cb(nodeError('ERR_SOCKET_CLOSED_BEFORE_CONNECTION'));
     const c = this.conn;
     const wasUp = !this.connecting;
-    this.idle.clear();
+    this.idle_?.clear();
     this.connecting = false;
     this.attemptFailed = null;
     // the buffers behind a destroyed socket go, even while the application holds the object
-    this.sendFeed.dropData();
+    this.sendFeed_?.dropData();
     if (c) {
       if (wasUp) this.ends = endsOf(c);
       this.conn = null;
@@ -484,7 +487,7 @@ export class Socket extends Duplex {
   /** Turn Nagle's algorithm off (true, the default) or on, as `net.Socket#setNoDelay`. */
   setNoDelay(noDelay = true): this {
     if (this.stack.whenIdle(() => this.setNoDelay(noDelay))) return this;
-    this.tuning.noDelay = noDelay;
+    (this.tuning ??= new SocketTuning()).noDelay = noDelay;
     if (this.conn) this.conn.tcb.noDelay = noDelay;
     if (noDelay && this.conn && !this.conn.gone) {
       this.conn.tcb.send(new Uint8Array(0), this.stack.clock.now());
@@ -495,15 +498,16 @@ export class Socket extends Duplex {
 
   /** Enable keepalive probes after `initialDelay` ms idle (tcp_keepalive_time when 0), as `net.Socket#setKeepAlive`. */
   setKeepAlive(enable = false, initialDelay?: number): this {
-    this.tuning.keepAlive = [enable, initialDelay && initialDelay > 0 ? initialDelay : undefined];
-    if (this.conn && !this.conn.gone && !this.stack.whenIdle(() => this.setKeepAlive(enable, initialDelay))) this.tuning.apply(this.stack, this.conn);
+    const tuning = (this.tuning ??= new SocketTuning());
+    tuning.keepAlive = [enable, initialDelay && initialDelay > 0 ? initialDelay : undefined];
+    if (this.conn && !this.conn.gone && !this.stack.whenIdle(() => this.setKeepAlive(enable, initialDelay))) tuning.apply(this.stack, this.conn);
     return this;
   }
 
   /** TCP_USER_TIMEOUT: give up when sent data stays unacknowledged this long (ms, 0 = off). */
   setUserTimeout(ms: number): this {
     validateInt32(ms, 'ms', 0); // Node's validator, so Node's TypeError/RangeError and messages
-    this.tuning.userTimeout = ms; // kept for a connection that does not exist yet
+    (this.tuning ??= new SocketTuning()).userTimeout = ms; // kept for a connection that does not exist yet
     if (this.conn) this.conn.tcb.userTimeoutMs = ms;
     return this;
   }
@@ -554,7 +558,7 @@ export class Socket extends Duplex {
   }
   /** bytes written so far, counting those still queued in the stream (as node:net) */
   get bytesWritten(): number {
-    return this.sendFeed.written + this.writableLength - this.sendFeed.taken;
+    return (this.sendFeed_?.written ?? 0) + this.writableLength - (this.sendFeed_?.taken ?? 0);
   }
   /** what the stream holds for writing; undefined before connect(), as node:net's without a handle */
   get bufferSize(): number {

@@ -14,6 +14,8 @@ export class ConnTimers {
   private readonly heap = new TimerHeap<Conn>();
   private clockTimer: TimerHandle | null = null;
   private clockTimerAt = Infinity;
+  /** the clock timer's callback, made once (the timer is re-armed whenever the earliest deadline moves) */
+  private readonly fire = (): void => this.onClock();
 
   constructor(private readonly stack: Stack) {}
 
@@ -50,7 +52,7 @@ export class ConnTimers {
     if (this.clockTimer) clock.cancel(this.clockTimer);
     this.clockTimer = null;
     this.clockTimerAt = next;
-    if (next !== Infinity) this.clockTimer = clock.schedule(next, () => this.onClock());
+    if (next !== Infinity) this.clockTimer = clock.schedule(next, this.fire);
   }
 
   /** Cancel the clock timer (the stack is destroyed). */

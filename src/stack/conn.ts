@@ -27,6 +27,7 @@ export const NOTIFY_CLOSED = 16;
 const LIVE_REFD = 1;
 const LIVE_READING = 2;
 const LIVE_HELD = 4;
+const GONE = 8;
 
 export class Conn implements HeapEntry {
   // timer heap entry
@@ -38,14 +39,20 @@ export class Conn implements HeapEntry {
   /** the listener that spawned this passive connection, until it is accepted */
   listener: Listener | null = null;
   user: ConnUser | null = null;
-  /** set once the stack has forgotten the connection */
-  gone = false;
   /** notifications for the user, delivered after the TCB call in progress returns (NOTIFY_* bits) */
   notify = 0;
   pendingError: TcbErrorCode | null = null;
-  /** liveness bits (stack/liveness.ts), one field for three flags: an idle connection stays small */
+  /** liveness bits (stack/liveness.ts) and `gone`, one field for four flags: an idle connection stays small */
   private live = 0;
   tcb!: Tcb;
+
+  /** set once the stack has forgotten the connection */
+  get gone(): boolean {
+    return (this.live & GONE) !== 0;
+  }
+  set gone(v: boolean) {
+    this.live = v ? this.live | GONE : this.live & ~GONE;
+  }
 
   /** liveness: the user keeps the process alive for it (not unref()'d) */
   get refd(): boolean {

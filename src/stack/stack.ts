@@ -415,7 +415,7 @@ export class Stack extends EventEmitter {
   /** @internal a new connection with its TCB, in the demux table; `iss` overrides RFC 6528's choice */
   createConn(local: IpAddr, localPort: number, remote: IpAddr, remotePort: number, now: number, iss?: number): Conn {
     const conn = new Conn(local, localPort, remote, remotePort);
-    const words = this.tupleWords(local, localPort, remote, remotePort);
+    const words = this.tupleWords(local, localPort, remote, remotePort, this.tuple);
     conn.tcb = new Tcb(this.hooks, {
       sysctl: this.sc,
       localPort,
@@ -432,9 +432,11 @@ export class Stack extends EventEmitter {
     return conn;
   }
 
-  /** @internal the 4-tuple as u32 words, for the keyed hashes */
-  tupleWords(local: IpAddr, localPort: number, remote: IpAddr, remotePort: number): number[] {
-    const words: number[] = [];
+  private readonly tuple: number[] = []; // createConn's, reused for every connection
+
+  /** @internal the 4-tuple as u32 words, for the keyed hashes (into `words`, emptied first) */
+  tupleWords(local: IpAddr, localPort: number, remote: IpAddr, remotePort: number, words: number[] = []): number[] {
+    words.length = 0;
     pushWords(words, local);
     pushWords(words, remote);
     words.push(((localPort << 16) | remotePort) >>> 0);
@@ -453,6 +455,7 @@ export class Stack extends EventEmitter {
 
   /** Active open for the socket layer. Errors are Node-style (EADDRNOTAVAIL, EADDRINUSE, ...). */
   openConnection(remote: IpAddr, remotePort: number, localAddress?: string, localPort?: number): Conn {
+    if (remote.version === 4) remote = this.peers.get(remote.v4); // one IpAddr per peer, as passive opens
     const local = pickLocal(this, remote, localAddress);
     let port = localPort ?? 0;
     this.reuseIss = undefined;

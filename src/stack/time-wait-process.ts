@@ -18,6 +18,7 @@ import { NOTIFY_CLOSED, type Conn } from './conn.js';
 import { ipV4, type IpAddr } from './ip-addr.js';
 import type { TimeWaitInit } from './time-wait.js';
 import type { Stack } from './stack.js';
+import { wantsTransitions } from './publish.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -140,6 +141,7 @@ export function settleTimeWait(stack: Stack, pending: Conn[]): void {
 
 /** The TIME_WAIT → CLOSED transition of a record (expiry, or a 4-tuple taken over). */
 export function emitTimeWaitClosed(stack: Stack, slot: number, now: number, cause: TcbCause = 'timewait'): void {
+  if (!wantsTransitions(stack)) return; // nobody listens: no addresses formatted
   const tw = stack.timeWait;
   const local = stack.addresses[tw.localIndex(slot)]!;
   const r = tw.remote(slot);

@@ -100,9 +100,12 @@ export class TimeWaitTable {
       this.key[s * K + K_NEXT] = this.free + 1;
       this.free = s;
     }
-    // the FIFO holds at most one live entry per slot plus stale ones: twice the slots
-    const fs = new Int32Array(cap * 2);
-    const fa = new Float64Array(cap * 2);
+    // the FIFO holds at most one live entry per slot plus stale ones (restarted or removed
+    // records); a quarter more than the slots leaves compactFifo at least cap/4 to reclaim each time
+    // it runs, so it stays amortized O(1)
+    const fifoCap = cap + (cap >> 2);
+    const fs = new Int32Array(fifoCap);
+    const fa = new Float64Array(fifoCap);
     for (let i = 0; i < this.fifoLen; i++) {
       const j = (this.fifoHead + i) % this.fifoSlot.length;
       fs[i] = this.fifoSlot[j]!;

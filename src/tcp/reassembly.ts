@@ -37,6 +37,9 @@ export function reassemblyBudget(rcvBuf: number): number {
   return (Math.ceil(rcvBuf / PAGE) + 2) * PAGE_BYTES;
 }
 
+/** shared by every reassembly holding nothing (frozen, so an accidental push throws): no array per idle connection */
+const NO_BLOCKS: number[] = Object.freeze([]) as unknown as number[];
+
 export class Reassembly {
   private pages: Map<number, Uint8Array> | null = null;
   /** bytes held */
@@ -46,7 +49,7 @@ export class Reassembly {
   /** nothing is held below this sequence number (valid while bytes > 0) */
   private floor = 0;
   /** SACK blocks as flat [left, right) pairs, most recent first; each is a maximal run held */
-  private blocks: number[] = [];
+  private blocks: number[] = NO_BLOCKS;
 
   get empty(): boolean {
     return this.bytes === 0;
@@ -128,7 +131,7 @@ export class Reassembly {
     for (let i = b.length - 2; i >= 0; i -= 2) if (seqLe(b[i + 1]!, this.floor)) b.splice(i, 2);
     if (this.bytes === 0) {
       this.pages = null;
-      this.blocks.length = 0;
+      this.blocks = NO_BLOCKS;
     }
     return out;
   }
@@ -195,6 +198,7 @@ export class Reassembly {
 
   /** [seq, end) was just stored: its run becomes the first SACK block, absorbing those it touches. */
   private noteBlock(seq: number, end: number): void {
+    if (this.blocks === NO_BLOCKS) this.blocks = [];
     const b = this.blocks;
     let left = -1;
     let right = -1;

@@ -51,25 +51,24 @@ export function inFastRecovery(tcb: Tcb): boolean {
 export function onSackAck(tcb: Tcb, seg: Segment, ack: number, acked: number, rtt: number): void {
   const now = tcb.now;
   const advanced = acked > 0;
-  const rack = tcb.rack;
-  let segRtt = -1;
-  const res = tcb.board.onAck(ack, seg.options.sack, (s: TxSegment) => {
-    rack.onDelivered(s, now);
-    if (s.retrans === 0) segRtt = now - s.xmit;
-  });
-  if (rtt >= 0) rack.rttSample(rtt);
+  newestRtt = -1;
+  const res = tcb.board.onAck(ack, seg.options.sack, deliveredSack, tcb);
+  const segRtt = newestRtt;
+  if (rtt >= 0) tcb.rack.rttSample(rtt);
   // without timestamps every ACK still times the newest segment it delivers (Karn: never a
   // retransmitted one), as Linux's skb timestamps do: HyStart++ needs a sample per ACK
   if (rtt < 0) rtt = segRtt;
+  // a probe's state exists once a probe was sent; before that none is outstanding
+  const tlp = tcb.tlpIfAny;
   if (res.dsack) {
     tcb.loss.dsacksReceived++;
     if (res.dsackSpurious) tcb.loss.spuriousRetransmits++;
-    rack.onDsack(tcb.sndUna, highData(tcb));
-    tcb.tlp.onDsack();
+    tcb.rack.onDsack(tcb.sndUna, highData(tcb));
+    tlp?.onDsack();
   }
   if (res.reneged) tcb.loss.renegings++;
   // RFC 8985 §7.4: a probe that repaired a loss gets the response any loss gets
-  if (tcb.tlp.onAck(ack) && tcb.recover < 0) {
+  if (tlp !== null && tlp.onAck(ack) && tcb.recover < 0) {
     tcb.cc.onCongestion(now, reductionBase(tcb), tcb.sndMss);
     tcb.cc.onRecoveryEnd(now, tcb.sndMss);
   }
@@ -100,12 +99,25 @@ export function onSackAck(tcb: Tcb, seg: Segment, ack: number, acked: number, rt
  * Returns the RTT of the newest never-retransmitted segment it acknowledges, or -1.
  */
 export function ackScoreboard(tcb: Tcb, ack: number): number {
-  const now = tcb.now;
-  let segRtt = -1;
-  tcb.board.onAck(ack, undefined, (s: TxSegment) => {
-    if (s.retrans === 0) segRtt = now - s.xmit;
-  });
-  return segRtt;
+  newestRtt = -1;
+  tcb.board.onAck(ack, undefined, delivered, tcb);
+  return newestRtt;
+}
+
+/**
+ * What the scoreboard's walk of one ACK found: the RTT of the newest never-retransmitted segment it
+ * delivered (Karn), or -1. Module state rather than a closure per ACK; the walk calls nothing else.
+ */
+let newestRtt = -1;
+
+function delivered(s: TxSegment, tcb: Tcb): void {
+  if (s.retrans === 0) newestRtt = tcb.now - s.xmit;
+}
+
+/** On a SACK connection RACK also sees each segment delivered (RFC 8985 §6.2 step 2). */
+function deliveredSack(s: TxSegment, tcb: Tcb): void {
+  tcb.rack.onDelivered(s, tcb.now);
+  if (s.retrans === 0) newestRtt = tcb.now - s.xmit;
 }
 
 /** RACK (RFC 8985 §6.2 step 5) or, with RACK off, RFC 6675's DupThresh/IsLost rule. */
@@ -114,8 +126,11 @@ function detectLosses(tcb: Tcb): void {
   if (tcb.board.length === 0) return;
   if (rackEnabled(tcb)) {
     const bits = tcb.sysctl.tcp_recovery;
-    const reo = tcb.rack.reoWnd(tcb.recover >= 0, tcb.board.sackedSegs, tcb.rto.srtt, (bits & RACK_STATIC_REO_WND) !== 0, (bits & RACK_NO_DUPTHRESH) !== 0);
-    tcb.rackTimeout = tcb.rack.detectLoss(tcb.board, tcb.now, reo);
+    // nothing delivered yet: RACK has no reference segment and deems nothing lost
+    const rack = tcb.rackIfAny;
+    if (rack === null) return;
+    const reo = rack.reoWnd(tcb.recover >= 0, tcb.board.sackedSegs, tcb.rto.srtt, (bits & RACK_STATIC_REO_WND) !== 0, (bits & RACK_NO_DUPTHRESH) !== 0);
+    tcb.rackTimeout = rack.detectLoss(tcb.board, tcb.now, reo);
     return;
   }
   // RFC 6675 §5: recovery starts at DupThresh DupAcks, or when IsLost(HighACK + 1); once in it,
@@ -140,7 +155,8 @@ function enterRecovery(tcb: Tcb): void {
   tcb.cc.onCongestion(tcb.now, reductionBase(tcb), tcb.sndMss);
   // RFC 6937: RecoverFS = snd.nxt − snd.una, the FlightSize at the start of recovery
   tcb.prr.start(flightSize(tcb));
-  tcb.tlp.endSeq = -1;
+  const tlp = tcb.tlpIfAny;
+  if (tlp !== null) tlp.endSeq = -1;
 }
 
 function endRecovery(tcb: Tcb): void {
@@ -150,7 +166,7 @@ function endRecovery(tcb: Tcb): void {
   tcb.loss.recoveryMs += tcb.now - tcb.recoveryStart;
   tcb.recover = -1;
   tcb.inLoss = false;
-  tcb.rack.onRecoveryEnd();
+  tcb.rackIfAny?.onRecoveryEnd();
 }
 
 /**
@@ -165,7 +181,8 @@ export function onSackTimeout(tcb: Tcb, first: boolean): void {
   tcb.recover = highData(tcb);
   tcb.inLoss = true;
   tcb.dupAcks = 0;
-  tcb.tlp.endSeq = -1;
+  const tlp = tcb.tlpIfAny;
+  if (tlp !== null) tlp.endSeq = -1;
 }
 
 /** Retransmit what the scoreboard deems lost, as far as the window allows (RFC 6675 NextSeg (1)). */
@@ -203,7 +220,7 @@ export function armLossTimer(tcb: Tcb): void {
     rackEnabled(tcb) &&
     tcb.sysctl.tcp_early_retrans >= 3 &&
     tcb.recover < 0 &&
-    !tcb.tlp.outstanding &&
+    !(tcb.tlpIfAny?.outstanding ?? false) &&
     tcb.board.sackedSegs === 0 &&
     tcb.retransmits === 0
   ) {

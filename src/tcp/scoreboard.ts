@@ -101,9 +101,10 @@ export class Scoreboard {
   /**
    * A cumulative ACK of everything before `ack` with flat SACK blocks [l0, r0, l1, r1, ...].
    * `delivered` is called for each segment newly acknowledged or SACKed that had not been SACKed
-   * before, in the order RACK wants them (RFC 8985 §6.2 step 2 takes each).
+   * before, in the order RACK wants them (RFC 8985 §6.2 step 2 takes each), with `ctx` (so that a
+   * caller needs no closure per ACK).
    */
-  onAck(ack: number, blocks: readonly number[] | undefined, delivered: (seg: TxSegment) => void): AckResult {
+  onAck<C>(ack: number, blocks: readonly number[] | undefined, delivered: (seg: TxSegment, ctx: C) => void, ctx?: C): AckResult {
     const res: AckResult = { delivered: 0, newlySacked: 0, dsack: false, dsackSpurious: false, reneged: false };
     let first = 0;
     if (blocks && blocks.length >= 2) {
@@ -116,7 +117,7 @@ export class Scoreboard {
         res.dsackSpurious = this.wasRetransmitted(l0, r0);
         first = 2;
       }
-      for (let b = first; b + 1 < blocks.length; b += 2) this.markSacked(blocks[b]!, blocks[b + 1]!, ack, res, delivered);
+      for (let b = first; b + 1 < blocks.length; b += 2) this.markSacked(blocks[b]!, blocks[b + 1]!, ack, res, delivered, ctx as C);
     }
     // cumulative acknowledgment: drop what it covers
     while (this.length > 0 && seqLe(this.at(0).end, ack)) {
@@ -127,7 +128,7 @@ export class Scoreboard {
         this.sackedSegs--;
       } else {
         res.delivered += seqDiff(seg.end, seg.start);
-        delivered(seg);
+        delivered(seg, ctx as C);
       }
       if (seg.retrans > 0) this.remember(seg.start, seg.end);
       this.head++;
@@ -266,7 +267,7 @@ export class Scoreboard {
     this.sackedSegs = 0;
   }
 
-  private markSacked(l: number, r: number, ack: number, res: AckResult, delivered: (seg: TxSegment) => void): void {
+  private markSacked<C>(l: number, r: number, ack: number, res: AckResult, delivered: (seg: TxSegment, ctx: C) => void, ctx: C): void {
     if (seqLe(r, ack) || seqLe(r, l)) return;
     if (seqLt(l, ack)) l = ack;
     for (let i = this.split(l); i < this.length; i++) {
@@ -281,7 +282,7 @@ export class Scoreboard {
       this.sackedSegs++;
       res.newlySacked += n;
       res.delivered += n;
-      delivered(seg);
+      delivered(seg, ctx);
     }
   }
 

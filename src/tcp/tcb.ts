@@ -19,6 +19,7 @@ import { Reassembly } from './reassembly.js';
 import { TcpNetns } from './ack-throttle.js';
 import { Scoreboard } from './scoreboard.js';
 import { SendBuffer } from './send-buffer.js';
+import { TcbVars } from './tcb-vars.js';
 import { seqAdd, seqDiff, seqMax } from './seq.js';
 import type { TcpState } from './state.js';
 import type { TcbStatus } from './status.js';
@@ -102,10 +103,10 @@ export type UserCall = 'open-active' | 'open-passive' | 'send' | 'close' | 'rele
  */
 export type TcbCause = Segment | TimerName | 'usertimeout' | UserCall | 'icmp' | { readonly kind: string };
 
-export class Tcb {
+export class Tcb extends TcbVars {
   state: TcpState = 'CLOSED';
   readonly hooks: TcbHooks;
-  sysctl: Sysctl;
+  readonly sysctl: Sysctl;
   readonly localPort: number;
   readonly remotePort: number;
   owner: unknown;
@@ -114,16 +115,10 @@ export class Tcb {
   /** what the call in progress is acting on (see TcbCause); null between calls, so no segment is held */
   cause: TcbCause | null = null;
 
-  // --- send sequence variables (RFC 9293 §3.3.1) ---
-  iss: number;
-  sndUna: number;
-  sndNxt: number;
-  /** highest sequence number sent so far: after a go-back-N retransmission SND.NXT falls below it */
-  sndMax: number;
+  // --- send sequence variables (RFC 9293 §3.3.1; iss, sndUna, sndNxt, sndMax, sndWl1, sndWl2,
+  // sndBufSeq are in TcbVars) ---
   /** peer's window, already scaled */
   sndWnd = 0;
-  sndWl1 = 0;
-  sndWl2 = 0;
   /** largest window the peer has offered (RFC 5961 §5 MAX.SND.WND, RFC 1122 SWS) */
   maxSndWnd = 0;
   /**
@@ -131,23 +126,15 @@ export class Tcb {
    * piece only while that segment is unacknowledged (Minshall's variant, output.ts sendData).
    */
   sndSml = -1;
-  /** sequence number of the first byte in sendBuf */
-  sndBufSeq: number;
   sendBuf = new SendBuffer();
   sndBufLimit: number;
 
-  // --- receive sequence variables ---
-  irs = 0;
-  rcvNxt = 0;
-  /** RCV.NXT + RCV.WND as last advertised: the right edge never moves left (§3.8.6) */
-  rcvAdvEdge = 0;
+  // --- receive sequence variables (irs, rcvNxt, rcvAdvEdge in TcbVars) ---
   rcvBuf: number;
   readQueue = new ReadQueue();
   reassembly = new Reassembly();
   /** sequence number of the peer's FIN once seen (even out of order), else -1 */
   peerFinSeq = -1;
-  /** the peer's FIN has been processed (end of stream) */
-  rcvClosed = false;
 
   // --- negotiated options ---
   /** the MSS we advertise */
@@ -162,37 +149,28 @@ export class Tcb {
   sndWscale = 0;
   rcvWscale = 0;
   wantWscale: number;
-  tsOk = false;
-  sackOk = false;
-  tsOffset: number;
-  tsRecent = 0;
+  /** when tsRecent was taken (tsOk, sackOk, tsOffset, tsRecent, lastAckSent are in TcbVars) */
   tsRecentAge = -1;
-  lastAckSent = 0;
   /** a D-SACK block (RFC 2883) for the next ACK: data received twice */
   dsack: [number, number] | null = null;
 
-  // --- closing ---
-  /** the user asked to close: a FIN follows the queued data */
-  finQueued = false;
-  finSeq = 0;
-  /** created by a passive OPEN (returns to LISTEN on RST in SYN_RCVD) */
-  passive = false;
-  /** the user has released the connection; it lives on only to finish the close */
-  orphan = false;
+  // --- closing: finQueued, finSeq, passive, orphan (TcbVars) ---
 
   // --- congestion control (cc/: RFC 5681/6582 NewReno, RFC 9438 CUBIC) and loss recovery ---
   // recover: RFC 6582 recover / RFC 6675 RecoveryPoint (-1: none); inLoss: entered by the RTO (Linux's
   // Loss state); scoreboard, RACK-TLP, PRR for recovery.ts; rackTimeout: ms to RACK's reordering
-  // timer; xmitTimer: what tRetransmit is; lastSendTime: for restart after idle (-1: never)
+  // timer; xmitTimer: what tRetransmit is; lastSendTime: for restart after idle (-1: never).
+  // RACK, the tail loss probe and PRR are made on first use (rack(), tlp(), prr()): until data is
+  // delivered, probed or lost they hold only their initial values, so a connection that has not
+  // needed them yet behaves the same without them, and an idle one carries none
   cc: CongestionControl;
   dupAcks = 0;
   recover = -1;
-  inLoss = false;
   recoveryStart = 0;
   board = new Scoreboard();
-  rack = new Rack();
-  tlp = new Tlp();
-  prr = new Prr();
+  private rack_: Rack | null = null;
+  private tlp_: Tlp | null = null;
+  private prr_: Prr | null = null;
   rackTimeout = 0;
   xmitTimer: 'rto' | 'tlp' | 'rack' = 'rto';
   lastSendTime = -1;
@@ -202,22 +180,23 @@ export class Tcb {
   rto: RtoEstimator;
   /** consecutive retransmission timeouts without progress */
   retransmits = 0;
-  rttSeq = 0;
   rttStart = -1;
-  noDelay: boolean;
 
   // --- keepalive (RFC 1122 §4.2.3.6), per connection, Linux's tunables as defaults ---
-  keepAlive = false;
-  keepIdleMs: number;
-  keepIntvlMs: number;
-  keepCnt: number;
-  probesOut = 0;
-  persistBackoff = 0;
-  /** when the first zero-window probe of this stall went out, -1 when not probing (Linux icsk_probes_tstamp) */
-  persistSince = -1;
+  /** idle time before the first probe: tcp_keepalive_time unless setKeepAlive gave one */
+  get keepIdleMs(): number {
+    const ms = this.keepIdleOverride;
+    return ms < 0 ? this.sysctl.tcp_keepalive_time * 1000 : ms;
+  }
+  /** between probes and how many, always the sysctls (no per-socket setting in node:net) */
+  get keepIntvlMs(): number {
+    return this.sysctl.tcp_keepalive_intvl * 1000;
+  }
+  get keepCnt(): number {
+    return this.sysctl.tcp_keepalive_probes;
+  }
+  // (probesOut, persistBackoff, persistSince, userTimeoutMs, lastOowAckTime are in TcbVars)
   lastRcvTime = 0;
-  /** TCP_USER_TIMEOUT: ms unacknowledged data may wait before the connection is dropped (0 = off) */
-  userTimeoutMs = 0;
   /** when the oldest unacknowledged data was first sent without progress since */
   stallSince = -1;
   /** full-sized segments received since our last ACK (ACK every second one, RFC 5681 §4.2) */
@@ -235,22 +214,18 @@ export class Tcb {
   inputOwned = false;
 
   // --- timers: absolute deadlines, Infinity when off ---
+  // (tPersist, tKeepalive, tTimeWait, tFinWait2 are in TcbVars)
   tRetransmit = Infinity;
-  tPersist = Infinity;
-  tKeepalive = Infinity;
   tDelack = Infinity;
-  tTimeWait = Infinity;
-  tFinWait2 = Infinity;
 
   /** the stack's shared counters and challenge ACK budget */
   readonly netns: TcpNetns;
-  /** when the last ACK for an invalid segment went out (tcp_invalid_ratelimit), -1 if never */
-  lastOowAckTime = -1;
 
   /** counters, for STATUS and metrics */
   stats = { segsIn: 0, segsOut: 0, bytesIn: 0, bytesOut: 0, retransSegs: 0, challengeAcks: 0, dropped: 0, ofoDropped: 0 };
 
   constructor(hooks: TcbHooks, opts: TcbOptions) {
+    super();
     this.hooks = hooks;
     this.sysctl = opts.sysctl;
     this.localPort = opts.localPort;
@@ -266,14 +241,32 @@ export class Tcb {
     this.tsOffset = (opts.tsOffset ?? 0) >>> 0;
     this.rcvBuf = opts.rcvBuf ?? opts.sysctl.tcp_rmem[1];
     this.sndBufLimit = opts.sndBuf ?? opts.sysctl.tcp_wmem[1];
-    this.noDelay = opts.noDelay ?? false;
+    if (opts.noDelay) this.noDelay = true;
     this.wantWscale = opts.sysctl.tcp_window_scaling ? windowScaleFor(opts.sysctl.tcp_rmem[2]) : -1;
     this.rto = new RtoEstimator(opts.sysctl.tcp_rto_min_us / 1000, opts.sysctl.tcp_rto_max_ms, INITIAL_RTO_MS);
-    this.keepIdleMs = opts.sysctl.tcp_keepalive_time * 1000;
-    this.keepIntvlMs = opts.sysctl.tcp_keepalive_intvl * 1000;
-    this.keepCnt = opts.sysctl.tcp_keepalive_probes;
     this.cc = createCongestionControl(opts.congestionControl ?? opts.sysctl.tcp_congestion_control);
     this.loss = opts.lossCounters ?? newLossCounters();
+  }
+
+  /** RACK's state (RFC 8985), made when first needed */
+  get rack(): Rack {
+    return (this.rack_ ??= new Rack());
+  }
+  /** RACK's state if anything has needed it yet, else null (its initial state) */
+  get rackIfAny(): Rack | null {
+    return this.rack_;
+  }
+  /** the tail loss probe's state (RFC 8985 §7), made when first needed */
+  get tlp(): Tlp {
+    return (this.tlp_ ??= new Tlp());
+  }
+  /** the tail loss probe's state if a probe was ever sent, else null (none outstanding) */
+  get tlpIfAny(): Tlp | null {
+    return this.tlp_;
+  }
+  /** PRR's state (RFC 6937), made when the first recovery begins */
+  get prr(): Prr {
+    return (this.prr_ ??= new Prr());
   }
 
   /** congestion window and slow-start threshold in bytes: the algorithm's */
@@ -456,7 +449,7 @@ export class Tcb {
   setKeepAlive(enable: boolean, idleMs: number | undefined, now: number): void {
     this.now = now;
     this.keepAlive = enable;
-    if (idleMs !== undefined && idleMs > 0) this.keepIdleMs = idleMs;
+    if (idleMs !== undefined && idleMs > 0) this.keepIdleOverride = idleMs;
     this.probesOut = 0;
     this.armKeepalive();
   }
@@ -509,7 +502,9 @@ export class Tcb {
 
   /** Earliest time this connection wants `onTimer`. */
   nextDeadline(): number {
-    return Math.min(this.tRetransmit, this.tPersist, this.tKeepalive, this.tDelack, this.tTimeWait, this.tFinWait2);
+    const t = Math.min(this.tRetransmit, this.tDelack);
+    const r = this.rare;
+    return r === null ? t : Math.min(t, r.persist, r.keepalive, r.timeWait, r.finWait2);
   }
 
   /** TIMEOUTS (§3.10.8): run every timer that is due (timers.ts). */

@@ -193,6 +193,22 @@ describe('TimeWaitTable: expiry in time order (a FIFO, every wait the same 2MSL)
     expect(t.size).toBe(0);
   });
 
+  it('with every slot in use, restarting each record in turn keeps all of them and expires each once at its last deadline', () => {
+    // 1,024 slots, the FIFO a quarter larger: restarts fill it with stale entries it must reclaim
+    const t = new TimeWaitTable();
+    const slots: number[] = [];
+    for (let i = 0; i < 1024; i++) slots.push(t.insert(rec(v4('10.0.0.1', 80, 1024 + i)), D));
+    for (let round = 1; round <= 3; round++) for (const s of slots) t.restart(s, D + round);
+    expect(t.size).toBe(1024);
+    for (let i = 0; i < 1024; i++) expect(find(t, v4('10.0.0.1', 80, 1024 + i))).toBe(slots[i]);
+    const seen: number[] = [];
+    t.expire(D + 2, (s) => seen.push(s));
+    expect(seen).toEqual([]);
+    t.expire(D + 3, (s) => seen.push(s));
+    expect(seen.sort((x, y) => x - y)).toEqual([...slots].sort((x, y) => x - y));
+    expect(t.size).toBe(0);
+  });
+
   it('a removed record is not expired later, and its slot reused by a newer record is not expired early', () => {
     const t = new TimeWaitTable();
     const a = t.insert(rec(v4('10.0.0.1')), D);

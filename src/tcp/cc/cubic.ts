@@ -24,10 +24,17 @@ export function cubicWindow(t: number, k: number, wMax: number): number {
 }
 
 export class Cubic implements CongestionControl {
-  readonly name = 'cubic' as const;
+  /** on the prototype, not in every instance */
+  get name(): 'cubic' {
+    return 'cubic';
+  }
   cwnd = 0;
   ssthresh = 0x7fffffff;
-  readonly hystart = new HyStartPlusPlus();
+  /** HyStart++'s state, made at the first ACK in slow start (or the first loss, which ends it) */
+  private hystart_: HyStartPlusPlus | null = null;
+  get hystart(): HyStartPlusPlus {
+    return (this.hystart_ ??= new HyStartPlusPlus());
+  }
   /** segments: the window at the last congestion event, after fast convergence (§4.7) */
   wMax = 0;
   /** segments: cwnd just before the last reduction (§4.6 cwnd_prior) */

@@ -7,7 +7,10 @@
 import { type AckSample, type CongestionControl, restartWindow, slowStartIncrease } from './types.js';
 
 export class Reno implements CongestionControl {
-  readonly name = 'reno' as const;
+  /** on the prototype, not in every instance */
+  get name(): 'reno' {
+    return 'reno';
+  }
   cwnd = 0;
   ssthresh = 0x7fffffff;
   /** RFC 3465 §2.1: bytes acknowledged since cwnd last grew in congestion avoidance */
