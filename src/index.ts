@@ -16,5 +16,9 @@ export { createGateway, Gateway, type GatewayOptions } from './gateway/gateway.j
 export { Policy, DEFAULT_DENIED, type PolicyOptions, type PolicyRule, type PolicyDecision } from './gateway/policy.js';
 export type { GatewayFlowRequest, GatewayDestination, GatewayFlowInfo, GatewayLeg, GatewayCounters, RelayCounters, ReasonCounts } from './gateway/flow.js';
 export type { UdpRelayOptions } from './gateway/udp-relay.js';
+// the gateway's DNS for its guest: port 53 on the gateway's address, UDP and TCP, from the host's resolver or a hosts table
+export { startDnsResponder, DnsResponder, type DnsResponderOptions, type DnsResponderCounters } from './gateway/dns-responder.js';
+export { hostResolver, hostsFileResolver, parseHostsFile, type HostsTable, type LookupAll } from './gateway/dns-resolver.js';
+export type { DnsResolver, ResolvedName, RcodeName } from './gateway/dns-answer.js';
 export type { HostConnect } from './gateway/tcp-relay.js';
 export { registerGatewayMetrics } from './gateway/metrics.js';

@@ -7,6 +7,11 @@ export { Stack, type StackOptions, type SocketInfo, type StackCounters } from '.
 export { SimNetwork, type SimNetworkOptions, type HostOptions } from './api/sim-network.js';
 export type { NetApi } from './api/net.js';
 export type { Impairments, SimPacketEvent } from './link/sim.js';
+// what a link declares it does for the stack (checksums, GSO), and two stacks joined in one process
+export { NO_OFFLOAD, type LinkOffload } from './link/offload.js';
+export { pairStacks, type PairOptions, type StackPair } from './link/pair.js';
+export { completeTcpChecksum } from './wire/packet.js';
+export { segmentSuperPacket } from './wire/gso.js';
 // the simulator's impairments for any packet path (a TUN/TAP link, an emulator's network card)
 export { ImpairPipe, type ImpairPipeOptions, type ImpairStats, type LinkImpairments } from './link/impair-pipe.js';
 export { TCP_STATES, type TcpState } from './tcp/state.js';

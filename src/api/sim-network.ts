@@ -11,7 +11,9 @@ import { settleAsyncWork } from '../platform/defer.js';
 import type { Clock } from '../time/clock.js';
 import { RealClock } from '../time/real-clock.js';
 import { VirtualClock } from '../time/virtual-clock.js';
-import { makeError } from '../errors.js';
+import { invalidArgValue, makeError } from '../errors.js';
+import { GSO_MAX_BYTES, type LinkOffload } from '../link/offload.js';
+import { segmentSuperPacket } from '../wire/gso.js';
 
 /** Options of `new SimNetwork()`: the seed of every random impairment, default impairments, the clock. */
 export interface SimNetworkOptions {
@@ -20,6 +22,14 @@ export interface SimNetworkOptions {
   impairments?: Impairments;
   /** 'virtual' (default) or 'real' */
   clock?: 'virtual' | 'real';
+  /**
+   * Offloads on every link (link/offload.ts), off by default: hosts neither compute nor verify TCP
+   * checksums (captures then show partial checksums, as tcpdump on Linux's lo does), and send
+   * super-segments of up to 64 KiB that the network cuts into MTU-sized segments before any
+   * impairment, as a NIC's TSO would. A network that corrupts packets cannot skip checksums:
+   * `corrupt` is refused while this is on.
+   */
+  offload?: boolean;
 }
 
 /** Options of `net.host(address, options)`: a Stack's options less its address and clock, which the network gives. */
@@ -37,9 +47,13 @@ export class SimNetwork {
   readonly hosts: Stack[] = [];
   private readonly seed: number;
   private readonly pcaps: PcapFile[] = [];
+  /** what every host declares (SimNetworkOptions.offload), or null */
+  private readonly offload: LinkOffload | null;
 
   constructor(opts: SimNetworkOptions = {}) {
     this.seed = opts.seed ?? 1;
+    this.offload = opts.offload ? { txChecksum: true, rxChecksumVerified: true, gsoMaxBytes: GSO_MAX_BYTES } : null;
+    if (opts.impairments) this.checkImpairments(opts.impairments);
     this.clock = opts.clock === 'real' ? new RealClock({ unref: true }) : new VirtualClock();
     this.link = new SimLinkNetwork({
       clock: this.clock,
@@ -51,12 +65,14 @@ export class SimNetwork {
   /** Add a host with one or more addresses. */
   host(addresses: string | string[], opts: HostOptions = {}): Stack {
     const list = Array.isArray(addresses) ? addresses : [addresses];
-    const stack = new Stack({ seed: this.seed * 7919 + this.hosts.length, ...opts, addresses: list, clock: this.clock });
+    const stack = new Stack({ seed: this.seed * 7919 + this.hosts.length, ...opts, addresses: list, clock: this.clock, ...(this.offload ? { offload: this.offload } : {}) });
     const ports = list.map((a) => this.link.attach(a, (p) => stack.input(p)));
-    stack.on('packet', (p: Uint8Array) => {
+    stack.on('packet', (p: Uint8Array, gsoSize: number) => {
       // route by the packet's own source address (IPv4 or IPv6)
       const port = p[0]! >> 4 === 6 ? (ports.find((x) => x.address.includes(':')) ?? ports[0]!) : (ports.find((x) => !x.address.includes(':')) ?? ports[0]!);
-      port.send(p);
+      // a super-segment is cut as a NIC's TSO would, before the link's impairments see it
+      if (gsoSize > 0) segmentSuperPacket(p, gsoSize, (piece) => port.send(piece), true);
+      else port.send(p);
     });
     this.hosts.push(stack);
     return stack;
@@ -64,12 +80,21 @@ export class SimNetwork {
 
   /** Impair packets from `from` to `to` (one direction). */
   impair(from: string, to: string, imp: Impairments): void {
+    this.checkImpairments(imp);
     this.link.setImpairments(from, to, imp);
   }
 
   /** Impair every link (both directions). */
   impairAll(imp: Impairments): void {
+    this.checkImpairments(imp);
     this.link.setAllImpairments(imp);
+  }
+
+  /** A link that corrupts packets cannot declare checksum offload. */
+  private checkImpairments(imp: Impairments): void {
+    if (this.offload && (imp?.corrupt ?? 0) > 0) {
+      throw invalidArgValue('impairments.corrupt', imp.corrupt, 'must be 0 on a network with offload, whose hosts skip checksums');
+    }
   }
 
   /** Watch every packet's fate: delivered or dropped (with the reason). */

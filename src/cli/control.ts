@@ -9,6 +9,7 @@ import { makeError } from '../errors.js';
 import { parseHostPort } from '../observe/metrics.js';
 import type { Stack } from '../stack/stack.js';
 import type { SocketInfo } from '../stack/socket-table.js';
+import type { RelayedFlow } from './gateway-flows.js';
 
 /** `GET /ss`'s body. */
 export interface SsReply {
@@ -17,10 +18,15 @@ export interface SsReply {
   t: number;
   sockets: SocketInfo[];
   counts: Record<string, number>;
+  /** `synack gateway`: its relayed flows, both legs */
+  flows?: RelayedFlow[];
 }
 
-export function ssReply(stack: Stack): SsReply {
-  return { host: stack.name, t: stack.clock.now(), sockets: stack.sockets(), counts: stack.stateCounts() };
+/** What a command adds to its /ss reply (the gateway's relayed flows). */
+export type SsExtra = () => Partial<SsReply>;
+
+export function ssReply(stack: Stack, extra?: SsExtra): SsReply {
+  return { host: stack.name, t: stack.clock.now(), sockets: stack.sockets(), counts: stack.stateCounts(), ...extra?.() };
 }
 
 /** A unix socket path (contains '/') or HOST:PORT. */
@@ -37,16 +43,16 @@ export function parseControlAddress(text: string): ControlAddress {
 }
 
 /** Answer /ss for `stack`; other routes 404. */
-export function handleSs(stack: Stack, req: http.IncomingMessage, res: http.ServerResponse): boolean {
+export function handleSs(stack: Stack, req: http.IncomingMessage, res: http.ServerResponse, extra?: SsExtra): boolean {
   if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/ss') return false;
   res.writeHead(200, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(ssReply(stack)));
+  res.end(JSON.stringify(ssReply(stack, extra)));
   return true;
 }
 
-export function serveControl(stack: Stack, where: ControlAddress): Promise<http.Server> {
+export function serveControl(stack: Stack, where: ControlAddress, extra?: SsExtra): Promise<http.Server> {
   const server = http.createServer((req, res) => {
-    if (handleSs(stack, req, res)) return;
+    if (handleSs(stack, req, res, extra)) return;
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('the control endpoint answers GET /ss\n');
   });

@@ -6,6 +6,7 @@ import { registerServe } from './serve.js';
 import { registerConnect } from './connect.js';
 import { registerSs } from './ss.js';
 import { registerDashboard } from './dashboard.js';
+import { registerGateway } from './gateway.js';
 import { errorLine, useOneErrorStyle } from './errors.js';
 
 // `synack demo | head -3`: once the reader is gone, end quietly as Unix tools do (no trace, exit 0).
@@ -28,6 +29,7 @@ registerServe(program);
 registerConnect(program);
 registerSs(program);
 registerDashboard(program);
+registerGateway(program);
 useOneErrorStyle(program);
 
 let running = '';

@@ -14,6 +14,7 @@ import type { Command } from 'commander';
 import { makeError } from '../errors.js';
 import type { SocketInfo } from '../stack/socket-table.js';
 import { fetchSs, parseControlAddress, type SsReply } from './control.js';
+import { formatFlows } from './gateway-flows.js';
 
 const SS_STATE: Record<string, string> = {
   CLOSED: 'UNCONN',
@@ -156,9 +157,12 @@ interface SsFlags {
 }
 
 export function renderSs(reply: SsReply, f: SsFlags): string {
-  if (f.json) return `${JSON.stringify({ host: reply.host, sockets: selectSockets(reply.sockets, { all: f.all ?? false, listening: f.listening ?? false }), counts: reply.counts }, null, 2)}\n`;
+  const flows = reply.flows ? { flows: reply.flows } : {};
+  if (f.json) return `${JSON.stringify({ host: reply.host, sockets: selectSockets(reply.sockets, { all: f.all ?? false, listening: f.listening ?? false }), counts: reply.counts, ...flows }, null, 2)}\n`;
   if (f.summary) return formatSummary(reply.sockets) + '\n' + formatCounts(reply.counts);
-  return formatSs(reply.sockets, { all: f.all ?? false, listening: f.listening ?? false, timers: f.options ?? false, info: f.info ?? false });
+  const table = formatSs(reply.sockets, { all: f.all ?? false, listening: f.listening ?? false, timers: f.options ?? false, info: f.info ?? false });
+  // synack gateway: each relayed flow with its guest leg (above, as a socket) and its host leg
+  return reply.flows ? `${table}\n${formatFlows(reply.flows)}` : table;
 }
 
 export function registerSs(program: Command): void {

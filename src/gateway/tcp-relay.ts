@@ -42,6 +42,8 @@ export interface TcpRelayOptions {
 export class TcpRelayFlow {
   private guest: Socket | null = null;
   private host: net.Socket | null = null;
+  /** where the host leg goes (after resolveDestination) */
+  private dest: GatewayDestination | null = null;
   private guestClosed = false;
   private hostClosed = false;
   private bytesToHost = 0;
@@ -64,6 +66,7 @@ export class TcpRelayFlow {
     const flow: GatewayFlowRequest = { protocol: 'tcp', localAddress: req.localAddress, localPort: req.localPort, remoteAddress: req.remoteAddress, remotePort: req.remotePort, family: req.family };
     const s = screen(this.ctx, flow);
     if ('verdict' in s) return this.fail(s.verdict, s.reason);
+    this.dest = s.dest;
     const host = options.connect(s.dest, flow);
     this.host = host;
     host.setTimeout(options.connectTimeout);
@@ -131,8 +134,8 @@ export class TcpRelayFlow {
       host: {
         localAddress: h?.localAddress,
         localPort: h?.localPort,
-        remoteAddress: h?.remoteAddress ?? '',
-        remotePort: h?.remotePort ?? 0,
+        remoteAddress: h?.remoteAddress ?? this.dest?.address ?? '',
+        remotePort: h?.remotePort ?? this.dest?.port ?? 0,
         state: h ? (h.destroyed ? 'closed' : h.readyState) : 'closed',
       },
       bytesToHost: this.bytesToHost,

@@ -367,6 +367,8 @@ export class TcpForwarder {
     const stack = this.stack;
     const now = stack.clock.now();
     const conn = stack.createConn(req.local, req.localPort, req.remote, req.remotePort, now);
+    // the stack looks foreign destinations up while such connections live, forwarder or not
+    if (!stack.addresses.includes(req.local)) stack.fwd.foreign++;
     this.conns.set(conn, req.remote.text);
     this.share(req.remote.text).conns++;
     stack.counters.passiveOpens++;

@@ -14,7 +14,8 @@ export function makeHooks(stack: Stack, twPending: Conn[]): TcbHooks {
   return {
     send: (tcb, seg) => {
       const c = tcb.owner as Conn;
-      stack.sendRaw(c.local, c.remote, seg);
+      // a segment carrying more than one MSS is a super-segment for the link to cut (offload.ts)
+      stack.sendRaw(c.local, c.remote, seg, seg.payload.length > tcb.sndMss ? tcb.sndMss : 0);
     },
     transition: (tcb, from, to) => {
       const c = tcb.owner as Conn;

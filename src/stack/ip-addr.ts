@@ -100,3 +100,18 @@ export class PeerCache {
     return ip;
   }
 }
+
+/** The entry of `addresses` equal to `ip`; any of 127.0.0.0/8 is added on first use (Linux's lo); else null. */
+export function ownAddressIn(addresses: IpAddr[], ip: IpAddr): IpAddr | null {
+  const own = addresses.find((a) => ipSame(a, ip));
+  if (own) return own;
+  if (ip.version !== 4 || !isLoopback(ip)) return null;
+  addresses.push(ip);
+  return ip;
+}
+
+/** The entry of `addresses` a packet to (v4 | v6) is for; the rest of 127.0.0.0/8 only on the loopback path. */
+export function localAddressIn(addresses: IpAddr[], version: number, v4: number, v6: Uint8Array | null, loopback: boolean): IpAddr | null {
+  for (const a of addresses) if (a.version === version && ipEquals(a, v4, v6)) return a;
+  return loopback && version === 4 && v4 >>> 24 === 127 ? ownAddressIn(addresses, ipV4(v4)) : null;
+}

@@ -4,7 +4,9 @@
  * timers from one clock, and emits every outgoing packet as a 'packet' event.
  *
  *   stack.input(packet)                 one raw IPv4/IPv6 packet in, from anywhere
- *   stack.on('packet', (p) => ...)      each packet out; the bytes are valid during the call only
+ *   stack.on('packet', (p, gso) => ...) each packet out; the bytes are valid during the call only
+ *                                       (gso: segment size of a super-segment, 0 otherwise)
+ *   stack.setOffload({ ... })           what the link does for the stack (link/offload.ts)
  *   stack.net                           node:net's API over this stack (see api/)
  *   stack.dgram                         node:dgram's API: UDP over this stack (udp/, api/dgram.ts)
  */
@@ -19,13 +21,15 @@ import { SYSCTL_DEFAULTS, applySysctl, type Sysctl } from '../tcp/sysctl.js';
 import { Tcb, type TcbCause, type TcbHooks } from '../tcp/tcb.js';
 import type { Clock } from '../time/clock.js';
 import { RealClock } from '../time/real-clock.js';
-import { encodeTcpPacketV4, encodeTcpPacketV6, decodeTcpPacket } from '../wire/packet.js';
+import { decodeTcpPacket } from '../wire/packet.js';
 import { ACK, RST, SYN, type Segment } from '../wire/segment.js';
 import { Conn, ConnTable, type ConnUser } from './conn.js';
 import { ConnTimers } from './conn-timers.js';
 import { makeHooks } from './hooks.js';
 import { Dispatcher } from './dispatch.js';
-import { PeerCache, ipEquals, ipFromText, ipSame, ipV4, ipV6, isLoopback, isLoopbackV6, loopbackAddresses, pushWords, type IpAddr } from './ip-addr.js';
+import { InputBatch } from './input-batch.js';
+import { WireOut } from './wire-out.js';
+import { PeerCache, ipFromText, ipSame, ipV6, isLoopback, isLoopbackV6, localAddressIn, loopbackAddresses, ownAddressIn, pushWords, type IpAddr } from './ip-addr.js';
 import { Liveness } from './liveness.js';
 import { type Listener, ListenerTable, portHeld } from './listener.js';
 import { closeListener, newListener, scheduleAccept } from './listening.js';
@@ -47,6 +51,7 @@ import { IpLayer, forIpLayer, type TcpIcmpError } from '../ip/ip-layer.js';
 import { UdpLayer } from '../udp/udp-layer.js';
 import { dgramApiFor, type DgramApi } from '../udp/dgram-provider.js';
 import { applyIcmpError } from '../ip/icmp-tcp.js';
+import type { LinkOffload } from '../link/offload.js';
 import { connect as webConnect, TCPServerSocket, type SocketAddress, type SocketOptions as WebSocketOptions, type StreamSocket, type TCPServerSocketOptions } from '../web/index.js';
 
 export interface StackOptions {
@@ -65,6 +70,12 @@ export interface StackOptions {
   seed?: number;
   /** Name used in events; defaults to the first address. */
   name?: string;
+  /**
+   * What the link this stack's packets go over does for it (link/offload.ts): checksums it
+   * completes or does not need, packets larger than the MTU it cuts itself. Omitted fields are
+   * off, and the default is no offload: right for a raw-packet interface wired by hand.
+   */
+  offload?: Partial<LinkOffload>;
 }
 
 export type { SocketInfo, StackCounters };
@@ -96,7 +107,10 @@ export class Stack extends EventEmitter {
   /** connections that entered TIME_WAIT during the call in progress, to be moved to the table */
   private readonly twPending: Conn[] = [];
   private portCounter = 0;
-  private readonly outBuf: Uint8Array;
+  /** the wire buffer and the link's offloads (wire-out.ts) */
+  private readonly out: WireOut;
+  /** the input batch in progress, if any (input-batch.ts) */
+  private readonly batch = new InputBatch();
   private readonly hooks: TcbHooks;
   private readonly ownClock: RealClock | null;
   /** IPv4 peers seen lately: one IpAddr per peer, not per connection (a server's clients connect often) */
@@ -109,8 +123,8 @@ export class Stack extends EventEmitter {
   private readonly dispatch: Dispatcher;
   /** @internal Node-style handles that keep the process alive (stack/liveness.ts) */
   readonly liveness: Liveness;
-  /** @internal the forwarders while on: TCP and UDP to any address (forwarder*.ts) */
-  readonly fwd: { tcp: TcpForwarder | null; udp: UdpForwarder | null } = { tcp: null, udp: null };
+  /** @internal the forwarders while on (TCP and UDP to any address, forwarder*.ts); connections from foreign addresses */
+  readonly fwd: { tcp: TcpForwarder | null; udp: UdpForwarder | null; foreign: number } = { tcp: null, udp: null, foreign: 0 };
   /** addresses of foreign destinations: forwarded connections' and those a forwarder may take */
   private readonly foreign = new ForeignAddresses();
 
@@ -132,6 +146,7 @@ export class Stack extends EventEmitter {
       throw makeError('ERR_OUT_OF_RANGE', `Stack: mtu must be an integer from 576 to 65535 (got ${opts.mtu})`);
     }
     this.sc = applySysctl(SYSCTL_DEFAULTS, opts.sysctl);
+    this.out = new WireOut(this.mtu, opts.offload);
     this.ownClock = opts.clock ? null : new RealClock({ unref: true });
     this.clock = opts.clock ?? this.ownClock!;
     this.liveness = new Liveness(this.clock);
@@ -141,7 +156,6 @@ export class Stack extends EventEmitter {
     this.tsKey = [secret[4]!, secret[5]!];
     this.cookieKeys = { k0: [secret[6]!, secret[7]!], k1: [secret[8]!, secret[9]!] };
     this.netns = new TcpNetns(this.counters.tcp, (secret[0]! ^ secret[9]!) >>> 0);
-    this.outBuf = new Uint8Array(this.mtu + 128);
     this.hooks = makeHooks(this, this.twPending);
     this.dispatch = new Dispatcher({
       settlePending: () => this.twPending.length > 0 && (settleTimeWait(this, this.twPending.splice(0)), true),
@@ -172,11 +186,53 @@ export class Stack extends EventEmitter {
     this.sc = applySysctl(this.sc, changes);
   }
 
+  /** What the link does for this stack (link/offload.ts); all off unless declared. */
+  get offload(): LinkOffload {
+    return this.out.offload;
+  }
+
+  /**
+   * Declare what the link does for this stack (link/offload.ts), replacing the declaration: fields
+   * left out are off. Links that know their offloads call it when they attach (`pairStacks`).
+   * Throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE on a wrong declaration.
+   */
+  setOffload(offload: Partial<LinkOffload>): void {
+    this.out.declare(offload);
+    for (const c of this.conns.all()) c.tcb.gsoMax = this.out.gsoPayload(c.local);
+  }
+
   // ===================== packets in =====================
 
   /** Take one raw IPv4 or IPv6 packet. Malformed or foreign packets are counted and dropped, never thrown. */
   input(packet: Uint8Array): void {
     this.take(packet, false);
+  }
+
+  /**
+   * Take several raw packets that arrived together (a link's read batch): as `input()` for each,
+   * but the application hears of them once, after the last, and each connection sends one ACK for
+   * the in-order data of the whole batch (input-batch.ts). The packets are read during the call
+   * only, unless `owned`: the link hands them over and never reuses their bytes, so large payloads
+   * are kept as views instead of copies (as an skb is handed up).
+   */
+  inputBatch(packets: readonly Uint8Array[], owned = false): void {
+    if (this.dispatch.busy) {
+      for (const p of packets) this.take(p, false);
+      return;
+    }
+    this.batch.begin(owned, this.clock.now());
+    try {
+      for (let i = 0; i < packets.length; i++) this.takeOne(packets[i]!, false);
+    } finally {
+      this.batch.close();
+      // the application hears first: its reads may open the window the ACKs then carry
+      this.flush();
+      this.batch.end(this.clock.now(), (c, err) => {
+        if (err !== null) this.internalError(err);
+        this.touch(c);
+      });
+      this.flush();
+    }
   }
 
   private take(packet: Uint8Array, loopback: boolean): void {
@@ -186,16 +242,23 @@ export class Stack extends EventEmitter {
       this.dispatch.whenIdle(() => this.take(copy, loopback));
       return;
     }
+    this.takeOne(packet, loopback);
+    this.flush();
+  }
+
+  private takeOne(packet: Uint8Array, loopback: boolean): void {
     this.counters.packetsIn++;
     try {
       this.demux(packet, loopback);
     } catch (err) {
       // a bug, not bad input: never let it escape into the caller's I/O loop
-      this.drop('internal_error');
-      this.emit('internalError', err);
-    } finally {
-      this.flush();
+      this.internalError(err);
     }
+  }
+
+  private internalError(err: unknown): void {
+    this.drop('internal_error');
+    this.emit('internalError', err);
   }
 
   /** @internal one packet rebuilt by IP reassembly (ip/): demultiplexed like one from the wire */
@@ -205,20 +268,22 @@ export class Stack extends EventEmitter {
 
   /** TCP here, the rest to ip/. `loopback`: the packet came over our own loopback path. */
   private demux(packet: Uint8Array, loopback: boolean): void {
-    const d = decodeTcpPacket(packet);
+    // checksums are neither computed nor verified on the loopback path, as on Linux's lo
+    const d = decodeTcpPacket(packet, !(loopback || this.out.offload.rxChecksumVerified));
     if (typeof d === 'string') return forIpLayer(d) ? this.ip.input(packet) : this.drop(d);
     const { pkt, seg } = d;
     const own = this.localAddressFor(pkt.version, pkt.dst4, pkt.dst6, loopback);
-    const local = own ?? this.foreign.get(pkt.version, pkt.dst4, pkt.dst6);
+    const local = own ?? (this.fwd.tcp !== null || this.fwd.foreign > 0 ? this.foreign.get(pkt.version, pkt.dst4, pkt.dst6) : null);
     if (!local) return this.drop('not_for_us');
     if (!loopback && (isLoopback(local) || (pkt.version === 4 ? pkt.src4 >>> 24 === 127 : isLoopbackV6(pkt.src6!)))) {
       // RFC 1122 §3.2.1.3: loopback addresses never appear outside a host (Linux: martian)
       return this.drop('martian_loopback');
     }
     this.counters.segmentsIn++;
-    if (wantsSegments(this)) this.observed(() => publishSegment(this, this.clock.now(), 'in', local, (pkt.version === 4 ? this.peers.get(pkt.src4) : ipV6(pkt.src6!)).text, seg));
+    // the packets of one batch arrived together: one reading of the clock serves them all
+    const now = this.batch.active ? this.batch.now : this.clock.now();
+    if (wantsSegments(this)) this.observed(() => publishSegment(this, now, 'in', local, (pkt.version === 4 ? this.peers.get(pkt.src4) : ipV6(pkt.src6!)).text, seg));
     if (seg.srcPort === 0 || seg.dstPort === 0) return this.drop('tcp_port_zero');
-    const now = this.clock.now();
     const conn = this.conns.find(local, seg.dstPort, pkt.src4, pkt.src6, seg.srcPort);
     // a forwarded connection's TCB in TIME_WAIT may give way to a new SYN (forwarder.ts reopens)
     if (conn && !(own === null && this.fwd.tcp?.reopens(conn, seg, now))) return this.deliver(conn, seg, now);
@@ -237,7 +302,12 @@ export class Stack extends EventEmitter {
   private deliver(conn: Conn, seg: Segment, now: number): void {
     const verdict = admit(conn, seg, this.sysctl, this.counters, (l) => this.acceptLimit(l));
     if (verdict === 'abort') conn.tcb.abort(now, ACCEPT_OVERFLOW);
-    else if (verdict === 'deliver') conn.tcb.segmentArrives(seg, now);
+    else if (verdict === 'deliver') {
+      if (this.batch.active) this.batch.enlist(conn);
+      conn.tcb.inputOwned = this.batch.owned;
+      conn.tcb.segmentArrives(seg, now);
+      conn.tcb.inputOwned = false;
+    }
     this.touch(conn);
   }
 
@@ -263,19 +333,12 @@ export class Stack extends EventEmitter {
   }
 
   private localAddressFor(version: number, v4: number, v6: Uint8Array | null, loopback = true): IpAddr | null {
-    for (const a of this.addresses) if (a.version === version && ipEquals(a, v4, v6)) return a;
-    // the rest of 127.0.0.0/8 is ours too (Linux's lo), met on the loopback path only
-    if (loopback && version === 4 && v4 >>> 24 === 127) return this.ownAddress(ipV4(v4));
-    return null;
+    return localAddressIn(this.addresses, version, v4, v6, loopback);
   }
 
   /** @internal this host's own address equal to `ip` (any of 127.0.0.0/8 is added on first use), or null */
   ownAddress(ip: IpAddr): IpAddr | null {
-    const own = this.addresses.find((a) => ipSame(a, ip));
-    if (own) return own;
-    if (ip.version !== 4 || !isLoopback(ip)) return null;
-    this.addresses.push(ip);
-    return ip;
+    return ownAddressIn(this.addresses, ip);
   }
 
   /** @internal count a dropped packet by reason */
@@ -308,11 +371,15 @@ export class Stack extends EventEmitter {
     this.emitOut(pkt);
   }
 
-  /** Hand a packet to the 'packet' listeners; whatever they call on this stack waits for the call in progress. */
-  private emitOut(pkt: Uint8Array): void {
+  /**
+   * Hand a packet to the 'packet' listeners; whatever they call on this stack waits for the call in
+   * progress. `gsoSize`: for a super-segment (link/offload.ts `gsoMaxBytes`), the payload bytes of
+   * each segment the link cuts it into; 0 for a packet within the MTU.
+   */
+  private emitOut(pkt: Uint8Array, gsoSize = 0): void {
     this.dispatch.enter();
     try {
-      this.emit('packet', pkt);
+      this.emit('packet', pkt, gsoSize);
     } finally {
       this.dispatch.leave();
     }
@@ -326,23 +393,21 @@ export class Stack extends EventEmitter {
     return this.dispatch.whenIdle(fn);
   }
 
-  /** @internal encode and emit one segment */
-  sendRaw(local: IpAddr, remote: IpAddr, seg: Segment): void {
+  /** @internal encode and emit one segment; `gsoSize`: the segment size of a super-segment, else 0 */
+  sendRaw(local: IpAddr, remote: IpAddr, seg: Segment, gsoSize = 0): void {
     if (seg.flags & RST) this.counters.resetsSent++;
     this.counters.segmentsOut++;
     if (wantsSegments(this)) this.observed(() => publishSegment(this, this.clock.now(), 'out', local, remote.text, seg));
-    const pkt =
-      local.version === 4
-        ? encodeTcpPacketV4(local.v4, remote.v4, seg, this.outBuf)
-        : encodeTcpPacketV6(local.v6!, remote.v6!, seg, this.outBuf);
+    const loopback = this.localAddressFor(remote.version, remote.v4, remote.v6) !== null;
+    const pkt = this.out.encode(local, remote, seg, loopback);
     this.counters.packetsOut++;
-    if (this.localAddressFor(remote.version, remote.v4, remote.v6)) {
+    if (loopback) {
       // addressed to this host: loop it back, asynchronously like any link
       const copy = pkt.slice();
       this.clock.defer(() => this.take(copy, true));
       return;
     }
-    this.emitOut(pkt);
+    this.emitOut(pkt, gsoSize);
   }
 
   // ===================== connections =====================
@@ -362,6 +427,7 @@ export class Stack extends EventEmitter {
       owner: conn,
       netns: this.netns,
     });
+    conn.tcb.gsoMax = this.out.gsoPayload(local);
     this.conns.insert(conn);
     return conn;
   }
@@ -477,6 +543,7 @@ export class Stack extends EventEmitter {
     conn.gone = true;
     this.liveness.update(conn);
     this.fwd.tcp?.release(conn);
+    if (this.fwd.foreign > 0 && !this.addresses.includes(conn.local)) this.fwd.foreign--;
     this.conns.remove(conn);
     this.timers.remove(conn);
     const l = conn.listener;

@@ -13,6 +13,8 @@ import { reassemblyBudget } from './reassembly.js';
 import { DEFAULT_MSS, TIME_WAIT_MS, type Tcb } from './tcb.js';
 
 const EMPTY = new Uint8Array(0);
+/** in-order payloads at least this large are kept as views into a packet handed over (tcb.inputOwned) */
+const KEEP_VIEW_BYTES = 16 * 1024;
 const TS_OPTION_BYTES = 12;
 /** RFC 7323 §5.5: a TS.Recent older than 24 days is no longer valid for PAWS. */
 const PAWS_IDLE_MS = 24 * 24 * 3600 * 1000;
@@ -457,7 +459,9 @@ function processText(tcb: Tcb, seq: number, payload: Uint8Array, fin: boolean): 
   if (takesText && payload.length > 0) {
     tcb.stats.bytesIn += payload.length;
     if (seq === tcb.rcvNxt) {
-      tcb.readQueue.push(payload.slice());
+      // kept as a view only when the link handed the packet over and the view pins little more
+      // than itself; anything else is copied out of the packet (valid during this call only)
+      tcb.readQueue.push(tcb.inputOwned && payload.length >= KEEP_VIEW_BYTES ? payload : payload.slice());
       tcb.rcvNxt = seqAdd(tcb.rcvNxt, payload.length);
       const filledHole = !tcb.reassembly.empty;
       for (const piece of tcb.reassembly.pull(tcb.rcvNxt)) {
@@ -468,7 +472,7 @@ function processText(tcb: Tcb, seq: number, payload: Uint8Array, fin: boolean): 
       // when the text reaches a FIN already seen, the FIN's ACK (eighth step) covers it
       if (tcb.peerFinSeq < 0 || tcb.rcvNxt !== tcb.peerFinSeq) {
         if (filledHole) sendAck(tcb); // RFC 5681 §4.2: ACK at once when a hole fills
-        else scheduleAck(tcb, payload.length >= tcb.advMss - (tcb.tsOk ? TS_OPTION_BYTES : 0));
+        else scheduleAck(tcb, Math.floor(payload.length / (tcb.advMss - (tcb.tsOk ? TS_OPTION_BYTES : 0))));
       }
     } else {
       // out of order: keep it and send an immediate duplicate ACK (RFC 5681 §4.2). Its heap is

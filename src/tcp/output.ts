@@ -37,8 +37,23 @@ function advertisedWindow(tcb: Tcb, syn: boolean): number {
   return field;
 }
 
+/**
+ * The one Segment (and options object) every TCB's output is built in: a segment handed to
+ * `hooks.send` is valid during that call only (TcbHooks), and the stack encodes it at once, so the
+ * send path allocates nothing per segment. Nothing else in the process holds it.
+ */
+const out: Segment = { srcPort: 0, dstPort: 0, seq: 0, ack: 0, flags: 0, window: 0, urgent: 0, options: {}, payload: EMPTY };
+const outOptions: TcpOptions = { mss: undefined, wscale: undefined, sackPermitted: undefined, sack: undefined, tsVal: undefined, tsEcr: undefined };
+const NO_OPTIONS: TcpOptions = Object.freeze({});
+
 function optionsFor(tcb: Tcb, flags: number): TcpOptions {
-  const opts: TcpOptions = {};
+  const opts = outOptions;
+  opts.mss = undefined;
+  opts.wscale = undefined;
+  opts.sackPermitted = undefined;
+  opts.sack = undefined;
+  opts.tsVal = undefined;
+  opts.tsEcr = undefined;
   if (flags & SYN) {
     opts.mss = tcb.advMss;
     const synAck = (flags & ACK) !== 0;
@@ -68,17 +83,15 @@ function optionsFor(tcb: Tcb, flags: number): TcpOptions {
 /** Build and hand one segment to the stack. Every segment carrying ACK also satisfies a pending delayed ACK. */
 export function emit(tcb: Tcb, flags: number, seq: number, payload: Uint8Array): void {
   const syn = (flags & SYN) !== 0;
-  const seg: Segment = {
-    srcPort: tcb.localPort,
-    dstPort: tcb.remotePort,
-    seq: seq >>> 0,
-    ack: flags & ACK ? tcb.rcvNxt : 0,
-    flags,
-    window: flags & RST ? 0 : advertisedWindow(tcb, syn),
-    urgent: 0,
-    options: flags & RST ? {} : optionsFor(tcb, flags),
-    payload,
-  };
+  const seg = out;
+  seg.srcPort = tcb.localPort;
+  seg.dstPort = tcb.remotePort;
+  seg.seq = seq >>> 0;
+  seg.ack = flags & ACK ? tcb.rcvNxt : 0;
+  seg.flags = flags;
+  seg.window = flags & RST ? 0 : advertisedWindow(tcb, syn);
+  seg.options = flags & RST ? NO_OPTIONS : optionsFor(tcb, flags);
+  seg.payload = payload;
   if (flags & ACK) {
     tcb.lastAckSent = tcb.rcvNxt;
     tcb.tDelack = Infinity;
@@ -87,6 +100,8 @@ export function emit(tcb: Tcb, flags: number, seq: number, payload: Uint8Array):
   tcb.stats.segsOut++;
   tcb.stats.bytesOut += payload.length;
   tcb.hooks.send(tcb, seg);
+  seg.payload = EMPTY;
+  seg.options = NO_OPTIONS;
 }
 
 export function sendSyn(tcb: Tcb, synAck: boolean): void {
@@ -133,14 +148,25 @@ export function sendReset(tcb: Tcb): void {
   emit(tcb, RST | ACK, nextNewSeq(tcb), EMPTY);
 }
 
-/** Acknowledge received data: at once for every second full-sized segment, else after DELACK_MS. */
-export function scheduleAck(tcb: Tcb, fullSized: boolean): void {
-  if (fullSized) tcb.unackedSegs++;
+/**
+ * Acknowledge received in-order data: at once for every second full-sized segment (RFC 5681 §4.2;
+ * a super-segment counts as the full segments it holds, as Linux's GRO'd skb does), else after
+ * DELACK_MS. Inside an input batch the ACK due waits for the batch's end (`endAckBatch`).
+ */
+export function scheduleAck(tcb: Tcb, fullSegments: number): void {
+  tcb.unackedSegs += fullSegments;
   if (tcb.unackedSegs >= 2) {
-    sendAck(tcb);
+    if (!tcb.inputBatch) sendAck(tcb);
+    else if (tcb.tDelack === Infinity) tcb.tDelack = tcb.now + DELACK_MS;
     return;
   }
   if (tcb.tDelack === Infinity) tcb.tDelack = tcb.now + DELACK_MS;
+}
+
+/** The end of an input batch: the ACK in-order data made due (one for the whole batch). */
+export function endAckBatch(tcb: Tcb): void {
+  const s = tcb.state;
+  if (tcb.unackedSegs >= 2 && (s === 'ESTABLISHED' || s === 'FIN_WAIT_1' || s === 'FIN_WAIT_2')) sendAck(tcb);
 }
 
 /** After the user reads: tell the peer when the window has at least doubled (as Linux's tcp_cleanup_rbuf). */
@@ -201,18 +227,27 @@ function smallInFlight(tcb: Tcb): boolean {
 
 function sendData(tcb: Tcb, sack: boolean, override: boolean): void {
   const s = tcb.state;
+  const mss = tcb.sndMss;
+  // with segmentation offload one segment may carry many MSS worth (TSO/GSO), cut by the link
+  const most = tcb.gsoMax > mss ? tcb.gsoMax - (tcb.gsoMax % mss) : mss;
   for (let guard = 0; guard < 10_000; guard++) {
     const offset = seqDiff(tcb.sndNxt, tcb.sndBufSeq);
     const unsent = tcb.sendBuf.length - Math.max(0, offset);
     const usable = congestionUsable(tcb, sack);
     if (unsent > 0 && s !== 'SYN_RCVD') {
-      let len = Math.min(unsent, tcb.sndMss, usable);
+      let len = Math.min(unsent, most, usable);
       if (len <= 0) {
         armPersistIfStuck(tcb);
         return;
       }
       const inFlight = tcb.sndNxt !== tcb.sndUna;
-      if (len < tcb.sndMss) {
+      if (len > mss) {
+        // a super-segment: its full-sized pieces always go; a short last piece goes only where it
+        // would go alone, after the full ones (in flight by then) — Nagle and sender SWS as below
+        const tail = len % mss;
+        const nagleOk = tcb.noDelay || !smallInFlight(tcb);
+        if (tail > 0 && !override && !((len === unsent && nagleOk) || (tcb.noDelay && tail >= tcb.maxSndWnd / 2))) len -= tail;
+      } else if (len < mss) {
         const all = len === unsent;
         // Nagle as Linux has it (tcp_nagle_check, Minshall's variant): a small final piece waits
         // only while an earlier small segment is unacknowledged, not behind full-sized ones.
@@ -234,7 +269,8 @@ function sendData(tcb: Tcb, sack: boolean, override: boolean): void {
       if (last && tcb.finQueued && usable > len) flags |= FIN;
       const payload = tcb.sendBuf.peek(offset, len);
       transmit(tcb, flags, tcb.sndNxt, payload);
-      if (len < tcb.sndMss) tcb.sndSml = seqAdd(tcb.sndNxt, len); // tcp_minshall_update
+      // tcp_minshall_update: a segment (or a super-segment's last piece) shorter than the MSS
+      if (len % mss !== 0) tcb.sndSml = seqAdd(tcb.sndNxt, len);
       len += flags & FIN ? 1 : 0;
       tcb.sndNxt = seqAdd(tcb.sndNxt, len);
       continue;

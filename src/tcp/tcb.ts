@@ -25,7 +25,7 @@ import type { TcpState } from './state.js';
 import type { TcbStatus } from './status.js';
 import type { Sysctl } from './sysctl.js';
 import { segmentArrives, takeSyn } from './input.js';
-import { sendReset, sendSyn, trySend, windowUpdateIfUseful } from './output.js';
+import { endAckBatch, sendReset, sendSyn, trySend, windowUpdateIfUseful } from './output.js';
 import { activeTimer, armKeepalive, armRetransmit, runTimers, stopTimers } from './timers.js';
 
 /** Linux's TCP_TIMEWAIT_LEN: 2MSL is fixed at 60 s. */
@@ -141,6 +141,11 @@ export class Tcb extends TcbVars {
   readonly advMss: number;
   /** effective payload per segment we send: min(peer MSS, ours) less option overhead */
   sndMss = DEFAULT_MSS;
+  /**
+   * Segmentation offload (link/offload.ts gsoMaxBytes): payload bytes one super-segment may carry,
+   * which the link cuts into sndMss-sized segments; 0 when the link takes nothing above the MTU
+   */
+  gsoMax = 0;
   sndWscale = 0;
   rcvWscale = 0;
   wantWscale: number;
@@ -196,6 +201,17 @@ export class Tcb extends TcbVars {
   stallSince = -1;
   /** full-sized segments received since our last ACK (ACK every second one, RFC 5681 §4.2) */
   unackedSegs = 0;
+  /**
+   * The stack is feeding this connection a batch of packets that arrived together: the ACK that
+   * in-order data makes due waits for the batch's end (`endInputBatch`), one ACK per batch as
+   * Linux's GRO gives it one segment for many
+   */
+  inputBatch = false;
+  /**
+   * The segment being processed came in a packet its link handed over for good (`inputBatch` with
+   * `owned`): a large payload is kept as a view into it instead of being copied
+   */
+  inputOwned = false;
 
   // --- timers: absolute deadlines, Infinity when off ---
   // (tPersist, tKeepalive, tTimeWait, tFinWait2 are in TcbVars)
@@ -474,6 +490,14 @@ export class Tcb extends TcbVars {
     this.cause = seg;
     segmentArrives(this, seg);
     this.cause = null;
+  }
+
+  /** The end of an input batch (`inputBatch`): the ACK that in-order data made due goes now. */
+  endInputBatch(now: number): void {
+    this.inputBatch = false;
+    if (this.unackedSegs < 2) return;
+    this.now = now;
+    endAckBatch(this);
   }
 
   /** Earliest time this connection wants `onTimer`. */

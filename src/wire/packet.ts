@@ -4,7 +4,7 @@
  */
 import type { DropReason, Segment } from './segment.js';
 import { SYN } from './segment.js';
-import { pseudoSumV4, pseudoSumV6 } from './checksum.js';
+import { finish, pseudoSumV4, pseudoSumV6, sum } from './checksum.js';
 import { parseIPv4Header, writeIPv4HeaderRaw } from './ipv4.js';
 import type { IPv4Header } from './ipv4.js';
 import { parseIPv6Header, writeIPv6HeaderRaw } from './ipv6.js';
@@ -78,18 +78,23 @@ export interface DecodedTcpPacket {
   seg: Segment;
 }
 
-/** Parse IP and TCP, verifying both checksums. Non-TCP packets give 'ip_not_tcp'. */
-export function decodeTcpPacket(pkt: Uint8Array): DecodedTcpPacket | DropReason {
+/**
+ * Parse IP and TCP, verifying both checksums. Non-TCP packets give 'ip_not_tcp'. With
+ * `verifyTcpChecksum` false (receive checksum offload, link/offload.ts) the TCP checksum is not
+ * looked at, as Linux skips it for CHECKSUM_UNNECESSARY; the IPv4 header's always is.
+ */
+export function decodeTcpPacket(pkt: Uint8Array, verifyTcpChecksum = true): DecodedTcpPacket | DropReason {
   const d = decodePacket(pkt);
   if (typeof d === 'string') return d;
   if (d.protocol !== IPPROTO_TCP) return 'ip_not_tcp';
   // RFC 9293 §3.1 (IPv4 pseudo-header), RFC 8200 §8.1 (IPv6: upper-layer length; at the
   // final destination the header's destination is the final one even with a Routing header).
-  const ps =
-    d.version === 4
+  const ps = !verifyTcpChecksum
+    ? 0
+    : d.version === 4
       ? pseudoSumV4(d.src4, d.dst4, IPPROTO_TCP, d.payloadLength)
       : pseudoSumV6(d.src6!, d.dst6!, IPPROTO_TCP, d.payloadLength);
-  const seg = decodeTcp(pkt, d.payloadOffset, d.payloadLength, ps);
+  const seg = decodeTcp(pkt, d.payloadOffset, d.payloadLength, ps, verifyTcpChecksum);
   if (typeof seg === 'string') return seg;
   return { pkt: d, seg };
 }
@@ -102,20 +107,21 @@ export function tcpSegmentLength(seg: Segment): number {
 /**
  * Build an IPv4 packet (20-byte header, TTL 64, DF, ID 0) carrying `seg`. When `out` is
  * given and large enough the packet is written at its start and a view of it is returned;
- * otherwise a new array is allocated.
+ * otherwise a new array is allocated. `partialChecksum`: transmit checksum offload (encodeTcp).
  */
 export function encodeTcpPacketV4(
   src: number,
   dst: number,
   seg: Segment,
   out?: Uint8Array,
+  partialChecksum = false,
 ): Uint8Array {
   const tcpLen = tcpSegmentLength(seg);
   const total = 20 + tcpLen;
   const buf = out !== undefined && out.length >= total ? out : new Uint8Array(total);
   // TCP first: its payload copy must happen before anything else is written, in case the
   // payload is a view into `out`.
-  encodeTcp(seg, buf, 20, pseudoSumV4(src, dst, IPPROTO_TCP, tcpLen));
+  encodeTcp(seg, buf, 20, pseudoSumV4(src, dst, IPPROTO_TCP, tcpLen), partialChecksum);
   writeIPv4HeaderRaw(buf, 0, src, dst, IPPROTO_TCP, tcpLen, 64, 0, true, 0);
   return buf.length === total ? buf : buf.subarray(0, total);
 }
@@ -126,11 +132,32 @@ export function encodeTcpPacketV6(
   dst: Uint8Array,
   seg: Segment,
   out?: Uint8Array,
+  partialChecksum = false,
 ): Uint8Array {
   const tcpLen = tcpSegmentLength(seg);
   const total = 40 + tcpLen;
   const buf = out !== undefined && out.length >= total ? out : new Uint8Array(total);
-  encodeTcp(seg, buf, 40, pseudoSumV6(src, dst, IPPROTO_TCP, tcpLen));
+  encodeTcp(seg, buf, 40, pseudoSumV6(src, dst, IPPROTO_TCP, tcpLen), partialChecksum);
   writeIPv6HeaderRaw(buf, 0, src, dst, IPPROTO_TCP, tcpLen, 64);
   return buf.length === total ? buf : buf.subarray(0, total);
+}
+
+/** Offset of the checksum field in the TCP header (RFC 9293 §3.1): Linux's `csum_offset`. */
+export const TCP_CHECKSUM_OFFSET = 16;
+
+/**
+ * Finish, in place, the TCP checksum of a packet sent with transmit checksum offload (its field
+ * holds the pseudo-header's sum): what a device does for CHECKSUM_PARTIAL, summing from the TCP
+ * header (`csum_start`) to the end and storing the complement at `csum_offset`. For a link that
+ * must hand complete packets on (a capture, a peer without receive offload). Returns false, and
+ * changes nothing, for a packet that is not TCP or not well-formed IP.
+ */
+export function completeTcpChecksum(pkt: Uint8Array): boolean {
+  const d = decodePacket(pkt);
+  if (typeof d === 'string' || d.protocol !== IPPROTO_TCP || d.payloadLength < 20) return false;
+  const at = d.payloadOffset + TCP_CHECKSUM_OFFSET;
+  const c = finish(sum(pkt, d.payloadOffset, d.payloadLength));
+  pkt[at] = c >>> 8;
+  pkt[at + 1] = c;
+  return true;
 }

@@ -7,7 +7,7 @@
  */
 import type { DropReason, Segment, TcpOptions } from './segment.js';
 import { SYN } from './segment.js';
-import { finish, sum } from './checksum.js';
+import { finish, fold, sum } from './checksum.js';
 
 /** RFC 9293 §3.2 and the RFCs above: option kinds and their fixed lengths. */
 const OPT_EOL = 0;
@@ -226,8 +226,12 @@ function encodeOptions(o: TcpOptions, isSyn: boolean, out: Uint8Array, start: nu
  * seg.payload.length. Returns the number of bytes written. Throws RangeError if `out` is too
  * small (a caller bug, not bad input). The payload is copied first, so it may be a view into
  * `out` itself (e.g. already in place after the header).
+ *
+ * `partialChecksum` (transmit checksum offload, link/offload.ts): leave only the pseudo-header's
+ * sum, folded and not complemented, in the checksum field, as Linux's CHECKSUM_PARTIAL does
+ * (__tcp_v4_send_check); summing the segment from its first byte then gives the checksum.
  */
-export function encodeTcp(seg: Segment, out: Uint8Array, off: number, pseudoSum: number): number {
+export function encodeTcp(seg: Segment, out: Uint8Array, off: number, pseudoSum: number, partialChecksum = false): number {
   const isSyn = (seg.flags & SYN) !== 0;
   const hl = 20 + tcpOptionsLength(seg.options, isSyn);
   const total = hl + seg.payload.length;
@@ -250,7 +254,7 @@ export function encodeTcp(seg: Segment, out: Uint8Array, off: number, pseudoSum:
   out[off + 19] = seg.urgent;
   encodeOptions(seg.options, isSyn, out, off + 20);
 
-  const c = finish(sum(out, off, total, pseudoSum));
+  const c = partialChecksum ? fold(pseudoSum) : finish(sum(out, off, total, pseudoSum));
   out[off + 16] = c >>> 8;
   out[off + 17] = c;
   return total;

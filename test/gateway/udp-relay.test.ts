@@ -73,23 +73,22 @@ describe('idle timeouts, as conntrack\'s', () => {
     const s = r.guest.dgram.createSocket('udp4');
     cleanup.push(() => s.close());
     s.send('x', 53, DEST);
-    await until(() => r.gateway.size.udp === 1, 2_000, 'the flow');
-    await until(() => r.gateway.size.udp === 0, 2_000, 'the idle timeout');
+    await until(() => r.gateway.counters.udp.relayed === 1, 5_000, 'the flow');
+    await until(() => r.gateway.size.udp === 0, 5_000, 'the idle timeout');
     s.send('y', 53, DEST);
-    await until(() => r.gateway.size.udp === 1, 2_000, 'a new flow');
-    expect(r.gateway.counters.udp.relayed).toBe(2);
+    await until(() => r.gateway.counters.udp.relayed === 2, 5_000, 'a new flow');
   });
 
-  it('a flow the destination answered lives for streamTimeout, longer than idleTimeout', async () => {
-    const { guest, gateway } = await echoRig({ udp: { idleTimeout: 100, streamTimeout: 1_000 } });
+  it('a flow the destination answered lives for streamTimeout, longer than idleTimeout', { timeout: 15_000 }, async () => {
+    const { guest, gateway } = await echoRig({ udp: { idleTimeout: 100, streamTimeout: 3_000 } });
     const s = guest.dgram.createSocket('udp4');
     cleanup.push(() => s.close());
     const replied = once(s, 'message');
     s.send('x', 53, DEST);
     await replied;
-    await new Promise((r) => setTimeout(r, 400));
+    await new Promise((r) => setTimeout(r, 600));
     expect(gateway.size.udp).toBe(1);
-    await until(() => gateway.size.udp === 0, 3_000, 'the stream timeout');
+    await until(() => gateway.size.udp === 0, 8_000, 'the stream timeout');
   });
 });
 
@@ -103,6 +102,16 @@ describe('policy and limits', () => {
     expect((await errored).code).toBe('ECONNREFUSED');
     expect(gateway.counters.udp.refused).toEqual({ policy: 1 });
     expect(gateway.size.udp).toBe(0);
+  });
+
+  it('a datagram to the gateway\'s own address that nothing takes is refused (gateway_address)', async () => {
+    const { guest, gateway } = await echoRig();
+    const s = guest.dgram.createSocket('udp4');
+    cleanup.push(() => s.close());
+    const errored = once<NodeJS.ErrnoException>(s, 'error');
+    s.connect(5353, '10.0.0.254', () => s.send('q'));
+    expect((await errored).code).toBe('ECONNREFUSED');
+    expect(gateway.counters.udp.refused).toEqual({ gateway_address: 1 });
   });
 
   it('maxFlowsPerGuest: datagrams that would open one flow too many are dropped and counted', async () => {

@@ -47,8 +47,8 @@ function segment(srcPort: number, dstPort: number, seq: number, ack: number, fla
   return { srcPort, dstPort, seq: seq >>> 0, ack: ack >>> 0, flags, window: 65535, urgent: 0, options: {}, payload };
 }
 
-async function transfer(attack: boolean, sysctl: Record<string, unknown> = {}): Promise<Outcome> {
-  const net = new SimNetwork({ seed: 77 });
+async function transfer(attack: boolean, offload: boolean, sysctl: Record<string, unknown> = {}): Promise<Outcome> {
+  const net = new SimNetwork({ seed: 77, offload });
   const a = net.host('10.0.0.1', { sysctl });
   const b = net.host('10.0.0.2', { sysctl });
   net.impairAll({ delayMs: 5, bandwidthBps: 50_000_000 });
@@ -123,30 +123,33 @@ async function transfer(attack: boolean, sysctl: Record<string, unknown> = {}): 
   };
 }
 
-describe('RFC 5961 blind attacks by an off-path attacker during a 10 MiB transfer', () => {
-  it('RSTs, SYNs and data with guessed ACKs swept across the sequence space (step = window): byte-exact, no reset, challenge ACKs throttled', async () => {
-    const attacked = await transfer(true);
-    const clean = await transfer(false);
-    const open = await transfer(true, { tcp_invalid_ratelimit: 0 });
-    console.log(
-      `blind attack: ${attacked.injected} segments injected over ${(attacked.virtualMs / 1000).toFixed(2)} s of transfer ` +
-        `(clean: ${(clean.virtualMs / 1000).toFixed(2)} s); challenge ACKs sent ${attacked.challengeAcks}, ACKs held back ${attacked.skipped}; ` +
-        `with tcp_invalid_ratelimit=0: ${open.challengeAcks} challenge ACKs, ${(open.virtualMs / 1000).toFixed(2)} s`,
-    );
-    // the attack covered the sequence space three times over (RST, SYN, data), into both ends
-    expect(attacked.injected).toBe(2 * 3 * SWEEP);
-    // the connection survives and no forged byte is delivered
-    expect(attacked.clientErrors).toEqual([]);
-    expect(attacked.serverErrors).toEqual([]);
-    expect(attacked.serverGot.length).toBe(SIZE);
-    expect(attacked.serverGot.equals(payloadOf(SIZE, 2024))).toBe(true);
-    expect(attacked.timerBreaches).toEqual([]);
-    // throttled: at most one challenge ACK per connection per 500 ms (two connections), and the
-    // attack draws far fewer than without the throttle
-    const perConnLimit = 2 * (Math.ceil(attacked.virtualMs / 500) + 1);
-    expect(attacked.challengeAcks).toBeLessThanOrEqual(perConnLimit);
-    expect(attacked.skipped).toBeGreaterThan(0);
-    expect(open.challengeAcks).toBeGreaterThan(10 * attacked.challengeAcks);
-    expect(open.serverGot.equals(payloadOf(SIZE, 2024))).toBe(true);
-  }, 120_000);
-});
+// on a link with no offload, and on one that skips checksums and cuts super-segments (link/offload.ts)
+for (const offload of [false, true]) {
+  describe(`RFC 5961 blind attacks by an off-path attacker during a 10 MiB transfer (offload ${offload ? 'on' : 'off'})`, () => {
+    it('RSTs, SYNs and data with guessed ACKs swept across the sequence space (step = window): byte-exact, no reset, challenge ACKs throttled', async () => {
+      const attacked = await transfer(true, offload);
+      const clean = await transfer(false, offload);
+      const open = await transfer(true, offload, { tcp_invalid_ratelimit: 0 });
+      console.log(
+        `blind attack: ${attacked.injected} segments injected over ${(attacked.virtualMs / 1000).toFixed(2)} s of transfer ` +
+          `(clean: ${(clean.virtualMs / 1000).toFixed(2)} s); challenge ACKs sent ${attacked.challengeAcks}, ACKs held back ${attacked.skipped}; ` +
+          `with tcp_invalid_ratelimit=0: ${open.challengeAcks} challenge ACKs, ${(open.virtualMs / 1000).toFixed(2)} s`,
+      );
+      // the attack covered the sequence space three times over (RST, SYN, data), into both ends
+      expect(attacked.injected).toBe(2 * 3 * SWEEP);
+      // the connection survives and no forged byte is delivered
+      expect(attacked.clientErrors).toEqual([]);
+      expect(attacked.serverErrors).toEqual([]);
+      expect(attacked.serverGot.length).toBe(SIZE);
+      expect(attacked.serverGot.equals(payloadOf(SIZE, 2024))).toBe(true);
+      expect(attacked.timerBreaches).toEqual([]);
+      // throttled: at most one challenge ACK per connection per 500 ms (two connections), and the
+      // attack draws far fewer than without the throttle
+      const perConnLimit = 2 * (Math.ceil(attacked.virtualMs / 500) + 1);
+      expect(attacked.challengeAcks).toBeLessThanOrEqual(perConnLimit);
+      expect(attacked.skipped).toBeGreaterThan(0);
+      expect(open.challengeAcks).toBeGreaterThan(10 * attacked.challengeAcks);
+      expect(open.serverGot.equals(payloadOf(SIZE, 2024))).toBe(true);
+    }, 120_000);
+  });
+}

@@ -219,6 +219,11 @@ export interface TransferCase {
   /** sysctl overrides for the client and the server (options on or off, retry limits) */
   clientSysctl?: Record<string, unknown>;
   serverSysctl?: Record<string, unknown>;
+  /**
+   * Offloads on (SimNetworkOptions.offload): no checksums computed or verified, super-segments cut
+   * by the network. Such a network cannot corrupt: `corrupt` is ignored.
+   */
+  offload?: boolean;
 }
 
 export interface SocketError {
@@ -261,6 +266,8 @@ export interface TransferResult {
   accepted: number;
   /** breaches of the timer rule seen after any event (TimerWatch) */
   timerBreaches: string[];
+  /** super-segments the two stacks sent (only with offload) */
+  superSegments: number;
 }
 
 export const CLIENT = '10.0.0.1';
@@ -282,6 +289,12 @@ const QUIET_LIMIT_MS = 2 * 3_600_000;
 /** keepalive idle time; probes then follow Linux's defaults (75 s apart, 9 of them) */
 const KEEPALIVE_IDLE_MS = 60_000;
 
+/** The impairments less corruption, for a network with checksum offload. */
+export function withoutCorruption(i: Impairments): Impairments {
+  const { corrupt: _, ...rest } = i;
+  return rest;
+}
+
 export interface RunOptions {
   /** keep every packet event (for the determinism property) */
   trace?: boolean;
@@ -293,13 +306,13 @@ export interface RunOptions {
  * went quiet. Throws nothing on TCP-level failures: those are reported for the caller to judge.
  */
 export async function runTransfer(c: TransferCase, opts: RunOptions = {}): Promise<TransferResult> {
-  const net = new SimNetwork({ seed: c.seed });
+  const net = new SimNetwork({ seed: c.seed, offload: c.offload === true });
   const clock = virtualClock(net);
   const addr = addressesFor(c.family);
   const a = net.host(addr.client, c.clientSysctl ? { sysctl: c.clientSysctl } : {});
   const b = net.host(addr.server, c.serverSysctl ? { sysctl: c.serverSysctl } : {});
-  net.impair(addr.client, addr.server, c.forward);
-  net.impair(addr.server, addr.client, c.reverse);
+  net.impair(addr.client, addr.server, c.offload ? withoutCorruption(c.forward) : c.forward);
+  net.impair(addr.server, addr.client, c.offload ? withoutCorruption(c.reverse) : c.reverse);
   const log = new TransitionLog();
   log.attach(a);
   log.attach(b);
@@ -313,6 +326,8 @@ export async function runTransfer(c: TransferCase, opts: RunOptions = {}): Promi
     }
     if (opts.trace) trace.push({ ...ev, packet: ev.packet.slice() });
   });
+  let superSegments = 0;
+  for (const s of [a, b]) s.on('packet', (_p: Uint8Array, gsoSize: number) => void (gsoSize > 0 && superSegments++));
   const internalErrors: unknown[] = [];
   for (const s of [a, b]) s.on('internalError', (err: unknown) => internalErrors.push(err));
   const watch = new TimerWatch([a, b]);
@@ -413,5 +428,6 @@ export async function runTransfer(c: TransferCase, opts: RunOptions = {}): Promi
     internalErrors,
     accepted,
     timerBreaches: watch.breaches,
+    superSegments,
   };
 }

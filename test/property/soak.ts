@@ -31,6 +31,8 @@ export interface SoakOptions {
   maxSize?: number;
   /** check the timer rule after every `watchEvery`-th event (0: never) */
   watchEvery?: number;
+  /** offloads on every link: no checksums, super-segments cut by the network (SimNetworkOptions.offload) */
+  offload?: boolean;
 }
 
 export interface SoakResult {
@@ -100,7 +102,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
   const concurrency = opts.concurrency ?? 400;
   const clientCount = opts.clients ?? 8;
   const maxSize = opts.maxSize ?? 65_536;
-  const net = new SimNetwork({ seed: opts.seed });
+  const net = new SimNetwork({ seed: opts.seed, offload: opts.offload === true });
   const keep = { sysctl: { ip_local_port_range: '1024 65535' } };
   const server = net.host(SERVER, keep);
   const clients: Stack[] = [];

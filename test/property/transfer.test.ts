@@ -126,7 +126,8 @@ afterAll(() => {
 const CLEAN_CODES = new Set(['ETIMEDOUT', 'ECONNRESET', 'EPIPE']);
 
 function lossy(c: TransferCase): boolean {
-  const any = (i: Impairments) => (i.loss ?? 0) > 0 || (i.corrupt ?? 0) > 0;
+  // with offload the network does not corrupt (harness.ts)
+  const any = (i: Impairments) => (i.loss ?? 0) > 0 || (!c.offload && (i.corrupt ?? 0) > 0);
   return any(c.forward) || any(c.reverse);
 }
 
@@ -243,69 +244,80 @@ function describeCase(c: TransferCase): string {
 
 // ===================== the properties =====================
 
-describe('property: a transfer under random impairments', () => {
-  it(`delivers byte-exact or fails cleanly, then leaves no connection, timer or illegal transition (${TRANSFER_RUNS} runs)`, async () => {
-    await fc.assert(
-      fc.asyncProperty(transferCaseArb, async (c) => {
-        seeds.add(c.seed);
-        const t0 = performance.now();
-        const r = await runTransfer(c);
-        const ms = performance.now() - t0;
-        outcomes.runs++;
-        outcomes.wallMs += ms;
-        outcomes.maxWallMs = Math.max(outcomes.maxWallMs, ms);
-        if (r.errors.length === 0) outcomes.complete++;
-        else {
-          outcomes.failed++;
-          const key = r.errors.map((e) => `${e.side}:${e.code}`).join('+');
-          outcomes.failureCodes.set(key, (outcomes.failureCodes.get(key) ?? 0) + 1);
-          if (process.env.SYNACK_LOG_FAILURES) console.log(`clean failure ${key}: ${describeCase(c)}`);
-        }
-        try {
-          checkTransfer(c, r);
-        } catch (err) {
-          (err as Error).message += `\n  case: ${describeCase(c)}\n  errors: ${JSON.stringify(r.errors)}`;
-          throw err;
-        }
-      }),
-      fcParams(TRANSFER_RUNS),
-    );
-    // loss is bounded so that nearly every run completes: a statistical bound with a wide margin
-    // (about 0.1% of runs fail cleanly, see the log line), and the seeds were all different
-    expect(outcomes.failed / outcomes.runs).toBeLessThan(0.03);
-    expect(seeds.size).toBeGreaterThanOrEqual(Math.min(MIN_DISTINCT_SEEDS, TRANSFER_RUNS));
-  });
-});
+// every property runs twice: on a network with no offload, and on one whose hosts skip checksums
+// and send super-segments the network cuts (SimNetworkOptions.offload, link/offload.ts)
+for (const offload of [false, true]) {
+  const mode = offload ? 'offload on' : 'offload off';
+  const cases = transferCaseArb.map((c) => ({ ...c, offload }));
+  let superSegments = 0;
 
-describe('property: the same seed replays the same run', () => {
-  it(`two runs with one seed and one set of impairments give byte-identical packet traces (${REPLAY_RUNS} runs)`, async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        transferCaseArb.map((c) => ({ ...c, size: c.size % 20_000 })),
-        async (c) => {
+  describe(`property: a transfer under random impairments (${mode})`, () => {
+    it(`delivers byte-exact or fails cleanly, then leaves no connection, timer or illegal transition (${TRANSFER_RUNS} runs)`, async () => {
+      await fc.assert(
+        fc.asyncProperty(cases, async (c) => {
           seeds.add(c.seed);
-          const one = await runTransfer(c, { trace: true });
-          const two = await runTransfer(c, { trace: true });
-          expect(one.trace.length).toBeGreaterThan(0);
-          expect(two.trace.length).toBe(one.trace.length);
-          for (let i = 0; i < one.trace.length; i++) {
-            const a = one.trace[i]!;
-            const b = two.trace[i]!;
-            const same =
-              a.t === b.t &&
-              a.from === b.from &&
-              a.to === b.to &&
-              a.dropped === b.dropped &&
-              a.reason === b.reason &&
-              Buffer.from(a.packet).equals(Buffer.from(b.packet));
-            if (!same) expect.fail(`packet ${i} differs: ${JSON.stringify({ ...a, packet: Buffer.from(a.packet).toString('hex') })} vs ${JSON.stringify({ ...b, packet: Buffer.from(b.packet).toString('hex') })}`);
+          const t0 = performance.now();
+          const r = await runTransfer(c);
+          superSegments += r.superSegments;
+          const ms = performance.now() - t0;
+          outcomes.runs++;
+          outcomes.wallMs += ms;
+          outcomes.maxWallMs = Math.max(outcomes.maxWallMs, ms);
+          if (r.errors.length === 0) outcomes.complete++;
+          else {
+            outcomes.failed++;
+            const key = r.errors.map((e) => `${e.side}:${e.code}`).join('+');
+            outcomes.failureCodes.set(key, (outcomes.failureCodes.get(key) ?? 0) + 1);
+            if (process.env.SYNACK_LOG_FAILURES) console.log(`clean failure ${key}: ${describeCase(c)}`);
           }
-          expect(two.serverGot.equals(one.serverGot)).toBe(true);
-          expect(two.clientGot.equals(one.clientGot)).toBe(true);
-          expect(two.log.events).toEqual(one.log.events);
-        },
-      ),
-      fcParams(REPLAY_RUNS),
-    );
+          try {
+            checkTransfer(c, r);
+          } catch (err) {
+            (err as Error).message += `\n  case: ${describeCase(c)}\n  errors: ${JSON.stringify(r.errors)}`;
+            throw err;
+          }
+        }),
+        fcParams(TRANSFER_RUNS),
+      );
+      // loss is bounded so that nearly every run completes: a statistical bound with a wide margin
+      // (about 0.1% of runs fail cleanly, see the log line), and the seeds were all different
+      expect(outcomes.failed / outcomes.runs).toBeLessThan(0.03);
+      // with offload the senders did build super-segments for the network to cut
+      if (offload) expect(superSegments).toBeGreaterThan(0);
+      expect(seeds.size).toBeGreaterThanOrEqual(Math.min(MIN_DISTINCT_SEEDS, TRANSFER_RUNS));
+    });
   });
-});
+
+  describe(`property: the same seed replays the same run (${mode})`, () => {
+    it(`two runs with one seed and one set of impairments give byte-identical packet traces (${REPLAY_RUNS} runs)`, async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          cases.map((c) => ({ ...c, size: c.size % 20_000 })),
+          async (c) => {
+            seeds.add(c.seed);
+            const one = await runTransfer(c, { trace: true });
+            const two = await runTransfer(c, { trace: true });
+            expect(one.trace.length).toBeGreaterThan(0);
+            expect(two.trace.length).toBe(one.trace.length);
+            for (let i = 0; i < one.trace.length; i++) {
+              const a = one.trace[i]!;
+              const b = two.trace[i]!;
+              const same =
+                a.t === b.t &&
+                a.from === b.from &&
+                a.to === b.to &&
+                a.dropped === b.dropped &&
+                a.reason === b.reason &&
+                Buffer.from(a.packet).equals(Buffer.from(b.packet));
+              if (!same) expect.fail(`packet ${i} differs: ${JSON.stringify({ ...a, packet: Buffer.from(a.packet).toString('hex') })} vs ${JSON.stringify({ ...b, packet: Buffer.from(b.packet).toString('hex') })}`);
+            }
+            expect(two.serverGot.equals(one.serverGot)).toBe(true);
+            expect(two.clientGot.equals(one.clientGot)).toBe(true);
+            expect(two.log.events).toEqual(one.log.events);
+          },
+        ),
+        fcParams(REPLAY_RUNS),
+      );
+    });
+  });
+}

@@ -152,6 +152,18 @@ describe('answers from the original destination', () => {
     expect(fwd.counters.unreachableSent).toBe(1);
     s.close();
   });
+  it('portUnreachable() over IPv6: ICMPv6 Port Unreachable from the original destination, ECONNREFUSED on the guest', async () => {
+    const { net, guest, gw } = setup();
+    const fwd = gw.forwardUdp((d) => fwd.portUnreachable(d, d.payload));
+    const s = guest.dgram.createSocket('udp6');
+    let err: NodeJS.ErrnoException | null = null;
+    s.on('error', (e) => (err = e));
+    s.connect(9, DEST6, () => s.send('anyone?'));
+    expect(await net.runUntil(() => err !== null, 1_000)).toBe(true);
+    expect(err!.code).toBe('ECONNREFUSED');
+    expect(fwd.counters.unreachableSent).toBe(1);
+    s.close();
+  });
 });
 
 describe('one UDP forwarder at a time; close()', () => {

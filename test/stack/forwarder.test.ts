@@ -108,10 +108,11 @@ describe('a SYN no connection or listener takes becomes a request, before any an
     expect(gw.counters.drops.not_for_us).toBe(4);
   });
 
-  it('without a forwarder, segments to foreign addresses are dropped as not for us', () => {
+  it('without a forwarder, segments to foreign addresses are dropped as not for us, before counting', () => {
     const { gw } = setup();
     rawSyn(gw, '10.0.0.1', 4000);
     expect(gw.counters.drops.not_for_us).toBe(1);
+    expect(gw.counters.segmentsIn).toBe(0);
   });
 });
 
@@ -386,6 +387,18 @@ describe('one forwarder at a time; close()', () => {
     expect(await net.runUntil(() => echo === 'still here', 5_000)).toBe(true);
     rawSyn(gw, '10.0.0.9', 4000);
     expect(gw.counters.drops.not_for_us).toBe(1);
+    // once the last forwarded connection is gone, foreign segments are not even looked up
+    c.end();
+    c.on('end', () => c.end());
+    let closed = false;
+    c.on('close', () => (closed = true));
+    expect(await net.runUntil(() => closed, 10_000)).toBe(true);
+    await net.run(61_000);
+    const segmentsIn = gw.counters.segmentsIn;
+    const notForUs = gw.counters.drops.not_for_us!;
+    rawSyn(gw, '10.0.0.9', 4001);
+    expect(gw.counters.segmentsIn).toBe(segmentsIn);
+    expect(gw.counters.drops.not_for_us).toBe(notForUs + 1);
   });
 
   it('a handler that throws: the SYN is dropped and the error reported as internalError', () => {
