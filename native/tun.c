@@ -2,14 +2,17 @@
  * synack's Linux TUN/TAP addon (N-API, C). Small on purpose: it opens a device, and moves packets
  * in and out in batches. Everything else (framing, ARP, IP, TCP) is TypeScript.
  *
- *   open(name, mode, multiQueue, offload) -> { fd, name, offload }
+ *   open(name, mode, multiQueue, offload, offloadFlags) -> { fd, name, vnetHdr, offload, offloadFlags }
  *                                  mode: 0 = TUN (IFF_TUN), 1 = TAP (IFF_TAP)
- *   startReading(fd, arrayBuffer, lengths, onBatch, vnetHdr) -> handle
- *       packets are read back to back into `arrayBuffer`; lengths[i] holds packet i's size;
- *       onBatch(count) is called once per batch from the event loop
+ *   startReading(fd, arrayBuffer, lengths, onBatch, vnetHdr, info) -> handle
+ *       packets are read back to back into `arrayBuffer`; lengths[i] holds packet i's size and
+ *       info[i] what its virtio-net header said (RX_* below); onBatch(count, errno) is called once
+ *       per batch from the event loop
+ *   setCompleteChecksums(handle, mode)  which partial checksums to complete before JS sees them:
+ *                                  COMPLETE_ALL (default), COMPLETE_EXCEPT_TCP, COMPLETE_NONE
  *   stopReading(handle)                 stop polling and close the handle (the fd stays open)
  *   ref(handle) / unref(handle)         keep the event loop alive while reading, or not
- *   writeBatch(fd, arrayBuffer, lengths, count, vnetHdr) -> [written, errno of the last failure or 0]
+ *   writeBatch(fd, arrayBuffer, lengths, count, vnetHdr, info) -> written + 65536 * errno of the last failure
  *   close(fd)
  *
  * Reading: why uv_poll and not a reader thread. The device fd is non-blocking and pollable, so the
@@ -22,17 +25,31 @@
  * batch at a bound (and returning to epoll, which is level-triggered) keeps timers and other I/O
  * fair under load.
  *
- * Offload (TUN only, when asked): IFF_VNET_HDR + TUNSETOFFLOAD(CSUM|TSO4|TSO6) lets the kernel hand
- * us its TCP segments unsegmented, up to 64 KiB each, as GRO hands them to its own TCP: one read,
- * one JS call and one ACK decision per 64 KiB instead of per 1.5 KiB. Each read then starts with
- * a 10-byte struct virtio_net_hdr, read into a side buffer (readv) and acted on here: a packet
- * marked NEEDS_CSUM carries only the pseudo-header sum, and we complete its checksum before JS
- * sees it, so the packets JS gets are always ordinary, valid IP packets (just larger than the
- * MTU, exactly like a GRO'd packet in a capture taken on a Linux host). Writes then carry a
- * zeroed header (no offload asked of the kernel).
+ * Offload (TUN only, when asked): IFF_VNET_HDR puts a 10-byte struct virtio_net_hdr
+ * (include/uapi/linux/virtio_net.h) before every packet, both ways, and TUNSETOFFLOAD(CSUM|TSO4|
+ * TSO6) says we accept what a virtio NIC would: the kernel then hands us its TCP segments
+ * unsegmented, up to 64 KiB each, with the checksum left to us (drivers/net/tun.c, tun_put_user ->
+ * virtio_net_hdr_from_skb: CHECKSUM_PARTIAL -> VIRTIO_NET_HDR_F_NEEDS_CSUM with csum_start/
+ * csum_offset, the field holding the pseudo-header sum; CHECKSUM_UNNECESSARY -> DATA_VALID; a GSO
+ * skb -> gso_type TCPV4/TCPV6 and gso_size). On reads the header goes to a stack variable (readv)
+ * and what it says goes to info[i]: RX_PARTIAL (a packet of the local kernel's own, checksum not
+ * computed), RX_VALID (checked by the kernel or a NIC), or 0 (verify it yourself), with gso_size in
+ * the high 16 bits. By default a partial checksum is completed here before JS sees it, so the
+ * packets are ordinary valid IP packets (just larger than the MTU, as a GRO'd packet in a capture
+ * taken on a Linux host) and reported RX_VALID; a consumer that trusts the flag (attachTun with a
+ * stack that skips TCP verification) leaves TCP's partial (COMPLETE_EXCEPT_TCP) and saves a pass
+ * over every byte.
+ * On writes, info[i] asks the kernel for the same services (tun_get_user -> virtio_net_hdr_to_skb):
+ * TX_NEEDS_CSUM (the TCP/UDP checksum field holds the pseudo-header sum; the kernel completes it,
+ * or never computes it at all when the packet stays on this host, as on loopback) and a gso_size in
+ * the high 16 bits (a TCP super-segment the kernel splits into gso_size-byte segments, each with
+ * its own headers and checksum, exactly as TSO would). csum_start, csum_offset and hdr_len are
+ * read from the packet's own headers here. If the kernel refuses TUNSETOFFLOAD, the device is
+ * reopened without IFF_VNET_HDR: plain mode, one bare IP packet per read and write.
  *
  * Writing: one call per batch of packets. A tun write is one packet per write(2) (writev would
- * gather several buffers into ONE packet), so the batch saves the JS -> C crossings, not syscalls.
+ * gather several buffers into ONE packet; with the vnet header the header and the packet are the
+ * two pieces of that one packet), so the batch saves the JS -> C crossings, not syscalls.
  * The fd is non-blocking; a packet the kernel will not take (EAGAIN, ENOBUFS, EIO while the link is
  * down) is dropped and reported, as IP allows.
  */
@@ -51,6 +68,7 @@
 #include <sys/ioctl.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include "vnet.h"
 #endif
 
 /* A read needs this much room: the kernel truncates a packet silently. An IPv6 packet may carry
@@ -123,9 +141,30 @@ static bool get_bytes(napi_env env, napi_value v, uint8_t** data, size_t* len) {
 
 /* ===================== open / close ===================== */
 
+#ifdef __linux__
+/* TUNSETIFF on a fresh fd: returns the fd or -errno. */
+static int attach_device(const char* name, size_t nlen, short flags, char* out_name, const char** failed) {
+  *failed = "open";
+  int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return -errno;
+  *failed = "ioctl(TUNSETIFF)";
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  ifr.ifr_flags = flags;
+  memcpy(ifr.ifr_name, name, nlen);
+  if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+    int err = errno;
+    close(fd);
+    return -err;
+  }
+  memcpy(out_name, ifr.ifr_name, IFNAMSIZ);
+  return fd;
+}
+#endif
+
 static napi_value Open(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 5;
+  napi_value argv[5];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   char name[IFNAMSIZ + 1] = {0};
   size_t nlen = 0;
@@ -138,49 +177,57 @@ static napi_value Open(napi_env env, napi_callback_info info) {
     return NULL;
   }
   int32_t mode = 0;
+  uint32_t offload_flags = 0;
   bool mq = false, want_offload = false;
   get_int(env, argv[1], &mode);
   if (argc > 2) napi_get_value_bool(env, argv[2], &mq);
   if (argc > 3) napi_get_value_bool(env, argv[3], &want_offload);
+  if (argc > 4) napi_get_value_uint32(env, argv[4], &offload_flags);
   if (mode == 1) want_offload = false; /* TAP: frames stay as they are */
 #ifdef __linux__
-  int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) return throw_errno(env, errno, "open", "/dev/net/tun");
-  struct ifreq ifr;
-  memset(&ifr, 0, sizeof ifr);
   /* IFF_NO_PI: no 4-byte packet-information prefix; each read is one bare IP packet (TUN) or
    * one Ethernet frame without FCS (TAP). TUNSETIFF attaches to the device by name, creating it
    * if it does not exist (which needs CAP_NET_ADMIN). */
-  ifr.ifr_flags = (mode == 1 ? IFF_TAP : IFF_TUN) | IFF_NO_PI;
+  short flags = (short)((mode == 1 ? IFF_TAP : IFF_TUN) | IFF_NO_PI);
 #ifdef IFF_MULTI_QUEUE
-  if (mq) ifr.ifr_flags |= IFF_MULTI_QUEUE;
+  if (mq) flags |= IFF_MULTI_QUEUE;
 #endif
-  if (want_offload) ifr.ifr_flags |= IFF_VNET_HDR;
-  memcpy(ifr.ifr_name, name, nlen);
-  if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-    int err = errno;
-    close(fd);
-    return throw_errno(env, err, "ioctl(TUNSETIFF)", name);
-  }
-  bool offload = false;
+  char got[IFNAMSIZ + 1] = {0};
+  const char* failed = "open";
+  bool vnet = false;
+  int fd = -1;
   if (want_offload) {
-    int hdr = sizeof(struct virtio_net_hdr);
-    if (ioctl(fd, TUNSETVNETHDRSZ, &hdr) == 0 &&
-        ioctl(fd, TUNSETOFFLOAD, (unsigned long)(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6)) == 0) {
-      offload = true;
-    } else {
-      /* no offload: keep the header (it is on for this fd) but ask the kernel for nothing */
-      ioctl(fd, TUNSETOFFLOAD, 0UL);
+    fd = attach_device(name, nlen, (short)(flags | IFF_VNET_HDR), got, &failed);
+    if (fd >= 0) {
+      /* the header is sizeof(struct virtio_net_hdr) = 10 bytes by default; say so anyway. Then
+       * the offloads we accept (tun.c, set_offload: anything but the TUN_F_* bits is EINVAL) */
+      int hdr = sizeof(struct virtio_net_hdr);
+      if (ioctl(fd, TUNSETVNETHDRSZ, &hdr) == 0 && ioctl(fd, TUNSETOFFLOAD, (unsigned long)offload_flags) == 0) {
+        vnet = true;
+      } else {
+        /* refused: close, and attach again without the header (plain mode) */
+        close(fd);
+        fd = -1;
+      }
+    } else if (fd != -EINVAL) {
+      /* EINVAL: a kernel without IFF_VNET_HDR; try plain. Anything else fails plain too. */
+      return throw_errno(env, -fd, failed, strcmp(failed, "open") == 0 ? "/dev/net/tun" : name);
     }
   }
-  napi_value out, vfd, vname, voff, vhdr;
+  if (fd < 0) {
+    fd = attach_device(name, nlen, flags, got, &failed);
+    if (fd < 0) return throw_errno(env, -fd, failed, strcmp(failed, "open") == 0 ? "/dev/net/tun" : name);
+  }
+  napi_value out, vfd, vname, voff, vhdr, vflags;
   CHECK(env, napi_create_object(env, &out));
-  CHECK(env, napi_get_boolean(env, offload, &voff));
-  CHECK(env, napi_get_boolean(env, want_offload, &vhdr));
+  CHECK(env, napi_get_boolean(env, vnet && (offload_flags & (TUN_F_TSO4 | TUN_F_TSO6)) != 0, &voff));
+  CHECK(env, napi_get_boolean(env, vnet, &vhdr));
+  CHECK(env, napi_create_uint32(env, vnet ? offload_flags : 0, &vflags));
   napi_set_named_property(env, out, "offload", voff);
   napi_set_named_property(env, out, "vnetHdr", vhdr);
+  napi_set_named_property(env, out, "offloadFlags", vflags);
   CHECK(env, napi_create_int32(env, fd, &vfd));
-  CHECK(env, napi_create_string_utf8(env, ifr.ifr_name, strnlen(ifr.ifr_name, IFNAMSIZ), &vname));
+  CHECK(env, napi_create_string_utf8(env, got, strnlen(got, IFNAMSIZ), &vname));
   napi_set_named_property(env, out, "fd", vfd);
   napi_set_named_property(env, out, "name", vname);
   return out;
@@ -188,6 +235,7 @@ static napi_value Open(napi_env env, napi_callback_info info) {
   (void)mode;
   (void)mq;
   (void)want_offload;
+  (void)offload_flags;
   napi_throw_error(env, "ERR_TUN_UNAVAILABLE", "TUN/TAP devices are supported on Linux only");
   return NULL;
 #endif
@@ -217,39 +265,24 @@ typedef struct {
   uint8_t* buf;
   size_t cap;
   uint32_t* lengths;
+  uint32_t* info;
   size_t max_count;
   napi_ref buf_ref;
   napi_ref len_ref;
+  napi_ref info_ref;
   napi_ref cb_ref;
-  napi_ref self_ref;
   napi_async_context async;
   bool stopped;
   bool vnet_hdr;
-  int last_error;
+  int complete; /* COMPLETE_* */
 } Reader;
 
-#ifdef __linux__
-/* RFC 1071 over buf[0..len), as the kernel's skb_checksum: returns the 32-bit running sum. */
-static uint32_t csum_add(const uint8_t* p, size_t len, uint32_t sum) {
-  uint64_t s = sum;
-  size_t i = 0;
-  for (; i + 1 < len; i += 2) s += (uint32_t)(p[i] << 8 | p[i + 1]);
-  if (i < len) s += (uint32_t)(p[i] << 8);
-  while (s >> 16) s = (s & 0xffff) + (s >> 16);
-  return (uint32_t)s;
-}
+#define COMPLETE_ALL 0
+#define COMPLETE_EXCEPT_TCP 1
+#define COMPLETE_NONE 2
+/* offsetof(struct tcphdr, check): TCP's csum_offset, unlike UDP's 6 or ICMP's 2 */
+#define TCP_CSUM_OFFSET 16
 
-/* A packet from the kernel with CHECKSUM_PARTIAL: the field at csum_start + csum_offset holds
- * the pseudo-header sum; summing from csum_start to the end and complementing completes it. */
-static void complete_checksum(uint8_t* pkt, size_t len, const struct virtio_net_hdr* h) {
-  size_t start = h->csum_start, at = (size_t)h->csum_start + h->csum_offset;
-  if (start >= len || at + 2 > len) return;
-  uint32_t s = csum_add(pkt + start, len - start, 0);
-  uint16_t c = (uint16_t)~s;
-  pkt[at] = (uint8_t)(c >> 8);
-  pkt[at + 1] = (uint8_t)c;
-}
-#endif
 
 static void on_closed(uv_handle_t* h) {
   Reader* r = (Reader*)h->data;
@@ -260,9 +293,10 @@ static void reader_release(Reader* r) {
   napi_env env = r->env;
   if (r->buf_ref) napi_delete_reference(env, r->buf_ref);
   if (r->len_ref) napi_delete_reference(env, r->len_ref);
+  if (r->info_ref) napi_delete_reference(env, r->info_ref);
   if (r->cb_ref) napi_delete_reference(env, r->cb_ref);
   if (r->async) napi_async_destroy(env, r->async);
-  r->buf_ref = r->len_ref = r->cb_ref = NULL;
+  r->buf_ref = r->len_ref = r->info_ref = r->cb_ref = NULL;
   r->async = NULL;
 }
 
@@ -281,7 +315,7 @@ static void on_readable(uv_poll_t* h, int status, int events) {
       if (r->vnet_hdr) {
         struct iovec iov[2] = {{&vh, sizeof vh}, {r->buf + off, MAX_PACKET}};
         n = readv(r->fd, iov, 2);
-        if (n >= 0) n -= (ssize_t)sizeof vh;
+        if (n >= 0) n = n < (ssize_t)sizeof vh ? 0 : n - (ssize_t)sizeof vh; /* a bare header: nothing */
       } else {
         n = read(r->fd, r->buf + off, MAX_PACKET);
       }
@@ -291,7 +325,23 @@ static void on_readable(uv_poll_t* h, int status, int events) {
         break;
       }
       if (n <= 0) break; /* end of file, or a bare header: nothing to deliver; epoll tells us if more */
-      if (r->vnet_hdr && (vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)) complete_checksum(r->buf + off, (size_t)n, &vh);
+      uint32_t what = 0;
+      if (r->vnet_hdr) {
+        /* the header is in this host's byte order: tun_is_little_endian() is the host's unless
+         * TUNSETVNETLE, which we never set (legacy virtio is guest-native) */
+        what = (uint32_t)vh.gso_size << 16;
+        if (vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+          if (r->complete == COMPLETE_ALL || (r->complete == COMPLETE_EXCEPT_TCP && vh.csum_offset != TCP_CSUM_OFFSET)) {
+            vnet_complete_checksum(r->buf + off, (size_t)n, vh.csum_start, vh.csum_offset);
+            what |= RX_VALID;
+          } else {
+            what |= RX_PARTIAL;
+          }
+        } else if (vh.flags & VIRTIO_NET_HDR_F_DATA_VALID) {
+          what |= RX_VALID;
+        }
+      }
+      if (r->info) r->info[count] = what;
       r->lengths[count++] = (uint32_t)n;
       off += (size_t)n;
     }
@@ -318,8 +368,8 @@ static void on_readable(uv_poll_t* h, int status, int events) {
 }
 
 static napi_value StartReading(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
+  size_t argc = 6;
+  napi_value argv[6];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t fd = -1;
   uint8_t* buf = NULL;
@@ -338,6 +388,12 @@ static napi_value StartReading(napi_env env, napi_callback_info info) {
     return NULL;
   }
   if (argc > 4) napi_get_value_bool(env, argv[4], &vnet);
+  uint8_t* infos = NULL;
+  size_t info_bytes = 0;
+  if (argc > 5 && (!get_bytes(env, argv[5], &infos, &info_bytes) || info_bytes < lens_bytes || ((uintptr_t)infos & 3) != 0)) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "startReading: info must be a Uint32Array as long as lengths");
+    return NULL;
+  }
   Reader* r = calloc(1, sizeof *r);
   if (!r) return throw_errno(env, ENOMEM, "calloc", "reader");
   r->env = env;
@@ -346,9 +402,12 @@ static napi_value StartReading(napi_env env, napi_callback_info info) {
   r->buf = buf;
   r->cap = cap;
   r->lengths = (uint32_t*)lens;
+  r->info = (uint32_t*)infos;
+  r->complete = COMPLETE_ALL;
   r->max_count = lens_bytes / 4 < MAX_BATCH ? lens_bytes / 4 : MAX_BATCH;
   CHECK(env, napi_create_reference(env, argv[1], 1, &r->buf_ref));
   CHECK(env, napi_create_reference(env, argv[2], 1, &r->len_ref));
+  if (infos) CHECK(env, napi_create_reference(env, argv[5], 1, &r->info_ref));
   CHECK(env, napi_create_reference(env, argv[3], 1, &r->cb_ref));
   napi_value res_name;
   CHECK(env, napi_create_string_utf8(env, "synack:tun", NAPI_AUTO_LENGTH, &res_name));
@@ -407,11 +466,26 @@ static napi_value Unref(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value SetCompleteChecksums(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  void* p = NULL;
+  int32_t mode = COMPLETE_ALL;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 ||
+      napi_get_value_external(env, argv[0], &p) != napi_ok || p == NULL || !get_int(env, argv[1], &mode) ||
+      mode < COMPLETE_ALL || mode > COMPLETE_NONE) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "setCompleteChecksums(handle, mode: 0 | 1 | 2)");
+    return NULL;
+  }
+  ((Reader*)p)->complete = mode;
+  return NULL;
+}
+
 /* ===================== writing ===================== */
 
 static napi_value WriteBatch(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
+  size_t argc = 6;
+  napi_value argv[6];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t fd = -1, count = 0;
   bool vnet = false;
@@ -419,6 +493,8 @@ static napi_value WriteBatch(napi_env env, napi_callback_info info) {
   size_t cap = 0;
   uint8_t* lens = NULL;
   size_t lens_bytes = 0;
+  uint8_t* infos = NULL;
+  size_t info_bytes = 0;
   if (argc < 4 || !get_int(env, argv[0], &fd) || fd < 0 || !get_bytes(env, argv[1], &buf, &cap) ||
       !get_bytes(env, argv[2], &lens, &lens_bytes) || !get_int(env, argv[3], &count) || count < 0 ||
       (size_t)count > lens_bytes / 4 || ((uintptr_t)lens & 3) != 0) {
@@ -426,7 +502,12 @@ static napi_value WriteBatch(napi_env env, napi_callback_info info) {
     return NULL;
   }
   if (argc > 4) napi_get_value_bool(env, argv[4], &vnet);
+  if (argc > 5 && (!get_bytes(env, argv[5], &infos, &info_bytes) || (size_t)count > info_bytes / 4 || ((uintptr_t)infos & 3) != 0)) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "writeBatch: info must be a Uint32Array of at least count entries");
+    return NULL;
+  }
   const uint32_t* l = (const uint32_t*)lens;
+  const uint32_t* in = (const uint32_t*)infos;
   size_t off = 0;
   int32_t written = 0, last_err = 0;
   for (int32_t i = 0; i < count; i++) {
@@ -439,7 +520,11 @@ static napi_value WriteBatch(napi_env env, napi_callback_info info) {
     ssize_t w;
     if (vnet) {
       struct virtio_net_hdr vh;
-      memset(&vh, 0, sizeof vh); /* GSO_NONE, checksum complete: nothing asked of the kernel */
+      if (!vnet_tx_header(buf + off, n, in ? in[i] : 0, &vh)) {
+        last_err = EINVAL; /* an offload asked for a packet that cannot have it: dropped */
+        off += n;
+        continue;
+      }
       struct iovec iov[2] = {{&vh, sizeof vh}, {buf + off, n}};
       do w = writev(fd, iov, 2);
       while (w < 0 && errno == EINTR);
@@ -456,12 +541,9 @@ static napi_value WriteBatch(napi_env env, napi_callback_info info) {
 #endif
     off += n;
   }
-  napi_value out, a, b;
-  CHECK(env, napi_create_array_with_length(env, 2, &out));
-  CHECK(env, napi_create_int32(env, written, &a));
-  CHECK(env, napi_create_int32(env, last_err, &b));
-  napi_set_element(env, out, 0, a);
-  napi_set_element(env, out, 1, b);
+  /* one number, no array to allocate per batch: written + 65536 * errno */
+  napi_value out;
+  CHECK(env, napi_create_double(env, (double)written + 65536.0 * (double)last_err, &out));
   return out;
 }
 
@@ -475,6 +557,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"stopReading", NULL, StopReading, NULL, NULL, NULL, napi_enumerable, NULL},
       {"ref", NULL, Ref, NULL, NULL, NULL, napi_enumerable, NULL},
       {"unref", NULL, Unref, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setCompleteChecksums", NULL, SetCompleteChecksums, NULL, NULL, NULL, napi_enumerable, NULL},
       {"writeBatch", NULL, WriteBatch, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -5,9 +5,19 @@
  */
 export * from './portable.js';
 // real links: TUN/TAP (the addon loads on first open), pcap files, metrics
-export { TunDevice, type TunOpenOptions, type TunStats } from './link/tun.js';
+export {
+  TunDevice,
+  TUN_F_CSUM,
+  TUN_F_TSO4,
+  TUN_F_TSO6,
+  TUN_RX_CSUM_PARTIAL,
+  TUN_RX_CSUM_VALID,
+  TUN_TX_NEEDS_CSUM,
+  type TunOpenOptions,
+  type TunStats,
+} from './link/tun.js';
 export { openTap, attachTap } from './link/tap.js';
-export { attachTun, pcapTap, type AttachedLink } from './link/attach.js';
+export { attachTun, pcapTap, type AttachedLink, type AttachTunOptions } from './link/attach.js';
 export { tunAvailable } from './link/native.js';
 export { openPcapFile } from './link/pcap.js';
 export { createMetricsRegistry, serveMetrics } from './observe/metrics.js';

@@ -10,7 +10,13 @@ import { makeError, type SynackError } from '../errors.js';
 
 /** The addon's functions (see native/tun.c for the contract of each). */
 export interface TunAddon {
-  open(name: string, mode: number, multiQueue: boolean, offload: boolean): { fd: number; name: string; offload: boolean; vnetHdr: boolean };
+  open(
+    name: string,
+    mode: number,
+    multiQueue: boolean,
+    offload: boolean,
+    offloadFlags: number,
+  ): { fd: number; name: string; offload: boolean; vnetHdr: boolean; offloadFlags: number };
   close(fd: number): void;
   startReading(
     fd: number,
@@ -18,11 +24,15 @@ export interface TunAddon {
     lengths: Uint32Array,
     onBatch: (count: number, errno: number) => void,
     vnetHdr: boolean,
+    info: Uint32Array,
   ): object;
+  /** 0: complete every partial checksum, 1: all but TCP's, 2: none */
+  setCompleteChecksums(handle: object, mode: number): void;
   stopReading(handle: object): void;
   ref(handle: object): void;
   unref(handle: object): void;
-  writeBatch(fd: number, buffer: ArrayBuffer, lengths: Uint32Array, count: number, vnetHdr: boolean): [number, number];
+  /** returns written + 65536 * (errno of the last failure, or 0) */
+  writeBatch(fd: number, buffer: ArrayBuffer, lengths: Uint32Array, count: number, vnetHdr: boolean, info: Uint32Array): number;
 }
 
 const ADDON = join('build', 'Release', 'synack_tun.node');

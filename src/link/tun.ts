@@ -2,18 +2,48 @@
  * TunDevice: a Linux TUN (IP packets) or TAP (Ethernet frames) device, through the native addon.
  *
  *   const tun = TunDevice.open('synack0');            // attaches by name, creating it if absent
- *   tun.on('packet', (p) => stack.input(p));          // p is valid during the call only
+ *   tun.on('packet', (p) => stack.input(p));          // p is valid until the batch's 'batch' event
  *   stack.on('packet', (p) => tun.write(p));          // copied; sent in one batch per tick
  *   tun.close();
  *
  * Reads arrive in batches (one call from the addon per batch, each packet a view into one shared
- * buffer). Writes are copied into an output buffer and handed to the kernel in one addon call at
+ * buffer, valid until 'batch' is emitted after the batch's last packet, so a consumer may hand the
+ * whole batch on at once: attachTun gives it to `stack.inputBatch`). Writes are copied into an output buffer and handed to the kernel in one addon call at
  * the end of the current tick (a microtask), or at once when the buffer fills: everything the
  * stack answers to one read batch leaves in one write batch, with no added delay.
+ *
+ * With the virtio-net header (`vnetHdr`, the default for TUN) each packet carries what the kernel
+ * knows of its checksum, both ways (include/uapi/linux/virtio_net.h): 'packet' gets it as its
+ * second argument (TUN_RX_*), and `write(packet, info)` may ask the kernel to complete a checksum
+ * or to split a TCP super-segment (TUN_TX_*). attachTun turns that into the stack's offload.
  */
 import { EventEmitter } from 'node:events';
 import { makeError, type SynackError } from '../errors.js';
 import { loadTunAddon, type TunAddon } from './native.js';
+
+/** TUNSETOFFLOAD bit (include/uapi/linux/if_tun.h): we accept packets with a partial checksum. */
+export const TUN_F_CSUM = 0x01;
+/** TUNSETOFFLOAD bit: we accept unsegmented IPv4 TCP (TSO4). */
+export const TUN_F_TSO4 = 0x02;
+/** TUNSETOFFLOAD bit: we accept unsegmented IPv6 TCP (TSO6). */
+export const TUN_F_TSO6 = 0x04;
+
+/**
+ * 'packet' info (second argument), from the packet's virtio-net header: 0 = nothing known, verify
+ * the checksum; TUN_RX_CSUM_PARTIAL = the local kernel's own packet, its TCP/UDP checksum field
+ * holding only the pseudo-header sum (VIRTIO_NET_HDR_F_NEEDS_CSUM: nothing to verify, and nothing
+ * was computed); TUN_RX_CSUM_VALID = checked by the kernel or a NIC (DATA_VALID), or completed by
+ * the addon. The high 16 bits: the segment size of a packet the kernel did not segment (GSO).
+ */
+export const TUN_RX_CSUM_PARTIAL = 1;
+/** 'packet' info: the checksum was checked by the kernel or a NIC, or completed by the addon (see TUN_RX_CSUM_PARTIAL). */
+export const TUN_RX_CSUM_VALID = 2;
+/**
+ * `write(packet, info)`: TUN_TX_NEEDS_CSUM = the TCP/UDP checksum field holds the pseudo-header
+ * sum and the kernel completes it (VIRTIO_NET_HDR_F_NEEDS_CSUM); plus `gsoSize << 16` for a TCP
+ * super-segment the kernel splits into segments of gsoSize payload bytes (with NEEDS_CSUM).
+ */
+export const TUN_TX_NEEDS_CSUM = 1;
 
 /** Options of `TunDevice.open(name, options)`: TUN or TAP, multi-queue, offload, buffer sizes. */
 export interface TunOpenOptions {
@@ -22,15 +52,18 @@ export interface TunOpenOptions {
   /** IFF_MULTI_QUEUE: open one more queue of a multi-queue device (each open is one queue). */
   multiQueue?: boolean;
   /**
-   * TUN only, default true: ask the kernel for its TCP segments unsegmented (IFF_VNET_HDR with
-   * TSO4/TSO6 and checksum offload), up to 64 KiB per packet, as GRO gives them to Linux's own
-   * TCP. Packets reach 'packet' as ordinary valid IP packets (the addon completes checksums),
-   * only larger than the MTU. Falls back quietly where the kernel does not offer it.
+   * TUN only, default true: the virtio-net header (IFF_VNET_HDR), and ask the kernel for its TCP
+   * segments unsegmented (TSO4/TSO6 and checksum offload), up to 64 KiB per packet, as GRO gives
+   * them to Linux's own TCP. Packets reach 'packet' as ordinary valid IP packets (the addon
+   * completes checksums unless `setChecksumCompletion(false)`), only larger than the MTU. Where
+   * the kernel refuses, the device is opened in plain mode (`vnetHdr` false).
    */
   offload?: boolean;
+  /** The TUNSETOFFLOAD bits asked with `offload` (default TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6). */
+  offloadFlags?: number;
   /** Bytes of the read batch buffer (default 4 MiB; at least 64 KiB + 64). */
   readBufferBytes?: number;
-  /** Bytes of the write batch buffer (default 256 KiB). */
+  /** Bytes of the write batch buffer (default 1 MiB: sixteen 64 KiB super-segments). */
   writeBufferBytes?: number;
 }
 
@@ -45,9 +78,13 @@ export interface TunStats {
   /** packets the kernel refused (EAGAIN/ENOBUFS/EIO while the link is down...) */
   writeDrops: number;
   lastWriteErrno: number;
+  /** packets the kernel handed over unsegmented (gso_size set), and super-segments we asked it to split */
+  gsoIn: number;
+  gsoOut: number;
 }
 
 const MAX_WRITE_BATCH = 1024;
+const COMPLETION_MODES = ['all', 'except-tcp', 'none'] as const;
 
 /**
  * A Linux TUN or TAP device through the N-API addon: `TunDevice.open(name)` creates or attaches
@@ -59,7 +96,8 @@ export class TunDevice extends EventEmitter {
   readonly mode: 'tun' | 'tap';
   /** whether the kernel hands us unsegmented (offloaded) TCP segments */
   readonly offload: boolean;
-  private readonly vnetHdr: boolean;
+  /** whether packets carry the virtio-net header: checksum states in, checksum and GSO requests out */
+  readonly vnetHdr: boolean;
   readonly stats: TunStats = {
     packetsIn: 0,
     bytesIn: 0,
@@ -69,6 +107,8 @@ export class TunDevice extends EventEmitter {
     writeBatches: 0,
     writeDrops: 0,
     lastWriteErrno: 0,
+    gsoIn: 0,
+    gsoOut: 0,
   };
   private fd: number;
   private readonly addon: TunAddon;
@@ -76,9 +116,11 @@ export class TunDevice extends EventEmitter {
   private readonly inBuf: ArrayBuffer;
   private readonly inBytes: Uint8Array;
   private readonly inLens = new Uint32Array(256);
+  private readonly inInfo = new Uint32Array(256);
   private readonly outBuf: ArrayBuffer;
   private readonly outBytes: Uint8Array;
   private readonly outLens = new Uint32Array(MAX_WRITE_BATCH);
+  private readonly outInfo = new Uint32Array(MAX_WRITE_BATCH);
   private outCount = 0;
   private outUsed = 0;
   private flushQueued = false;
@@ -96,9 +138,13 @@ export class TunDevice extends EventEmitter {
     }
     this.mode = opts.mode ?? 'tun';
     this.addon = loadTunAddon();
-    let opened: { fd: number; name: string; offload: boolean; vnetHdr: boolean };
+    const flags = opts.offloadFlags ?? TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+    if (!Number.isInteger(flags) || flags < 0 || flags > 0xffffffff) {
+      throw makeError('ERR_INVALID_ARG_VALUE', `offloadFlags must be TUN_F_* bits (an unsigned 32-bit integer), got ${String(opts.offloadFlags)}`);
+    }
+    let opened: ReturnType<TunAddon['open']>;
     try {
-      opened = this.addon.open(name, this.mode === 'tap' ? 1 : 0, opts.multiQueue ?? false, this.mode === 'tun' && (opts.offload ?? true));
+      opened = this.addon.open(name, this.mode === 'tap' ? 1 : 0, opts.multiQueue ?? false, this.mode === 'tun' && (opts.offload ?? true), flags);
     } catch (err) {
       throw explainOpenError(err as SynackError, name, this.mode);
     }
@@ -109,23 +155,38 @@ export class TunDevice extends EventEmitter {
     const inSize = Math.max(65600, opts.readBufferBytes ?? 4 << 20);
     this.inBuf = new ArrayBuffer(inSize);
     this.inBytes = new Uint8Array(this.inBuf);
-    this.outBuf = new ArrayBuffer(Math.max(65536, opts.writeBufferBytes ?? 256 * 1024));
+    this.outBuf = new ArrayBuffer(Math.max(65536, opts.writeBufferBytes ?? 1 << 20));
     this.outBytes = new Uint8Array(this.outBuf);
-    this.reader = this.addon.startReading(this.fd, this.inBuf, this.inLens, (n, errno) => this.onBatch(n, errno), this.vnetHdr);
+    this.reader = this.addon.startReading(this.fd, this.inBuf, this.inLens, (n, errno) => this.onBatch(n, errno), this.vnetHdr, this.inInfo);
+  }
+
+  /**
+   * Which checksums the kernel left partial (TUN_RX_CSUM_PARTIAL) the addon completes before
+   * 'packet': 'all' (the default: every packet is a valid IP packet), 'except-tcp' (for a stack
+   * that skips TCP verification on trusted packets but checks UDP and ICMP), or 'none'.
+   */
+  setChecksumCompletion(mode: 'all' | 'except-tcp' | 'none'): void {
+    const m = COMPLETION_MODES.indexOf(mode);
+    if (m < 0) throw makeError('ERR_INVALID_ARG_VALUE', `checksum completion must be 'all', 'except-tcp' or 'none', got ${String(mode)}`);
+    if (this.reader) this.addon.setCompleteChecksums(this.reader, m);
   }
 
   private onBatch(count: number, errno: number): void {
     if (this.closed) return;
     this.stats.readBatches++;
     let off = 0;
+    const stats = this.stats;
     for (let i = 0; i < count; i++) {
       const len = this.inLens[i]!;
-      this.stats.packetsIn++;
-      this.stats.bytesIn += len;
-      this.emit('packet', this.inBytes.subarray(off, off + len));
+      const info = this.inInfo[i]!;
+      stats.packetsIn++;
+      stats.bytesIn += len;
+      if (info > 0xffff) stats.gsoIn++;
+      this.emit('packet', this.inBytes.subarray(off, off + len), info);
       if (this.closed) return;
       off += len;
     }
+    if (count > 0) this.emit('batch');
     if (errno !== 0) {
       // the device is gone or broken (EBADFD once `ip link del` removed it, EIO...): reading again
       // would fail again at once, so stop, close, and say why once
@@ -138,15 +199,21 @@ export class TunDevice extends EventEmitter {
     }
   }
 
-  /** Queue one packet (copied). Returns false if the device is closed or the packet is too big. */
-  write(packet: Uint8Array): boolean {
+  /**
+   * Queue one packet (copied). `info` (TUN_TX_NEEDS_CSUM | gsoSize << 16) asks the kernel to
+   * complete its checksum or split it, and needs `vnetHdr`. Returns false if the device is closed,
+   * the packet too big, or an offload asked of a device without the header.
+   */
+  write(packet: Uint8Array, info = 0): boolean {
     if (this.closed) return false;
     const n = packet.length;
-    if (n === 0 || n > this.outBytes.length) return false;
+    if (n === 0 || n > this.outBytes.length || (info !== 0 && !this.vnetHdr)) return false;
     if (this.outUsed + n > this.outBytes.length || this.outCount === MAX_WRITE_BATCH) this.flush();
     this.outBytes.set(packet, this.outUsed);
+    this.outInfo[this.outCount] = info;
     this.outLens[this.outCount++] = n;
     this.outUsed += n;
+    if (info > 0xffff) this.stats.gsoOut++;
     if (!this.flushQueued) {
       this.flushQueued = true;
       queueMicrotask(() => this.flush());
@@ -159,7 +226,9 @@ export class TunDevice extends EventEmitter {
     this.flushQueued = false;
     if (this.outCount === 0 || this.closed) return;
     const count = this.outCount;
-    const [written, errno] = this.addon.writeBatch(this.fd, this.outBuf, this.outLens, count, this.vnetHdr);
+    const r = this.addon.writeBatch(this.fd, this.outBuf, this.outLens, count, this.vnetHdr, this.outInfo);
+    const written = r % 65536;
+    const errno = (r - written) / 65536;
     this.stats.writeBatches++;
     this.stats.packetsOut += written;
     this.stats.bytesOut += this.outUsed;

@@ -256,6 +256,8 @@ export class TcpForwarder {
   private readonly conns = new Map<Conn, string>();
   private readonly guests = new Map<string, GuestShare>();
   private closed = false;
+  /** the handler is running inside the stack's processing of the SYN: the stack flushes after it */
+  private inHandler = false;
 
   /** @internal installed by stack.forwardTcp() */
   constructor(
@@ -315,12 +317,15 @@ export class TcpForwarder {
       this.stack.drop('forward_expired');
       req.settle('expired');
     });
+    this.inHandler = true;
     try {
       this.handler(req);
     } catch (err) {
       // the application's bug: drop the SYN and report it as the stack reports its own
       req.drop();
       this.stack.emit('internalError', err);
+    } finally {
+      this.inHandler = false;
     }
     return true;
   }
@@ -358,7 +363,6 @@ export class TcpForwarder {
     if (this.stack.whenIdle(() => this.reset(req))) return;
     const rst = resetForClosed(req.syn)!;
     this.stack.sendRaw(req.local, req.remote, rst);
-    this.stack.flush();
   }
 
   /** @internal accept: a passive open from the kept SYN; the SYN-ACK goes out now */
@@ -378,7 +382,9 @@ export class TcpForwarder {
     stack.attachUser(conn, new Handshake(stack, conn, options, resolve, reject, failed));
     conn.tcb.openPassive(now);
     conn.tcb.segmentArrives(req.syn, now);
-    stack.settle(conn);
+    // decided inside the handler, the stack delivers after the segment (a batch: after the batch)
+    if (this.inHandler) stack.touch(conn);
+    else stack.settle(conn);
   }
 
   /** @internal a connection left the table or reached TIME_WAIT: it no longer counts against the limits */

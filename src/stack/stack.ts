@@ -396,7 +396,9 @@ export class Stack extends EventEmitter {
   /** @internal encode and emit one segment; `gsoSize`: the segment size of a super-segment, else 0 */
   sendRaw(local: IpAddr, remote: IpAddr, seg: Segment, gsoSize = 0): void {
     if (seg.flags & RST) this.counters.resetsSent++;
-    this.counters.segmentsOut++;
+    // a super-segment counts as the wire segments it stands for, as Linux's OutSegs adds
+    // tcp_skb_pcount() (net/ipv4/tcp_output.c, __tcp_transmit_skb)
+    this.counters.segmentsOut += gsoSize > 0 && seg.payload.length > gsoSize ? Math.ceil(seg.payload.length / gsoSize) : 1;
     if (wantsSegments(this)) this.observed(() => publishSegment(this, this.clock.now(), 'out', local, remote.text, seg));
     const loopback = this.localAddressFor(remote.version, remote.v4, remote.v6) !== null;
     const pkt = this.out.encode(local, remote, seg, loopback);

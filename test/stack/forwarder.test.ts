@@ -186,6 +186,19 @@ describe('accept(): the SYN-ACK goes out from the original destination', () => {
     expect(await net.runUntil(() => connected, 5_000)).toBe(true);
   });
 
+  it('a SYN in a link\'s read batch (inputBatch) decided at once inside the handler: the SYN-ACK goes out once', async () => {
+    const { net, gw, out } = setup();
+    const fwd = gw.forwardTcp((r) => void r.accept().catch(() => {}));
+    gw.inputBatch([
+      packet('10.0.0.9', DEST, seg({ srcPort: 4000, dstPort: 80, seq: 1000, flags: SYN, options: { mss: 1460 } })),
+      packet('10.0.0.9', DEST, seg({ srcPort: 4001, dstPort: 80, seq: 5000, flags: SYN, options: { mss: 1460 } })),
+    ]);
+    await net.run(10);
+    expect(out.filter((o) => o.seg.flags === (SYN | ACK)).map((o) => `${o.src} > ${o.seg.dstPort}`)).toEqual([`${DEST} > 4000`, `${DEST} > 4001`]);
+    expect(fwd.connectionCount).toBe(2);
+    expect(gw.stateCounts()).toEqual({ SYN_RCVD: 2 });
+  });
+
   it('the guest resets during the handshake: accept() rejects with ECONNRESET', async () => {
     const { net, gw, out } = setup();
     let result: unknown = null;
