@@ -3,8 +3,9 @@
  * 4-tuple still in TIME_WAIT may be taken over by a new connect (tcp_tw_reuse).
  */
 import { sysError } from '../errors.js';
+import type { Conn } from './conn.js';
 import { seqAdd } from '../tcp/seq.js';
-import { ipFromText, ipSame, isLoopback, type IpAddr } from './ip-addr.js';
+import { ipFromText, ipSame, isLoopback, pushWords, type IpAddr } from './ip-addr.js';
 import type { Stack } from './stack.js';
 import type { TransitionCause } from '../observe/events.js';
 
@@ -47,4 +48,42 @@ export function takeTimeWaitTuple(stack: Stack, local: IpAddr, port: number, rem
   stack.counters.timeWaitReused++;
   stack.endTimeWait(slot, TW_REUSED);
   return true;
+}
+
+/**
+ * An active open: the local address (pickLocal), the local port — the one bound, or an ephemeral
+ * one from `ephemeral` (RFC 6056's keyed hash over the destination, ports.ts) — then a TCB that
+ * sends its SYN (RFC 9293 §3.10.1). A 4-tuple still in TIME_WAIT is taken over only as
+ * tcp_tw_reuse allows, its ISN continuing past the old connection's.
+ */
+export function openActive(
+  stack: Stack,
+  remote: IpAddr,
+  remotePort: number,
+  ephemeral: (dest: number[], free: (port: number) => boolean) => number | null,
+  localAddress?: string,
+  localPort?: number,
+): Conn {
+  const local = pickLocal(stack, remote, localAddress);
+  let port = localPort ?? 0;
+  stack.reuseIss = undefined;
+  if (port !== 0) {
+    if (!stack.portFreeFor(local, port, remote, remotePort)) throw sysError('EADDRINUSE', 'connect', local.text, port);
+  } else {
+    const dest: number[] = [];
+    pushWords(dest, local);
+    pushWords(dest, remote);
+    dest.push(remotePort);
+    const chosen = ephemeral(dest, (p) => stack.portFreeFor(local, p, remote, remotePort));
+    if (chosen === null) throw sysError('EADDRNOTAVAIL', 'connect', remote.text, remotePort);
+    port = chosen;
+  }
+  const now = stack.clock.now();
+  const conn = stack.createConn(local, port, remote, remotePort, now, stack.reuseIss);
+  stack.reuseIss = undefined;
+  stack.counters.activeOpens++;
+  conn.tcb.openActive(now);
+  stack.touch(conn);
+  stack.flush();
+  return conn;
 }

@@ -115,3 +115,12 @@ export function localAddressIn(addresses: IpAddr[], version: number, v4: number,
   for (const a of addresses) if (a.version === version && ipEquals(a, v4, v6)) return a;
   return loopback && version === 4 && v4 >>> 24 === 127 ? ownAddressIn(addresses, ipV4(v4)) : null;
 }
+
+/** The 4-tuple as u32 words, for the keyed hashes (into `words`, emptied first). */
+export function tupleWords(local: IpAddr, localPort: number, remote: IpAddr, remotePort: number, words: number[] = []): number[] {
+  words.length = 0;
+  pushWords(words, local);
+  pushWords(words, remote);
+  words.push(((localPort << 16) | remotePort) >>> 0);
+  return words;
+}

@@ -5,7 +5,7 @@
  */
 import { windowScaleFor } from '../tcp/tcb.js';
 import { ACK, SYN, type Segment, type TcpOptions } from '../wire/segment.js';
-import type { IpAddr } from './ip-addr.js';
+import { tupleWords, type IpAddr } from './ip-addr.js';
 import type { Listener } from './listener.js';
 import {
   COOKIE_MSS,
@@ -57,7 +57,7 @@ export function onSyn(stack: Stack, l: Listener, local: IpAddr, remote: IpAddr, 
 /** The stateless SYN-ACK (RFC 4987 §3.6). */
 function sendCookie(stack: Stack, l: Listener, local: IpAddr, remote: IpAddr, seg: Segment, now: number): void {
   const sc = stack.sysctl;
-  const tuple = stack.tupleWords(local, seg.dstPort, remote, seg.srcPort);
+  const tuple = tupleWords(local, seg.dstPort, remote, seg.srcPort);
   const peer = seg.options;
   const mssIndex = cookieMssIndex(peer.mss ?? 536);
   const cookie = makeCookie(stack.cookieKeys, tuple, seg.seq, mssIndex, now);
@@ -99,7 +99,7 @@ export function onCookieAck(stack: Stack, l: Listener, local: IpAddr, remote: Ip
   const sc = stack.sysctl;
   if (sc.tcp_syncookies === 0) return false;
   if (sc.tcp_syncookies === 1 && !(now - l.lastCookieAt < COOKIE_WINDOW_MS)) return false;
-  const tuple = stack.tupleWords(local, seg.dstPort, remote, seg.srcPort);
+  const tuple = tupleWords(local, seg.dstPort, remote, seg.srcPort);
   const synSeq = (seg.seq - 1) >>> 0;
   const iss = (seg.ack - 1) >>> 0;
   const mssIndex = checkCookie(stack.cookieKeys, tuple, iss, synSeq, now);

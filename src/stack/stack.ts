@@ -11,7 +11,6 @@
  *   stack.dgram                         node:dgram's API: UDP over this stack (udp/, api/dgram.ts)
  */
 import { EventEmitter } from '#platform/events';
-import { makeError, sysError } from '../errors.js';
 import { ACCEPT_OVERFLOW, publishDrop, publishSegment, publishTransition, wantsDrops, wantsSegments, wantsTransitions } from './publish.js';
 import { ResetLimiter, resetForClosed } from '../tcp/closed.js';
 import { TcpNetns } from '../tcp/ack-throttle.js';
@@ -29,7 +28,7 @@ import { makeHooks } from './hooks.js';
 import { Dispatcher } from './dispatch.js';
 import { InputBatch } from './input-batch.js';
 import { WireOut } from './wire-out.js';
-import { PeerCache, ipFromText, ipSame, ipV6, isLoopback, isLoopbackV6, localAddressIn, loopbackAddresses, ownAddressIn, pushWords, type IpAddr } from './ip-addr.js';
+import { PeerCache, ipV6, isLoopback, isLoopbackV6, localAddressIn, ownAddressIn, tupleWords, type IpAddr } from './ip-addr.js';
 import { Liveness } from './liveness.js';
 import { type Listener, ListenerTable, portHeld } from './listener.js';
 import { closeListener, newListener, scheduleAccept } from './listening.js';
@@ -37,11 +36,12 @@ import { socketTable, stateCounts, type SocketInfo, type TableView } from './soc
 import { onCookieAck, onSyn } from './passive-open.js';
 import { chooseEphemeralPort } from './ports.js';
 import { newCounters, type StackCounters } from './counters.js';
-import { randomWords, seededWords } from './secrets.js';
+import { stackKeys } from './secrets.js';
+import { stackAddresses, stackMtu, type StackOptions } from './options.js';
 import type { CookieKeys } from './syncookies.js';
 import { TimeWaitTable } from './time-wait.js';
 import { emitTimeWaitClosed, settleTimeWait, timeWaitSegment } from './time-wait-process.js';
-import { pickLocal, takeTimeWaitTuple } from './active-open.js';
+import { openActive, takeTimeWaitTuple } from './active-open.js';
 import { admit } from './admission.js';
 import { ForeignAddresses, TcpForwarder, type TcpForwardHandler, type TcpForwardOptions } from './forwarder.js';
 import { UdpForwarder, type UdpForwardHandler } from './forwarder-udp.js';
@@ -54,30 +54,7 @@ import { applyIcmpError } from '../ip/icmp-tcp.js';
 import type { LinkOffload } from '../link/offload.js';
 import { connect as webConnect, TCPServerSocket, type SocketAddress, type SocketOptions as WebSocketOptions, type StreamSocket, type TCPServerSocketOptions } from '../web/index.js';
 
-export interface StackOptions {
-  /** The host's addresses, IPv4 and/or IPv6 text. */
-  addresses: string[];
-  /** Link MTU; the advertised MSS is MTU - 40 (IPv4) or MTU - 60 (IPv6). Default 1500. */
-  mtu?: number;
-  /**
-   * Linux's TCP tunables by name, typed (`tcp_syn_retries: 2`, or the text `sysctl` shows:
-   * `ip_local_port_range: '1024 65535'`); checked again at run time (unknown names, ranges).
-   */
-  sysctl?: { [K in keyof Sysctl]?: Sysctl[K] | string };
-  /** Real clock by default; a VirtualClock for simulations and tests. */
-  clock?: Clock;
-  /** Seed for the ISN / port / timestamp secrets (deterministic runs); random by default. */
-  seed?: number;
-  /** Name used in events; defaults to the first address. */
-  name?: string;
-  /**
-   * What the link this stack's packets go over does for it (link/offload.ts): checksums it
-   * completes or does not need, packets larger than the MTU it cuts itself. Omitted fields are
-   * off, and the default is no offload: right for a raw-packet interface wired by hand.
-   */
-  offload?: Partial<LinkOffload>;
-}
-
+export type { StackOptions };
 export type { SocketInfo, StackCounters };
 
 export class Stack extends EventEmitter {
@@ -130,32 +107,17 @@ export class Stack extends EventEmitter {
 
   constructor(opts: StackOptions) {
     super();
-    if (!opts || !Array.isArray(opts.addresses) || opts.addresses.length === 0) {
-      throw makeError('ERR_INVALID_ARG_VALUE', 'Stack: options.addresses must list at least one IP address');
-    }
-    this.addresses = opts.addresses.map((a) => {
-      const ip = ipFromText(a);
-      if (!ip) throw makeError('ERR_INVALID_IP_ADDRESS', `Stack: invalid IP address "${a}"`);
-      return ip;
-    });
-    // the loopback interface, as on Linux: one stack can serve and connect to itself
-    for (const lo of loopbackAddresses()) if (!this.addresses.some((a) => ipSame(a, lo))) this.addresses.push(lo);
+    this.addresses = stackAddresses(opts);
     this.name = opts.name ?? this.addresses[0]!.text;
-    this.mtu = opts.mtu ?? 1500;
-    if (!Number.isInteger(this.mtu) || this.mtu < 576 || this.mtu > 65535) {
-      throw makeError('ERR_OUT_OF_RANGE', `Stack: mtu must be an integer from 576 to 65535 (got ${opts.mtu})`);
-    }
+    this.mtu = stackMtu(opts);
     this.sc = applySysctl(SYSCTL_DEFAULTS, opts.sysctl);
     this.out = new WireOut(this.mtu, opts.offload);
     this.ownClock = opts.clock ? null : new RealClock({ unref: true });
     this.clock = opts.clock ?? this.ownClock!;
     this.liveness = new Liveness(this.clock);
-    const secret = opts.seed !== undefined ? seededWords(opts.seed) : randomWords();
-    this.isnKey = [secret[0]!, secret[1]!];
-    this.portKey = [secret[2]!, secret[3]!];
-    this.tsKey = [secret[4]!, secret[5]!];
-    this.cookieKeys = { k0: [secret[6]!, secret[7]!], k1: [secret[8]!, secret[9]!] };
-    this.netns = new TcpNetns(this.counters.tcp, (secret[0]! ^ secret[9]!) >>> 0);
+    const keys = stackKeys(opts.seed);
+    ({ isn: this.isnKey, port: this.portKey, ts: this.tsKey, cookies: this.cookieKeys } = keys);
+    this.netns = new TcpNetns(this.counters.tcp, keys.salt);
     this.hooks = makeHooks(this, this.twPending);
     this.dispatch = new Dispatcher({
       settlePending: () => this.twPending.length > 0 && (settleTimeWait(this, this.twPending.splice(0)), true),
@@ -417,7 +379,7 @@ export class Stack extends EventEmitter {
   /** @internal a new connection with its TCB, in the demux table; `iss` overrides RFC 6528's choice */
   createConn(local: IpAddr, localPort: number, remote: IpAddr, remotePort: number, now: number, iss?: number): Conn {
     const conn = new Conn(local, localPort, remote, remotePort);
-    const words = this.tupleWords(local, localPort, remote, remotePort, this.tuple);
+    const words = tupleWords(local, localPort, remote, remotePort, this.tuple);
     conn.tcb = new Tcb(this.hooks, {
       sysctl: this.sc,
       localPort,
@@ -436,15 +398,6 @@ export class Stack extends EventEmitter {
 
   private readonly tuple: number[] = []; // createConn's, reused for every connection
 
-  /** @internal the 4-tuple as u32 words, for the keyed hashes (into `words`, emptied first) */
-  tupleWords(local: IpAddr, localPort: number, remote: IpAddr, remotePort: number, words: number[] = []): number[] {
-    words.length = 0;
-    pushWords(words, local);
-    pushWords(words, remote);
-    words.push(((localPort << 16) | remotePort) >>> 0);
-    return words;
-  }
-
   /** @internal RFC 7323 §5.4: a per-connection random offset for our timestamps */
   tsOffsetFor(words: number[]): number {
     return halfSipHash(this.tsKey, words);
@@ -455,33 +408,12 @@ export class Stack extends EventEmitter {
     return this.mtu - (local.version === 4 ? 40 : 60);
   }
 
-  /** Active open for the socket layer. Errors are Node-style (EADDRNOTAVAIL, EADDRINUSE, ...). */
+  /** Active open for the socket layer (active-open.ts). Errors are Node-style (EADDRNOTAVAIL, EADDRINUSE, ...). */
   openConnection(remote: IpAddr, remotePort: number, localAddress?: string, localPort?: number): Conn {
     if (remote.version === 4) remote = this.peers.get(remote.v4); // one IpAddr per peer, as passive opens
-    const local = pickLocal(this, remote, localAddress);
-    let port = localPort ?? 0;
-    this.reuseIss = undefined;
-    if (port !== 0) {
-      if (!this.portFreeFor(local, port, remote, remotePort)) throw sysError('EADDRINUSE', 'connect', local.text, port);
-    } else {
-      const dest: number[] = [];
-      pushWords(dest, local);
-      pushWords(dest, remote);
-      dest.push(remotePort);
-      const chosen = chooseEphemeralPort(this.portKey, dest, this.sc.ip_local_port_range, this.portCounter++, (p) =>
-        this.portFreeFor(local, p, remote, remotePort),
-      );
-      if (chosen === null) throw sysError('EADDRNOTAVAIL', 'connect', remote.text, remotePort);
-      port = chosen;
-    }
-    const now = this.clock.now();
-    const conn = this.createConn(local, port, remote, remotePort, now, this.reuseIss);
-    this.reuseIss = undefined;
-    this.counters.activeOpens++;
-    conn.tcb.openActive(now);
-    this.touch(conn);
-    this.flush();
-    return conn;
+    const ephemeral = (dest: number[], free: (port: number) => boolean): number | null =>
+      chooseEphemeralPort(this.portKey, dest, this.sc.ip_local_port_range, this.portCounter++, free);
+    return openActive(this, remote, remotePort, ephemeral, localAddress, localPort);
   }
 
   /** @internal the ISN a reused TIME_WAIT 4-tuple hands to the connect in progress */
