@@ -10,24 +10,15 @@
  */
 import type { Counter, Registry } from 'prom-client';
 import type { DnsResponderCounters } from '../gateway/dns-responder.js';
-import { loadPromClient } from '../observe/metrics.js';
+import { addScrapedCounter } from '../observe/metrics.js';
 
 /** Add the DNS responder's metrics to `registry`; `read` gives its counters, or null while it is off. */
 export function addDnsMetrics(registry: Registry, read: () => DnsResponderCounters | null): void {
-  const { Counter } = loadPromClient();
-  const counter = (name: string, help: string, labelNames: string[], fill: (c: Counter, d: DnsResponderCounters) => void): void => {
-    new Counter({
-      name,
-      help,
-      labelNames,
-      registers: [registry],
-      collect() {
-        this.reset();
-        const d = read();
-        if (d) fill(this, d);
-      },
+  const counter = (name: string, help: string, labelNames: string[], fill: (c: Counter, d: DnsResponderCounters) => void): void =>
+    addScrapedCounter(registry, name, help, labelNames, (c) => {
+      const d = read();
+      if (d) fill(c, d);
     });
-  };
   counter('synack_dns_queries_total', "DNS messages to the gateway's responder, by transport", ['transport'], (c, d) => {
     c.inc({ transport: 'udp' }, d.udpQueries);
     c.inc({ transport: 'tcp' }, d.tcpQueries);

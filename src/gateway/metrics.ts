@@ -6,27 +6,17 @@
  * `synack_packets_dropped_total{reason="forward_..."}` with the stack's other drops.
  */
 import type { Counter, Registry } from 'prom-client';
-import { loadPromClient } from '../observe/metrics.js';
+import { addScrapedCounter, loadPromClient } from '../observe/metrics.js';
 import type { Gateway } from './gateway.js';
 
 const PROTOCOLS = ['tcp', 'udp'] as const;
 
 /** Register the gateway's metrics (`synack_gateway_*`) in `registry`. */
 export function registerGatewayMetrics(registry: Registry, gateway: Gateway): void {
-  const { Counter, Gauge } = loadPromClient();
+  const { Gauge } = loadPromClient();
   const c = gateway.counters;
-  const labelled = (name: string, help: string, labelNames: string[], fill: (counter: Counter) => void): void => {
-    new Counter({
-      name,
-      help,
-      labelNames,
-      registers: [registry],
-      collect() {
-        this.reset();
-        fill(this);
-      },
-    });
-  };
+  const labelled = (name: string, help: string, labelNames: string[], fill: (counter: Counter) => void): void =>
+    addScrapedCounter(registry, name, help, labelNames, fill);
   labelled('synack_gateway_flows_relayed_total', 'guest flows relayed through host sockets (TCP: both legs connected; UDP: host socket opened)', ['protocol'], (m) => {
     for (const p of PROTOCOLS) m.inc({ protocol: p }, c[p].relayed);
   });

@@ -52,6 +52,21 @@ export function loadPromClient(): PromClient {
   return promClient;
 }
 
+/** Add a counter to `registry` whose values are read at scrape time: `fill` sets them from a source's own counters. */
+export function addScrapedCounter(registry: Registry, name: string, help: string, labelNames: string[], fill: (counter: Counter) => void): void {
+  const { Counter } = loadPromClient();
+  new Counter({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    collect() {
+      this.reset();
+      fill(this);
+    },
+  });
+}
+
 /** A prom-client Registry with the stack's counters and its connections by state (plus `extra` counters), for `serveMetrics` or your own endpoint. */
 export function createMetricsRegistry(stack: Stack, extra: ExtraCounters = {}): Registry {
   const { Counter, Gauge, Registry } = loadPromClient();
