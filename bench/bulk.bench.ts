@@ -14,6 +14,7 @@
 import net from 'node:net';
 import { Stack, pairStacks } from '../src/index.js';
 import type { BenchTable } from './index.js';
+import { naiveLink } from './naive-link.js';
 
 export const title = 'Bulk throughput: one way, two stacks in one process vs Node net over the kernel loopback';
 
@@ -48,18 +49,6 @@ function read(s: net.Socket, start: number): Promise<number> {
   });
 }
 
-/** The wiring issue 13 measured from: a copy per packet, delivered by setImmediate, no offload. */
-function naiveLink(a: Stack, b: Stack): { close(): void } {
-  const wire = (from: Stack, to: Stack): void => {
-    from.on('packet', (p: Uint8Array) => {
-      const q = p.slice();
-      setImmediate(() => to.input(q));
-    });
-  };
-  wire(a, b);
-  wire(b, a);
-  return { close() {} };
-}
 
 async function synack(mtu: number): Promise<number> {
   const a = new Stack({ addresses: ['10.0.0.1'], mtu });

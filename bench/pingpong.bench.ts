@@ -11,6 +11,7 @@
 import net from 'node:net';
 import { Stack, pairStacks } from '../src/index.js';
 import type { BenchTable } from './index.js';
+import { naiveLink } from './naive-link.js';
 
 export const title = 'Latency: 64-byte ping-pong, Nagle off, two stacks in one process vs Node net over the kernel loopback';
 
@@ -62,17 +63,6 @@ function ping(s: net.Socket): Promise<number> {
   });
 }
 
-function naiveLink(a: Stack, b: Stack): { close(): void } {
-  const wire = (from: Stack, to: Stack): void => {
-    from.on('packet', (p: Uint8Array) => {
-      const q = p.slice();
-      setImmediate(() => to.input(q));
-    });
-  };
-  wire(a, b);
-  wire(b, a);
-  return { close() {} };
-}
 
 async function synack(): Promise<number> {
   const a = new Stack({ addresses: ['10.0.0.1'], mtu: 65535 });
