@@ -21,6 +21,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HOME_PAGE } from '../src/services/http.js';
 import type { BenchTable } from './index.js';
+import { BULK_CLIENT } from './bulk-client.js';
 
 export const title = 'synack gateway: a guest namespace relayed through synack vs the kernel routing (bulk, HTTP, connections/s, memory)';
 
@@ -31,24 +32,6 @@ const NS = { guest: `${TAG}-guest`, gw: `${TAG}-gw`, client: `${TAG}-client`, ro
 const ROUNDS = 3;
 const SECONDS = 3;
 
-const BULK_CLIENT = `
-import net from 'node:net';
-const chunk = Buffer.alloc(1 << 20, 0x61);
-const t0 = performance.now();
-let sent = 0, ended = false;
-const s = net.connect({ host: process.env.HOST, port: 9 });
-const pump = () => {
-  while (!ended) {
-    if (performance.now() - t0 > Number(process.env.MS)) { ended = true; s.end(); return; }
-    sent += chunk.length;
-    if (!s.write(chunk)) { s.once('drain', pump); return; }
-  }
-};
-s.on('connect', pump);
-s.resume();
-s.on('close', () => console.log(JSON.stringify({ bytes: sent, ms: performance.now() - t0 })));
-s.on('error', (e) => { console.log(JSON.stringify({ error: e.code || e.message })); process.exit(1); });
-`;
 
 /** connect, end, wait for close; 16 at a time for MS ms */
 const CONN_CLIENT = `
@@ -213,7 +196,7 @@ async function tearDown(): Promise<void> {
 }
 
 async function bulk(ns: string, host: string): Promise<number> {
-  const out = await inNs(ns, [process.execPath, '--input-type=module', '-e', BULK_CLIENT], { env: { HOST: host, MS: String(SECONDS * 1000) } });
+  const out = await inNs(ns, [process.execPath, '--input-type=module', '-e', BULK_CLIENT], { env: { HOST: host, PORT: '9', MS: String(SECONDS * 1000) } });
   const r = JSON.parse(out.trim().split('\n').pop()!) as { bytes: number; ms: number };
   return r.bytes / 1e6 / (r.ms / 1000);
 }

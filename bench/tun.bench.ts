@@ -21,6 +21,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HOME_PAGE } from '../src/services/http.js';
 import type { BenchTable } from './index.js';
+import { BULK_CLIENT } from './bulk-client.js';
 
 export const title = 'On a real link: synack over TUN vs the kernel over veth (bulk MB/s, HTTP requests/s)';
 
@@ -30,24 +31,6 @@ const NS_TUN = `${TAG}-tun`;
 const NS_A = `${TAG}-a`;
 const NS_B = `${TAG}-b`;
 
-const BULK_CLIENT = `
-import net from 'node:net';
-const chunk = Buffer.alloc(1 << 20, 0x61);
-const t0 = performance.now();
-let sent = 0, ended = false;
-const s = net.connect({ host: process.env.HOST, port: Number(process.env.PORT) });
-const pump = () => {
-  while (!ended) {
-    if (performance.now() - t0 > Number(process.env.MS)) { ended = true; s.end(); return; }
-    sent += chunk.length;
-    if (!s.write(chunk)) { s.once('drain', pump); return; }
-  }
-};
-s.on('connect', pump);
-s.resume();
-s.on('close', () => console.log(JSON.stringify({ bytes: sent, ms: performance.now() - t0 })));
-s.on('error', (e) => { console.log(JSON.stringify({ error: e.code || e.message })); process.exit(1); });
-`;
 
 const CHARGEN_CLIENT = `
 import net from 'node:net';
