@@ -14,7 +14,7 @@
  * here (10.0.2.x guest, 10.98.0.x gateway–server, 10.96.x routed) and is deleted afterwards; every
  * process is killed by PID.
  */
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { HOME_PAGE } from '../src/services/http.js';
 import type { BenchTable } from './index.js';
 import { BULK_CLIENT } from './bulk-client.js';
+import { spawnInNs } from './netns-spawn.js';
 
 export const title = 'synack gateway: a guest namespace relayed through synack vs the kernel routing (bulk, HTTP, connections/s, memory)';
 
@@ -120,28 +121,8 @@ function inNs(ns: string, argv: string[], opts: { env?: Record<string, string>; 
   });
 }
 
-function startInNs(ns: string, argv: string[], ready: RegExp | null, env: Record<string, string> = {}): Promise<ChildProcess> {
-  const child = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  children.push(child);
-  if (ready === null) return Promise.resolve(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`${argv.join(' ')} not ready: ${out}`)), 30_000);
-    const on = (d: Buffer): void => {
-      out += d.toString();
-      if (ready.test(out)) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    };
-    child.stdout!.on('data', on);
-    child.stderr!.on('data', on);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${argv.join(' ')} exited ${code}: ${out}`));
-    });
-  });
-}
+const startInNs = (ns: string, argv: string[], ready: RegExp | null, env: Record<string, string> = {}): Promise<ChildProcess> =>
+  spawnInNs(children, ns, argv, ready, env);
 
 function has(tool: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${tool} || test -x /usr/sbin/${tool}`]).status === 0;

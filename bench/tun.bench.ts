@@ -14,7 +14,7 @@
  * Everything runs in namespaces made here (10.99.0.x over TUN, 10.97.0.x over veth) and is torn
  * down afterwards; every process is killed by PID.
  */
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { HOME_PAGE } from '../src/services/http.js';
 import type { BenchTable } from './index.js';
 import { BULK_CLIENT } from './bulk-client.js';
+import { spawnInNs } from './netns-spawn.js';
 
 export const title = 'On a real link: synack over TUN vs the kernel over veth (bulk MB/s, HTTP requests/s)';
 
@@ -89,28 +90,7 @@ function inNs(ns: string, argv: string[], opts: { env?: Record<string, string>; 
   });
 }
 
-function startInNs(ns: string, argv: string[], ready: RegExp | null): Promise<ChildProcess> {
-  const child = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  if (ready === null) return Promise.resolve(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`${argv.join(' ')} not ready: ${out}`)), 20_000);
-    const on = (d: Buffer): void => {
-      out += d.toString();
-      if (ready.test(out)) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    };
-    child.stdout!.on('data', on);
-    child.stderr!.on('data', on);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${argv.join(' ')} exited ${code}: ${out}`));
-    });
-  });
-}
+const startInNs = (ns: string, argv: string[], ready: RegExp | null): Promise<ChildProcess> => spawnInNs(children, ns, argv, ready, {}, 20_000);
 
 function unavailable(): string | null {
   if (process.platform !== 'linux' || process.getuid?.() !== 0) return 'needs root on Linux';
