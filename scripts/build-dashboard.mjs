@@ -15,7 +15,10 @@ try {
   console.warn('synack: esbuild is not installed; the dashboard page is not built (npm install -D esbuild, then npm run build)');
   process.exit(0);
 }
-const common = { absWorkingDir: root, bundle: true, format: 'esm', platform: 'browser', target: 'es2022', logLevel: 'warning' };
+const common = { absWorkingDir: root, bundle: true, format: 'esm', platform: 'browser', target: 'es2022', logLevel: 'warning',
+  // socket.ts imports its type-only listener declarations (socket-listeners.js, empty at run time) for
+  // the published .d.ts; esbuild rightly drops that import, and need not say so at every install.
+  logOverride: { 'ignored-bare-import': 'silent' } };
 try {
   await esbuild.build({ ...common, entryPoints: ['src/dashboard/client/app.ts'], outfile: 'dist/src/dashboard/assets/app.js' });
   if (existsSync(`${root}/dist/src/dashboard/runner.js`)) {
