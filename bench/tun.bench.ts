@@ -9,6 +9,11 @@
  *  - HTTP: `wrk -c32 -d5s` against synack's http `GET /` over TUN, and against nginx (Debian's,
  *    one worker, same page bytes) over veth; keep-alive, and `Connection: close` (every request a
  *    new connection, the server closing first and holding TIME_WAIT).
+ *  - For context only (the baseline and the target stay nginx): Node's own node:http server with
+ *    the same handler (services/http.ts's `handle`) over the kernel across the same veth pair, so
+ *    the gap splits into what node:http itself costs and what synack's stack + TUN link add.
+ *
+ * SYNACK_TUN_BENCH=http runs the HTTP rows only (nothing else changes for them).
  *
  * Needs root, /dev/net/tun, iproute2 and wrk; installs nginx-light from Debian if it is missing.
  * Everything runs in namespaces made here (10.99.0.x over TUN, 10.97.0.x over veth) and is torn
@@ -67,6 +72,14 @@ net.createServer((s) => {
 const DISCARD_SERVER = `
 import net from 'node:net';
 net.createServer((s) => { s.resume(); s.on('end', () => s.end()); s.on('error', () => {}); }).listen(9, '0.0.0.0', () => console.log('ready'));
+`;
+
+// the same server as synack's http service, on Node's own net (the kernel's TCP)
+const NODE_HTTP_PORT = 8080;
+const NODE_HTTP_SERVER = `
+import http from 'node:http';
+import { handle } from ${JSON.stringify(join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'services', 'http.js'))};
+http.createServer({ keepAliveTimeout: 5000 }, handle).listen(${NODE_HTTP_PORT}, '10.97.0.2', () => console.log('ready'));
 `;
 
 const children: ChildProcess[] = [];
@@ -250,50 +263,80 @@ export async function run(): Promise<BenchTable> {
       await new Promise((res) => setTimeout(res, 100));
     }
 
+    await startInNs(NS_B, [process.execPath, '--input-type=module', '-e', NODE_HTTP_SERVER], /ready/);
+
     serverPids = (side) =>
       side === 'synack'
         ? [serve.pid!]
         : (spawnSync('ip', ['netns', 'pids', NS_B], { encoding: 'utf8' }).stdout ?? '').split('\n').filter(Boolean).map(Number);
-    await bulk(NS_TUN, '10.99.0.2', 'synack'); // warm up synack's JIT
-    await bulk(NS_TUN, '10.99.0.2', 'synack', CHARGEN_CLIENT);
-    await wrk(NS_TUN, 'http://10.99.0.2/', false, 'synack');
-    // three rounds, synack and the kernel alternating, and the median of each: the machine is shared
-    const runs = { bulkS: [] as Run[], bulkK: [] as Run[], outS: [] as Run[], outK: [] as Run[], kaS: [] as Wrk[], kaK: [] as Wrk[], clS: [] as Wrk[], clK: [] as Wrk[] };
-    for (let round = 0; round < ROUNDS; round++) {
-      runs.bulkS.push(await bulk(NS_TUN, '10.99.0.2', 'synack'));
-      runs.bulkK.push(await bulk(NS_A, '10.97.0.2', 'kernel'));
-      runs.outS.push(await bulk(NS_TUN, '10.99.0.2', 'synack', CHARGEN_CLIENT));
-      runs.outK.push(await bulk(NS_A, '10.97.0.2', 'kernel', CHARGEN_CLIENT));
-      runs.kaS.push(await wrk(NS_TUN, 'http://10.99.0.2/', false, 'synack'));
-      runs.kaK.push(await wrk(NS_A, 'http://10.97.0.2/', false, 'kernel'));
-      runs.clS.push(await wrk(NS_TUN, 'http://10.99.0.2/', true, 'synack'));
-      runs.clK.push(await wrk(NS_A, 'http://10.97.0.2/', true, 'kernel'));
+    const httpOnly = process.env.SYNACK_TUN_BENCH === 'http';
+    const SYNACK_URL = 'http://10.99.0.2/';
+    const NGINX_URL = 'http://10.97.0.2/';
+    const NODE_URL = `http://10.97.0.2:${NODE_HTTP_PORT}/`;
+    if (!httpOnly) {
+      await bulk(NS_TUN, '10.99.0.2', 'synack'); // warm up synack's JIT
+      await bulk(NS_TUN, '10.99.0.2', 'synack', CHARGEN_CLIENT);
     }
-    const bulkS = medianRun(runs.bulkS);
-    const bulkK = medianRun(runs.bulkK);
-    const outS = medianRun(runs.outS);
-    const outK = medianRun(runs.outK);
+    await wrk(NS_TUN, SYNACK_URL, false, 'synack');
+    await wrk(NS_A, NODE_URL, false, 'kernel'); // and node:http's
+    // three rounds, synack and the kernel alternating, and the median of each: the machine is shared
+    const runs = {
+      bulkS: [] as Run[], bulkK: [] as Run[], outS: [] as Run[], outK: [] as Run[],
+      kaS: [] as Wrk[], kaK: [] as Wrk[], kaN: [] as Wrk[], clS: [] as Wrk[], clK: [] as Wrk[], clN: [] as Wrk[],
+    };
+    for (let round = 0; round < ROUNDS; round++) {
+      if (!httpOnly) {
+        runs.bulkS.push(await bulk(NS_TUN, '10.99.0.2', 'synack'));
+        runs.bulkK.push(await bulk(NS_A, '10.97.0.2', 'kernel'));
+        runs.outS.push(await bulk(NS_TUN, '10.99.0.2', 'synack', CHARGEN_CLIENT));
+        runs.outK.push(await bulk(NS_A, '10.97.0.2', 'kernel', CHARGEN_CLIENT));
+      }
+      runs.kaS.push(await wrk(NS_TUN, SYNACK_URL, false, 'synack'));
+      runs.kaK.push(await wrk(NS_A, NGINX_URL, false, 'kernel'));
+      runs.kaN.push(await wrk(NS_A, NODE_URL, false, 'kernel'));
+      runs.clS.push(await wrk(NS_TUN, SYNACK_URL, true, 'synack'));
+      runs.clK.push(await wrk(NS_A, NGINX_URL, true, 'kernel'));
+      runs.clN.push(await wrk(NS_A, NODE_URL, true, 'kernel'));
+    }
     const kaS = medianWrk(runs.kaS);
     const kaK = medianWrk(runs.kaK);
+    const kaN = medianWrk(runs.kaN);
     const clS = medianWrk(runs.clS);
     const clK = medianWrk(runs.clK);
+    const clN = medianWrk(runs.clN);
     const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
+    const bulkRows: (string | number)[][] = [];
+    if (!httpOnly) {
+      const bulkS = medianRun(runs.bulkS);
+      const bulkK = medianRun(runs.bulkK);
+      const outS = medianRun(runs.outS);
+      const outK = medianRun(runs.outK);
+      bulkRows.push(
+        ['bulk into discard, MB/s', bulkS.rate, bulkK.rate, ratio(bulkS.rate, bulkK.rate), '≥ 0.8×', ratio(bulkS.cpuPerUnit, bulkK.cpuPerUnit)],
+        ['bulk out of chargen, MB/s', outS.rate, outK.rate, ratio(outS.rate, outK.rate), '', ratio(outS.cpuPerUnit, outK.cpuPerUnit)],
+      );
+    }
     return {
       columns: ['', 'synack over TUN', 'kernel over veth', 'ratio', 'target', 'CPU per unit, synack / kernel'],
       rows: [
-        ['bulk into discard, MB/s', bulkS.rate, bulkK.rate, ratio(bulkS.rate, bulkK.rate), '≥ 0.8×', ratio(bulkS.cpuPerUnit, bulkK.cpuPerUnit)],
-        ['bulk out of chargen, MB/s', outS.rate, outK.rate, ratio(outS.rate, outK.rate), '', ratio(outS.cpuPerUnit, outK.cpuPerUnit)],
+        ...bulkRows,
         ['HTTP GET / keep-alive, requests/s', kaS.rps, kaK.rps, ratio(kaS.rps, kaK.rps), '≥ 1.0×', ratio(kaS.cpuPerUnit, kaK.cpuPerUnit)],
         ['HTTP GET / Connection: close, requests/s', clS.rps, clK.rps, ratio(clS.rps, clK.rps), '≥ 1.0×', ratio(clS.cpuPerUnit, clK.cpuPerUnit)],
+        ['  context, not the baseline: node:http over the kernel, keep-alive', '', kaN.rps, ratio(kaS.rps, kaN.rps), '', ratio(kaS.cpuPerUnit, kaN.cpuPerUnit)],
+        ['  context, not the baseline: node:http over the kernel, close', '', clN.rps, ratio(clS.rps, clN.rps), '', ratio(clS.cpuPerUnit, clN.cpuPerUnit)],
       ],
       notes: [
-        `median of ${ROUNDS} rounds, synack and the kernel alternating; bulk: 3 s per run, HTTP: wrk -c32 -d5s GET / (${Buffer.byteLength(HOME_PAGE)} B page)`,
+        `median of ${ROUNDS} rounds, synack and the kernel alternating; ${httpOnly ? 'HTTP rows only (SYNACK_TUN_BENCH=http); ' : 'bulk: 3 s per run, '}HTTP: wrk -c32 -d5s GET / (${Buffer.byteLength(HOME_PAGE)} B page)`,
         'kernel baseline: a Node net discard server, a Node net chargen server and nginx (1 worker) in a second namespace, across a veth pair',
+        "context rows: Node's own node:http (one process, the http service's handler and server options) in the baseline's namespace over the same veth pair; their ratios are synack over node:http. The target stays nginx's",
         "synack's TUN device carries the virtio-net header: TCP checksums left to the kernel both ways, 64 KiB segments unsegmented both ways (TSO/GSO), as veth has them",
-        'CPU per unit: user + system time of the client and the server processes (/proc/PID/stat: the client, and synack serve or everything in the baseline namespace) per MB or per request, median; lower is better; it moves less than the rates when the machine is shared',
+        'CPU per unit: user + system time of the client and the server processes (/proc/PID/stat: the client, and synack serve or everything in the baseline namespace) per MB or per 1k requests, median; lower is better; it moves less than the rates when the machine is shared',
+        `CPU per 1k requests (client + server, ms): synack ${kaS.cpuPerUnit.toFixed(1)} / nginx ${kaK.cpuPerUnit.toFixed(1)} / node:http ${kaN.cpuPerUnit.toFixed(1)} keep-alive; synack ${clS.cpuPerUnit.toFixed(1)} / nginx ${clK.cpuPerUnit.toFixed(1)} / node:http ${clN.cpuPerUnit.toFixed(1)} close`,
         'client namespaces run with net.ipv4.tcp_tw_reuse=1, so Connection: close measures the servers, not ephemeral-port exhaustion',
         'synack: one Node process, `synack serve` (stack + node:http) on a TUN device; clients are the kernel in both cases',
-        ...[kaS, kaK, clS, clK].map((r, i) => (r.errors ? `wrk ${['synack keep-alive', 'nginx keep-alive', 'synack close', 'nginx close'][i]}: ${r.errors}` : '')).filter(Boolean),
+        ...[kaS, kaK, kaN, clS, clK, clN]
+          .map((r, i) => (r.errors ? `wrk ${['synack keep-alive', 'nginx keep-alive', 'node:http keep-alive', 'synack close', 'nginx close', 'node:http close'][i]}: ${r.errors}` : ''))
+          .filter(Boolean),
       ],
     };
   } finally {
