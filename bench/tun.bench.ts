@@ -78,8 +78,8 @@ net.createServer((s) => { s.resume(); s.on('end', () => s.end()); s.on('error', 
 const NODE_HTTP_PORT = 8080;
 const NODE_HTTP_SERVER = `
 import http from 'node:http';
-import { handle } from ${JSON.stringify(join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'services', 'http.js'))};
-http.createServer({ keepAliveTimeout: 5000 }, handle).listen(${NODE_HTTP_PORT}, '10.97.0.2', () => console.log('ready'));
+import { handle, HTTP_SERVER_OPTIONS } from ${JSON.stringify(join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'services', 'http.js'))};
+http.createServer(HTTP_SERVER_OPTIONS, handle).listen(${NODE_HTTP_PORT}, '10.97.0.2', () => console.log('ready'));
 `;
 
 const children: ChildProcess[] = [];

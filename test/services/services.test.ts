@@ -8,17 +8,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SimNetwork, type Socket, type Stack } from '../../src/index.js';
 import { chargenPattern } from '../../src/services/chargen.js';
 import { daytimeLine } from '../../src/services/daytime.js';
-import { SERVICES, parseServiceList } from '../../src/services/index.js';
+import { HOME_PAGE } from '../../src/services/http.js';
+import { SERVICES, parseServiceList, type RunningService } from '../../src/services/index.js';
 
 let sim: SimNetwork;
 afterEach(() => sim?.close());
 
-function setup(): { client: Stack; server: Stack } {
+function setup(): { client: Stack; server: Stack; running: RunningService[] } {
   sim = new SimNetwork({ seed: 5 });
   const client = sim.host('10.0.0.1');
   const server = sim.host('10.0.0.2');
-  for (const { def, port } of parseServiceList('echo,discard,daytime,chargen,http')) def.start(server.net, port);
-  return { client, server };
+  const running = parseServiceList('echo,discard,daytime,chargen,http').map(({ def, port }) => def.start(server.net, port));
+  return { client, server, running };
 }
 
 /** Connect, send `data`, half-close, and collect everything until the server's FIN. */
@@ -99,7 +100,12 @@ describe('services', () => {
   });
 
   it('http: GET /, GET /bytes/N, 404, 405; keep-alive reuses one connection; Connection: close makes the server close first', async () => {
-    const { client, server } = setup();
+    const { client, server, running } = setup();
+    // accepted as node:http's own server accepts: Nagle off (its noDelay default)
+    const noDelay: boolean[] = [];
+    running
+      .find((r) => r.name === 'http')!
+      .server.on('connection', (s: Socket) => noDelay.push(Boolean((s as unknown as { conn?: { tcb: { noDelay: boolean } } }).conn?.tcb.noDelay)));
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     // the agent's sockets are synack's
     (agent as unknown as { createConnection: unknown }).createConnection = () => client.net.connect(80, '10.0.0.2');
@@ -128,7 +134,13 @@ describe('services', () => {
     };
     const page = await run(get('/'));
     expect(page.status).toBe(200);
-    expect(page.body.toString()).toContain('<h1>synack</h1>');
+    expect(page.body.toString()).toBe(HOME_PAGE);
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(page.headers['content-length']).toBe(String(Buffer.byteLength(HOME_PAGE)));
+    const head = await run(get('/', {}, 'HEAD'));
+    expect(head.status).toBe(200);
+    expect(head.headers['content-length']).toBe(String(Buffer.byteLength(HOME_PAGE)));
+    expect(head.body.length).toBe(0);
     const bytes = await run(get('/bytes/123456'));
     expect(bytes.body.length).toBe(123_456);
     expect(bytes.headers['content-length']).toBe('123456');
@@ -140,6 +152,7 @@ describe('services', () => {
     expect(closing.headers.connection).toBe('close');
     await sim.run(1000);
     expect(server.stateCounts().TIME_WAIT).toBe(1);
+    expect(noDelay).toEqual([true]); // one connection, kept alive throughout
     agent.destroy();
   });
 });
