@@ -28,7 +28,7 @@ const HOME_HEADERS: readonly string[] = ['content-type', 'text/html; charset=utf
  * node:http's own server options (its defaults, kept by name): the bench's node:http-over-the-kernel
  * row uses the same ones.
  */
-export const HTTP_SERVER_OPTIONS: http.ServerOptions = { keepAliveTimeout: 5000 };
+export const HTTP_SERVER_OPTIONS: Readonly<http.ServerOptions> = Object.freeze({ keepAliveTimeout: 5000 });
 
 /** Chunks written per turn of the event loop, so one big response never starves the others. */
 const CHUNKS_PER_TURN = 16;
