@@ -43,14 +43,17 @@ export class RealClock implements Clock {
       this.cachedUses--;
       return this.cached;
     }
-    return performance.now();
+    return (this.seen = performance.now());
   }
+
+  /** a time already read from the wall clock (so no later than the present) */
+  private seen = 0;
 
   private cached = 0;
   private cachedUses = 0;
 
   private cacheTime(): void {
-    this.cached = performance.now();
+    this.cached = this.seen = performance.now();
     this.cachedUses = 32;
   }
 
@@ -58,7 +61,7 @@ export class RealClock implements Clock {
     if (Number.isNaN(at)) throw new RangeError('RealClock.schedule: time is NaN');
     const e = new TimerEntry(this.nextId++, at, fn);
     if (this.closed) return e; // never fires
-    if (at <= performance.now()) {
+    if (at <= this.seen || at <= (this.seen = performance.now())) {
       // already due: run with the next deferred batch (setImmediate) instead of a setTimeout,
       // which Node clamps to 1 ms — zero-delay packet delivery must not cost a millisecond
       this.enqueue(e);
