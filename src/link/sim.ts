@@ -187,15 +187,24 @@ export class SimLinkNetwork {
    * packet due now is due no later than any sent before it, so each `deliverNow` call takes the
    * packet its own schedule() call was made for — without a closure per packet.
    */
-  private readonly nowQueue: unknown[] = [];
+  private nowQueue: unknown[] = [];
   private nowHead = 0;
+  /** where the next entry goes: the array keeps its storage while the queue empties and refills */
+  private nowTail = 0;
   private lastNowAt = -Infinity;
 
   private deliverAt(now: number, at: number, from: string, key: AddrKey, data: Uint8Array, reason: SimDropReason | undefined): void {
     if (at === now && at >= this.lastNowAt) {
       this.lastNowAt = at;
-      this.nowQueue.push(from, key, data, reason);
-      this.clock.schedule(at, this.deliverNow);
+      const q = this.nowQueue;
+      let t = this.nowTail;
+      q[t++] = from;
+      q[t++] = key;
+      q[t++] = data;
+      q[t++] = reason;
+      this.nowTail = t;
+      if (this.clock.scheduleDue) this.clock.scheduleDue(at, this.deliverNow);
+      else this.clock.schedule(at, this.deliverNow);
       return;
     }
     this.clock.schedule(at, () => this.arrive(from, key, data, reason));
@@ -208,14 +217,16 @@ export class SimLinkNetwork {
     const key = q[i + 1] as AddrKey;
     const data = q[i + 2] as Uint8Array;
     const reason = q[i + 3] as SimDropReason | undefined;
-    if (i + 4 === q.length) {
-      q.length = 0;
-      this.nowHead = 0;
+    q[i + 2] = undefined; // let the bytes go
+    if (i + 4 === this.nowTail) {
+      this.nowHead = this.nowTail = 0;
+      if (q.length > 4096) this.nowQueue = []; // a burst is over: give its storage back
     } else {
-      q[i + 2] = undefined; // let the bytes go
       this.nowHead = i + 4;
-      if (this.nowHead >= 4096 && this.nowHead * 2 >= q.length) {
-        q.splice(0, this.nowHead);
+      if (this.nowHead >= 4096 && this.nowHead * 2 >= this.nowTail) {
+        q.copyWithin(0, this.nowHead, this.nowTail);
+        this.nowTail -= this.nowHead;
+        q.fill(undefined, this.nowTail);
         this.nowHead = 0;
       }
     }
