@@ -23,8 +23,6 @@ const LARGE_WRITE = SMALL_MAX / 2;
  */
 const POOL_PER_CLASS = 16;
 const POOL_CLASS_BYTES = 128 * 1024;
-/** small blocks are cut from slabs of this size: one buffer allocation for many blocks */
-const SLAB = 64 * 1024;
 
 /** shared by every empty buffer (frozen, so an accidental push throws): idle connections allocate no array */
 const NONE: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
@@ -37,22 +35,7 @@ function sizeClass(size: number): number {
 }
 
 function takeBlock(size: number): Uint8Array {
-  return pool[sizeClass(size)]!.pop() ?? newBlock(size);
-}
-
-/** where new small blocks are cut from (each block its own bytes; a slab is never handed out twice) */
-let slab = new Uint8Array(0);
-let slabUsed = 0;
-
-function newBlock(size: number): Uint8Array {
-  if (size > SMALL_MAX) return new Uint8Array(size);
-  if (slabUsed + size > slab.length) {
-    slab = new Uint8Array(SLAB);
-    slabUsed = 0;
-  }
-  const block = slab.subarray(slabUsed, slabUsed + size);
-  slabUsed += size;
-  return block;
+  return pool[sizeClass(size)]!.pop() ?? new Uint8Array(size);
 }
 
 function giveBlock(block: Uint8Array): void {
