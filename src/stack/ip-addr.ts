@@ -14,8 +14,14 @@ export interface IpAddr {
 }
 
 export function ipFromText(text: string): IpAddr | null {
+  // the same text again (every connect to one server parses its address): the same immutable value
+  if (text === lastV4Text) return lastV4;
   const v4 = parseIPv4(text);
-  if (v4 !== null) return { version: 4, v4, v6: null, text: formatIPv4(v4) };
+  if (v4 !== null) {
+    lastV4 = { version: 4, v4, v6: null, text: formatIPv4(v4) };
+    lastV4Text = text;
+    return lastV4;
+  }
   const v6 = parseIPv6(text);
   if (v6 !== null) {
     // IPv4-mapped IPv6 (::ffff:a.b.c.d) is the IPv4 address, as on a dual-stack socket
@@ -24,6 +30,10 @@ export function ipFromText(text: string): IpAddr | null {
   }
   return null;
 }
+
+/** ipFromText's last IPv4 text and its value */
+let lastV4Text: string | null = null;
+let lastV4: IpAddr | null = null;
 
 export function ipV4(u32: number): IpAddr {
   const v4 = u32 >>> 0;
