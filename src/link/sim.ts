@@ -123,7 +123,7 @@ export class SimLinkNetwork {
 
   private transmit(from: Port, packet: Uint8Array): void {
     const now = this.clock.now();
-    const data = packet.slice();
+    const data = this.copy(packet);
     this.stats.sent++;
     const key = destinationKey(data);
     const dest = key === undefined ? undefined : this.ports.get(key);
@@ -137,18 +137,18 @@ export class SimLinkNetwork {
       if (fate.drop === 'queue') this.stats.queueDrops++;
       return this.drop(now, from.address, dest.address, data, fate.drop);
     }
-    const dupCopy = fate.duplicateAt >= 0 ? data.slice() : undefined;
+    const dupCopy = fate.duplicateAt >= 0 ? this.copy(data) : undefined;
     const { at, reordered, corruptBit, duplicateAt, duplicateReordered } = fate;
     if (corruptBit >= 0) {
       flipBit(data, corruptBit);
       this.stats.corrupted++;
     }
     if (reordered) this.stats.reordered++;
-    this.deliverAt(at, from.address, key, data, corruptBit >= 0 ? 'corrupted' : undefined);
+    this.deliverAt(now, at, from.address, key, data, corruptBit >= 0 ? 'corrupted' : undefined);
     if (dupCopy !== undefined) {
       this.stats.duplicated++;
       if (duplicateReordered) this.stats.reordered++;
-      this.deliverAt(duplicateAt, from.address, key, dupCopy, 'duplicate');
+      this.deliverAt(now, duplicateAt, from.address, key, dupCopy, 'duplicate');
     }
   }
 
@@ -158,17 +158,90 @@ export class SimLinkNetwork {
     return b;
   }
 
-  private deliverAt(at: number, from: string, key: AddrKey, data: Uint8Array, reason: SimDropReason | undefined): void {
-    this.clock.schedule(at, () => {
-      const t = this.clock.now();
-      const port = this.ports.get(key);
-      if (port === undefined) return this.drop(t, from, keyText(key), data, 'no_route');
-      this.stats.delivered++;
-      if (this.tapped) {
-        this.emit(reason === undefined ? { t, from, to: port.address, packet: data, dropped: false } : { t, from, to: port.address, packet: data, dropped: false, reason });
+  /**
+   * The packet's own bytes: a piece of a slab, as a link's receive ring would hand it over. A slab
+   * is written once, front to back, and never reused, so a view a listener or a receiver keeps
+   * stays valid like a copy of its own (an unused tail is left behind when a packet does not fit).
+   */
+  private copy(packet: Uint8Array): Uint8Array {
+    const n = packet.length;
+    if (n > SLAB_BYTES >> 2) return packet.slice();
+    if (this.slabUsed + n > SLAB_BYTES) {
+      this.slab = new Uint8Array(SLAB_BYTES);
+      this.slabUsed = 0;
+    }
+    const at = this.slabUsed;
+    // 8-byte aligned, as a fresh buffer is: the checksum reads aligned words (wire/checksum.ts)
+    this.slabUsed = (at + n + 7) & ~7;
+    const data = this.slab.subarray(at, at + n);
+    data.set(packet);
+    return data;
+  }
+
+  private slab = new Uint8Array(SLAB_BYTES);
+  private slabUsed = 0;
+
+  /**
+   * Packets due the moment they were sent, in the order sent: [from, key, data, reason] from
+   * `nowHead`. Both clocks run timers due at the same time in the order they were scheduled, and a
+   * packet due now is due no later than any sent before it, so each `deliverNow` call takes the
+   * packet its own schedule() call was made for — without a closure per packet.
+   */
+  private nowQueue: unknown[] = [];
+  private nowHead = 0;
+  /** where the next entry goes: the array keeps its storage while the queue empties and refills */
+  private nowTail = 0;
+  private lastNowAt = -Infinity;
+
+  private deliverAt(now: number, at: number, from: string, key: AddrKey, data: Uint8Array, reason: SimDropReason | undefined): void {
+    if (at === now && at >= this.lastNowAt) {
+      this.lastNowAt = at;
+      const q = this.nowQueue;
+      let t = this.nowTail;
+      q[t++] = from;
+      q[t++] = key;
+      q[t++] = data;
+      q[t++] = reason;
+      this.nowTail = t;
+      if (this.clock.scheduleDue) this.clock.scheduleDue(at, this.deliverNow);
+      else this.clock.schedule(at, this.deliverNow);
+      return;
+    }
+    this.clock.schedule(at, () => this.arrive(from, key, data, reason));
+  }
+
+  private readonly deliverNow = (): void => {
+    const q = this.nowQueue;
+    const i = this.nowHead;
+    const from = q[i] as string;
+    const key = q[i + 1] as AddrKey;
+    const data = q[i + 2] as Uint8Array;
+    const reason = q[i + 3] as SimDropReason | undefined;
+    q[i + 2] = undefined; // let the bytes go
+    if (i + 4 === this.nowTail) {
+      this.nowHead = this.nowTail = 0;
+      if (q.length > 4096) this.nowQueue = []; // a burst is over: give its storage back
+    } else {
+      this.nowHead = i + 4;
+      if (this.nowHead >= 4096 && this.nowHead * 2 >= this.nowTail) {
+        q.copyWithin(0, this.nowHead, this.nowTail);
+        this.nowTail -= this.nowHead;
+        q.fill(undefined, this.nowTail);
+        this.nowHead = 0;
       }
-      port.receive(data);
-    });
+    }
+    this.arrive(from, key, data, reason);
+  };
+
+  private arrive(from: string, key: AddrKey, data: Uint8Array, reason: SimDropReason | undefined): void {
+    const t = this.clock.now();
+    const port = this.ports.get(key);
+    if (port === undefined) return this.drop(t, from, keyText(key), data, 'no_route');
+    this.stats.delivered++;
+    if (this.tapped) {
+      this.emit(reason === undefined ? { t, from, to: port.address, packet: data, dropped: false } : { t, from, to: port.address, packet: data, dropped: false, reason });
+    }
+    port.receive(data);
   }
 
   private drop(t: number, from: string, to: string, packet: Uint8Array, reason: SimDropReason): void {
@@ -184,6 +257,9 @@ export class SimLinkNetwork {
     return this.listeners.size > 0;
   }
 }
+
+/** Bytes per slab of packet copies (SimLinkNetwork.copy); larger packets get a buffer of their own. */
+const SLAB_BYTES = 64 * 1024;
 
 // ---- addresses: IPv4 as a u32 number (the hot path), IPv6 as its RFC 5952 text
 

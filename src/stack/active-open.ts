@@ -5,9 +5,11 @@
 import { sysError } from '../errors.js';
 import type { Conn } from './conn.js';
 import { seqAdd } from '../tcp/seq.js';
-import { ipFromText, ipSame, isLoopback, pushWords, type IpAddr } from './ip-addr.js';
+import { ipFromText, ipSame, isLoopback, putWords, type IpAddr } from './ip-addr.js';
 import type { Stack } from './stack.js';
 import type { TransitionCause } from '../observe/events.js';
+
+const DEST: number[] = [];
 
 const TW_REUSED: TransitionCause = { kind: 'stack', reason: 'tcp_tw_reuse: the 4-tuple taken over by a new connect' };
 
@@ -70,10 +72,12 @@ export function openActive(
   if (port !== 0) {
     if (!stack.portFreeFor(local, port, remote, remotePort)) throw sysError('EADDRINUSE', 'connect', local.text, port);
   } else {
-    const dest: number[] = [];
-    pushWords(dest, local);
-    pushWords(dest, remote);
-    dest.push(remotePort);
+    // the hash's input, written into one array for every connect (chooseEphemeralPort keeps none of it)
+    const dest = DEST;
+    let n = putWords(dest, 0, local);
+    n = putWords(dest, n, remote);
+    dest[n++] = remotePort;
+    if (dest.length !== n) dest.length = n;
     const chosen = ephemeral(dest, (p) => stack.portFreeFor(local, p, remote, remotePort));
     if (chosen === null) throw sysError('EADDRNOTAVAIL', 'connect', remote.text, remotePort);
     port = chosen;

@@ -16,7 +16,7 @@ export function admit(
   seg: Segment,
   sc: Readonly<Sysctl>,
   counters: StackCounters,
-  acceptLimit: (l: Listener) => number,
+  limits: { acceptLimit(l: Listener): number },
 ): Admission {
   const tcb = conn.tcb;
   const l = conn.listener;
@@ -29,7 +29,7 @@ export function admit(
     seg.flags & ACK &&
     !(seg.flags & (RST | SYN)) &&
     seg.ack === seqAdd(tcb.iss, 1) &&
-    l.acceptQueue.length >= acceptLimit(l)
+    l.acceptQueue.length >= limits.acceptLimit(l)
   ) {
     counters.listenOverflows++;
     counters.listenDrops++;

@@ -84,18 +84,27 @@ export class Conn implements HeapEntry {
   ) {}
 
   get key(): number {
-    return this.localPort * 65536 + this.remotePort;
+    return portPairKey(this.localPort, this.remotePort);
   }
 }
 
 /** Demultiplexing by 4-tuple: a Map from the two ports to a short chain compared by address. */
+/**
+ * The demux bucket of a port pair: both ports in one signed 32-bit integer, which V8 keeps
+ * unboxed (localPort × 65536 + remotePort is 2^31 or more for every ephemeral local port, and
+ * such a number is a heap-allocated double each time it is made).
+ */
+function portPairKey(localPort: number, remotePort: number): number {
+  return (localPort << 16) | remotePort;
+}
+
 export class ConnTable {
   private readonly buckets = new Map<number, Conn>();
   size = 0;
 
   /** The connection with this 4-tuple (the remote as a packet carries it: v4 number or v6 bytes), or null. */
   find(local: IpAddr, localPort: number, remote4: number, remote6: Uint8Array | null, remotePort: number): Conn | null {
-    for (let c = this.buckets.get(localPort * 65536 + remotePort) ?? null; c !== null; c = c.next) {
+    for (let c = this.buckets.get(portPairKey(localPort, remotePort)) ?? null; c !== null; c = c.next) {
       if (ipEquals(c.remote, remote4, remote6) && ipSame(c.local, local)) return c;
     }
     return null;

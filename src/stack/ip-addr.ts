@@ -14,8 +14,14 @@ export interface IpAddr {
 }
 
 export function ipFromText(text: string): IpAddr | null {
+  // the same text again (every connect to one server parses its address): the same immutable value
+  if (text === lastV4Text) return lastV4;
   const v4 = parseIPv4(text);
-  if (v4 !== null) return { version: 4, v4, v6: null, text: formatIPv4(v4) };
+  if (v4 !== null) {
+    lastV4 = { version: 4, v4, v6: null, text: formatIPv4(v4) };
+    lastV4Text = text;
+    return lastV4;
+  }
   const v6 = parseIPv6(text);
   if (v6 !== null) {
     // IPv4-mapped IPv6 (::ffff:a.b.c.d) is the IPv4 address, as on a dual-stack socket
@@ -24,6 +30,10 @@ export function ipFromText(text: string): IpAddr | null {
   }
   return null;
 }
+
+/** ipFromText's last IPv4 text and its value */
+let lastV4Text: string | null = null;
+let lastV4: IpAddr | null = null;
 
 export function ipV4(u32: number): IpAddr {
   const v4 = u32 >>> 0;
@@ -91,11 +101,12 @@ export class PeerCache {
   private readonly map = new Map<number, IpAddr>();
 
   get(u32: number): IpAddr {
-    let ip = this.map.get(u32);
+    // keyed by the signed twin: an address of 128.0.0.0 or above is a boxed double as a u32
+    let ip = this.map.get(u32 | 0);
     if (!ip) {
       if (this.map.size >= 4096) this.map.clear();
       ip = ipV4(u32);
-      this.map.set(u32, ip);
+      this.map.set(u32 | 0, ip);
     }
     return ip;
   }
@@ -118,9 +129,21 @@ export function localAddressIn(addresses: IpAddr[], version: number, v4: number,
 
 /** The 4-tuple as u32 words, for the keyed hashes (into `words`, emptied first). */
 export function tupleWords(local: IpAddr, localPort: number, remote: IpAddr, remotePort: number, words: number[] = []): number[] {
-  words.length = 0;
-  pushWords(words, local);
-  pushWords(words, remote);
-  words.push(((localPort << 16) | remotePort) >>> 0);
+  // written in place (emptying the array first would drop its storage and regrow it every call)
+  let n = putWords(words, 0, local);
+  n = putWords(words, n, remote);
+  words[n++] = ((localPort << 16) | remotePort) >>> 0;
+  if (words.length !== n) words.length = n;
   return words;
+}
+
+/** `a`'s u32 words written into `out` from index `at` (no further than its end); returns the index after them. */
+export function putWords(out: number[], at: number, a: IpAddr): number {
+  if (a.version === 4) {
+    out[at] = a.v4;
+    return at + 1;
+  }
+  const b = a.v6!;
+  for (let i = 0; i < 16; i += 4) out[at++] = ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
+  return at;
 }

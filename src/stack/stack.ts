@@ -20,7 +20,7 @@ import { SYSCTL_DEFAULTS, applySysctl, type Sysctl } from '../tcp/sysctl.js';
 import { Tcb, type TcbCause, type TcbHooks } from '../tcp/tcb.js';
 import type { Clock } from '../time/clock.js';
 import { RealClock } from '../time/real-clock.js';
-import { decodeTcpPacket } from '../wire/packet.js';
+import { decodeTcpPacketInto, newPacketAddrs } from '../wire/packet.js';
 import { ACK, RST, SYN, type Segment } from '../wire/segment.js';
 import { Conn, ConnTable, type ConnUser } from './conn.js';
 import { ConnTimers } from './conn-timers.js';
@@ -228,31 +228,40 @@ export class Stack extends EventEmitter {
     this.demux(packet, false);
   }
 
+  /** the addresses of the packet demux is taking apart (decodeTcpPacketInto fills it) */
+  private readonly addrs = newPacketAddrs();
+
   /** TCP here, the rest to ip/. `loopback`: the packet came over our own loopback path. */
   private demux(packet: Uint8Array, loopback: boolean): void {
     // checksums are neither computed nor verified on the loopback path, as on Linux's lo
-    const d = decodeTcpPacket(packet, !(loopback || this.out.offload.rxChecksumVerified));
-    if (typeof d === 'string') return forIpLayer(d) ? this.ip.input(packet) : this.drop(d);
-    const { pkt, seg } = d;
-    const own = this.localAddressFor(pkt.version, pkt.dst4, pkt.dst6, loopback);
-    const local = own ?? (this.fwd.tcp !== null || this.fwd.foreign > 0 ? this.foreign.get(pkt.version, pkt.dst4, pkt.dst6) : null);
+    const a = this.addrs;
+    const seg = decodeTcpPacketInto(packet, !(loopback || this.out.offload.rxChecksumVerified), a);
+    if (typeof seg === 'string') return forIpLayer(seg) ? this.ip.input(packet) : this.drop(seg);
+    // read out at once: the record is the stack's, and a nested demux (reassembly) refills it
+    const version = a.version;
+    const src4 = a.src4;
+    const src6 = a.src6;
+    const dst4 = a.dst4;
+    const dst6 = a.dst6;
+    const own = this.localAddressFor(version, dst4, dst6, loopback);
+    const local = own ?? (this.fwd.tcp !== null || this.fwd.foreign > 0 ? this.foreign.get(version, dst4, dst6) : null);
     if (!local) return this.drop('not_for_us');
-    if (!loopback && (isLoopback(local) || (pkt.version === 4 ? pkt.src4 >>> 24 === 127 : isLoopbackV6(pkt.src6!)))) {
+    if (!loopback && (isLoopback(local) || (version === 4 ? src4 >>> 24 === 127 : isLoopbackV6(src6!)))) {
       // RFC 1122 §3.2.1.3: loopback addresses never appear outside a host (Linux: martian)
       return this.drop('martian_loopback');
     }
     this.counters.segmentsIn++;
     // the packets of one batch arrived together: one reading of the clock serves them all
     const now = this.batch.active ? this.batch.now : this.clock.now();
-    if (wantsSegments(this)) this.observed(() => publishSegment(this, now, 'in', local, (pkt.version === 4 ? this.peers.get(pkt.src4) : ipV6(pkt.src6!)).text, seg));
+    if (wantsSegments(this)) this.observed(() => publishSegment(this, now, 'in', local, (version === 4 ? this.peers.get(src4) : ipV6(src6!)).text, seg));
     if (seg.srcPort === 0 || seg.dstPort === 0) return this.drop('tcp_port_zero');
-    const conn = this.conns.find(local, seg.dstPort, pkt.src4, pkt.src6, seg.srcPort);
+    const conn = this.conns.find(local, seg.dstPort, src4, src6, seg.srcPort);
     // a forwarded connection's TCB in TIME_WAIT may give way to a new SYN (forwarder.ts reopens)
     if (conn && !(own === null && this.fwd.tcp?.reopens(conn, seg, now))) return this.deliver(conn, seg, now);
     if (own === null && !this.fwd.tcp) return this.drop('not_for_us');
-    const remote = pkt.version === 4 ? this.peers.get(pkt.src4) : ipV6(pkt.src6!);
+    const remote = version === 4 ? this.peers.get(src4) : ipV6(src6!);
     let issHint: number | undefined;
-    const tw = this.timeWait.lookup(this.addresses.indexOf(local), seg.dstPort, pkt.src4, pkt.src6, seg.srcPort);
+    const tw = this.timeWait.lookup(this.addresses.indexOf(local), seg.dstPort, src4, src6, seg.srcPort);
     if (tw >= 0) {
       const verdict = timeWaitSegment(this, tw, local, remote, seg, now, this.listeners_.find(local, seg.dstPort) !== null);
       if (verdict.done) return;
@@ -262,7 +271,7 @@ export class Stack extends EventEmitter {
   }
 
   private deliver(conn: Conn, seg: Segment, now: number): void {
-    const verdict = admit(conn, seg, this.sysctl, this.counters, (l) => this.acceptLimit(l));
+    const verdict = admit(conn, seg, this.sc, this.counters, this);
     if (verdict === 'abort') conn.tcb.abort(now, ACCEPT_OVERFLOW);
     else if (verdict === 'deliver') {
       if (this.batch.active) this.batch.enlist(conn);

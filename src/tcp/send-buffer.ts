@@ -15,8 +15,14 @@ const SMALL_MIN = 256;
 const SMALL_MAX = 16 * 1024;
 /** writes of at least this much go into LARGE blocks */
 const LARGE_WRITE = SMALL_MAX / 2;
-/** blocks kept per size class in the shared pool (at most 16 × (256 B + ... + 64 KiB) ≈ 2 MiB) */
+/**
+ * Blocks kept per size class in the shared pool: 16, or as many as make 128 KiB for the small
+ * classes (at most 7 × 128 KiB + 16 × 64 KiB ≈ 2 MiB). Many short connections each hold one small
+ * block from their write to its ACK, and a pool smaller than the writes in flight at once would
+ * make a new block for most of them.
+ */
 const POOL_PER_CLASS = 16;
+const POOL_CLASS_BYTES = 128 * 1024;
 
 /** shared by every empty buffer (frozen, so an accidental push throws): idle connections allocate no array */
 const NONE: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
@@ -38,7 +44,7 @@ function giveBlock(block: Uint8Array): void {
   // by anything once acknowledged, as segment views live only through the encoder's call
   if (n < SMALL_MIN || n > LARGE || (n & (n - 1)) !== 0) return;
   const list = pool[sizeClass(n)]!;
-  if (list.length < POOL_PER_CLASS) list.push(block);
+  if (list.length < Math.max(POOL_PER_CLASS, POOL_CLASS_BYTES / n)) list.push(block);
 }
 
 /** where a segment spanning two blocks is gathered; valid until the next peek on any buffer */

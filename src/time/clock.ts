@@ -18,6 +18,12 @@ export interface Clock {
   /** Run `fn` soon, asynchronously, before any later-scheduled timer (a microtask-like hop). */
   defer(fn: () => void): void;
   /**
+   * `schedule(at, fn)` for an `at` no later than a time this clock's now() has returned (so due
+   * already), without a handle: the call cannot be cancelled, which lets a clock skip the timer
+   * entry. Runs in the same order schedule() would. Optional: callers fall back to schedule().
+   */
+  scheduleDue?(at: number, fn: () => void): void;
+  /**
    * Keep the process alive until the matching release() (calls nest), as a ref'd Node handle does.
    * A real clock implements it; a virtual clock runs only when driven and has nothing to hold.
    */

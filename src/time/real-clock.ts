@@ -20,7 +20,11 @@ export class RealClock implements Clock {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private armedAt = Infinity;
   /** deferred calls, and timers that were already due when scheduled */
-  private batch: ((() => void) | TimerEntry)[] = [];
+  private batch: (BatchItem | undefined)[] = [];
+  /** entries of `batch` in use: the array keeps its storage from batch to batch */
+  private batchLen = 0;
+  /** the array of the batch before, emptied: the next batch takes it instead of growing a new one */
+  private spare: (BatchItem | undefined)[] | null = null;
   private immediate: ImmediateHandle | undefined;
   private nextId = 1;
   private firing = false;
@@ -43,14 +47,17 @@ export class RealClock implements Clock {
       this.cachedUses--;
       return this.cached;
     }
-    return performance.now();
+    return (this.seen = performance.now());
   }
+
+  /** a time already read from the wall clock (so no later than the present) */
+  private seen = 0;
 
   private cached = 0;
   private cachedUses = 0;
 
   private cacheTime(): void {
-    this.cached = performance.now();
+    this.cached = this.seen = performance.now();
     this.cachedUses = 32;
   }
 
@@ -58,7 +65,7 @@ export class RealClock implements Clock {
     if (Number.isNaN(at)) throw new RangeError('RealClock.schedule: time is NaN');
     const e = new TimerEntry(this.nextId++, at, fn);
     if (this.closed) return e; // never fires
-    if (at <= performance.now()) {
+    if (at <= this.seen || at <= (this.seen = performance.now())) {
       // already due: run with the next deferred batch (setImmediate) instead of a setTimeout,
       // which Node clamps to 1 ms — zero-delay packet delivery must not cost a millisecond
       this.enqueue(e);
@@ -67,6 +74,15 @@ export class RealClock implements Clock {
     this.heap.push(e);
     if (!this.firing && this.heap.peek() === e) this.arm();
     return e;
+  }
+
+  /** schedule() of a time already due (Clock.scheduleDue): the same place in the deferred batch, no entry */
+  scheduleDue(at: number, fn: () => void): void {
+    if (!(at <= this.seen)) {
+      this.schedule(at, fn);
+      return;
+    }
+    this.enqueue(fn);
   }
 
   cancel(handle: TimerHandle): void {
@@ -83,7 +99,7 @@ export class RealClock implements Clock {
 
   private enqueue(item: (() => void) | TimerEntry): void {
     if (this.closed) return;
-    this.batch.push(item);
+    this.batch[this.batchLen++] = item;
     if (this.immediate === undefined) {
       // never unref'd: an unref'd immediate does not stop the event loop from blocking in poll until
       // the next timer, which would delay every deferred call (and every packet) by up to that long
@@ -110,7 +126,7 @@ export class RealClock implements Clock {
 
   /** Number of timers and deferred calls waiting. */
   pending(): number {
-    return this.heap.size + this.batch.length;
+    return this.heap.size + this.batchLen;
   }
 
   /** Cancel every timer and deferred call; later schedule/defer calls are ignored. */
@@ -123,6 +139,7 @@ export class RealClock implements Clock {
     if (this.immediate !== undefined) cancelSoon(this.immediate);
     this.immediate = undefined;
     this.batch = [];
+    this.batchLen = 0;
     this.heap.clear();
   }
 
@@ -147,7 +164,7 @@ export class RealClock implements Clock {
   private readonly onTimer = (): void => {
     this.timer = undefined;
     this.armedAt = Infinity;
-    if (this.batch.length > 0) this.flushDeferred();
+    if (this.batchLen > 0) this.flushDeferred();
     const limit = performance.now();
     this.firing = true;
     try {
@@ -168,10 +185,13 @@ export class RealClock implements Clock {
     if (this.immediate !== undefined) cancelSoon(this.immediate);
     this.immediate = undefined;
     const batch = this.batch;
-    this.batch = [];
+    const n = this.batchLen;
+    this.batch = this.spare ?? [];
+    this.batchLen = 0;
+    this.spare = null;
     let i = 0;
     try {
-      while (i < batch.length && !this.closed) {
+      while (i < n && !this.closed) {
         if (this.cachedUses === 0) this.cacheTime();
         const item = batch[i++]!;
         if (typeof item === 'function') item();
@@ -184,15 +204,22 @@ export class RealClock implements Clock {
       }
     } finally {
       this.cachedUses = 0;
-      if (i < batch.length && !this.closed) {
+      if (i < n && !this.closed) {
         // A call threw: keep the rest for the next batch, ahead of anything deferred since.
-        const rest = batch.slice(i);
-        for (const fn of this.batch) rest.push(fn);
+        const rest = batch.slice(i, n);
+        for (let j = 0; j < this.batchLen; j++) rest.push(this.batch[j]);
         this.batch = [];
-        for (const fn of rest) this.enqueue(fn);
+        this.batchLen = 0;
+        for (const fn of rest) this.enqueue(fn!);
+      } else if (batch.length <= 4096) {
+        // emptied in place (length = 0 would drop its storage) for the next batch to take
+        batch.fill(undefined, 0, n);
+        this.spare = batch;
       }
     }
   };
 }
 
 function noop(): void {}
+
+type BatchItem = (() => void) | TimerEntry;

@@ -36,6 +36,11 @@ export class VirtualClock implements Clock {
     return e;
   }
 
+  /** Clock.scheduleDue: a timer like any other (the heap keeps its place among those due now) */
+  scheduleDue(at: number, fn: () => void): void {
+    this.schedule(at, fn);
+  }
+
   cancel(handle: TimerHandle): void {
     if (handle instanceof TimerEntry && this.heap.remove(handle)) handle.fn = null;
   }

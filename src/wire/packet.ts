@@ -99,6 +99,68 @@ export function decodeTcpPacket(pkt: Uint8Array, verifyTcpChecksum = true): Deco
   return { pkt: d, seg };
 }
 
+/**
+ * The addresses of a packet decodeTcpPacketInto took apart: filled in place, so the stack's hot
+ * path builds no header or wrapper object per packet (one record per stack, reused).
+ */
+export interface PacketAddrs {
+  version: 4 | 6;
+  /** IPv4 source as u32; 0 for IPv6 */
+  src4: number;
+  /** IPv4 destination as u32; 0 for IPv6 */
+  dst4: number;
+  /** IPv6 source (view into the packet); null for IPv4 */
+  src6: Uint8Array | null;
+  /** IPv6 destination (view into the packet); null for IPv4 */
+  dst6: Uint8Array | null;
+}
+
+/** A fresh PacketAddrs for decodeTcpPacketInto. */
+export function newPacketAddrs(): PacketAddrs {
+  return { version: 4, src4: 0, dst4: 0, src6: null, dst6: null };
+}
+
+/**
+ * decodeTcpPacket with the same checks and verdicts, the addresses written into `out` instead of a
+ * new DecodedPacket: an IPv4 header is read in place (as parseIPv4Header checks it, RFC 791 §3.1);
+ * IPv6 goes through decodePacket. `out` is meaningful only when a Segment is returned.
+ */
+export function decodeTcpPacketInto(pkt: Uint8Array, verifyTcpChecksum: boolean, out: PacketAddrs): Segment | DropReason {
+  const n = pkt.length;
+  if (n >= 20 && pkt[0] >>> 4 === 4) {
+    const b0 = pkt[0];
+    // RFC 791 §3.1: IHL at least 5; Total Length covers the header and fits what arrived; the
+    // header checksum sums to all ones (RFC 1071 §1(3)); fragments are not reassembled here
+    const headerLength = (b0 & 0x0f) << 2;
+    if (headerLength < 20 || headerLength > n) return 'ip_bad_ihl';
+    const totalLength = (pkt[2] << 8) | pkt[3];
+    if (totalLength < headerLength || totalLength > n) return 'ip_bad_length';
+    if (finish(sum(pkt, 0, headerLength)) !== 0) return 'ip_bad_checksum';
+    if (((pkt[6] << 8) | pkt[7]) & 0x3fff) return 'ip_fragment'; // MF or a fragment offset
+    if (pkt[9] !== IPPROTO_TCP) return 'ip_not_tcp';
+    const src = ((pkt[12] << 24) | (pkt[13] << 16) | (pkt[14] << 8) | pkt[15]) >>> 0;
+    const dst = ((pkt[16] << 24) | (pkt[17] << 16) | (pkt[18] << 8) | pkt[19]) >>> 0;
+    const tcpLen = totalLength - headerLength;
+    const ps = verifyTcpChecksum ? pseudoSumV4(src, dst, IPPROTO_TCP, tcpLen) : 0;
+    const seg = decodeTcp(pkt, headerLength, tcpLen, ps, verifyTcpChecksum);
+    if (typeof seg === 'string') return seg;
+    out.version = 4;
+    out.src4 = src;
+    out.dst4 = dst;
+    out.src6 = null;
+    out.dst6 = null;
+    return seg;
+  }
+  const d = decodeTcpPacket(pkt, verifyTcpChecksum);
+  if (typeof d === 'string') return d;
+  out.version = d.pkt.version;
+  out.src4 = d.pkt.src4;
+  out.dst4 = d.pkt.dst4;
+  out.src6 = d.pkt.src6;
+  out.dst6 = d.pkt.dst6;
+  return d.seg;
+}
+
 /** TCP length (header + options + payload) encodeTcp will produce for `seg`. */
 export function tcpSegmentLength(seg: Segment): number {
   return 20 + tcpOptionsLength(seg.options, (seg.flags & SYN) !== 0) + seg.payload.length;
