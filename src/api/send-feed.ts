@@ -8,7 +8,6 @@ import type { Buffer } from '#platform/buffer';
 import { sysError } from '../errors.js';
 import type { Conn } from '../stack/conn.js';
 import type { Stack } from '../stack/stack.js';
-import type { IdleTimer } from './idle-timer.js';
 
 type Callback = (err?: Error | null) => void;
 
@@ -28,10 +27,13 @@ export class SendFeed {
   /** end() while connecting: _final's callback, run once connected (the FIN follows the handshake) */
   heldFinal: Callback | null = null;
 
-  /** `idle` is the socket's setTimeout() timer: every piece taken counts as activity. */
+  /**
+   * `owner` is the socket: every piece taken counts as activity for its setTimeout() timer (held
+   * as the socket, so a socket that writes without a timeout makes no timer).
+   */
   constructor(
     private readonly stack: Stack,
-    private readonly idle: IdleTimer,
+    private readonly owner: { touchIdle(): void },
   ) {}
 
   /** Whether a write waits for room in the send buffer. */
@@ -81,7 +83,7 @@ export class SendFeed {
         tcb.send(take, this.stack.clock.now(), hold);
         this.written += take.length;
         this.taken += take.length;
-        this.idle.touch();
+        this.owner.touchIdle();
         this.stack.settle(c);
       }
     } finally {
