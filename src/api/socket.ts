@@ -468,34 +468,43 @@ export class Socket extends Duplex {
   }
 
 
+  // write(), end() and emit() hand their arguments on as they came (`arguments`, not a rest
+  // array and a spread: no array per call; the published signatures are the overloads)
+
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  override write(...args: any[]): boolean {
+  override write(...args: any[]): boolean;
+  override write(): boolean {
     if (this.peerEnded && this.writableEnded) {
       const err = endedByPeer();
-      const cb = args.find((a) => typeof a === 'function') as Callback | undefined;
+      // eslint-disable-next-line prefer-rest-params
+      const cb = Array.prototype.find.call(arguments, (a) => typeof a === 'function') as Callback | undefined;
       if (cb) nextTick(() => cb(err));
       this.destroy(err);
       return false;
     }
-    return super.write(...(args as Parameters<Duplex['write']>));
+    // eslint-disable-next-line prefer-rest-params
+    return Reflect.apply(Duplex.prototype.write, this, arguments) as boolean;
   }
 
   /** 'close' carries hadError (whether the socket was destroyed by an error), as node:net's. */
-  override emit(event: string | symbol, ...args: unknown[]): boolean {
+  override emit(event: string | symbol, ...args: unknown[]): boolean;
+  override emit(event: string | symbol): boolean {
     if (event === 'close') {
       // an accepted socket stops counting for its server before any 'close' listener runs
       this.acceptedBy?.socketClosed(this);
-      if (args.length === 0) return super.emit('close', this.closeHadError);
+      if (arguments.length === 1) return super.emit('close', this.closeHadError);
     }
     if (event === 'end' && !this.allowHalfOpen) this.peerEnded = true;
-    return super.emit(event, ...args);
+    // eslint-disable-next-line prefer-rest-params
+    return Reflect.apply(Duplex.prototype.emit, this, arguments) as boolean;
   }
 
-
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  override end(...args: any[]): this {
+  override end(...args: any[]): this;
+  override end(): this {
     this.endCalled = true;
-    return super.end(...(args as Parameters<Duplex['end']>));
+    // eslint-disable-next-line prefer-rest-params
+    return Reflect.apply(Duplex.prototype.end, this, arguments) as this;
   }
 
   /** @internal */
