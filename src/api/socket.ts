@@ -65,7 +65,12 @@ class SocketExtra {
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class Socket extends Duplex {
-  readonly stack: Stack;
+  /**
+   * The Stack the socket belongs to. A stack's own Socket class (`stack.net.Socket`, net.ts) has
+   * it on its prototype, so its sockets do not carry it each; a Socket made with a stack of its
+   * own keeps it as an own property.
+   */
+  declare readonly stack: Stack;
   /** the connection, once connect() or accept gave one */
   private conn: Conn | null = null;
   connecting = false;
@@ -154,7 +159,7 @@ export class Socket extends Duplex {
     if (opts.readableHighWaterMark !== undefined) o.readableHighWaterMark = opts.readableHighWaterMark;
     if (opts.writableHighWaterMark !== undefined) o.writableHighWaterMark = opts.writableHighWaterMark;
     super(o);
-    this.stack = stack;
+    if (this.stack !== stack) Object.defineProperty(this, 'stack', { value: stack, writable: true, enumerable: true, configurable: true });
     if (opts.signal) addAbortSignal(opts.signal, this);
   }
 
