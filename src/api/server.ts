@@ -92,8 +92,8 @@ export class Server extends EventEmitter {
   keepAliveInitialDelay: number;
   highWaterMark: number;
   /**
-   * the accepted sockets not yet closed: a count, as node:net's `_connections` (nothing walks
-   * them; a socket counts down once, at its 'close', see socketClosed)
+   * the accepted sockets not yet destroyed: a count, as node:net's `_connections` (nothing walks
+   * them; a socket counts down once, when destroyed, see socketClosed)
    */
   private open = 0;
   private closing = false;
@@ -219,9 +219,10 @@ export class Server extends EventEmitter {
   }
 
   /**
-   * @internal An accepted socket is emitting 'close' (Socket#emit calls this before the
-   * listeners, once: it clears `acceptedBy`): it no longer counts, and a closing server may now
-   * close. No 'close' listener per socket, as node:net's accepted sockets have none.
+   * @internal An accepted socket was destroyed (Socket#_destroy calls this, once: it clears
+   * `acceptedBy`): it no longer counts, and a closing server may now close. As node:net's
+   * `_connections--` in Socket#_destroy: no 'close' listener per socket, and the count is down
+   * before the socket's 'close' is emitted.
    */
   socketClosed(socket: Socket): void {
     if (socket.acceptedBy !== this) return;

@@ -167,7 +167,7 @@ export class Socket extends Duplex {
   server: Server | null = null;
   /**
    * @internal the Server that accepted this socket, whatever the application (or node:http) makes
-   * of `server`; cleared once the socket's 'close' has counted it out (Server#socketClosed)
+   * of `server`; cleared once the socket's destroy has counted it out (Server#socketClosed)
    */
   acceptedBy: Server | null = null;
 
@@ -494,11 +494,7 @@ export class Socket extends Duplex {
   /** 'close' carries hadError (whether the socket was destroyed by an error), as node:net's. */
   override emit(event: string | symbol, ...args: unknown[]): boolean;
   override emit(event: string | symbol): boolean {
-    if (event === 'close') {
-      // an accepted socket stops counting for its server before any 'close' listener runs
-      this.acceptedBy?.socketClosed(this);
-      if (arguments.length === 1) return super.emit('close', this.closeHadError);
-    }
+    if (event === 'close' && arguments.length === 1) return super.emit('close', this.closeHadError);
     if (event === 'end' && !this.allowHalfOpen) this.peerEnded = true;
     // eslint-disable-next-line prefer-rest-params
     return Reflect.apply(Duplex.prototype.emit, this, arguments) as boolean;
@@ -555,6 +551,9 @@ export class Socket extends Duplex {
       if (!this.stack.whenIdle(close)) close();
     }
     cb(err);
+    // an accepted socket stops counting for its server once destroyed, as node:net's _destroy
+    // does after its callback (so before the socket's 'close', and a closing server's 'close' after it)
+    this.acceptedBy?.socketClosed(this);
   }
 
   // ===================== node:net API =====================
