@@ -613,8 +613,17 @@ export class Socket extends Duplex {
     return this;
   }
 
-  /** The last value given to setTimeout(), or assigned (assigning changes no timer, as in node:net). */
-  timeout: number | undefined = undefined;
+  /**
+   * The last value given to setTimeout(), or assigned (assigning changes no timer, as in node:net).
+   * Kept with the idle timer that setTimeout() makes, so a socket that never has one carries no
+   * field for it.
+   */
+  get timeout(): number | undefined {
+    return this.idle_?.value;
+  }
+  set timeout(v: number | undefined) {
+    if (v !== undefined || this.idle_) this.idle.value = v;
+  }
 
   /** The local address, family and port (`{}` before connecting), as `net.Socket#address`. */
   address(): { address: string; family: string; port: number } | Record<string, never> {
