@@ -31,7 +31,7 @@ export type { OnRead, SocketConnectOptions, SocketOptions };
 
 type Callback = (err?: Error | null) => void;
 
-// Socket.flags: the socket's private booleans, one bit each (all clear in a new socket)
+// Socket.bits_: the socket's private booleans, one bit each (all clear in a new socket)
 const F_WANT_READ = 1;
 const F_EOF_PUSHED = 2;
 const F_RESET_ON_DESTROY = 4;
@@ -80,7 +80,7 @@ export class Socket extends Duplex {
    * socket pays one field for nine, and the getters and setters below keep the code reading as
    * plain properties.
    */
-  private flags = 0;
+  private bits_ = 0;
   /** setTimeout()'s idle timer, made when first needed (until then no period runs: touch() would do nothing) */
   private idle_: IdleTimer | null = null;
   private get idle(): IdleTimer { return (this.idle_ ??= new IdleTimer(this)); }
@@ -91,56 +91,56 @@ export class Socket extends Duplex {
    * What most sockets never have, or have only while connecting (SocketExtra): made when one of
    * them is first set, let go again once connected if nothing else is in it.
    */
-  private extra: SocketExtra | null = null;
+  private extra_: SocketExtra | null = null;
 
-  private flag(bit: number): boolean { return (this.flags & bit) !== 0; }
-  private setFlag(bit: number, on: boolean): void { this.flags = on ? this.flags | bit : this.flags & ~bit; }
+  private hasBit(bit: number): boolean { return (this.bits_ & bit) !== 0; }
+  private setBit(bit: number, on: boolean): void { this.bits_ = on ? this.bits_ | bit : this.bits_ & ~bit; }
   /** the stream wants data: reads go on until push() says it is full */
-  private get wantRead(): boolean { return this.flag(F_WANT_READ); }
-  private set wantRead(v: boolean) { this.setFlag(F_WANT_READ, v); }
-  private get eofPushed(): boolean { return this.flag(F_EOF_PUSHED); }
-  private set eofPushed(v: boolean) { this.setFlag(F_EOF_PUSHED, v); }
-  private get resetOnDestroy(): boolean { return this.flag(F_RESET_ON_DESTROY); }
-  private set resetOnDestroy(v: boolean) { this.setFlag(F_RESET_ON_DESTROY, v); }
+  private get wantRead(): boolean { return this.hasBit(F_WANT_READ); }
+  private set wantRead(v: boolean) { this.setBit(F_WANT_READ, v); }
+  private get eofPushed(): boolean { return this.hasBit(F_EOF_PUSHED); }
+  private set eofPushed(v: boolean) { this.setBit(F_EOF_PUSHED, v); }
+  private get resetOnDestroy(): boolean { return this.hasBit(F_RESET_ON_DESTROY); }
+  private set resetOnDestroy(v: boolean) { this.setBit(F_RESET_ON_DESTROY, v); }
   /** Node's ref()/unref(): whether this socket keeps the process alive while active */
-  private get refd(): boolean { return !this.flag(F_UNREFD); }
-  private set refd(v: boolean) { this.setFlag(F_UNREFD, !v); }
+  private get refd(): boolean { return !this.hasBit(F_UNREFD); }
+  private set refd(v: boolean) { this.setBit(F_UNREFD, !v); }
   /** whether connect(2) has reported the connection complete (see attemptAgain) */
-  private get connectCompleted(): boolean { return this.flag(F_CONNECT_COMPLETED); }
-  private set connectCompleted(v: boolean) { this.setFlag(F_CONNECT_COMPLETED, v); }
-  private get onreadPaused(): boolean { return this.flag(F_ONREAD_PAUSED); }
-  private set onreadPaused(v: boolean) { this.setFlag(F_ONREAD_PAUSED, v); }
+  private get connectCompleted(): boolean { return this.hasBit(F_CONNECT_COMPLETED); }
+  private set connectCompleted(v: boolean) { this.setBit(F_CONNECT_COMPLETED, v); }
+  private get onreadPaused(): boolean { return this.hasBit(F_ONREAD_PAUSED); }
+  private set onreadPaused(v: boolean) { this.setBit(F_ONREAD_PAUSED, v); }
   /** the peer's FIN arrived and this side is not half-open: later writes fail as Node's writeAfterFIN */
-  private get peerEnded(): boolean { return this.flag(F_PEER_ENDED); }
-  private set peerEnded(v: boolean) { this.setFlag(F_PEER_ENDED, v); }
-  private get closeHadError(): boolean { return this.flag(F_CLOSE_HAD_ERROR); }
-  private set closeHadError(v: boolean) { this.setFlag(F_CLOSE_HAD_ERROR, v); }
-  private get endCalled(): boolean { return this.flag(F_END_CALLED); }
-  private set endCalled(v: boolean) { this.setFlag(F_END_CALLED, v); }
+  private get peerEnded(): boolean { return this.hasBit(F_PEER_ENDED); }
+  private set peerEnded(v: boolean) { this.setBit(F_PEER_ENDED, v); }
+  private get closeHadError(): boolean { return this.hasBit(F_CLOSE_HAD_ERROR); }
+  private set closeHadError(v: boolean) { this.setBit(F_CLOSE_HAD_ERROR, v); }
+  private get endCalled(): boolean { return this.hasBit(F_END_CALLED); }
+  private set endCalled(v: boolean) { this.setBit(F_END_CALLED, v); }
 
   /** the TCP options asked for, applied to each connection this socket takes on (made when first asked) */
-  private get tuning(): SocketTuning | null { return this.extra?.tuning ?? null; }
-  private set tuning(v: SocketTuning | null) { if (v !== null || this.extra) this.more.tuning = v; }
+  private get tuning(): SocketTuning | null { return this.extra_?.tuning ?? null; }
+  private set tuning(v: SocketTuning | null) { if (v !== null || this.extra_) this.moreState.tuning = v; }
   /** happy eyeballs: where a failed attempt's error goes instead of destroy() */
-  private get attemptFailed(): ((err: Error) => void) | null { return this.extra?.attemptFailed ?? null; }
-  private set attemptFailed(v: ((err: Error) => void) | null) { if (v !== null || this.extra) this.more.attemptFailed = v; }
+  private get attemptFailed(): ((err: Error) => void) | null { return this.extra_?.attemptFailed ?? null; }
+  private set attemptFailed(v: ((err: Error) => void) | null) { if (v !== null || this.extra_) this.moreState.attemptFailed = v; }
   /** the onread option: reads go to one buffer and a callback, not to 'data' */
-  private get onread(): OnRead | null { return this.extra?.onread ?? null; }
-  private set onread(v: OnRead | null) { if (v !== null || this.extra) this.more.onread = v; }
+  private get onread(): OnRead | null { return this.extra_?.onread ?? null; }
+  private set onread(v: OnRead | null) { if (v !== null || this.extra_) this.moreState.onread = v; }
   /** the 4-tuple once the connection is let go (destroy), so the buffers behind it can be freed */
-  private get ends(): Ends | null { return this.extra?.ends ?? null; }
-  private set ends(v: Ends | null) { if (v !== null || this.extra) this.more.ends = v; }
+  private get ends(): Ends | null { return this.extra_?.ends ?? null; }
+  private set ends(v: Ends | null) { if (v !== null || this.extra_) this.moreState.ends = v; }
   /** connect()'s options, for each attempt until one connects */
-  private get connectOpts(): SocketConnectOptions | null { return this.extra?.connectOpts ?? null; }
-  private set connectOpts(v: SocketConnectOptions | null) { if (v !== null || this.extra) this.more.connectOpts = v; }
+  private get connectOpts(): SocketConnectOptions | null { return this.extra_?.connectOpts ?? null; }
+  private set connectOpts(v: SocketConnectOptions | null) { if (v !== null || this.extra_) this.moreState.connectOpts = v; }
   /** emits the pending 'connectionAttempt' (Node announces an attempt a tick after connect()) */
-  private get announceAttempt(): (() => void) | null { return this.extra?.announceAttempt ?? null; }
-  private set announceAttempt(v: (() => void) | null) { if (v !== null || this.extra) this.more.announceAttempt = v; }
-  private get more(): SocketExtra { return (this.extra ??= new SocketExtra()); }
+  private get announceAttempt(): (() => void) | null { return this.extra_?.announceAttempt ?? null; }
+  private set announceAttempt(v: (() => void) | null) { if (v !== null || this.extra_) this.moreState.announceAttempt = v; }
+  private get moreState(): SocketExtra { return (this.extra_ ??= new SocketExtra()); }
   /** Let the side object go once nothing is left in it (a connected socket with no options). */
   private trimExtra(): void {
-    const x = this.extra;
-    if (x && !x.tuning && !x.attemptFailed && !x.onread && !x.ends && !x.connectOpts && !x.announceAttempt) this.extra = null;
+    const x = this.extra_;
+    if (x && !x.tuning && !x.attemptFailed && !x.onread && !x.ends && !x.connectOpts && !x.announceAttempt) this.extra_ = null;
   }
 
   /** @internal (SendFeed) the activity that counts for setTimeout(): nothing to do without a timer */
