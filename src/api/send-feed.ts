@@ -11,6 +11,9 @@ import type { Stack } from '../stack/stack.js';
 
 type Callback = (err?: Error | null) => void;
 
+/** what takeHeld() gives when nothing is held (shared: callers only walk it) */
+const NONE_HELD: readonly { chunk: Buffer; cb: Callback }[] = Object.freeze([]);
+
 /** One socket's write in progress and the count of bytes it has handed to the send buffer. */
 export class SendFeed {
   /** bytes taken into the send buffer so far */
@@ -49,8 +52,8 @@ export class SendFeed {
   }
 
   /** The writes held while connecting, handed over once (written on 'connect', failed on destroy). */
-  takeHeld(): { chunk: Buffer; cb: Callback }[] {
-    const held = this.held ?? [];
+  takeHeld(): readonly { chunk: Buffer; cb: Callback }[] {
+    const held = this.held ?? NONE_HELD;
     this.held = null;
     return held;
   }

@@ -527,7 +527,8 @@ export class Socket extends Duplex {
   /** @internal */
   override _destroy(err: Error | null, cb: Callback): void {
     this.closeHadError = err != null;
-    for (const q of this.sendFeed_?.takeHeld() ?? []) q.cb(nodeError('ERR_SOCKET_CLOSED_BEFORE_CONNECTION'));
+    const feed = this.sendFeed_;
+    if (feed) for (const q of feed.takeHeld()) q.cb(nodeError('ERR_SOCKET_CLOSED_BEFORE_CONNECTION'));
     const c = this.conn;
     const wasUp = !this.connecting;
     this.idle_?.clear();
