@@ -12,6 +12,8 @@ export interface IdleOwner {
 }
 
 export class IdleTimer {
+  /** the socket's `timeout` property: the last value given to setTimeout(), or assigned */
+  value: number | undefined = undefined;
   private ms = 0;
   private timer: TimerHandle | null = null;
   private lastActivity = 0;

@@ -87,6 +87,8 @@ export function createNet(stack: Stack): NetApi {
       super(stack, opts);
     }
   }
+  // every socket of this class belongs to `stack`: on the prototype, not a field in each socket
+  Object.defineProperty(BoundSocket.prototype, 'stack', { value: stack, writable: true, enumerable: false, configurable: true });
   class BoundServer extends Server {
     constructor(options?: ServerOptions | ConnectionListener, listener?: ConnectionListener) {
       super(stack, options, listener);

@@ -8,9 +8,11 @@ import type { Buffer } from '#platform/buffer';
 import { sysError } from '../errors.js';
 import type { Conn } from '../stack/conn.js';
 import type { Stack } from '../stack/stack.js';
-import type { IdleTimer } from './idle-timer.js';
 
 type Callback = (err?: Error | null) => void;
+
+/** what takeHeld() gives when nothing is held (shared: callers only walk it) */
+const NONE_HELD: readonly { chunk: Buffer; cb: Callback }[] = Object.freeze([]);
 
 /** One socket's write in progress and the count of bytes it has handed to the send buffer. */
 export class SendFeed {
@@ -28,10 +30,13 @@ export class SendFeed {
   /** end() while connecting: _final's callback, run once connected (the FIN follows the handshake) */
   heldFinal: Callback | null = null;
 
-  /** `idle` is the socket's setTimeout() timer: every piece taken counts as activity. */
+  /**
+   * `owner` is the socket: every piece taken counts as activity for its setTimeout() timer (held
+   * as the socket, so a socket that writes without a timeout makes no timer).
+   */
   constructor(
     private readonly stack: Stack,
-    private readonly idle: IdleTimer,
+    private readonly owner: { touchIdle(): void },
   ) {}
 
   /** Whether a write waits for room in the send buffer. */
@@ -47,8 +52,8 @@ export class SendFeed {
   }
 
   /** The writes held while connecting, handed over once (written on 'connect', failed on destroy). */
-  takeHeld(): { chunk: Buffer; cb: Callback }[] {
-    const held = this.held ?? [];
+  takeHeld(): readonly { chunk: Buffer; cb: Callback }[] {
+    const held = this.held ?? NONE_HELD;
     this.held = null;
     return held;
   }
@@ -81,7 +86,7 @@ export class SendFeed {
         tcb.send(take, this.stack.clock.now(), hold);
         this.written += take.length;
         this.taken += take.length;
-        this.idle.touch();
+        this.owner.touchIdle();
         this.stack.settle(c);
       }
     } finally {

@@ -91,7 +91,11 @@ export class Server extends EventEmitter {
   /** in seconds, as node:net stores it (the option is in ms) */
   keepAliveInitialDelay: number;
   highWaterMark: number;
-  private readonly sockets = new Set<Socket>();
+  /**
+   * the accepted sockets not yet destroyed: a count, as node:net's `_connections` (nothing walks
+   * them; a socket counts down once, when destroyed, see socketClosed)
+   */
+  private open = 0;
   private closing = false;
   /** Node's ref()/unref(): a listening server keeps the process alive unless unref()'d */
   private refd = true;
@@ -162,7 +166,7 @@ export class Server extends EventEmitter {
 
   private onAccept(conn: Conn): void {
     // as Node 20: 0 (or unset) means no limit
-    if (this.maxConnections && this.sockets.size >= this.maxConnections) {
+    if (this.maxConnections && this.open >= this.maxConnections) {
       conn.tcb.release(this.stack.clock.now());
       this.stack.settle(conn);
       this.emit('drop', {
@@ -183,8 +187,7 @@ export class Server extends EventEmitter {
     if (this.noDelay) socket.setNoDelay(true);
     if (this.keepAlive) socket.setKeepAlive(true, this.keepAliveInitialDelay * 1000);
     socket.attach(conn);
-    this.sockets.add(socket);
-    socket.on('close', acceptedSocketClosed);
+    this.open++;
     if (this.pauseOnConnect) socket.pause();
     else socket.read(0); // node:net reads an accepted socket at once, 'data' listener or not
     this.emit('connection', socket);
@@ -215,14 +218,21 @@ export class Server extends EventEmitter {
     return new this.stack.net.Socket(opts);
   }
 
-  /** @internal an accepted socket closed: it no longer counts, and a closing server may now close */
+  /**
+   * @internal An accepted socket was destroyed (Socket#_destroy calls this, once: it clears
+   * `acceptedBy`): it no longer counts, and a closing server may now close. As node:net's
+   * `_connections--` in Socket#_destroy: no 'close' listener per socket, and the count is down
+   * before the socket's 'close' is emitted.
+   */
   socketClosed(socket: Socket): void {
-    this.sockets.delete(socket);
+    if (socket.acceptedBy !== this) return;
+    socket.acceptedBy = null;
+    this.open--;
     this.maybeEmitClose();
   }
 
   private maybeEmitClose(): void {
-    if (this.closing && this.sockets.size === 0) {
+    if (this.closing && this.open === 0) {
       this.closing = false;
       nextTick(() => this.emit('close'));
     }
@@ -255,13 +265,13 @@ export class Server extends EventEmitter {
   /** Count the open connections asynchronously, as `net.Server#getConnections`. */
   getConnections(cb: (err: Error | null, count: number) => void): this {
     validateFunction(cb, 'callback');
-    const n = this.sockets.size;
+    const n = this.open;
     nextTick(() => cb(null, n));
     return this;
   }
 
   get connections(): number {
-    return this.sockets.size;
+    return this.open;
   }
 
   /** Let this server keep the process alive (the default), as `net.Server#ref`. */
@@ -291,13 +301,4 @@ export class Server extends EventEmitter {
     if (event === 'connection') (args[0] as Socket).destroy(err);
     else this.emit('error', err);
   }
-}
-
-/**
- * The 'close' listener of every accepted socket: one function for all of them (no closure per
- * connection); the socket knows the server that accepted it (`acceptedBy`: `socket.server` is the
- * application's, and node:http replaces it with its own server).
- */
-function acceptedSocketClosed(this: Socket): void {
-  this.acceptedBy?.socketClosed(this);
 }

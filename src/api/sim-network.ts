@@ -67,9 +67,11 @@ export class SimNetwork {
     const list = Array.isArray(addresses) ? addresses : [addresses];
     const stack = new Stack({ seed: this.seed * 7919 + this.hosts.length, ...opts, addresses: list, clock: this.clock, ...(this.offload ? { offload: this.offload } : {}) });
     const ports = list.map((a) => this.link.attach(a, (p) => stack.input(p)));
+    // route by the packet's own source address (IPv4 or IPv6): each family's port, chosen once
+    const v6Port = ports.find((x) => x.address.includes(':')) ?? ports[0]!;
+    const v4Port = ports.find((x) => !x.address.includes(':')) ?? ports[0]!;
     stack.on('packet', (p: Uint8Array, gsoSize: number) => {
-      // route by the packet's own source address (IPv4 or IPv6)
-      const port = p[0]! >> 4 === 6 ? (ports.find((x) => x.address.includes(':')) ?? ports[0]!) : (ports.find((x) => !x.address.includes(':')) ?? ports[0]!);
+      const port = p[0]! >> 4 === 6 ? v6Port : v4Port;
       // a super-segment is cut as a NIC's TSO would, before the link's impairments see it
       if (gsoSize > 0) segmentSuperPacket(p, gsoSize, (piece) => port.send(piece), true);
       else port.send(p);

@@ -6,6 +6,7 @@
 import { Buffer } from '#platform/buffer';
 import { isIP } from '#platform/net';
 import { Duplex, addAbortSignal } from '#platform/stream';
+import type { DuplexOptions } from 'node:stream';
 import type { SocketConnectOpts as NodeSocketConnectOpts } from 'node:net';
 import { nextTick } from '../platform/defer.js';
 import { endedByPeer, nodeError, sysError } from '../errors.js';
@@ -30,6 +31,31 @@ export type { OnRead, SocketConnectOptions, SocketOptions };
 
 type Callback = (err?: Error | null) => void;
 
+// Socket.bits_: the socket's private booleans, one bit each (all clear in a new socket)
+const F_WANT_READ = 1;
+const F_EOF_PUSHED = 2;
+const F_RESET_ON_DESTROY = 4;
+/** unref() was called (the bit is clear for the default, ref'd) */
+const F_UNREFD = 8;
+const F_CONNECT_COMPLETED = 16;
+const F_ONREAD_PAUSED = 32;
+const F_PEER_ENDED = 64;
+const F_CLOSE_HAD_ERROR = 128;
+const F_END_CALLED = 256;
+
+/**
+ * A socket's rarely set state, kept out of the Socket object so an idle connected socket does
+ * not carry a field for each: TCP options asked before a connection exists, the onread option,
+ * the ends kept after destroy, and the state of a connect in progress (dropped once connected).
+ */
+class SocketExtra {
+  tuning: SocketTuning | null = null;
+  attemptFailed: ((err: Error) => void) | null = null;
+  onread: OnRead | null = null;
+  ends: Ends | null = null;
+  connectOpts: SocketConnectOptions | null = null;
+  announceAttempt: (() => void) | null = null;
+}
 
 /**
  * A TCP connection with `net.Socket`'s API: a `stream.Duplex` whose backpressure maps onto the
@@ -39,51 +65,110 @@ type Callback = (err?: Error | null) => void;
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class Socket extends Duplex {
-  readonly stack: Stack;
+  /**
+   * The Stack the socket belongs to. A stack's own Socket class (`stack.net.Socket`, net.ts) has
+   * it on its prototype, so its sockets do not carry it each; a Socket made with a stack of its
+   * own keeps it as an own property.
+   */
+  declare readonly stack: Stack;
   /** the connection, once connect() or accept gave one */
   private conn: Conn | null = null;
   connecting = false;
   bytesRead = 0;
-  private wantRead = false;
-  private eofPushed = false;
-  private resetOnDestroy = false;
+  /**
+   * The socket's private booleans as bits of one small integer (see the F_ constants): an idle
+   * socket pays one field for nine, and the getters and setters below keep the code reading as
+   * plain properties.
+   */
+  private bits_ = 0;
   /** setTimeout()'s idle timer, made when first needed (until then no period runs: touch() would do nothing) */
   private idle_: IdleTimer | null = null;
   private get idle(): IdleTimer { return (this.idle_ ??= new IdleTimer(this)); }
-  /** the TCP options asked for, applied to each connection this socket takes on (made when first asked) */
-  private tuning: SocketTuning | null = null;
-  /** Node's ref()/unref(): whether this socket keeps the process alive while active */
-  private refd = true;
   /** the write in progress, fed into the send buffer (tcp_wmem) as it has room; made at the first write */
   private sendFeed_: SendFeed | null = null;
-  private get sendFeed(): SendFeed { return (this.sendFeed_ ??= new SendFeed(this.stack, this.idle)); }
+  private get sendFeed(): SendFeed { return (this.sendFeed_ ??= new SendFeed(this.stack, this)); }
+  /**
+   * What most sockets never have, or have only while connecting (SocketExtra): made when one of
+   * them is first set, let go again once connected if nothing else is in it.
+   */
+  private extra_: SocketExtra | null = null;
+
+  private hasBit(bit: number): boolean { return (this.bits_ & bit) !== 0; }
+  private setBit(bit: number, on: boolean): void { this.bits_ = on ? this.bits_ | bit : this.bits_ & ~bit; }
+  /** the stream wants data: reads go on until push() says it is full */
+  private get wantRead(): boolean { return this.hasBit(F_WANT_READ); }
+  private set wantRead(v: boolean) { this.setBit(F_WANT_READ, v); }
+  private get eofPushed(): boolean { return this.hasBit(F_EOF_PUSHED); }
+  private set eofPushed(v: boolean) { this.setBit(F_EOF_PUSHED, v); }
+  private get resetOnDestroy(): boolean { return this.hasBit(F_RESET_ON_DESTROY); }
+  private set resetOnDestroy(v: boolean) { this.setBit(F_RESET_ON_DESTROY, v); }
+  /** Node's ref()/unref(): whether this socket keeps the process alive while active */
+  private get refd(): boolean { return !this.hasBit(F_UNREFD); }
+  private set refd(v: boolean) { this.setBit(F_UNREFD, !v); }
+  /** whether connect(2) has reported the connection complete (see attemptAgain) */
+  private get connectCompleted(): boolean { return this.hasBit(F_CONNECT_COMPLETED); }
+  private set connectCompleted(v: boolean) { this.setBit(F_CONNECT_COMPLETED, v); }
+  private get onreadPaused(): boolean { return this.hasBit(F_ONREAD_PAUSED); }
+  private set onreadPaused(v: boolean) { this.setBit(F_ONREAD_PAUSED, v); }
+  /** the peer's FIN arrived and this side is not half-open: later writes fail as Node's writeAfterFIN */
+  private get peerEnded(): boolean { return this.hasBit(F_PEER_ENDED); }
+  private set peerEnded(v: boolean) { this.setBit(F_PEER_ENDED, v); }
+  private get closeHadError(): boolean { return this.hasBit(F_CLOSE_HAD_ERROR); }
+  private set closeHadError(v: boolean) { this.setBit(F_CLOSE_HAD_ERROR, v); }
+  private get endCalled(): boolean { return this.hasBit(F_END_CALLED); }
+  private set endCalled(v: boolean) { this.setBit(F_END_CALLED, v); }
+
+  /** the TCP options asked for, applied to each connection this socket takes on (made when first asked) */
+  private get tuning(): SocketTuning | null { return this.extra_?.tuning ?? null; }
+  private set tuning(v: SocketTuning | null) { if (v !== null || this.extra_) this.moreState.tuning = v; }
   /** happy eyeballs: where a failed attempt's error goes instead of destroy() */
-  private attemptFailed: ((err: Error) => void) | null = null;
+  private get attemptFailed(): ((err: Error) => void) | null { return this.extra_?.attemptFailed ?? null; }
+  private set attemptFailed(v: ((err: Error) => void) | null) { if (v !== null || this.extra_) this.moreState.attemptFailed = v; }
   /** the onread option: reads go to one buffer and a callback, not to 'data' */
-  private onread: OnRead | null = null;
+  private get onread(): OnRead | null { return this.extra_?.onread ?? null; }
+  private set onread(v: OnRead | null) { if (v !== null || this.extra_) this.moreState.onread = v; }
   /** the 4-tuple once the connection is let go (destroy), so the buffers behind it can be freed */
-  private ends: Ends | null = null;
+  private get ends(): Ends | null { return this.extra_?.ends ?? null; }
+  private set ends(v: Ends | null) { if (v !== null || this.extra_) this.moreState.ends = v; }
+  /** connect()'s options, for each attempt until one connects */
+  private get connectOpts(): SocketConnectOptions | null { return this.extra_?.connectOpts ?? null; }
+  private set connectOpts(v: SocketConnectOptions | null) { if (v !== null || this.extra_) this.moreState.connectOpts = v; }
+  /** emits the pending 'connectionAttempt' (Node announces an attempt a tick after connect()) */
+  private get announceAttempt(): (() => void) | null { return this.extra_?.announceAttempt ?? null; }
+  private set announceAttempt(v: (() => void) | null) { if (v !== null || this.extra_) this.moreState.announceAttempt = v; }
+  private get moreState(): SocketExtra { return (this.extra_ ??= new SocketExtra()); }
+  /** Let the side object go once nothing is left in it (a connected socket with no options). */
+  private trimExtra(): void {
+    const x = this.extra_;
+    if (x && !x.tuning && !x.attemptFailed && !x.onread && !x.ends && !x.connectOpts && !x.announceAttempt) this.extra_ = null;
+  }
+
+  /** @internal (SendFeed) the activity that counts for setTimeout(): nothing to do without a timer */
+  touchIdle(): void {
+    this.idle_?.touch();
+  }
   /** the addresses tried with autoSelectFamily, as Node reports them */
   declare autoSelectFamilyAttemptedAddresses: string[];
 
   constructor(stack: Stack, opts: SocketOptions = {}) {
     validateSocketOptions(opts as Record<string, unknown>);
-    super({
-      allowHalfOpen: opts.allowHalfOpen ?? false,
-      ...(opts.highWaterMark !== undefined ? { highWaterMark: opts.highWaterMark } : {}),
-      ...(opts.readableHighWaterMark !== undefined ? { readableHighWaterMark: opts.readableHighWaterMark } : {}),
-      ...(opts.writableHighWaterMark !== undefined ? { writableHighWaterMark: opts.writableHighWaterMark } : {}),
-      decodeStrings: true,
-      emitClose: true,
-      autoDestroy: true,
-    });
-    this.stack = stack;
+    // the stream's options: decodeStrings, emitClose and autoDestroy are left at their defaults
+    // (true); the buffer sizes only when given, so the stream's defaults apply otherwise
+    const o: DuplexOptions = { allowHalfOpen: opts.allowHalfOpen ?? false };
+    if (opts.highWaterMark !== undefined) o.highWaterMark = opts.highWaterMark;
+    if (opts.readableHighWaterMark !== undefined) o.readableHighWaterMark = opts.readableHighWaterMark;
+    if (opts.writableHighWaterMark !== undefined) o.writableHighWaterMark = opts.writableHighWaterMark;
+    super(o);
+    if (this.stack !== stack) Object.defineProperty(this, 'stack', { value: stack, writable: true, enumerable: true, configurable: true });
     if (opts.signal) addAbortSignal(opts.signal, this);
   }
 
   /** The server that accepted this socket (null for a socket this side connected), as node:net's. */
   server: Server | null = null;
-  /** @internal the Server that accepted this socket, whatever the application (or node:http) makes of `server` */
+  /**
+   * @internal the Server that accepted this socket, whatever the application (or node:http) makes
+   * of `server`; cleared once the socket's destroy has counted it out (Server#socketClosed)
+   */
   acceptedBy: Server | null = null;
 
   /** @internal (Connector) the stack's clock */
@@ -134,9 +219,6 @@ export class Socket extends Duplex {
     return this;
   }
 
-  private connectOpts: SocketConnectOptions | null = null;
-  /** emits the pending 'connectionAttempt' (Node announces an attempt a tick after connect()) */
-  private announceAttempt: (() => void) | null = null;
 
   /**
    * @internal Start connecting to one address (Connector). 0.0.0.0 and :: mean this host, as on
@@ -194,8 +276,6 @@ export class Socket extends Duplex {
     return null;
   }
 
-  /** whether connect(2) has reported the connection complete (see attemptAgain) */
-  private connectCompleted = false;
 
   /** @internal (Connector) the attempt in progress timed out: drop it without a word to the user */
   abandonAttempt(): void {
@@ -248,6 +328,7 @@ export class Socket extends Duplex {
     this.connecting = false;
     this.attemptFailed = null;
     this.connectOpts = null; // no attempt follows a connection made
+    this.trimExtra();
     this.idle_?.touch();
     this.emit('connect');
     this.emit('ready');
@@ -350,7 +431,6 @@ export class Socket extends Duplex {
     this.stack.settle(c);
   }
 
-  private onreadPaused = false;
 
   /** With `onread`, pause()/resume() stop and restart reading (Node's readStop/readStart). */
   private setOnreadPaused(paused: boolean): void {
@@ -392,35 +472,40 @@ export class Socket extends Duplex {
     for (const { chunk, cb } of this.sendFeed.takeHeld()) this._write(chunk, 'latin1', cb);
   }
 
-  /** the peer's FIN arrived and this side is not half-open: later writes fail as Node's writeAfterFIN */
-  private peerEnded = false;
-  private closeHadError = false;
+
+  // write(), end() and emit() hand their arguments on as they came (`arguments`, not a rest
+  // array and a spread: no array per call; the published signatures are the overloads)
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  override write(...args: any[]): boolean {
+  override write(...args: any[]): boolean;
+  override write(): boolean {
     if (this.peerEnded && this.writableEnded) {
       const err = endedByPeer();
-      const cb = args.find((a) => typeof a === 'function') as Callback | undefined;
+      // eslint-disable-next-line prefer-rest-params
+      const cb = Array.prototype.find.call(arguments, (a) => typeof a === 'function') as Callback | undefined;
       if (cb) nextTick(() => cb(err));
       this.destroy(err);
       return false;
     }
-    return super.write(...(args as Parameters<Duplex['write']>));
+    // eslint-disable-next-line prefer-rest-params
+    return Reflect.apply(Duplex.prototype.write, this, arguments) as boolean;
   }
 
   /** 'close' carries hadError (whether the socket was destroyed by an error), as node:net's. */
-  override emit(event: string | symbol, ...args: unknown[]): boolean {
-    if (event === 'close' && args.length === 0) return super.emit('close', this.closeHadError);
+  override emit(event: string | symbol, ...args: unknown[]): boolean;
+  override emit(event: string | symbol): boolean {
+    if (event === 'close' && arguments.length === 1) return super.emit('close', this.closeHadError);
     if (event === 'end' && !this.allowHalfOpen) this.peerEnded = true;
-    return super.emit(event, ...args);
+    // eslint-disable-next-line prefer-rest-params
+    return Reflect.apply(Duplex.prototype.emit, this, arguments) as boolean;
   }
 
-  private endCalled = false;
-
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  override end(...args: any[]): this {
+  override end(...args: any[]): this;
+  override end(): this {
     this.endCalled = true;
-    return super.end(...(args as Parameters<Duplex['end']>));
+    // eslint-disable-next-line prefer-rest-params
+    return Reflect.apply(Duplex.prototype.end, this, arguments) as this;
   }
 
   /** @internal */
@@ -442,7 +527,8 @@ export class Socket extends Duplex {
   /** @internal */
   override _destroy(err: Error | null, cb: Callback): void {
     this.closeHadError = err != null;
-    for (const q of this.sendFeed_?.takeHeld() ?? []) q.cb(nodeError('ERR_SOCKET_CLOSED_BEFORE_CONNECTION'));
+    const feed = this.sendFeed_;
+    if (feed) for (const q of feed.takeHeld()) q.cb(nodeError('ERR_SOCKET_CLOSED_BEFORE_CONNECTION'));
     const c = this.conn;
     const wasUp = !this.connecting;
     this.idle_?.clear();
@@ -466,6 +552,9 @@ export class Socket extends Duplex {
       if (!this.stack.whenIdle(close)) close();
     }
     cb(err);
+    // an accepted socket stops counting for its server once destroyed, as node:net's _destroy
+    // does after its callback (so before the socket's 'close', and a closing server's 'close' after it)
+    this.acceptedBy?.socketClosed(this);
   }
 
   // ===================== node:net API =====================
@@ -525,8 +614,17 @@ export class Socket extends Duplex {
     return this;
   }
 
-  /** The last value given to setTimeout(), or assigned (assigning changes no timer, as in node:net). */
-  timeout: number | undefined = undefined;
+  /**
+   * The last value given to setTimeout(), or assigned (assigning changes no timer, as in node:net).
+   * Kept with the idle timer that setTimeout() makes, so a socket that never has one carries no
+   * field for it.
+   */
+  get timeout(): number | undefined {
+    return this.idle_?.value;
+  }
+  set timeout(v: number | undefined) {
+    if (v !== undefined || this.idle_) this.idle.value = v;
+  }
 
   /** The local address, family and port (`{}` before connecting), as `net.Socket#address`. */
   address(): { address: string; family: string; port: number } | Record<string, never> {

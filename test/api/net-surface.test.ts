@@ -327,6 +327,42 @@ describe('net.Socket: events', () => {
   });
 });
 
+describe('net.Socket: state kept off the socket object', () => {
+  it("assigning socket.timeout starts no timer, as node:net's: no 'timeout' follows", async () => {
+    const { sim, a, b } = world();
+    b.net.createServer(() => {}).listen(80);
+    const s = a.net.connect(80, '10.0.0.2');
+    s.timeout = undefined;
+    expect(s.timeout).toBeUndefined();
+    s.timeout = 50;
+    expect(s.timeout).toBe(50);
+    let timeouts = 0;
+    s.on('timeout', () => timeouts++);
+    await sim.run(500);
+    expect(timeouts).toBe(0);
+    expect(s.timeout).toBe(50);
+    s.setTimeout(100);
+    await sim.run(500);
+    expect(timeouts).toBe(1);
+    s.destroy();
+  });
+
+  it("a stack's sockets share its stack through their class; a socket made with a stack of its own keeps it", () => {
+    const { a, b } = world();
+    const s = new a.net.Socket();
+    expect(s.stack).toBe(a);
+    expect(Object.hasOwn(s, 'stack')).toBe(false);
+    const t = new b.net.Socket();
+    expect(t.stack).toBe(b);
+    // the base class, given its stack directly
+    const Base = Object.getPrototypeOf(Object.getPrototypeOf(s)).constructor as new (stack: Stack) => Socket;
+    const u = new Base(a);
+    expect(u.stack).toBe(a);
+    expect(Object.hasOwn(u, 'stack')).toBe(true);
+    for (const x of [s, t, u]) x.destroy();
+  });
+});
+
 describe('net.Socket: errors from the peer', () => {
   it("a write after both sides' FINs fails with EPIPE 'This socket has been ended by the other party', as node:net", async () => {
     const { sim, a, b } = world();

@@ -101,6 +101,40 @@ describe('net.Server over synack', () => {
     expect(await count()).toBe(2);
   });
 
+  it("an accepted socket counts until it is destroyed, once, with no 'close' listener of the server's (as node:net's)", async () => {
+    const { net, a, b } = world();
+    const accepted: Socket[] = [];
+    const server = b.net.createServer((s) => accepted.push(s));
+    server.listen(80);
+    const clients = [0, 1].map(() => a.net.connect(80, '10.0.0.2'));
+    expect(await net.runUntil(() => server.connections === 2, 10_000)).toBe(true);
+    // node:net's accepted sockets carry no listener of the server's
+    expect(accepted.map((s) => s.listenerCount('close'))).toEqual([0, 0]);
+    // the count goes down at destroy(), before the socket's 'close' listeners run (node:net's
+    // Socket#_destroy); real node:net gives [0, 0] here, as the two destroy() calls come first
+    const seen: number[] = [];
+    accepted[0]!.on('close', () => seen.push(server.connections));
+    accepted[0]!.prependListener('close', () => seen.push(server.connections));
+    // the application removing every listener does not keep the socket counted
+    accepted[1]!.removeAllListeners('close');
+    accepted[0]!.destroy();
+    accepted[1]!.destroy();
+    expect(await net.runUntil(() => server.connections === 0, 10_000)).toBe(true);
+    expect(seen).toEqual([0, 0]);
+    // a socket counts once: a closed accepted socket that connects again and closes again does not
+    // take another from the count
+    const again = accepted[0]!;
+    again.connect(80, '10.0.0.2');
+    expect(await net.runUntil(() => server.connections === 1, 10_000)).toBe(true); // the new connection's accepted socket
+    let closedAgain = false;
+    again.on('close', () => (closedAgain = true));
+    again.destroy();
+    expect(await net.runUntil(() => closedAgain, 10_000)).toBe(true);
+    await net.run(100);
+    expect(server.connections).toBe(0); // the reconnecting socket's peer closed too, counted once
+    for (const c of clients) c.destroy();
+  });
+
   it("maxConnections closes connections beyond the limit and emits 'drop'", async () => {
     const { net, a, b } = world();
     const server = b.net.createServer(echo);
