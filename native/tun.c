@@ -270,7 +270,7 @@ static napi_value Close(napi_env env, napi_callback_info info) {
  * TSO segments): each read lands in a slot of MAX_PACKET bytes; a large packet's slot becomes an
  * external ArrayBuffer that JS owns (freed by the GC through pool_release, never written again by
  * us), and the reader takes another slot. Freed slots go back to a small free list, so the memory
- * is reused warm, without zeroing and without page faults. A packet under half a slot is handed
+ * is reused without zeroing and without page faults. A packet under half a slot is handed
  * over as a malloc'd copy of its own size instead (not zeroed either), and one under `hand_over`
  * is copied from the slot into the shared buffer (no more than the bytes read), as before.
  * The pool outlives the reader when JS still holds slots: it is freed with the last of them. Every
@@ -389,10 +389,12 @@ static bool hand_over(napi_env env, Reader* r, size_t n, napi_value* owned, uint
     return false;
   }
   if (whole) {
-    r->pool->outstanding++;
+    r->pool->outstanding++; /* the ArrayBuffer's now, whatever follows */
     r->slot = mem;
   }
-  napi_set_element(env, *owned, (*nowned)++, ab);
+  /* should this fail, the caller copies the packet (still valid: the ArrayBuffer holds it) */
+  if (napi_set_element(env, *owned, *nowned, ab) != napi_ok) return false;
+  (*nowned)++;
   return true;
 }
 
