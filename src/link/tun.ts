@@ -204,6 +204,14 @@ export class TunDevice extends EventEmitter {
 
   private onBatch(count: number, errno: number, owned: ArrayBuffer[] | undefined): void {
     if (this.closed) return;
+    // Handed-over buffers are external to V8, which frees them when a collection finds them dead;
+    // they die young (a receive queue is read within the turn), but V8 only checks the young
+    // generation's external bytes, to scavenge early (2 semispaces' worth), when it allocates a
+    // backing store itself (Heap::AllocateExternalBackingStore). Nothing else here does, so the
+    // external count ran up to its 64 MiB mark and full mark-compacts freed them instead. One tiny
+    // allocation per batch lets V8 look: with a consumer that allocates little per packet, 29
+    // mark-compacts in 2 GB became 1 (and 70 scavenges), 13 % less CPU, half the memory at peak.
+    if (owned !== undefined) void new ArrayBuffer(8);
     this.stats.readBatches++;
     let off = 0;
     let k = 0;
