@@ -4,10 +4,12 @@
  *
  *   open(name, mode, multiQueue, offload, offloadFlags) -> { fd, name, vnetHdr, offload, offloadFlags }
  *                                  mode: 0 = TUN (IFF_TUN), 1 = TAP (IFF_TAP)
- *   startReading(fd, arrayBuffer, lengths, onBatch, vnetHdr, info) -> handle
+ *   startReading(fd, arrayBuffer, lengths, onBatch, vnetHdr, info, handOver) -> handle
  *       packets are read back to back into `arrayBuffer`; lengths[i] holds packet i's size and
- *       info[i] what its virtio-net header said (RX_* below); onBatch(count, errno) is called once
- *       per batch from the event loop
+ *       info[i] what its virtio-net header said (RX_* below); onBatch(count, errno, owned) is
+ *       called once per batch from the event loop. With handOver > 0, a packet of handOver bytes
+ *       or more is not in `arrayBuffer` but is the next of `owned` (an array of ArrayBuffers JS
+ *       keeps for good; RX_OWNED in its info): see "Hand-over" below
  *   setCompleteChecksums(handle, mode)  which partial checksums to complete before JS sees them:
  *                                  COMPLETE_ALL (default), COMPLETE_EXCEPT_TCP, COMPLETE_NONE
  *   stopReading(handle)                 stop polling and close the handle (the fd stays open)
@@ -258,6 +260,50 @@ static napi_value Close(napi_env env, napi_callback_info info) {
 
 /* ===================== reading: uv_poll on the fd ===================== */
 
+/*
+ * Hand-over of large packets. A packet read into the shared batch buffer is valid only until the
+ * batch ends, so a consumer that keeps its bytes (a TCP receive queue) must copy them out, and in
+ * JavaScript that copy is a fresh zero-filled ArrayBuffer per packet: calloc, memset and, since
+ * glibc returns freed memory above its trim threshold to the kernel, page faults on every 64 KiB.
+ * Node's own socket reads avoid it by reading into a fresh malloc'd 64 KiB buffer each time and
+ * handing it to JS. We do the same for packets of `hand_over` bytes or more (the kernel's 64 KiB
+ * TSO segments): each read lands in a slot of MAX_PACKET bytes; a large packet's slot becomes an
+ * external ArrayBuffer that JS owns (freed by the GC through pool_release, never written again by
+ * us), and the reader takes another slot. Freed slots go back to a small free list, so the memory
+ * is reused without zeroing and without page faults. A packet under half a slot is handed
+ * over as a malloc'd copy of its own size instead (not zeroed either), and one under `hand_over`
+ * is copied from the slot into the shared buffer (no more than the bytes read), as before.
+ * The pool outlives the reader when JS still holds slots: it is freed with the last of them. Every
+ * finalizer runs on the JS thread (N-API's contract), so the pool needs no lock.
+ */
+#define POOL_MAX 64 /* free slots kept: 4 MiB, the default read buffer's size */
+
+typedef struct {
+  uint8_t* free[POOL_MAX];
+  size_t nfree;
+  size_t outstanding; /* slots JS holds */
+  bool closed;        /* the reader stopped: slots coming back are freed, the pool with the last */
+} SlotPool;
+
+static uint8_t* pool_get(SlotPool* p) {
+  return p->nfree > 0 ? p->free[--p->nfree] : malloc(MAX_PACKET);
+}
+
+/* napi_finalize of a handed-over slot: JS no longer holds it */
+static void pool_release(napi_env env, void* data, void* hint) {
+  SlotPool* p = (SlotPool*)hint;
+  p->outstanding--;
+  if (!p->closed && p->nfree < POOL_MAX) p->free[p->nfree++] = data;
+  else free(data);
+  if (p->closed && p->outstanding == 0) free(p);
+}
+
+static void pool_close(SlotPool* p) {
+  p->closed = true;
+  while (p->nfree > 0) free(p->free[--p->nfree]);
+  if (p->outstanding == 0) free(p);
+}
+
 typedef struct {
   uv_poll_t poll;
   napi_env env;
@@ -275,6 +321,11 @@ typedef struct {
   bool stopped;
   bool vnet_hdr;
   int complete; /* COMPLETE_* */
+  /* hand-over (hand_over > 0): each read lands in `slot`; a packet of hand_over bytes or more is
+   * given to JS with its slot (see SlotPool), anything smaller is copied into `buf` */
+  uint32_t hand_over;
+  uint8_t* slot;
+  SlotPool* pool;
 } Reader;
 
 #define COMPLETE_ALL 0
@@ -286,6 +337,8 @@ typedef struct {
 
 static void on_closed(uv_handle_t* h) {
   Reader* r = (Reader*)h->data;
+  free(r->slot);
+  if (r->pool) pool_close(r->pool);
   free(r);
 }
 
@@ -300,9 +353,59 @@ static void reader_release(Reader* r) {
   r->async = NULL;
 }
 
+/* free() as a napi_finalize: a handed-over buffer of its own size (hand_over) */
+static void free_release(napi_env env, void* data, void* hint) {
+  free(data);
+}
+
+/* JS takes the n bytes read into r->slot as an external ArrayBuffer appended to *owned (created on
+ * first use): the slot itself when the packet fills at least half of it (the reader takes a fresh
+ * slot), else a malloc'd copy of the packet's own size, so that a kept packet never pins more than
+ * twice its bytes. False (nothing changed) if the memory or the buffer cannot be had: the caller
+ * copies the packet into the batch buffer instead. */
+static bool hand_over(napi_env env, Reader* r, size_t n, napi_value* owned, uint32_t* nowned) {
+  if (*owned == NULL && napi_create_array(env, owned) != napi_ok) {
+    *owned = NULL;
+    return false;
+  }
+  bool whole = n >= MAX_PACKET / 2;
+  uint8_t* mem = whole ? pool_get(r->pool) : malloc(n);
+  if (mem == NULL) return false;
+  if (!whole) memcpy(mem, r->slot, n);
+  napi_value ab;
+  napi_status st = whole ? napi_create_external_arraybuffer(env, r->slot, n, pool_release, r->pool, &ab)
+                         : napi_create_external_arraybuffer(env, mem, n, free_release, NULL, &ab);
+  if (st != napi_ok) {
+    /* a runtime without external buffers (napi_no_external_buffers_allowed): copy from now on */
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (pending) {
+      napi_value exc;
+      napi_get_and_clear_last_exception(env, &exc);
+    }
+    r->hand_over = 0;
+    if (whole && r->pool->nfree < POOL_MAX) r->pool->free[r->pool->nfree++] = mem;
+    else free(mem);
+    return false;
+  }
+  if (whole) {
+    r->pool->outstanding++; /* the ArrayBuffer's now, whatever follows */
+    r->slot = mem;
+  }
+  /* should this fail, the caller copies the packet (still valid: the ArrayBuffer holds it) */
+  if (napi_set_element(env, *owned, *nowned, ab) != napi_ok) return false;
+  (*nowned)++;
+  return true;
+}
+
 static void on_readable(uv_poll_t* h, int status, int events) {
   Reader* r = (Reader*)h->data;
   if (r->stopped) return;
+  napi_env env = r->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value owned = NULL; /* the batch's handed-over packets, in order (RX_OWNED) */
+  uint32_t nowned = 0;
   size_t count = 0, off = 0;
   int err = 0;
   if (status < 0) {
@@ -312,12 +415,14 @@ static void on_readable(uv_poll_t* h, int status, int events) {
     while (count < r->max_count && r->cap - off >= MAX_PACKET) {
       ssize_t n;
       struct virtio_net_hdr vh;
+      /* into the slot when handing over, else straight into the batch buffer */
+      uint8_t* dst = r->hand_over ? r->slot : r->buf + off;
       if (r->vnet_hdr) {
-        struct iovec iov[2] = {{&vh, sizeof vh}, {r->buf + off, MAX_PACKET}};
+        struct iovec iov[2] = {{&vh, sizeof vh}, {dst, MAX_PACKET}};
         n = readv(r->fd, iov, 2);
         if (n >= 0) n = n < (ssize_t)sizeof vh ? 0 : n - (ssize_t)sizeof vh; /* a bare header: nothing */
       } else {
-        n = read(r->fd, r->buf + off, MAX_PACKET);
+        n = read(r->fd, dst, MAX_PACKET);
       }
       if (n < 0) {
         if (errno == EINTR) continue;
@@ -332,7 +437,7 @@ static void on_readable(uv_poll_t* h, int status, int events) {
         what = (uint32_t)vh.gso_size << 16;
         if (vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
           if (r->complete == COMPLETE_ALL || (r->complete == COMPLETE_EXCEPT_TCP && vh.csum_offset != TCP_CSUM_OFFSET)) {
-            vnet_complete_checksum(r->buf + off, (size_t)n, vh.csum_start, vh.csum_offset);
+            vnet_complete_checksum(dst, (size_t)n, vh.csum_start, vh.csum_offset);
             what |= RX_VALID;
           } else {
             what |= RX_PARTIAL;
@@ -341,23 +446,34 @@ static void on_readable(uv_poll_t* h, int status, int events) {
           what |= RX_VALID;
         }
       }
+      if (dst != r->buf + off) {
+        if ((size_t)n >= r->hand_over && hand_over(env, r, (size_t)n, &owned, &nowned)) {
+          what |= RX_OWNED;
+        } else {
+          memcpy(r->buf + off, dst, (size_t)n);
+          off += (size_t)n;
+        }
+      } else {
+        off += (size_t)n;
+      }
       if (r->info) r->info[count] = what;
       r->lengths[count++] = (uint32_t)n;
-      off += (size_t)n;
     }
 #endif
   }
-  if (count == 0 && err == 0) return;
-  napi_env env = r->env;
-  napi_handle_scope scope;
-  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  napi_value cb, recv, argv[2], result;
+  if (count == 0 && err == 0) {
+    napi_close_handle_scope(env, scope);
+    return;
+  }
+  napi_value cb, recv, argv[3], result;
   if (napi_get_reference_value(env, r->cb_ref, &cb) == napi_ok && cb != NULL) {
     napi_get_global(env, &recv); /* napi_make_callback needs an object receiver */
     napi_create_uint32(env, (uint32_t)count, &argv[0]);
     napi_create_int32(env, err, &argv[1]);
+    if (owned != NULL) argv[2] = owned;
+    else napi_get_undefined(env, &argv[2]);
     /* napi_make_callback: like any I/O callback, it runs process.nextTick and microtasks after */
-    napi_status s = napi_make_callback(env, r->async, recv, cb, 2, argv, &result);
+    napi_status s = napi_make_callback(env, r->async, recv, cb, 3, argv, &result);
     if (s == napi_pending_exception) {
       napi_value exc;
       napi_get_and_clear_last_exception(env, &exc);
@@ -368,8 +484,8 @@ static void on_readable(uv_poll_t* h, int status, int events) {
 }
 
 static napi_value StartReading(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
+  size_t argc = 7;
+  napi_value argv[7];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t fd = -1;
   uint8_t* buf = NULL;
@@ -394,8 +510,20 @@ static napi_value StartReading(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "startReading: info must be a Uint32Array as long as lengths");
     return NULL;
   }
+  uint32_t hand = 0;
+  if (argc > 6) napi_get_value_uint32(env, argv[6], &hand);
   Reader* r = calloc(1, sizeof *r);
   if (!r) return throw_errno(env, ENOMEM, "calloc", "reader");
+  if (hand > 0) {
+    r->pool = calloc(1, sizeof *r->pool);
+    r->slot = r->pool ? malloc(MAX_PACKET) : NULL;
+    if (!r->slot) {
+      free(r->pool);
+      free(r);
+      return throw_errno(env, ENOMEM, "malloc", "read slot");
+    }
+    r->hand_over = hand;
+  }
   r->env = env;
   r->fd = fd;
   r->vnet_hdr = vnet;
@@ -417,6 +545,8 @@ static napi_value StartReading(napi_env env, napi_callback_info info) {
   int rc = uv_poll_init(loop, &r->poll, fd);
   if (rc < 0) {
     reader_release(r);
+    free(r->slot);
+    if (r->pool) pool_close(r->pool);
     free(r);
     return throw_errno(env, -rc, "uv_poll_init", "tun fd");
   }

@@ -11,6 +11,7 @@
  * kernel did not segment). On writes: TX_NEEDS_CSUM in the low byte, gso_size in the high 16 bits. */
 #define RX_PARTIAL 1 /* = VIRTIO_NET_HDR_F_NEEDS_CSUM */
 #define RX_VALID 2   /* = VIRTIO_NET_HDR_F_DATA_VALID */
+#define RX_OWNED 0x80 /* not the header's: the packet is the batch's next handed-over buffer (tun.c) */
 #define TX_NEEDS_CSUM 1
 
 /* RFC 1071's sum over p[0..len) added to `sum`, folded to 16 bits (not complemented). */

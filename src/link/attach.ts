@@ -82,22 +82,27 @@ export function attachTun(stack: Stack, device: TunDevice, opts: AttachTunOption
   }
   // unimpaired: one read batch, handed to the stack whole when the device says the batch is over
   // (the views stay valid until then; the stack answers the batch, its ACKs coalesced, in one go).
+  // A packet the device handed over (its own buffer, never reused: the 64 KiB segments) is the
+  // stack's for good, which may then keep views of its payload instead of copying them.
   // Impaired: a packet at a time, whenever its pipe delivers it.
   const batch: Uint8Array[] = [];
+  const batchOwned: boolean[] = [];
   const toStack = opts.impair
     ? (p: Uint8Array): void => {
         tap?.write(p);
         stack.input(p);
       }
-    : (p: Uint8Array): void => {
+    : (p: Uint8Array, owned = false): void => {
         batch.push(p);
+        batchOwned.push(owned);
       };
   const onBatch = (): void => {
     if (batch.length === 0) return;
     try {
-      stack.inputBatch(batch);
+      stack.inputBatch(batch, batchOwned);
     } finally {
       batch.length = 0;
+      batchOwned.length = 0;
     }
   };
   // a scratch copy for the capture of a packet whose checksum the kernel completes
@@ -116,7 +121,7 @@ export function attachTun(stack: Stack, device: TunDevice, opts: AttachTunOption
     tap.write(copy);
   };
   const impaired = opts.impair ? impairLink(stack.clock, opts.impair, (p) => device.write(p), toStack) : null;
-  const onIn = (p: Uint8Array, info = 0): void => {
+  const onIn = (p: Uint8Array, info = 0, owned = false): void => {
     if (offload && (info & (TUN_RX_CSUM_PARTIAL | TUN_RX_CSUM_VALID)) === 0 && isTcp(p) && decodeTcpPacket(p) === 'tcp_bad_checksum') {
       stack.drop('tcp_bad_checksum');
       return;
@@ -125,7 +130,7 @@ export function attachTun(stack: Stack, device: TunDevice, opts: AttachTunOption
     else {
       // the addon completed every checksum (a capture is on), so only a super-segment needs work
       if (tap) capture(p, info & 0xffff0000);
-      toStack(p);
+      toStack(p, owned);
     }
   };
   const onOut = (p: Uint8Array, gsoSize = 0): void => {

@@ -22,9 +22,11 @@ export interface TunAddon {
     fd: number,
     buffer: ArrayBuffer,
     lengths: Uint32Array,
-    onBatch: (count: number, errno: number) => void,
+    onBatch: (count: number, errno: number, owned: ArrayBuffer[] | undefined) => void,
     vnetHdr: boolean,
     info: Uint32Array,
+    /** packets of this many bytes or more are handed over (`owned`, RX_OWNED in info); 0: never */
+    handOverBytes?: number,
   ): object;
   /** 0: complete every partial checksum, 1: all but TCP's, 2: none */
   setCompleteChecksums(handle: object, mode: number): void;

@@ -8,7 +8,7 @@ import type { Conn } from './conn.js';
 export class InputBatch {
   /** a batch is being taken */
   active = false;
-  /** its packets were handed over by the link: large payloads may be kept as views */
+  /** the packet being taken was handed over by the link: a large payload may be kept as a view */
   owned = false;
   /** when it arrived: one reading of the clock serves all its packets */
   now = 0;

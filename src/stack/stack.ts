@@ -174,17 +174,22 @@ export class Stack extends EventEmitter {
    * Take several raw packets that arrived together (a link's read batch): as `input()` for each,
    * but the application hears of them once, after the last, and each connection sends one ACK for
    * the in-order data of the whole batch (input-batch.ts). The packets are read during the call
-   * only, unless `owned`: the link hands them over and never reuses their bytes, so large payloads
-   * are kept as views instead of copies (as an skb is handed up).
+   * only, unless `owned` (all of them, or packet i when `owned[i]`): the link hands them over and
+   * never reuses their bytes, so large payloads are kept as views instead of copies (as an skb is
+   * handed up).
    */
-  inputBatch(packets: readonly Uint8Array[], owned = false): void {
+  inputBatch(packets: readonly Uint8Array[], owned: boolean | readonly boolean[] = false): void {
     if (this.dispatch.busy) {
       for (const p of packets) this.take(p, false);
       return;
     }
-    this.batch.begin(owned, this.clock.now());
+    const each = typeof owned === 'boolean' ? null : owned;
+    this.batch.begin(each === null && (owned as boolean), this.clock.now());
     try {
-      for (let i = 0; i < packets.length; i++) this.takeOne(packets[i]!, false);
+      for (let i = 0; i < packets.length; i++) {
+        if (each !== null) this.batch.owned = each[i] === true;
+        this.takeOne(packets[i]!, false);
+      }
     } finally {
       this.batch.close();
       // the application hears first: its reads may open the window the ACKs then carry
