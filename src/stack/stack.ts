@@ -364,6 +364,14 @@ export class Stack extends EventEmitter {
     return this.dispatch.whenIdle(fn);
   }
 
+  /**
+   * @internal Whether a TCB call is in progress (user code running inside one): only then does
+   * `whenIdle` defer, so a caller that checks this first makes no closure in the common case
+   */
+  get busy(): boolean {
+    return this.dispatch.busy;
+  }
+
   /** @internal encode and emit one segment; `gsoSize`: the segment size of a super-segment, else 0 */
   sendRaw(local: IpAddr, remote: IpAddr, seg: Segment, gsoSize = 0): void {
     if (seg.flags & RST) this.counters.resetsSent++;
