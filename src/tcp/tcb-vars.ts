@@ -18,7 +18,7 @@
 /**
  * What most connections never use: four timers as absolute deadlines (Infinity when off), the
  * probe counters, TCP_USER_TIMEOUT, the last throttled ACK's time and a keepalive idle time set
- * per socket (-1: the sysctl's).
+ * per socket (-1: the sysctl's), and the counters of retransmissions, challenge ACKs and drops.
  */
 class Rare {
   persist = Infinity;
@@ -31,6 +31,11 @@ class Rare {
   userTimeoutMs = 0;
   lastOowAckTime = -1;
   keepIdleMs = -1;
+  // counters of what goes wrong (Tcb.stats)
+  retransSegs = 0;
+  challengeAcks = 0;
+  dropped = 0;
+  ofoDropped = 0;
 }
 
 const RCV_CLOSED = 0x1;
@@ -267,6 +272,50 @@ export class TcbVars {
       this.rare = new Rare();
     }
     this.rare.lastOowAckTime = v;
+  }
+  /** segments retransmitted (Tcb.stats) */
+  get nRetransSegs(): number {
+    return this.rare === null ? 0 : this.rare.retransSegs;
+  }
+  set nRetransSegs(v: number) {
+    if (this.rare === null) {
+      if (v === 0) return;
+      this.rare = new Rare();
+    }
+    this.rare.retransSegs = v;
+  }
+  /** challenge ACKs sent (RFC 5961) (Tcb.stats) */
+  get nChallengeAcks(): number {
+    return this.rare === null ? 0 : this.rare.challengeAcks;
+  }
+  set nChallengeAcks(v: number) {
+    if (this.rare === null) {
+      if (v === 0) return;
+      this.rare = new Rare();
+    }
+    this.rare.challengeAcks = v;
+  }
+  /** segments dropped as unacceptable (Tcb.stats) */
+  get nDropped(): number {
+    return this.rare === null ? 0 : this.rare.dropped;
+  }
+  set nDropped(v: number) {
+    if (this.rare === null) {
+      if (v === 0) return;
+      this.rare = new Rare();
+    }
+    this.rare.dropped = v;
+  }
+  /** out-of-order segments dropped: the reassembly budget was reached (Tcb.stats) */
+  get nOfoDropped(): number {
+    return this.rare === null ? 0 : this.rare.ofoDropped;
+  }
+  set nOfoDropped(v: number) {
+    if (this.rare === null) {
+      if (v === 0) return;
+      this.rare = new Rare();
+    }
+    this.rare.ofoDropped = v;
   }
   /** a keepalive idle time set on this connection (setKeepAlive), -1 when the sysctl's applies */
   protected get keepIdleOverride(): number {

@@ -245,10 +245,7 @@ export class Tcb extends TcbVars {
   nSegsOut = 0;
   nBytesIn = 0;
   nBytesOut = 0;
-  nRetransSegs = 0;
-  nChallengeAcks = 0;
-  nDropped = 0;
-  nOfoDropped = 0;
+  // (nRetransSegs, nChallengeAcks, nDropped, nOfoDropped are in TcbVars: rarely other than 0)
 
   /** the counters as one record (a copy, taken when read) */
   get stats(): TcbStats {
