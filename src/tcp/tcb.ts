@@ -169,8 +169,7 @@ export class Tcb extends TcbVars {
   wantWscale: number;
   /** when tsRecent was taken (tsOk, sackOk, tsOffset, tsRecent, lastAckSent are in TcbVars) */
   tsRecentAge = -1;
-  /** a D-SACK block (RFC 2883) for the next ACK: data received twice */
-  dsack: [number, number] | null = null;
+  // (dsack, a D-SACK block for the next ACK, is in TcbVars)
 
   // --- closing: finQueued, finSeq, passive, orphan (TcbVars) ---
 
@@ -183,14 +182,12 @@ export class Tcb extends TcbVars {
   // needed them yet behaves the same without them, and an idle one carries none
   cc: CongestionControl;
   dupAcks = 0;
-  recover = -1;
-  recoveryStart = 0;
+  // (recover, recoveryStart and rackTimeout are in TcbVars: in the side object once recovery begins)
   /** what was sent and not yet acknowledged, made at the first data sent or ACK walked (board) */
   private board_: Scoreboard | null = null;
   private rack_: Rack | null = null;
   private tlp_: Tlp | null = null;
   private prr_: Prr | null = null;
-  rackTimeout = 0;
   xmitTimer: 'rto' | 'tlp' | 'rack' = 'rto';
   lastSendTime = -1;
   readonly loss: LossCounters;
