@@ -395,7 +395,7 @@ export class Stack extends EventEmitter {
 
   /** @internal a new connection with its TCB, in the demux table; `iss` overrides RFC 6528's choice */
   createConn(local: IpAddr, localPort: number, remote: IpAddr, remotePort: number, now: number, iss?: number): Conn {
-    const conn = new Conn(local, localPort, remote, remotePort);
+    const conn = new Conn(local, remote);
     const words = tupleWords(local, localPort, remote, remotePort, this.tuple);
     conn.tcb = new Tcb(this.hooks, {
       sysctl: this.sc,
