@@ -225,7 +225,7 @@ export class Socket extends Duplex {
    * Linux (the loopback address); port 0 is refused at once, as the kernel refuses it.
    */
   attempt(ipText: string, port: number, _family: number, failed: ((err: Error) => void) | null): Error | null {
-    if (this.stack.whenIdle(() => {
+    if (this.stack.busy && this.stack.whenIdle(() => {
       const err = this.attempt(ipText, port, _family, failed);
       if (err) (failed ?? ((e: Error) => this.destroy(e)))(err);
     })) return null;
@@ -407,7 +407,7 @@ export class Socket extends Duplex {
   private pull(): void {
     const c = this.conn;
     if (!c || this.connecting) return;
-    if (this.stack.whenIdle(() => this.pull())) return;
+    if (this.stack.busy && this.stack.whenIdle(() => this.pull())) return;
     const tcb = c.tcb;
     const now = this.stack.clock.now();
     for (let guard = 0; guard < 1_000_000 && this.wantRead && tcb.readable > 0; guard++) {
@@ -462,7 +462,7 @@ export class Socket extends Duplex {
       return;
     }
     if (!c) return cb(nodeError('ERR_SOCKET_CLOSED'));
-    if (this.stack.whenIdle(() => this._write(chunk, enc, cb))) return;
+    if (this.stack.busy && this.stack.whenIdle(() => this._write(chunk, enc, cb))) return;
     const tcb = c.tcb;
     if (c.gone || !tcb.canSend) return cb(sysError('EPIPE', 'write'));
     this.sendFeed.start(c, chunk, cb, this.endCalled);
@@ -511,7 +511,7 @@ export class Socket extends Duplex {
   /** @internal */
   override _final(cb: Callback): void {
     const c = this.conn;
-    if (c && this.stack.whenIdle(() => this._final(cb))) return;
+    if (c && this.stack.busy && this.stack.whenIdle(() => this._final(cb))) return;
     if (!c || this.connecting) {
       // end() before the handshake completes: the FIN follows it (node:net waits for 'connect' too)
       this.sendFeed.heldFinal = cb;

@@ -78,10 +78,16 @@ export class Conn implements HeapEntry {
 
   constructor(
     readonly local: IpAddr,
-    readonly localPort: number,
     readonly remote: IpAddr,
-    readonly remotePort: number,
   ) {}
+
+  /** the ports are the TCB's (set right after construction, before anything reads them) */
+  get localPort(): number {
+    return this.tcb.localPort;
+  }
+  get remotePort(): number {
+    return this.tcb.remotePort;
+  }
 
   get key(): number {
     return portPairKey(this.localPort, this.remotePort);

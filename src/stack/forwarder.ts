@@ -360,14 +360,14 @@ export class TcpForwarder {
 
   /** @internal refuse: the RST a closed port sends (RFC 9293 §3.10.7.1), from the original destination */
   reset(req: TcpForwardRequest): void {
-    if (this.stack.whenIdle(() => this.reset(req))) return;
+    if (this.stack.busy && this.stack.whenIdle(() => this.reset(req))) return;
     const rst = resetForClosed(req.syn)!;
     this.stack.sendRaw(req.local, req.remote, rst);
   }
 
   /** @internal accept: a passive open from the kept SYN; the SYN-ACK goes out now */
   open(req: TcpForwardRequest, options: TcpForwardAcceptOptions, resolve: (s: Socket) => void, reject: (e: Error) => void): void {
-    if (this.stack.whenIdle(() => this.open(req, options, resolve, reject))) return;
+    if (this.stack.busy && this.stack.whenIdle(() => this.open(req, options, resolve, reject))) return;
     const stack = this.stack;
     const now = stack.clock.now();
     const conn = stack.createConn(req.local, req.localPort, req.remote, req.remotePort, now);

@@ -24,7 +24,7 @@ export function connHolds(c: Conn): boolean {
     case 'CLOSE_WAIT':
     case 'FIN_WAIT_2':
       // writes queued (the kernel would send them after exit; here the process must stay), or reading
-      return t.sendBuf.length > 0 || (c.reading && !t.rcvClosed);
+      return t.sendQueued > 0 || (c.reading && !t.rcvClosed);
     default:
       return false; // TIME_WAIT, CLOSED, LISTEN
   }

@@ -369,6 +369,14 @@ export class Stack extends EventEmitter {
     return this.dispatch.whenIdle(fn);
   }
 
+  /**
+   * @internal Whether a TCB call is in progress (user code running inside one): only then does
+   * `whenIdle` defer, so a caller that checks this first makes no closure in the common case
+   */
+  get busy(): boolean {
+    return this.dispatch.busy;
+  }
+
   /** @internal encode and emit one segment; `gsoSize`: the segment size of a super-segment, else 0 */
   sendRaw(local: IpAddr, remote: IpAddr, seg: Segment, gsoSize = 0): void {
     if (seg.flags & RST) this.counters.resetsSent++;
@@ -392,7 +400,7 @@ export class Stack extends EventEmitter {
 
   /** @internal a new connection with its TCB, in the demux table; `iss` overrides RFC 6528's choice */
   createConn(local: IpAddr, localPort: number, remote: IpAddr, remotePort: number, now: number, iss?: number): Conn {
-    const conn = new Conn(local, localPort, remote, remotePort);
+    const conn = new Conn(local, remote);
     const words = tupleWords(local, localPort, remote, remotePort, this.tuple);
     conn.tcb = new Tcb(this.hooks, {
       sysctl: this.sc,

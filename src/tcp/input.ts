@@ -20,7 +20,7 @@ const TS_OPTION_BYTES = 12;
 const PAWS_IDLE_MS = 24 * 24 * 3600 * 1000;
 
 export function segmentArrives(tcb: Tcb, seg: Segment): void {
-  tcb.stats.segsIn++;
+  tcb.nSegsIn++;
   switch (tcb.state) {
     case 'CLOSED':
       // §3.10.7.1: handled by the stack, which answers for connections that do not exist.
@@ -80,7 +80,7 @@ function inSynSent(tcb: Tcb, seg: Segment): void {
   if (f & ACK) {
     if (seqLe(seg.ack, tcb.iss) || seqGt(seg.ack, tcb.sndNxt)) {
       if (!(f & RST)) emit(tcb, RST, seg.ack, EMPTY);
-      tcb.stats.dropped++;
+      tcb.nDropped++;
       return;
     }
     ackOk = seqLt(tcb.sndUna, seg.ack) && seqLe(seg.ack, tcb.sndNxt);
@@ -171,7 +171,7 @@ function inSynchronized(tcb: Tcb, seg: Segment): void {
     seqLt(seg.options.tsVal, tcb.tsRecent) &&
     tcb.now - tcb.tsRecentAge < PAWS_IDLE_MS
   ) {
-    tcb.stats.dropped++;
+    tcb.nDropped++;
     ackInvalid(tcb, seq, payload.length, 'TCPACKSkippedPAWS');
     return;
   }
@@ -196,7 +196,7 @@ function inSynchronized(tcb: Tcb, seg: Segment): void {
       payload = EMPTY;
       flags &= ~(FIN | SYN);
     } else {
-      tcb.stats.dropped++;
+      tcb.nDropped++;
       if (flags & RST) return;
       if (tcb.state === 'SYN_RCVD' && flags & SYN && seq === tcb.irs) {
         // the peer did not hear our SYN-ACK and sent its SYN again: answer, but (as Linux) only our
@@ -419,7 +419,7 @@ function ourFinAcked(tcb: Tcb): boolean {
 
 /** SND.UNA < SEG.ACK =< SND.NXT: new data acknowledged. Returns the ACK's RTT sample in ms, or -1. */
 function onNewAck(tcb: Tcb, ack: number, seg: Segment): number {
-  const dataAcked = Math.max(0, Math.min(tcb.sendBuf.length, seqDiff(ack, tcb.sndBufSeq)));
+  const dataAcked = Math.max(0, Math.min(tcb.sendQueued, seqDiff(ack, tcb.sndBufSeq)));
   if (dataAcked > 0) {
     tcb.sendBuf.consume(dataAcked);
     tcb.sndBufSeq = seqAdd(tcb.sndBufSeq, dataAcked);
@@ -457,16 +457,19 @@ function processText(tcb: Tcb, seq: number, payload: Uint8Array, fin: boolean): 
   const takesText = s === 'ESTABLISHED' || s === 'FIN_WAIT_1' || s === 'FIN_WAIT_2';
   if (fin && tcb.peerFinSeq < 0) tcb.peerFinSeq = seqAdd(seq, payload.length);
   if (takesText && payload.length > 0) {
-    tcb.stats.bytesIn += payload.length;
+    tcb.nBytesIn += payload.length;
     if (seq === tcb.rcvNxt) {
       // kept as a view only when the link handed the packet over and the view pins little more
       // than itself; anything else is copied out of the packet (valid during this call only)
-      tcb.readQueue.push(tcb.inputOwned && payload.length >= KEEP_VIEW_BYTES ? payload : payload.slice());
+      tcb.readQueueToFill.push(tcb.inputOwned && payload.length >= KEEP_VIEW_BYTES ? payload : payload.slice());
       tcb.rcvNxt = seqAdd(tcb.rcvNxt, payload.length);
-      const filledHole = !tcb.reassembly.empty;
-      for (const piece of tcb.reassembly.pull(tcb.rcvNxt)) {
-        tcb.readQueue.push(piece);
-        tcb.rcvNxt = seqAdd(tcb.rcvNxt, piece.length);
+      const filledHole = !tcb.reassemblyEmpty;
+      // (an empty queue has nothing to give: one that was never made is not made here)
+      if (filledHole) {
+        for (const piece of tcb.reassembly.pull(tcb.rcvNxt)) {
+          tcb.readQueueToFill.push(piece);
+          tcb.rcvNxt = seqAdd(tcb.rcvNxt, piece.length);
+        }
       }
       tcb.hooks.readable(tcb);
       // when the text reaches a FIN already seen, the FIN's ACK (eighth step) covers it
@@ -479,7 +482,7 @@ function processText(tcb: Tcb, seq: number, payload: Uint8Array, fin: boolean): 
       // bounded by the window (reassembly.ts); past the budget it is dropped and counted, as
       // Linux's TCPOFODrop, and the duplicate ACK still goes out
       if (tcb.reassembly.insert(seq, payload, reassemblyBudget(tcb.rcvBuf)) < 0) {
-        tcb.stats.ofoDropped++;
+        tcb.nOfoDropped++;
         tcb.netns.mib.TCPOFODrop++;
       } else {
         tcb.netns.mib.TCPOFOQueue++;

@@ -18,7 +18,7 @@ const TS_OPTION_BYTES = 12;
 
 /** The window we advertise, applying receiver SWS avoidance and never moving the right edge left. */
 function advertisedWindow(tcb: Tcb, syn: boolean): number {
-  const free = Math.max(0, tcb.rcvBuf - tcb.readQueue.length - tcb.reassembly.bytes);
+  const free = Math.max(0, tcb.rcvBuf - tcb.readQueue.length - tcb.reassemblyBytes);
   const current = Math.max(0, seqDiff(tcb.rcvAdvEdge, tcb.rcvNxt));
   // RFC 1122 §4.2.3.3: open the window only by at least min(RCV.BUFF/2, MSS)
   const step = Math.min(tcb.rcvBuf >> 1, tcb.advMss);
@@ -72,12 +72,12 @@ function optionsFor(tcb: Tcb, flags: number): TcpOptions {
     opts.tsVal = tcb.tsNow();
     opts.tsEcr = tcb.tsRecent;
   }
-  if (tcb.sackOk && flags & ACK && (!tcb.reassembly.empty || tcb.dsack !== null)) {
+  if (tcb.sackOk && flags & ACK && (!tcb.reassemblyEmpty || tcb.dsack !== null)) {
     const max = tcb.tsOk ? 3 : 4;
     // RFC 2883 §4: a D-SACK block goes first, once
     const dsack = tcb.dsack ?? [];
     tcb.dsack = null;
-    opts.sack = tcb.reassembly.empty ? dsack : [...dsack, ...tcb.reassembly.sackBlocks(max - dsack.length / 2)];
+    opts.sack = tcb.reassemblyEmpty ? dsack : [...dsack, ...tcb.reassembly.sackBlocks(max - dsack.length / 2)];
   }
   return opts;
 }
@@ -99,8 +99,8 @@ export function emit(tcb: Tcb, flags: number, seq: number, payload: Uint8Array):
     tcb.tDelack = Infinity;
     tcb.unackedSegs = 0;
   }
-  tcb.stats.segsOut++;
-  tcb.stats.bytesOut += payload.length;
+  tcb.nSegsOut++;
+  tcb.nBytesOut += payload.length;
   tcb.hooks.send(tcb, seg);
   seg.payload = EMPTY;
   seg.options = NO_OPTIONS;
@@ -131,7 +131,7 @@ export function sendAck(tcb: Tcb): void {
 export function challengeAck(tcb: Tcb, forSyn = false): void {
   if (forSyn) tcb.netns.mib.TCPSYNChallenge++;
   if (!challengeAllowed(tcb)) return;
-  tcb.stats.challengeAcks++;
+  tcb.nChallengeAcks++;
   tcb.netns.mib.TCPChallengeACK++;
   sendAck(tcb);
 }
@@ -178,7 +178,7 @@ export function windowUpdateIfUseful(tcb: Tcb): void {
   const current = Math.max(0, seqDiff(tcb.rcvAdvEdge, tcb.rcvNxt));
   if (2 * current > tcb.rcvBuf) return;
   // what the window field can carry: without window scaling no more than 65535 can be offered
-  const free = Math.min(0xffff * (1 << tcb.rcvWscale), Math.max(0, tcb.rcvBuf - tcb.readQueue.length - tcb.reassembly.bytes));
+  const free = Math.min(0xffff * (1 << tcb.rcvWscale), Math.max(0, tcb.rcvBuf - tcb.readQueue.length - tcb.reassemblyBytes));
   const step = Math.min(tcb.rcvBuf >> 1, tcb.advMss);
   if (free >= current + step && free >= 2 * current) sendAck(tcb);
 }
@@ -206,7 +206,7 @@ export function trySend(tcb: Tcb, override = false): void {
   }
   const sack = tcb.sackOk;
   // RFC 6675 NextSeg (1): what the scoreboard deems lost goes before new data
-  if (sack && tcb.board.length > 0) sendLost(tcb);
+  if (sack && tcb.boardLength > 0) sendLost(tcb);
   if (tcb.sndUna === tcb.sndMax || seqGt(tcb.sndUna, tcb.sndMax)) restartAfterIdle(tcb);
   const before = tcb.sndMax;
   sendData(tcb, sack, override);
@@ -234,7 +234,7 @@ function sendData(tcb: Tcb, sack: boolean, override: boolean): void {
   const most = tcb.gsoMax > mss ? tcb.gsoMax - (tcb.gsoMax % mss) : mss;
   for (let guard = 0; guard < 10_000; guard++) {
     const offset = seqDiff(tcb.sndNxt, tcb.sndBufSeq);
-    const unsent = tcb.sendBuf.length - Math.max(0, offset);
+    const unsent = tcb.sendQueued - Math.max(0, offset);
     const usable = congestionUsable(tcb, sack);
     if (unsent > 0 && s !== 'SYN_RCVD') {
       let len = Math.min(unsent, most, usable);
@@ -298,7 +298,7 @@ function sendData(tcb: Tcb, sack: boolean, override: boolean): void {
 function restartAfterIdle(tcb: Tcb): void {
   if (!tcb.sysctl.tcp_slow_start_after_idle || tcb.lastSendTime < 0 || tcb.recover >= 0) return;
   const idle = tcb.now - tcb.lastSendTime;
-  if (idle > tcb.rto.rto && tcb.sendBuf.length > 0) {
+  if (idle > tcb.rto.rto && tcb.sendQueued > 0) {
     tcb.cc.onIdleRestart(tcb.now, idle, tcb.rto.rto, tcb.sndMss);
     tcb.lastSendTime = tcb.now;
   }
@@ -310,7 +310,7 @@ function restartAfterIdle(tcb: Tcb): void {
  */
 export function sendNewSegment(tcb: Tcb): boolean {
   const offset = seqDiff(tcb.sndNxt, tcb.sndBufSeq);
-  const unsent = tcb.sendBuf.length - Math.max(0, offset);
+  const unsent = tcb.sendQueued - Math.max(0, offset);
   const len = Math.min(unsent, tcb.sndMss);
   if (len <= 0 || seqDiff(seqAdd(tcb.sndUna, tcb.sndWnd), seqAdd(tcb.sndNxt, len)) < 0) return false;
   let flags = ACK | (len === unsent ? PSH : 0);
@@ -323,7 +323,7 @@ export function sendNewSegment(tcb: Tcb): boolean {
 /** Retransmit `len` bytes of data from `start` (the FIN with them if they reach it). */
 export function retransmitRange(tcb: Tcb, start: number, len: number, kind: RetransmitKind | undefined): void {
   const offset = seqDiff(start, tcb.sndBufSeq);
-  const avail = Math.max(0, tcb.sendBuf.length - offset);
+  const avail = Math.max(0, tcb.sendQueued - offset);
   const dataLen = Math.min(len, avail);
   let flags = ACK | (dataLen > 0 && dataLen === avail ? PSH : 0);
   if (tcb.finQueued && seqAdd(start, dataLen) === tcb.finSeq && dataLen < len) flags |= FIN;
@@ -340,7 +340,7 @@ function transmit(tcb: Tcb, flags: number, seq: number, payload: Uint8Array, kin
   const len = payload.length + (flags & FIN ? 1 : 0);
   const retransmission = seqLt(seq, tcb.sndMax);
   if (retransmission) {
-    tcb.stats.retransSegs++;
+    tcb.nRetransSegs++;
     const k = kind ?? (tcb.sackOk ? (tcb.inLoss ? 'rto' : undefined) : 'rto');
     if (k !== undefined) tcb.loss.retransmits[k]++;
   }
@@ -375,7 +375,7 @@ function persistInterval(tcb: Tcb): number {
 
 /** Retransmit the first unacknowledged segment (or the SYN / SYN-ACK before the handshake completes). */
 export function retransmitFirst(tcb: Tcb, kind: RetransmitKind = 'rto'): void {
-  tcb.stats.retransSegs++;
+  tcb.nRetransSegs++;
   tcb.loss.retransmits[kind]++;
   // Karn's rule (RFC 6298 §3): a retransmission makes the ACK of the timed segment ambiguous (or,
   // for a later segment, late by the repair), so the measurement in progress is abandoned
@@ -389,7 +389,7 @@ export function retransmitFirst(tcb: Tcb, kind: RetransmitKind = 'rto'): void {
     return;
   }
   const offset = seqDiff(tcb.sndUna, tcb.sndBufSeq);
-  const avail = tcb.sendBuf.length - offset;
+  const avail = tcb.sendQueued - offset;
   const len = Math.max(0, Math.min(avail, tcb.sndMss));
   let flags = ACK | (len > 0 && len === avail ? PSH : 0);
   if (tcb.finQueued && seqAdd(tcb.sndUna, len) === tcb.finSeq) flags |= FIN;
@@ -440,7 +440,7 @@ export function onRetransmitTimer(tcb: Tcb): void {
   tcb.loss.rtoTimeouts++;
   tcb.rto.backOff();
   tcb.rttStart = -1; // Karn's rule: no sample from a retransmitted segment
-  if (tcb.sackOk && tcb.state !== 'SYN_SENT' && tcb.state !== 'SYN_RCVD' && tcb.board.length > 0) {
+  if (tcb.sackOk && tcb.state !== 'SYN_SENT' && tcb.state !== 'SYN_RCVD' && tcb.boardLength > 0) {
     // RFC 6675 §5.1: no go-back-N over what the receiver has SACKed
     onSackTimeout(tcb, tcb.retransmits === 1);
     sendLost(tcb);
@@ -504,7 +504,7 @@ export function onKeepaliveTimer(tcb: Tcb): void {
     tcb.tKeepalive = idleEnds;
     return;
   }
-  if (tcb.sndMax !== tcb.sndUna || tcb.sendBuf.length > seqDiff(tcb.sndMax, tcb.sndBufSeq)) {
+  if (tcb.sndMax !== tcb.sndUna || tcb.sendQueued > seqDiff(tcb.sndMax, tcb.sndBufSeq)) {
     // data outstanding or queued: the retransmission or persist timer is in charge
     tcb.tKeepalive = tcb.now + tcb.keepIdleMs;
     return;

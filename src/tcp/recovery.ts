@@ -6,7 +6,7 @@
  * Without SACK the sender keeps RFC 6582 NewReno with Limited Transmit (input.ts).
  */
 import type { Segment } from '../wire/segment.js';
-import { DUP_THRESH, type TxSegment } from './scoreboard.js';
+import { DUP_THRESH, type AckResult, type TxSegment } from './scoreboard.js';
 import { Tlp } from './rack.js';
 import { retransmitRange, sendNewSegment, trySend } from './output.js';
 import { seqAdd, seqDiff, seqGe, seqMax } from './seq.js';
@@ -44,6 +44,9 @@ export function inFastRecovery(tcb: Tcb): boolean {
   return tcb.recover >= 0 && !tcb.inLoss;
 }
 
+/** what the walk of an empty scoreboard finds for an ACK without SACK blocks (read only) */
+const NOTHING_ACKED: AckResult = Object.freeze({ delivered: 0, newlySacked: 0, dsack: false, dsackSpurious: false, reneged: false });
+
 /**
  * An acceptable ACK on a SACK connection (after SND.UNA has moved to `ack`, when it did).
  * `advanced` says whether it acknowledged new data; `rtt` is its RTT sample in ms or -1.
@@ -52,7 +55,13 @@ export function onSackAck(tcb: Tcb, seg: Segment, ack: number, acked: number, rt
   const now = tcb.now;
   const advanced = acked > 0;
   newestRtt = -1;
-  const res = tcb.board.onAck(ack, seg.options.sack, deliveredSack, tcb);
+  const blocks = seg.options.sack;
+  // a scoreboard not made yet is empty: without SACK blocks its walk would find nothing (the
+  // handshake's ACK, an idle connection's keepalive), so none is made for it
+  const res =
+    tcb.boardIfAny === null && (blocks === undefined || blocks.length < 2)
+      ? NOTHING_ACKED
+      : tcb.board.onAck(ack, blocks, deliveredSack, tcb);
   const segRtt = newestRtt;
   if (rtt >= 0) tcb.rack.rttSample(rtt);
   // without timestamps every ACK still times the newest segment it delivers (Karn: never a
@@ -100,7 +109,8 @@ export function onSackAck(tcb: Tcb, seg: Segment, ack: number, acked: number, rt
  */
 export function ackScoreboard(tcb: Tcb, ack: number): number {
   newestRtt = -1;
-  tcb.board.onAck(ack, undefined, delivered, tcb);
+  // an empty scoreboard (never made: no data sent yet) has nothing to acknowledge
+  tcb.boardIfAny?.onAck(ack, undefined, delivered, tcb);
   return newestRtt;
 }
 
@@ -123,7 +133,7 @@ function deliveredSack(s: TxSegment, tcb: Tcb): void {
 /** RACK (RFC 8985 §6.2 step 5) or, with RACK off, RFC 6675's DupThresh/IsLost rule. */
 function detectLosses(tcb: Tcb): void {
   tcb.rackTimeout = 0;
-  if (tcb.board.length === 0) return;
+  if (tcb.boardLength === 0) return;
   if (rackEnabled(tcb)) {
     const bits = tcb.sysctl.tcp_recovery;
     // nothing delivered yet: RACK has no reference segment and deems nothing lost
@@ -142,7 +152,8 @@ function detectLosses(tcb: Tcb): void {
 
 /** A segment awaits retransmission because of congestion (not because the path MTU fell). */
 function lossDetected(tcb: Tcb): boolean {
-  const seg = tcb.board.nextLost();
+  // an empty scoreboard (not made yet) holds nothing lost
+  const seg = tcb.boardIfAny?.nextLost();
   return seg !== undefined && seg.lostBy !== 'mtu';
 }
 
@@ -200,7 +211,7 @@ export function sendLost(tcb: Tcb): void {
 
 /** Bytes the congestion window leaves for new data on a SACK connection: cwnd − pipe. */
 export function sackSendBudget(tcb: Tcb): number {
-  return tcb.cc.cwnd - tcb.board.pipe();
+  return tcb.cc.cwnd - tcb.boardPipe();
 }
 
 /**
@@ -221,7 +232,7 @@ export function armLossTimer(tcb: Tcb): void {
     tcb.sysctl.tcp_early_retrans >= 3 &&
     tcb.recover < 0 &&
     !(tcb.tlpIfAny?.outstanding ?? false) &&
-    tcb.board.sackedSegs === 0 &&
+    tcb.boardSackedSegs === 0 &&
     tcb.retransmits === 0
   ) {
     const oneSegment = flightSize(tcb) <= tcb.sndMss;

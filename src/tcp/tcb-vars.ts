@@ -18,7 +18,8 @@
 /**
  * What most connections never use: four timers as absolute deadlines (Infinity when off), the
  * probe counters, TCP_USER_TIMEOUT, the last throttled ACK's time and a keepalive idle time set
- * per socket (-1: the sysctl's).
+ * per socket (-1: the sysctl's), the counters of retransmissions, challenge ACKs and drops, and
+ * the state of a loss recovery and of a D-SACK to send.
  */
 class Rare {
   persist = Infinity;
@@ -31,6 +32,16 @@ class Rare {
   userTimeoutMs = 0;
   lastOowAckTime = -1;
   keepIdleMs = -1;
+  // counters of what goes wrong (Tcb.stats)
+  retransSegs = 0;
+  challengeAcks = 0;
+  dropped = 0;
+  ofoDropped = 0;
+  // loss recovery (Tcb): a sequence number and times, doubles that would box in every TCB
+  recover = -1;
+  recoveryStart = 0;
+  rackTimeout = 0;
+  dsack: [number, number] | null = null;
 }
 
 const RCV_CLOSED = 0x1;
@@ -267,6 +278,94 @@ export class TcbVars {
       this.rare = new Rare();
     }
     this.rare.lastOowAckTime = v;
+  }
+  /** segments retransmitted (Tcb.stats) */
+  get nRetransSegs(): number {
+    return this.rare === null ? 0 : this.rare.retransSegs;
+  }
+  set nRetransSegs(v: number) {
+    if (this.rare === null) {
+      if (v === 0) return;
+      this.rare = new Rare();
+    }
+    this.rare.retransSegs = v;
+  }
+  /** challenge ACKs sent (RFC 5961) (Tcb.stats) */
+  get nChallengeAcks(): number {
+    return this.rare === null ? 0 : this.rare.challengeAcks;
+  }
+  set nChallengeAcks(v: number) {
+    if (this.rare === null) {
+      if (v === 0) return;
+      this.rare = new Rare();
+    }
+    this.rare.challengeAcks = v;
+  }
+  /** segments dropped as unacceptable (Tcb.stats) */
+  get nDropped(): number {
+    return this.rare === null ? 0 : this.rare.dropped;
+  }
+  set nDropped(v: number) {
+    if (this.rare === null) {
+      if (v === 0) return;
+      this.rare = new Rare();
+    }
+    this.rare.dropped = v;
+  }
+  /** out-of-order segments dropped: the reassembly budget was reached (Tcb.stats) */
+  get nOfoDropped(): number {
+    return this.rare === null ? 0 : this.rare.ofoDropped;
+  }
+  set nOfoDropped(v: number) {
+    if (this.rare === null) {
+      if (v === 0) return;
+      this.rare = new Rare();
+    }
+    this.rare.ofoDropped = v;
+  }
+  /** RFC 6582 recover / RFC 6675 RecoveryPoint, -1 when not in recovery */
+  get recover(): number {
+    return this.rare === null ? -1 : this.rare.recover;
+  }
+  set recover(v: number) {
+    if (this.rare === null) {
+      if (v === -1) return;
+      this.rare = new Rare();
+    }
+    this.rare.recover = v;
+  }
+  /** when the current (or last) recovery began */
+  get recoveryStart(): number {
+    return this.rare === null ? 0 : this.rare.recoveryStart;
+  }
+  set recoveryStart(v: number) {
+    if (this.rare === null) {
+      if (v === 0) return;
+      this.rare = new Rare();
+    }
+    this.rare.recoveryStart = v;
+  }
+  /** ms to RACK's reordering timer (RFC 8985 §6.3), 0 when none */
+  get rackTimeout(): number {
+    return this.rare === null ? 0 : this.rare.rackTimeout;
+  }
+  set rackTimeout(v: number) {
+    if (this.rare === null) {
+      if (v === 0) return;
+      this.rare = new Rare();
+    }
+    this.rare.rackTimeout = v;
+  }
+  /** a D-SACK block (RFC 2883) for the next ACK: data received twice */
+  get dsack(): [number, number] | null {
+    return this.rare === null ? null : this.rare.dsack;
+  }
+  set dsack(v: [number, number] | null) {
+    if (this.rare === null) {
+      if (v === null) return;
+      this.rare = new Rare();
+    }
+    this.rare.dsack = v;
   }
   /** a keepalive idle time set on this connection (setKeepAlive), -1 when the sysctl's applies */
   protected get keepIdleOverride(): number {

@@ -103,6 +103,21 @@ export type UserCall = 'open-active' | 'open-passive' | 'send' | 'close' | 'rele
  */
 export type TcbCause = Segment | TimerName | 'usertimeout' | UserCall | 'icmp' | { readonly kind: string };
 
+/** A TCB's counters (`tcb.stats`) */
+export interface TcbStats {
+  segsIn: number;
+  segsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  retransSegs: number;
+  challengeAcks: number;
+  dropped: number;
+  ofoDropped: number;
+}
+
+/** the receive queue of every TCB that has received nothing yet: empty, and frozen so it stays so */
+const EMPTY_READ_QUEUE = Object.freeze(new ReadQueue()) as ReadQueue;
+
 export class Tcb extends TcbVars {
   state: TcpState = 'CLOSED';
   readonly hooks: TcbHooks;
@@ -126,13 +141,16 @@ export class Tcb extends TcbVars {
    * piece only while that segment is unacknowledged (Minshall's variant, output.ts sendData).
    */
   sndSml = -1;
-  sendBuf = new SendBuffer();
+  /** the send buffer, made at the first SEND (sendBuf); sendQueued reads its length without it */
+  private sendBuf_: SendBuffer | null = null;
   sndBufLimit: number;
 
   // --- receive sequence variables (irs, rcvNxt, rcvAdvEdge in TcbVars) ---
   rcvBuf: number;
-  readQueue = new ReadQueue();
-  reassembly = new Reassembly();
+  /** in-order data not read yet, made at the first byte received (readQueue, readQueueToFill) */
+  private readQueue_: ReadQueue | null = null;
+  /** out-of-order data (RFC 9293 §3.10.7.4), made at the first segment that needs it (reassembly) */
+  private reassembly_: Reassembly | null = null;
   /** sequence number of the peer's FIN once seen (even out of order), else -1 */
   peerFinSeq = -1;
 
@@ -151,8 +169,7 @@ export class Tcb extends TcbVars {
   wantWscale: number;
   /** when tsRecent was taken (tsOk, sackOk, tsOffset, tsRecent, lastAckSent are in TcbVars) */
   tsRecentAge = -1;
-  /** a D-SACK block (RFC 2883) for the next ACK: data received twice */
-  dsack: [number, number] | null = null;
+  // (dsack, a D-SACK block for the next ACK, is in TcbVars)
 
   // --- closing: finQueued, finSeq, passive, orphan (TcbVars) ---
 
@@ -165,13 +182,12 @@ export class Tcb extends TcbVars {
   // needed them yet behaves the same without them, and an idle one carries none
   cc: CongestionControl;
   dupAcks = 0;
-  recover = -1;
-  recoveryStart = 0;
-  board = new Scoreboard();
+  // (recover, recoveryStart and rackTimeout are in TcbVars: in the side object once recovery begins)
+  /** what was sent and not yet acknowledged, made at the first data sent or ACK walked (board) */
+  private board_: Scoreboard | null = null;
   private rack_: Rack | null = null;
   private tlp_: Tlp | null = null;
   private prr_: Prr | null = null;
-  rackTimeout = 0;
   xmitTimer: 'rto' | 'tlp' | 'rack' = 'rto';
   lastSendTime = -1;
   readonly loss: LossCounters;
@@ -221,8 +237,26 @@ export class Tcb extends TcbVars {
   /** the stack's shared counters and challenge ACK budget */
   readonly netns: TcpNetns;
 
-  /** counters, for STATUS and metrics */
-  stats = { segsIn: 0, segsOut: 0, bytesIn: 0, bytesOut: 0, retransSegs: 0, challengeAcks: 0, dropped: 0, ofoDropped: 0 };
+  // --- counters, for STATUS and metrics (in the TCB itself rather than an object of their own) ---
+  nSegsIn = 0;
+  nSegsOut = 0;
+  nBytesIn = 0;
+  nBytesOut = 0;
+  // (nRetransSegs, nChallengeAcks, nDropped, nOfoDropped are in TcbVars: rarely other than 0)
+
+  /** the counters as one record (a copy, taken when read) */
+  get stats(): TcbStats {
+    return {
+      segsIn: this.nSegsIn,
+      segsOut: this.nSegsOut,
+      bytesIn: this.nBytesIn,
+      bytesOut: this.nBytesOut,
+      retransSegs: this.nRetransSegs,
+      challengeAcks: this.nChallengeAcks,
+      dropped: this.nDropped,
+      ofoDropped: this.nOfoDropped,
+    };
+  }
 
   constructor(hooks: TcbHooks, opts: TcbOptions) {
     super();
@@ -246,6 +280,62 @@ export class Tcb extends TcbVars {
     this.rto = new RtoEstimator(opts.sysctl.tcp_rto_min_us / 1000, opts.sysctl.tcp_rto_max_ms, INITIAL_RTO_MS);
     this.cc = createCongestionControl(opts.congestionControl ?? opts.sysctl.tcp_congestion_control);
     this.loss = opts.lossCounters ?? newLossCounters();
+  }
+
+  /** the send buffer, made when first needed (an empty one until then) */
+  get sendBuf(): SendBuffer {
+    return (this.sendBuf_ ??= new SendBuffer());
+  }
+  /** bytes in the send buffer, unacknowledged and unsent (0 when it has not been made) */
+  get sendQueued(): number {
+    return this.sendBuf_ === null ? 0 : this.sendBuf_.length;
+  }
+  /**
+   * The receive queue to read from: until the first byte arrives, one empty queue shared by every
+   * TCB (frozen, so anything but reading it throws); `readQueueToFill` is the one to push to
+   */
+  get readQueue(): ReadQueue {
+    return this.readQueue_ ?? EMPTY_READ_QUEUE;
+  }
+  /** the receive queue, made at the first byte to queue */
+  get readQueueToFill(): ReadQueue {
+    return (this.readQueue_ ??= new ReadQueue());
+  }
+
+  /**
+   * The scoreboard (RFC 6675), made when first needed: until then it would be empty, so readers
+   * that only look (boardLength, boardPipe, boardSackedSegs) take its initial values without it
+   */
+  get board(): Scoreboard {
+    return (this.board_ ??= new Scoreboard());
+  }
+  /** the scoreboard if anything has needed it yet, else null (empty) */
+  get boardIfAny(): Scoreboard | null {
+    return this.board_;
+  }
+  /** segments on the scoreboard (0 when it has not been made) */
+  get boardLength(): number {
+    return this.board_ === null ? 0 : this.board_.length;
+  }
+  /** RFC 6675 SetPipe (0 when the scoreboard has not been made) */
+  boardPipe(): number {
+    return this.board_ === null ? 0 : this.board_.pipe();
+  }
+  /** segments SACKed (0 when the scoreboard has not been made) */
+  get boardSackedSegs(): number {
+    return this.board_ === null ? 0 : this.board_.sackedSegs;
+  }
+  /** the reassembly queue, made at the first out-of-order segment or pull */
+  get reassembly(): Reassembly {
+    return (this.reassembly_ ??= new Reassembly());
+  }
+  /** bytes held for reassembly (0 when the queue has not been made) */
+  get reassemblyBytes(): number {
+    return this.reassembly_ === null ? 0 : this.reassembly_.bytes;
+  }
+  /** nothing held for reassembly (true when the queue has not been made) */
+  get reassemblyEmpty(): boolean {
+    return this.reassembly_ === null || this.reassembly_.empty;
   }
 
   /** RACK's state (RFC 8985), made when first needed */
@@ -321,7 +411,7 @@ export class Tcb extends TcbVars {
 
   /** Room left in the send buffer. */
   get sendSpace(): number {
-    return Math.max(0, this.sndBufLimit - this.sendBuf.length);
+    return Math.max(0, this.sndBufLimit - this.sendQueued);
   }
 
   /**
@@ -376,7 +466,7 @@ export class Tcb extends TcbVars {
       case 'CLOSE_WAIT':
         if (this.finQueued) return;
         this.finQueued = true;
-        this.finSeq = seqAdd(this.sndBufSeq, this.sendBuf.length);
+        this.finSeq = seqAdd(this.sndBufSeq, this.sendQueued);
         this.setState(this.state === 'CLOSE_WAIT' ? 'LAST_ACK' : 'FIN_WAIT_1');
         trySend(this);
         return;
@@ -395,7 +485,7 @@ export class Tcb extends TcbVars {
     this.now = now;
     this.cause = 'release';
     this.orphan = true;
-    if (this.readQueue.length > 0 || this.reassembly.bytes > 0) {
+    if (this.readQueue.length > 0 || this.reassemblyBytes > 0) {
       this.abort(now, 'release');
       return;
     }
@@ -431,7 +521,7 @@ export class Tcb extends TcbVars {
       sndWnd: this.sndWnd,
       rcvNxt: this.rcvNxt,
       rcvWnd: Math.max(0, seqDiff(this.rcvAdvEdge, this.rcvNxt)),
-      sendQueue: this.sendBuf.length,
+      sendQueue: this.sendQueued,
       recvQueue: this.readQueue.length,
       mss: this.sndMss,
       rto: this.rto.rto,
@@ -471,7 +561,7 @@ export class Tcb extends TcbVars {
     // over an unacknowledged SYN (a CLOSE in SYN_RCVD leaves FIN_WAIT_1 with the SYN-ACK still
     // unacknowledged; pulling SND.NXT back to SND.UNA there once left an orphan with no timer)
     const dataStart = seqMax(this.sndUna, this.sndBufSeq);
-    const dataInFlight = Math.min(this.sendBuf.length, seqDiff(this.sndNxt, this.sndBufSeq));
+    const dataInFlight = Math.min(this.sendQueued, seqDiff(this.sndNxt, this.sndBufSeq));
     if (synchronized && dataInFlight > 0) {
       this.rttStart = -1; // Karn's rule
       // with SACK the scoreboard resends the oversized segments (whatever was SACKed arrived)

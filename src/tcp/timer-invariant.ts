@@ -46,7 +46,7 @@ export function outstandingWork(tcb: Tcb): string | null {
   if (seqLt(tcb.sndUna, tcb.sndBufSeq)) return 'its SYN unacknowledged';
   const inFlight = seqDiff(tcb.sndMax, tcb.sndUna);
   if (inFlight > 0) return `${inFlight} sequence numbers unacknowledged (SND.UNA to SND.MAX)`;
-  const queuedEnd = seqAdd(tcb.sndBufSeq, tcb.sendBuf.length);
+  const queuedEnd = seqAdd(tcb.sndBufSeq, tcb.sendQueued);
   const unsent = seqDiff(queuedEnd, tcb.sndMax);
   if (unsent > 0) return `${unsent} bytes queued and unsent`;
   if (tcb.finQueued && !seqLt(tcb.finSeq, tcb.sndMax)) return 'its FIN queued and unsent';

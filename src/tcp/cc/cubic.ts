@@ -23,6 +23,21 @@ export function cubicWindow(t: number, k: number, wMax: number): number {
   return CUBIC_C * (t - k) ** 3 + wMax;
 }
 
+/**
+ * CUBIC's epoch state: until the first ACK in congestion avoidance or the first congestion event
+ * every field holds its initial value, so a connection that never left slow start (an idle one, a
+ * short exchange) carries none of it; Cubic reads "not made yet" as those values.
+ */
+class CubicEpoch {
+  wMax = 0;
+  cwndPrior = 0;
+  k = 0;
+  epochStart = -1;
+  wEst = 0;
+  afterRto = false;
+  carry = 0;
+}
+
 export class Cubic implements CongestionControl {
   /** on the prototype, not in every instance */
   get name(): 'cubic' {
@@ -35,20 +50,57 @@ export class Cubic implements CongestionControl {
   get hystart(): HyStartPlusPlus {
     return (this.hystart_ ??= new HyStartPlusPlus());
   }
+  /** the epoch's state below, made at the first congestion-avoidance ACK or congestion event */
+  private e: CubicEpoch | null = null;
   /** segments: the window at the last congestion event, after fast convergence (§4.7) */
-  wMax = 0;
+  get wMax(): number {
+    return this.e === null ? 0 : this.e.wMax;
+  }
+  set wMax(v: number) {
+    (this.e ??= new CubicEpoch()).wMax = v;
+  }
   /** segments: cwnd just before the last reduction (§4.6 cwnd_prior) */
-  cwndPrior = 0;
+  get cwndPrior(): number {
+    return this.e === null ? 0 : this.e.cwndPrior;
+  }
+  set cwndPrior(v: number) {
+    (this.e ??= new CubicEpoch()).cwndPrior = v;
+  }
   /** seconds */
-  k = 0;
+  get k(): number {
+    return this.e === null ? 0 : this.e.k;
+  }
+  set k(v: number) {
+    (this.e ??= new CubicEpoch()).k = v;
+  }
   /** ms: when the current congestion-avoidance epoch began, -1 = at the next ACK */
-  epochStart = -1;
+  get epochStart(): number {
+    return this.e === null ? -1 : this.e.epochStart;
+  }
+  set epochStart(v: number) {
+    (this.e ??= new CubicEpoch()).epochStart = v;
+  }
   /** segments: the Reno-friendly estimate (§4.3) */
-  wEst = 0;
+  get wEst(): number {
+    return this.e === null ? 0 : this.e.wEst;
+  }
+  set wEst(v: number) {
+    (this.e ??= new CubicEpoch()).wEst = v;
+  }
   /** the epoch follows a timeout: K = 0 and W_max = the window it starts with (§4.8) */
-  private afterRto = false;
+  private get afterRto(): boolean {
+    return this.e === null ? false : this.e.afterRto;
+  }
+  private set afterRto(v: boolean) {
+    (this.e ??= new CubicEpoch()).afterRto = v;
+  }
   /** growth owed below one byte, carried to the next ACK */
-  private carry = 0;
+  private get carry(): number {
+    return this.e === null ? 0 : this.e.carry;
+  }
+  private set carry(v: number) {
+    (this.e ??= new CubicEpoch()).carry = v;
+  }
 
   onAck(s: AckSample): void {
     const mss = s.mss;
