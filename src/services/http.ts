@@ -7,6 +7,7 @@
  */
 import http from 'node:http';
 import type { Socket } from '../api/socket.js';
+import type { NetApi } from '../api/net.js';
 import type { RunningService, ServiceDef } from './types.js';
 
 /** Largest /bytes/N served (1 TiB): beyond it the request is refused with 400. */
@@ -85,35 +86,49 @@ export function handle(req: http.IncomingMessage, res: http.ServerResponse): voi
   res.end('not found: try / or /bytes/N\n');
 }
 
+/**
+ * The http service on `net`, with node:http's server options (its timeouts, for one): what
+ * `httpService.start` runs with HTTP_SERVER_OPTIONS. `http` is the node:http server behind it.
+ */
+export function startHttp(net: NetApi, port: number, host?: string, options: http.ServerOptions = HTTP_SERVER_OPTIONS): RunningService & { http: http.Server } {
+  const httpServer = http.createServer(options, handle);
+  const sockets = new Set<Socket>();
+  // one listener shared by every socket (no closure, no once() wrapper per connection)
+  function untrack(this: Socket): void {
+    sockets.delete(this);
+  }
+  // as node:http's own net.Server: half-open allowed, Nagle off (node:http's noDelay default,
+  // and nginx's tcp_nodelay on)
+  const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (s) => {
+    sockets.add(s);
+    s.on('close', untrack);
+    httpServer.emit('connection', s);
+  });
+  // node:http starts tracking its connections when it hears 'listening' (the list behind
+  // headersTimeout and requestTimeout, which answer a client too slow to send its request with 408,
+  // and behind closeIdleConnections); it never listens itself here, so it hears ours
+  server.once('listening', () => httpServer.emit('listening'));
+  server.listen(host === undefined ? { port } : { port, host });
+  return {
+    name: 'http',
+    port,
+    server,
+    http: httpServer,
+    shutdown() {
+      if (server.listening) server.close();
+      // stops node:http's connection checks and ends idle keep-alive connections at once (FIN);
+      // busy ones end after their response
+      httpServer.close();
+      for (const s of sockets) s.end();
+    },
+  };
+}
+
 export const httpService: ServiceDef = {
   name: 'http',
   port: 80,
   describe: 'GET / (a page), GET /bytes/N (N bytes); keep-alive, or Connection: close (server closes first)',
   start(net, port, host): RunningService {
-    const httpServer = http.createServer(HTTP_SERVER_OPTIONS, handle);
-    const sockets = new Set<Socket>();
-    // one listener shared by every socket (no closure, no once() wrapper per connection)
-    function untrack(this: Socket): void {
-      sockets.delete(this);
-    }
-    // as node:http's own net.Server: half-open allowed, Nagle off (node:http's noDelay default,
-    // and nginx's tcp_nodelay on)
-    const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (s) => {
-      sockets.add(s);
-      s.on('close', untrack);
-      httpServer.emit('connection', s);
-    });
-    server.listen(host === undefined ? { port } : { port, host });
-    return {
-      name: 'http',
-      port,
-      server,
-      shutdown() {
-        if (server.listening) server.close();
-        // idle keep-alive connections end at once (FIN); busy ones after their response
-        httpServer.closeIdleConnections();
-        for (const s of sockets) s.end();
-      },
-    };
+    return startHttp(net, port, host);
   },
 };

@@ -5,10 +5,11 @@
  */
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SimNetwork, type Socket, type Stack } from '../../src/index.js';
+import { SimNetwork, Stack, type Socket } from '../../src/index.js';
 import { chargenPattern } from '../../src/services/chargen.js';
 import { daytimeLine } from '../../src/services/daytime.js';
-import { HOME_PAGE } from '../../src/services/http.js';
+import { HOME_PAGE, startHttp } from '../../src/services/http.js';
+import { pairStacks } from '../../src/link/pair.js';
 import { SERVICES, parseServiceList, type RunningService } from '../../src/services/index.js';
 
 let sim: SimNetwork;
@@ -154,5 +155,46 @@ describe('services', () => {
     expect(server.stateCounts().TIME_WAIT).toBe(1);
     expect(noDelay).toEqual([true]); // one connection, kept alive throughout
     agent.destroy();
+  });
+
+  it("http: node:http tracks the service's connections — a client too slow to send its request headers gets 408 and is closed; shutdown ends idle keep-alive connections", async () => {
+    // real time (node:http's checks run on its own interval): two stacks joined in-process
+    const a = new Stack({ addresses: ['10.0.0.1'] });
+    const b = new Stack({ addresses: ['10.0.0.2'] });
+    const link = pairStacks(a, b);
+    const svc = startHttp(b.net, 80, undefined, { keepAliveTimeout: 5000, headersTimeout: 200, requestTimeout: 400, connectionsCheckingInterval: 50 });
+    try {
+      await new Promise((r) => svc.server.once('listening', r));
+      const slow = a.net.connect(80, '10.0.0.2');
+      slow.write('GET / HTTP/1.1\r\nHost: synack\r\n'); // the headers never end
+      let reply = '';
+      slow.on('data', (d: Buffer) => (reply += d.toString('latin1')));
+      const t0 = performance.now();
+      await new Promise((r) => slow.once('close', r));
+      const waited = performance.now() - t0;
+      expect(reply).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+      expect(waited).toBeGreaterThanOrEqual(150);
+      expect(waited).toBeLessThan(5000);
+
+      // an idle keep-alive connection: shutdown ends it with a FIN (the client reads its end)
+      const idle = a.net.connect(80, '10.0.0.2');
+      let got = '';
+      idle.on('data', (d: Buffer) => (got += d.toString('latin1')));
+      idle.write('GET / HTTP/1.1\r\nHost: synack\r\n\r\n');
+      await new Promise<void>((resolve) => {
+        const check = (): void => {
+          if (got.includes('</html>')) resolve();
+          else idle.once('data', check);
+        };
+        idle.once('data', check);
+      });
+      const ended = new Promise((r) => idle.once('end', r));
+      svc.shutdown();
+      await ended;
+      expect(idle.destroyed || idle.readableEnded).toBe(true);
+    } finally {
+      svc.shutdown();
+      link.close();
+    }
   });
 });
