@@ -5,21 +5,15 @@
  * `now` (ms); what the connection wants done comes back through the `TcbHooks` it was built with
  * (segments to transmit, state transitions, data readable, errors), and `nextDeadline()` says when
  * it next wants `onTimer(now)` called. Segment arrival lives in input.ts, the send path in
- * output.ts, the timers (§3.10.8) in timers.ts; this file holds the variables and the user calls
- * (§3.10.1–§3.10.6).
+ * output.ts, the timers (§3.10.8) in timers.ts, the parts made on first use in tcb-parts.ts; this
+ * file holds the variables and the user calls (§3.10.1–§3.10.6).
  */
 import type { Segment } from '../wire/segment.js';
 import { createCongestionControl, type CcName, type CongestionControl } from './cc/index.js';
-import { Prr } from './cc/prr.js';
 import { newLossCounters, type LossCounters } from './loss-counters.js';
-import { Rack, Tlp } from './rack.js';
 import { RtoEstimator } from './rto.js';
-import { ReadQueue } from './recv-buffer.js';
-import { Reassembly } from './reassembly.js';
 import { TcpNetns } from './ack-throttle.js';
-import { Scoreboard } from './scoreboard.js';
-import { SendBuffer } from './send-buffer.js';
-import { TcbVars } from './tcb-vars.js';
+import { TcbParts } from './tcb-parts.js';
 import { seqAdd, seqDiff, seqMax } from './seq.js';
 import type { TcpState } from './state.js';
 import type { TcbStatus } from './status.js';
@@ -116,9 +110,7 @@ export interface TcbStats {
 }
 
 /** the receive queue of every TCB that has received nothing yet: empty, and frozen so it stays so */
-const EMPTY_READ_QUEUE = Object.freeze(new ReadQueue()) as ReadQueue;
-
-export class Tcb extends TcbVars {
+export class Tcb extends TcbParts {
   state: TcpState = 'CLOSED';
   readonly hooks: TcbHooks;
   readonly sysctl: Sysctl;
@@ -141,16 +133,10 @@ export class Tcb extends TcbVars {
    * piece only while that segment is unacknowledged (Minshall's variant, output.ts sendData).
    */
   sndSml = -1;
-  /** the send buffer, made at the first SEND (sendBuf); sendQueued reads its length without it */
-  private sendBuf_: SendBuffer | null = null;
   sndBufLimit: number;
 
   // --- receive sequence variables (irs, rcvNxt, rcvAdvEdge in TcbVars) ---
   rcvBuf: number;
-  /** in-order data not read yet, made at the first byte received (readQueue, readQueueToFill) */
-  private readQueue_: ReadQueue | null = null;
-  /** out-of-order data (RFC 9293 §3.10.7.4), made at the first segment that needs it (reassembly) */
-  private reassembly_: Reassembly | null = null;
   /** sequence number of the peer's FIN once seen (even out of order), else -1 */
   peerFinSeq = -1;
 
@@ -183,11 +169,6 @@ export class Tcb extends TcbVars {
   cc: CongestionControl;
   dupAcks = 0;
   // (recover, recoveryStart and rackTimeout are in TcbVars: in the side object once recovery begins)
-  /** what was sent and not yet acknowledged, made at the first data sent or ACK walked (board) */
-  private board_: Scoreboard | null = null;
-  private rack_: Rack | null = null;
-  private tlp_: Tlp | null = null;
-  private prr_: Prr | null = null;
   xmitTimer: 'rto' | 'tlp' | 'rack' = 'rto';
   lastSendTime = -1;
   readonly loss: LossCounters;
@@ -280,83 +261,6 @@ export class Tcb extends TcbVars {
     this.rto = new RtoEstimator(opts.sysctl.tcp_rto_min_us / 1000, opts.sysctl.tcp_rto_max_ms, INITIAL_RTO_MS);
     this.cc = createCongestionControl(opts.congestionControl ?? opts.sysctl.tcp_congestion_control);
     this.loss = opts.lossCounters ?? newLossCounters();
-  }
-
-  /** the send buffer, made when first needed (an empty one until then) */
-  get sendBuf(): SendBuffer {
-    return (this.sendBuf_ ??= new SendBuffer());
-  }
-  /** bytes in the send buffer, unacknowledged and unsent (0 when it has not been made) */
-  get sendQueued(): number {
-    return this.sendBuf_ === null ? 0 : this.sendBuf_.length;
-  }
-  /**
-   * The receive queue to read from: until the first byte arrives, one empty queue shared by every
-   * TCB (frozen, so anything but reading it throws); `readQueueToFill` is the one to push to
-   */
-  get readQueue(): ReadQueue {
-    return this.readQueue_ ?? EMPTY_READ_QUEUE;
-  }
-  /** the receive queue, made at the first byte to queue */
-  get readQueueToFill(): ReadQueue {
-    return (this.readQueue_ ??= new ReadQueue());
-  }
-
-  /**
-   * The scoreboard (RFC 6675), made when first needed: until then it would be empty, so readers
-   * that only look (boardLength, boardPipe, boardSackedSegs) take its initial values without it
-   */
-  get board(): Scoreboard {
-    return (this.board_ ??= new Scoreboard());
-  }
-  /** the scoreboard if anything has needed it yet, else null (empty) */
-  get boardIfAny(): Scoreboard | null {
-    return this.board_;
-  }
-  /** segments on the scoreboard (0 when it has not been made) */
-  get boardLength(): number {
-    return this.board_ === null ? 0 : this.board_.length;
-  }
-  /** RFC 6675 SetPipe (0 when the scoreboard has not been made) */
-  boardPipe(): number {
-    return this.board_ === null ? 0 : this.board_.pipe();
-  }
-  /** segments SACKed (0 when the scoreboard has not been made) */
-  get boardSackedSegs(): number {
-    return this.board_ === null ? 0 : this.board_.sackedSegs;
-  }
-  /** the reassembly queue, made at the first out-of-order segment or pull */
-  get reassembly(): Reassembly {
-    return (this.reassembly_ ??= new Reassembly());
-  }
-  /** bytes held for reassembly (0 when the queue has not been made) */
-  get reassemblyBytes(): number {
-    return this.reassembly_ === null ? 0 : this.reassembly_.bytes;
-  }
-  /** nothing held for reassembly (true when the queue has not been made) */
-  get reassemblyEmpty(): boolean {
-    return this.reassembly_ === null || this.reassembly_.empty;
-  }
-
-  /** RACK's state (RFC 8985), made when first needed */
-  get rack(): Rack {
-    return (this.rack_ ??= new Rack());
-  }
-  /** RACK's state if anything has needed it yet, else null (its initial state) */
-  get rackIfAny(): Rack | null {
-    return this.rack_;
-  }
-  /** the tail loss probe's state (RFC 8985 §7), made when first needed */
-  get tlp(): Tlp {
-    return (this.tlp_ ??= new Tlp());
-  }
-  /** the tail loss probe's state if a probe was ever sent, else null (none outstanding) */
-  get tlpIfAny(): Tlp | null {
-    return this.tlp_;
-  }
-  /** PRR's state (RFC 6937), made when the first recovery begins */
-  get prr(): Prr {
-    return (this.prr_ ??= new Prr());
   }
 
   /** congestion window and slow-start threshold in bytes: the algorithm's */
