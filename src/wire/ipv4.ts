@@ -35,17 +35,15 @@ export interface IPv4Header {
 
 export const IPV4_HEADER_LENGTH = 20;
 
-/** Parse the IPv4 header at the start of `buf`; returns why it is unusable otherwise. */
-export function parseIPv4Header(buf: Uint8Array): IPv4Header | DropReason {
+/**
+ * The checks every IPv4 header must pass (the caller has seen 20 bytes and version 4): its length,
+ * or why it is refused. Shared by parseIPv4Header and the stack's in-place decode (packet.ts).
+ */
+export function ipv4HeaderLength(buf: Uint8Array): number | DropReason {
   const n = buf.length;
-  if (n < 20) return 'ip_truncated';
-  const b0 = buf[0];
-  const version = b0 >>> 4;
-  if (version !== 4) return 'ip_bad_version';
   // RFC 791 §3.1 "IHL": minimum value for a correct header is 5.
-  const ihl = b0 & 0x0f;
-  const headerLength = ihl << 2;
-  if (ihl < 5 || headerLength > n) return 'ip_bad_ihl';
+  const headerLength = (buf[0] & 0x0f) << 2;
+  if (headerLength < 20 || headerLength > n) return 'ip_bad_ihl';
   // RFC 791 §3.1 "Total Length": header and data; it may be shorter than what the link
   // delivered (Ethernet pads short frames), but never shorter than the header or longer
   // than what we have.
@@ -54,10 +52,21 @@ export function parseIPv4Header(buf: Uint8Array): IPv4Header | DropReason {
   // RFC 791 §3.1 "Header Checksum": the sum over the header, checksum field included, is
   // all ones when correct (RFC 1071 §1(3)).
   if (finish(sum(buf, 0, headerLength)) !== 0) return 'ip_bad_checksum';
+  return headerLength;
+}
+
+/** Parse the IPv4 header at the start of `buf`; returns why it is unusable otherwise. */
+export function parseIPv4Header(buf: Uint8Array): IPv4Header | DropReason {
+  if (buf.length < 20) return 'ip_truncated';
+  const version = buf[0] >>> 4;
+  if (version !== 4) return 'ip_bad_version';
+  const headerLength = ipv4HeaderLength(buf);
+  if (typeof headerLength === 'string') return headerLength;
+  const totalLength = (buf[2] << 8) | buf[3];
   const flagsFrag = (buf[6] << 8) | buf[7];
   return {
     version,
-    ihl,
+    ihl: headerLength >>> 2,
     headerLength,
     tos: buf[1],
     totalLength,

@@ -5,7 +5,7 @@
 import type { DropReason, Segment } from './segment.js';
 import { SYN } from './segment.js';
 import { finish, pseudoSumV4, pseudoSumV6, sum } from './checksum.js';
-import { parseIPv4Header, writeIPv4HeaderRaw } from './ipv4.js';
+import { ipv4HeaderLength, parseIPv4Header, writeIPv4HeaderRaw } from './ipv4.js';
 import type { IPv4Header } from './ipv4.js';
 import { parseIPv6Header, writeIPv6HeaderRaw } from './ipv6.js';
 import type { IPv6Header } from './ipv6.js';
@@ -128,14 +128,10 @@ export function newPacketAddrs(): PacketAddrs {
 export function decodeTcpPacketInto(pkt: Uint8Array, verifyTcpChecksum: boolean, out: PacketAddrs): Segment | DropReason {
   const n = pkt.length;
   if (n >= 20 && pkt[0] >>> 4 === 4) {
-    const b0 = pkt[0];
-    // RFC 791 §3.1: IHL at least 5; Total Length covers the header and fits what arrived; the
-    // header checksum sums to all ones (RFC 1071 §1(3)); fragments are not reassembled here
-    const headerLength = (b0 & 0x0f) << 2;
-    if (headerLength < 20 || headerLength > n) return 'ip_bad_ihl';
+    // RFC 791 §3.1, as parseIPv4Header checks it; fragments are not reassembled here
+    const headerLength = ipv4HeaderLength(pkt);
+    if (typeof headerLength === 'string') return headerLength;
     const totalLength = (pkt[2] << 8) | pkt[3];
-    if (totalLength < headerLength || totalLength > n) return 'ip_bad_length';
-    if (finish(sum(pkt, 0, headerLength)) !== 0) return 'ip_bad_checksum';
     if (((pkt[6] << 8) | pkt[7]) & 0x3fff) return 'ip_fragment'; // MF or a fragment offset
     if (pkt[9] !== IPPROTO_TCP) return 'ip_not_tcp';
     const src = ((pkt[12] << 24) | (pkt[13] << 16) | (pkt[14] << 8) | pkt[15]) >>> 0;
