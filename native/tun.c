@@ -277,6 +277,9 @@ static napi_value Close(napi_env env, napi_callback_info info) {
  * finalizer runs on the JS thread (N-API's contract), so the pool needs no lock.
  */
 #define POOL_MAX 64 /* free slots kept: 4 MiB, the default read buffer's size */
+/* A slot is MAX_PACKET bytes for the packet and a trailer holding the length JS was given, so that
+ * pool_release can give V8 back the bytes hand_over took off its external-memory count. */
+#define SLOT_BYTES (MAX_PACKET + sizeof(uint32_t))
 
 typedef struct {
   uint8_t* free[POOL_MAX];
@@ -286,12 +289,18 @@ typedef struct {
 } SlotPool;
 
 static uint8_t* pool_get(SlotPool* p) {
-  return p->nfree > 0 ? p->free[--p->nfree] : malloc(MAX_PACKET);
+  return p->nfree > 0 ? p->free[--p->nfree] : malloc(SLOT_BYTES);
 }
 
 /* napi_finalize of a handed-over slot: JS no longer holds it */
 static void pool_release(napi_env env, void* data, void* hint) {
   SlotPool* p = (SlotPool*)hint;
+  uint32_t given;
+  memcpy(&given, (uint8_t*)data + MAX_PACKET, sizeof given);
+  int64_t ignored;
+  /* V8 took the buffer's bytes off its count when it freed the ArrayBuffer: restore the balance
+   * (see hand_over) */
+  napi_adjust_external_memory(env, (int64_t)given, &ignored);
   p->outstanding--;
   if (!p->closed && p->nfree < POOL_MAX) p->free[p->nfree++] = data;
   else free(data);
@@ -390,6 +399,19 @@ static bool hand_over(napi_env env, Reader* r, size_t n, napi_value* owned, uint
   }
   if (whole) {
     r->pool->outstanding++; /* the ArrayBuffer's now, whatever follows */
+    /* The slot is the pool's memory, allocated once and reused, not new memory; but V8 counts every
+     * ArrayBuffer's bytes as external memory allocated since its last mark-compact and, once the old
+     * generation is past its activation threshold (8 MB), starts incremental marking whenever that
+     * count eats the old generation's slack (Heap::IncrementalMarkingLimitReached via
+     * OldGenerationSpaceAvailable). At gigabytes per second the slots in flight between two
+     * scavenges reach the 32 MB young backing-store trigger, so a receiver with a 9 MB heap marked
+     * every ~25 ms. Take the slot's bytes off the count here; pool_release puts them back once V8
+     * has freed the ArrayBuffer (and taken them off again itself). The young backing-store bytes
+     * that schedule the scavenges which free the slots are counted apart and stay as they are. */
+    uint32_t given = (uint32_t)n;
+    memcpy(r->slot + MAX_PACKET, &given, sizeof given);
+    int64_t ignored;
+    napi_adjust_external_memory(env, -(int64_t)n, &ignored);
     r->slot = mem;
   }
   /* should this fail, the caller copies the packet (still valid: the ArrayBuffer holds it) */
@@ -516,7 +538,7 @@ static napi_value StartReading(napi_env env, napi_callback_info info) {
   if (!r) return throw_errno(env, ENOMEM, "calloc", "reader");
   if (hand > 0) {
     r->pool = calloc(1, sizeof *r->pool);
-    r->slot = r->pool ? malloc(MAX_PACKET) : NULL;
+    r->slot = r->pool ? malloc(SLOT_BYTES) : NULL;
     if (!r->slot) {
       free(r->pool);
       free(r);
@@ -677,6 +699,16 @@ static napi_value WriteBatch(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* V8's count of external memory (napi_adjust_external_memory by 0): what the hand-over's
+ * accounting is checked against in the tests */
+static napi_value ExternalMemory(napi_env env, napi_callback_info info) {
+  int64_t amount = 0;
+  napi_value out;
+  CHECK(env, napi_adjust_external_memory(env, 0, &amount));
+  CHECK(env, napi_create_double(env, (double)amount, &out));
+  return out;
+}
+
 /* ===================== module ===================== */
 
 static napi_value Init(napi_env env, napi_value exports) {
@@ -689,6 +721,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"unref", NULL, Unref, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setCompleteChecksums", NULL, SetCompleteChecksums, NULL, NULL, NULL, napi_enumerable, NULL},
       {"writeBatch", NULL, WriteBatch, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"externalMemory", NULL, ExternalMemory, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -35,6 +35,8 @@ export interface TunAddon {
   unref(handle: object): void;
   /** returns written + 65536 * (errno of the last failure, or 0) */
   writeBatch(fd: number, buffer: ArrayBuffer, lengths: Uint32Array, count: number, vnetHdr: boolean, info: Uint32Array): number;
+  /** V8's count of external memory in bytes, as the collector's heuristics see it (for tests) */
+  externalMemory(): number;
 }
 
 const ADDON = join('build', 'Release', 'synack_tun.node');
