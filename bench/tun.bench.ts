@@ -210,7 +210,7 @@ async function bulk(ns: string, host: string, side: 'synack' | 'kernel', client 
   return { rate: r.bytes / 1e6 / (r.ms / 1000), cpuPerUnit: cpu / (r.bytes / 1e6) };
 }
 
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 type Wrk = { rps: number; errors: string; cpuPerUnit: number };
 
@@ -279,7 +279,7 @@ export async function run(): Promise<BenchTable> {
     }
     await wrk(NS_TUN, SYNACK_URL, false, 'synack');
     await wrk(NS_A, NODE_URL, false, 'kernel'); // and node:http's
-    // three rounds, synack and the kernel alternating, and the median of each: the machine is shared
+    // five rounds (the issue asks for medians of at least five), synack and the kernel alternating, and the median of each: the machine is shared
     const runs = {
       bulkS: [] as Run[], bulkK: [] as Run[], outS: [] as Run[], outK: [] as Run[],
       kaS: [] as Wrk[], kaK: [] as Wrk[], kaN: [] as Wrk[], clS: [] as Wrk[], clK: [] as Wrk[], clN: [] as Wrk[],
