@@ -58,6 +58,19 @@ class SocketExtra {
 }
 
 /**
+ * new Socket(opts)'s options for the stream.Duplex: undefined when only the defaults apply (most
+ * sockets: allowHalfOpen, which the constructor sets itself, and no buffer sizes).
+ */
+function streamOptions(opts: SocketOptions): DuplexOptions | undefined {
+  if (opts.highWaterMark === undefined && opts.readableHighWaterMark === undefined && opts.writableHighWaterMark === undefined) return undefined;
+  const o: DuplexOptions = { allowHalfOpen: opts.allowHalfOpen ?? false };
+  if (opts.highWaterMark !== undefined) o.highWaterMark = opts.highWaterMark;
+  if (opts.readableHighWaterMark !== undefined) o.readableHighWaterMark = opts.readableHighWaterMark;
+  if (opts.writableHighWaterMark !== undefined) o.writableHighWaterMark = opts.writableHighWaterMark;
+  return o;
+}
+
+/**
  * A TCP connection with `net.Socket`'s API: a `stream.Duplex` whose backpressure maps onto the
  * receive window, with the same events, errors and properties as Node's. The stack calls it
  * through ConnUser and happy eyeballs through Connector (methods marked internal, left out of the
@@ -153,12 +166,11 @@ export class Socket extends Duplex {
   constructor(stack: Stack, opts: SocketOptions = {}) {
     validateSocketOptions(opts as Record<string, unknown>);
     // the stream's options: decodeStrings, emitClose and autoDestroy are left at their defaults
-    // (true); the buffer sizes only when given, so the stream's defaults apply otherwise
-    const o: DuplexOptions = { allowHalfOpen: opts.allowHalfOpen ?? false };
-    if (opts.highWaterMark !== undefined) o.highWaterMark = opts.highWaterMark;
-    if (opts.readableHighWaterMark !== undefined) o.readableHighWaterMark = opts.readableHighWaterMark;
-    if (opts.writableHighWaterMark !== undefined) o.writableHighWaterMark = opts.writableHighWaterMark;
-    super(o);
+    // (true); the buffer sizes only when given, so the stream's defaults apply otherwise. Without
+    // any, the stream gets no options object at all (its states then skip reading one) and
+    // allowHalfOpen is set after it, which is all the stream does with it
+    super(streamOptions(opts));
+    this.allowHalfOpen = (opts.allowHalfOpen ?? false) !== false; // what stream.Duplex makes of the option
     if (this.stack !== stack) Object.defineProperty(this, 'stack', { value: stack, writable: true, enumerable: true, configurable: true });
     if (opts.signal) addAbortSignal(opts.signal, this);
   }
@@ -409,17 +421,23 @@ export class Socket extends Duplex {
     if (!c || this.connecting) return;
     if (this.stack.busy && this.stack.whenIdle(() => this.pull())) return;
     const tcb = c.tcb;
-    const now = this.stack.clock.now();
-    for (let guard = 0; guard < 1_000_000 && this.wantRead && tcb.readable > 0; guard++) {
-      if (this.onread) {
-        const n = readInto(tcb, this.onread, now);
-        this.bytesRead += n.bytes;
-        if (n.stop) this.setOnreadPaused(true);
-        continue;
+    // a pull that finds nothing to read (the stream asking for more after each chunk, read(0) at
+    // connect) leaves the TCB alone: no clock reading, and the stack is settled only if the
+    // socket's wish to read changed (liveness counts it)
+    const took = this.wantRead && tcb.readable > 0;
+    if (took) {
+      const now = this.stack.clock.now();
+      for (let guard = 0; guard < 1_000_000 && this.wantRead && tcb.readable > 0; guard++) {
+        if (this.onread) {
+          const n = readInto(tcb, this.onread, now);
+          this.bytesRead += n.bytes;
+          if (n.stop) this.setOnreadPaused(true);
+          continue;
+        }
+        const chunk = readChunk(tcb, now);
+        this.bytesRead += chunk.length;
+        if (!this.push(chunk)) this.wantRead = false;
       }
-      const chunk = readChunk(tcb, now);
-      this.bytesRead += chunk.length;
-      if (!this.push(chunk)) this.wantRead = false;
     }
     if (tcb.rcvClosed && tcb.readable === 0 && !this.eofPushed) {
       this.eofPushed = true;
@@ -427,7 +445,9 @@ export class Socket extends Duplex {
       this.push(null);
       this.read(0); // 'end' even when nobody consumes the stream, as node:net's onStreamRead
     }
-    if (this.conn === c) c.reading = this.wantRead;
+    if (this.conn === c && c.reading !== this.wantRead) {
+      c.reading = this.wantRead;
+    } else if (!took) return;
     this.stack.settle(c);
   }
 
@@ -491,11 +511,20 @@ export class Socket extends Duplex {
     return Reflect.apply(Duplex.prototype.write, this, arguments) as boolean;
   }
 
-  /** 'close' carries hadError (whether the socket was destroyed by an error), as node:net's. */
+  /**
+   * 'close' carries hadError (whether the socket was destroyed by an error), as node:net's. An
+   * event nobody listens to (most of the stream's own: 'readable', 'prefinish', 'finish', 'resume'...)
+   * returns false at once, as EventEmitter's emit does, without handing the arguments on.
+   */
   override emit(event: string | symbol, ...args: unknown[]): boolean;
   override emit(event: string | symbol): boolean {
-    if (event === 'close' && arguments.length === 1) return super.emit('close', this.closeHadError);
     if (event === 'end' && !this.allowHalfOpen) this.peerEnded = true;
+    if (event !== 'error') {
+      // EventEmitter#emit's own first steps for any event but 'error' (which throws without a listener)
+      const events = (this as unknown as { _events: Record<string | symbol, unknown> | undefined })._events;
+      if (events === undefined || events[event] === undefined) return false;
+    }
+    if (event === 'close' && arguments.length === 1) return super.emit('close', this.closeHadError);
     // eslint-disable-next-line prefer-rest-params
     return Reflect.apply(Duplex.prototype.emit, this, arguments) as boolean;
   }
@@ -542,19 +571,19 @@ export class Socket extends Duplex {
       c.user = null;
       c.reading = false;
     }
-    if (c && !c.gone) {
-      const close = (): void => {
-        const now = this.stack.clock.now();
-        if (this.resetOnDestroy) c.tcb.abort(now);
-        else c.tcb.release(now); // the kernel's close(): FIN, or RST if unread data remains
-        this.stack.settle(c);
-      };
-      if (!this.stack.whenIdle(close)) close();
-    }
+    if (c && !c.gone && !(this.stack.busy && this.stack.whenIdle(() => this.closeConn(c)))) this.closeConn(c);
     cb(err);
     // an accepted socket stops counting for its server once destroyed, as node:net's _destroy
     // does after its callback (so before the socket's 'close', and a closing server's 'close' after it)
     this.acceptedBy?.socketClosed(this);
+  }
+
+  /** The kernel's close() of a destroyed socket's connection: FIN, or RST if unread data remains (or resetAndDestroy). */
+  private closeConn(c: Conn): void {
+    const now = this.stack.clock.now();
+    if (this.resetOnDestroy) c.tcb.abort(now);
+    else c.tcb.release(now);
+    this.stack.settle(c);
   }
 
   // ===================== node:net API =====================
