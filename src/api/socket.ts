@@ -4,71 +4,32 @@
  * peer see the window close (backpressure through highWaterMark onto RCV.WND).
  */
 import { Buffer } from '#platform/buffer';
-import { isIP } from '#platform/net';
 import { Duplex, addAbortSignal } from '#platform/stream';
-import type { DuplexOptions } from 'node:stream';
 import type { SocketConnectOpts as NodeSocketConnectOpts } from 'node:net';
 import { nextTick } from '../platform/defer.js';
 import { endedByPeer, nodeError, sysError } from '../errors.js';
 import type { Server } from './server.js';
 import { validateFunction, validateInt32, validateSocketOptions, validateTimerDuration } from './validate.js';
 import type { Conn } from '../stack/conn.js';
-import { ipFromText } from '../stack/ip-addr.js';
 import type { Stack } from '../stack/stack.js';
 import type { TcbErrorCode } from '../tcp/tcb.js';
 import type { Clock } from '../time/clock.js';
-import { connectArgs, dropAttempt, openAttempt } from './connect-attempt.js';
-import { lookupAndConnect } from './happy-eyeballs.js';
 import { IdleTimer } from './idle-timer.js';
 import { readChunk, readInto, type OnRead } from './reads.js';
 import { SendFeed } from './send-feed.js';
 import { endsOf, familyOf, localAddressInfo, type Ends } from './socket-address.js';
-import type { SocketConnectOptions, SocketOptions } from './socket-options.js';
+import { abandonAttempt, attemptConnect, attemptFailed, connectSocket } from './socket-connect.js';
+import { streamOptions, type SocketConnectOptions, type SocketOptions } from './socket-options.js';
+import {
+  F_CLOSE_HAD_ERROR, F_CONNECT_COMPLETED, F_END_CALLED, F_EOF_PUSHED, F_KEPT_ON_RECONNECT, F_ONREAD_PAUSED, F_PEER_ENDED,
+  F_RESET_ON_DESTROY, F_UNREFD, F_WANT_READ, SocketExtra, extraInUse,
+} from './socket-state.js';
 import { SocketTuning } from './socket-tuning.js';
 import './socket-listeners.js'; // the typed on()/once()/off() overloads merged into Socket
 
 export type { OnRead, SocketConnectOptions, SocketOptions };
 
 type Callback = (err?: Error | null) => void;
-
-// Socket.bits_: the socket's private booleans, one bit each (all clear in a new socket)
-const F_WANT_READ = 1;
-const F_EOF_PUSHED = 2;
-const F_RESET_ON_DESTROY = 4;
-/** unref() was called (the bit is clear for the default, ref'd) */
-const F_UNREFD = 8;
-const F_CONNECT_COMPLETED = 16;
-const F_ONREAD_PAUSED = 32;
-const F_PEER_ENDED = 64;
-const F_CLOSE_HAD_ERROR = 128;
-const F_END_CALLED = 256;
-
-/**
- * A socket's rarely set state, kept out of the Socket object so an idle connected socket does
- * not carry a field for each: TCP options asked before a connection exists, the onread option,
- * the ends kept after destroy, and the state of a connect in progress (dropped once connected).
- */
-class SocketExtra {
-  tuning: SocketTuning | null = null;
-  attemptFailed: ((err: Error) => void) | null = null;
-  onread: OnRead | null = null;
-  ends: Ends | null = null;
-  connectOpts: SocketConnectOptions | null = null;
-  announceAttempt: (() => void) | null = null;
-}
-
-/**
- * new Socket(opts)'s options for the stream.Duplex: undefined when only the defaults apply (most
- * sockets: allowHalfOpen, which the constructor sets itself, and no buffer sizes).
- */
-function streamOptions(opts: SocketOptions): DuplexOptions | undefined {
-  if (opts.highWaterMark === undefined && opts.readableHighWaterMark === undefined && opts.writableHighWaterMark === undefined) return undefined;
-  const o: DuplexOptions = { allowHalfOpen: opts.allowHalfOpen ?? false };
-  if (opts.highWaterMark !== undefined) o.highWaterMark = opts.highWaterMark;
-  if (opts.readableHighWaterMark !== undefined) o.readableHighWaterMark = opts.readableHighWaterMark;
-  if (opts.writableHighWaterMark !== undefined) o.writableHighWaterMark = opts.writableHighWaterMark;
-  return o;
-}
 
 /**
  * A TCP connection with `net.Socket`'s API: a `stream.Duplex` whose backpressure maps onto the
@@ -84,8 +45,8 @@ export class Socket extends Duplex {
    * own keeps it as an own property.
    */
   declare readonly stack: Stack;
-  /** the connection, once connect() or accept gave one */
-  private conn: Conn | null = null;
+  /** @internal the connection, once connect() or accept gave one */
+  conn: Conn | null = null;
   connecting = false;
   bytesRead = 0;
   /**
@@ -108,9 +69,9 @@ export class Socket extends Duplex {
 
   private hasBit(bit: number): boolean { return (this.bits_ & bit) !== 0; }
   private setBit(bit: number, on: boolean): void { this.bits_ = on ? this.bits_ | bit : this.bits_ & ~bit; }
-  /** the stream wants data: reads go on until push() says it is full */
-  private get wantRead(): boolean { return this.hasBit(F_WANT_READ); }
-  private set wantRead(v: boolean) { this.setBit(F_WANT_READ, v); }
+  /** @internal the stream wants data: reads go on until push() says it is full */
+  get wantRead(): boolean { return this.hasBit(F_WANT_READ); }
+  /** @internal */ set wantRead(v: boolean) { this.setBit(F_WANT_READ, v); }
   private get eofPushed(): boolean { return this.hasBit(F_EOF_PUSHED); }
   private set eofPushed(v: boolean) { this.setBit(F_EOF_PUSHED, v); }
   private get resetOnDestroy(): boolean { return this.hasBit(F_RESET_ON_DESTROY); }
@@ -118,9 +79,9 @@ export class Socket extends Duplex {
   /** Node's ref()/unref(): whether this socket keeps the process alive while active */
   private get refd(): boolean { return !this.hasBit(F_UNREFD); }
   private set refd(v: boolean) { this.setBit(F_UNREFD, !v); }
-  /** whether connect(2) has reported the connection complete (see attemptAgain) */
-  private get connectCompleted(): boolean { return this.hasBit(F_CONNECT_COMPLETED); }
-  private set connectCompleted(v: boolean) { this.setBit(F_CONNECT_COMPLETED, v); }
+  /** @internal whether connect(2) has reported the connection complete (see socket-connect.ts attemptAgain) */
+  get connectCompleted(): boolean { return this.hasBit(F_CONNECT_COMPLETED); }
+  /** @internal */ set connectCompleted(v: boolean) { this.setBit(F_CONNECT_COMPLETED, v); }
   private get onreadPaused(): boolean { return this.hasBit(F_ONREAD_PAUSED); }
   private set onreadPaused(v: boolean) { this.setBit(F_ONREAD_PAUSED, v); }
   /** the peer's FIN arrived and this side is not half-open: later writes fail as Node's writeAfterFIN */
@@ -131,29 +92,28 @@ export class Socket extends Duplex {
   private get endCalled(): boolean { return this.hasBit(F_END_CALLED); }
   private set endCalled(v: boolean) { this.setBit(F_END_CALLED, v); }
 
-  /** the TCP options asked for, applied to each connection this socket takes on (made when first asked) */
-  private get tuning(): SocketTuning | null { return this.extra_?.tuning ?? null; }
-  private set tuning(v: SocketTuning | null) { if (v !== null || this.extra_) this.moreState.tuning = v; }
-  /** happy eyeballs: where a failed attempt's error goes instead of destroy() */
-  private get attemptFailed(): ((err: Error) => void) | null { return this.extra_?.attemptFailed ?? null; }
-  private set attemptFailed(v: ((err: Error) => void) | null) { if (v !== null || this.extra_) this.moreState.attemptFailed = v; }
-  /** the onread option: reads go to one buffer and a callback, not to 'data' */
-  private get onread(): OnRead | null { return this.extra_?.onread ?? null; }
-  private set onread(v: OnRead | null) { if (v !== null || this.extra_) this.moreState.onread = v; }
+  /** @internal the TCP options asked for, applied to each connection this socket takes on (made when first asked) */
+  get tuning(): SocketTuning | null { return this.extra_?.tuning ?? null; }
+  /** @internal */ set tuning(v: SocketTuning | null) { if (v !== null || this.extra_) this.moreState.tuning = v; }
+  /** @internal happy eyeballs: where a failed attempt's error goes instead of destroy() */
+  get attemptFailed(): ((err: Error) => void) | null { return this.extra_?.attemptFailed ?? null; }
+  /** @internal */ set attemptFailed(v: ((err: Error) => void) | null) { if (v !== null || this.extra_) this.moreState.attemptFailed = v; }
+  /** @internal the onread option: reads go to one buffer and a callback, not to 'data' */
+  get onread(): OnRead | null { return this.extra_?.onread ?? null; }
+  /** @internal */ set onread(v: OnRead | null) { if (v !== null || this.extra_) this.moreState.onread = v; }
   /** the 4-tuple once the connection is let go (destroy), so the buffers behind it can be freed */
   private get ends(): Ends | null { return this.extra_?.ends ?? null; }
   private set ends(v: Ends | null) { if (v !== null || this.extra_) this.moreState.ends = v; }
-  /** connect()'s options, for each attempt until one connects */
-  private get connectOpts(): SocketConnectOptions | null { return this.extra_?.connectOpts ?? null; }
-  private set connectOpts(v: SocketConnectOptions | null) { if (v !== null || this.extra_) this.moreState.connectOpts = v; }
-  /** emits the pending 'connectionAttempt' (Node announces an attempt a tick after connect()) */
-  private get announceAttempt(): (() => void) | null { return this.extra_?.announceAttempt ?? null; }
-  private set announceAttempt(v: (() => void) | null) { if (v !== null || this.extra_) this.moreState.announceAttempt = v; }
+  /** @internal connect()'s options, for each attempt until one connects */
+  get connectOpts(): SocketConnectOptions | null { return this.extra_?.connectOpts ?? null; }
+  /** @internal */ set connectOpts(v: SocketConnectOptions | null) { if (v !== null || this.extra_) this.moreState.connectOpts = v; }
+  /** @internal emits the pending 'connectionAttempt' (Node announces an attempt a tick after connect()) */
+  get announceAttempt(): (() => void) | null { return this.extra_?.announceAttempt ?? null; }
+  /** @internal */ set announceAttempt(v: (() => void) | null) { if (v !== null || this.extra_) this.moreState.announceAttempt = v; }
   private get moreState(): SocketExtra { return (this.extra_ ??= new SocketExtra()); }
   /** Let the side object go once nothing is left in it (a connected socket with no options). */
   private trimExtra(): void {
-    const x = this.extra_;
-    if (x && !x.tuning && !x.attemptFailed && !x.onread && !x.ends && !x.connectOpts && !x.announceAttempt) this.extra_ = null;
+    if (this.extra_ && !extraInUse(this.extra_)) this.extra_ = null;
   }
 
   /** @internal (SendFeed) the activity that counts for setTimeout(): nothing to do without a timer */
@@ -165,11 +125,7 @@ export class Socket extends Duplex {
 
   constructor(stack: Stack, opts: SocketOptions = {}) {
     validateSocketOptions(opts as Record<string, unknown>);
-    // the stream's options: decodeStrings, emitClose and autoDestroy are left at their defaults
-    // (true); the buffer sizes only when given, so the stream's defaults apply otherwise. Without
-    // any, the stream gets no options object at all (its states then skip reading one) and
-    // allowHalfOpen is set after it, which is all the stream does with it
-    super(streamOptions(opts));
+    super(streamOptions(opts)); // none at all for most sockets (socket-options.ts)
     this.allowHalfOpen = (opts.allowHalfOpen ?? false) !== false; // what stream.Duplex makes of the option
     if (this.stack !== stack) Object.defineProperty(this, 'stack', { value: stack, writable: true, enumerable: true, configurable: true });
     if (opts.signal) addAbortSignal(opts.signal, this);
@@ -210,91 +166,18 @@ export class Socket extends Duplex {
   connect(path: string, connectListener?: () => void): this;
   /** connect(options[, cb]) or connect(port[, host][, cb]), checked as node:net checks them (validate.ts) */
   connect(...args: unknown[]): this {
-    const { opts, cb } = connectArgs(args);
-    if (this.destroyed) this.reinitialize(); // node:net lets a closed Socket connect again
-    // a socket that is connecting or connected goes on too: connect(2) on it decides (attemptAgain)
-    if (cb) this.once('connect', cb);
-    if (opts.noDelay) (this.tuning ??= new SocketTuning()).noDelay = true;
-    if (opts.keepAlive) (this.tuning ??= new SocketTuning()).keepAlive = [true, opts.keepAliveInitialDelay];
-    if (opts.timeout) this.setTimeout(opts.timeout);
-    if (opts.onread) this.onread = opts.onread;
-    this.connecting = true;
-    this.connectOpts = opts;
-    // node:net: no host means localhost; a host name goes through `lookup` (happy-eyeballs.ts)
-    const name = opts.host ?? 'localhost';
-    if (ipFromText(name)) {
-      const err = this.attempt(name, opts.port, 0, null);
-      if (err) nextTick(() => this.destroy(err));
-    } else {
-      lookupAndConnect(this, name, opts.port, opts);
-    }
+    connectSocket(this, args);
     return this;
   }
 
-
-  /**
-   * @internal Start connecting to one address (Connector). 0.0.0.0 and :: mean this host, as on
-   * Linux (the loopback address); port 0 is refused at once, as the kernel refuses it.
-   */
-  attempt(ipText: string, port: number, _family: number, failed: ((err: Error) => void) | null): Error | null {
-    if (this.stack.busy && this.stack.whenIdle(() => {
-      const err = this.attempt(ipText, port, _family, failed);
-      if (err) (failed ?? ((e: Error) => this.destroy(e)))(err);
-    })) return null;
-    if (this.conn) return this.attemptAgain(ipText, port);
-    // a single attempt (no happy eyeballs) is announced as node:net's internalConnect does, which
-    // runs a tick after connect(); anything the attempt reports waits for the announcement
-    if (failed === null) {
-      const announce = (): void => {
-        if (this.announceAttempt !== announce) return;
-        this.announceAttempt = null;
-        this.emit('connectionAttempt', ipText, port, isIP(ipText));
-      };
-      this.announceAttempt = announce;
-      nextTick(announce);
-    }
-    const conn = openAttempt(this.stack, ipText, port, this.connectOpts ?? {});
-    if (conn instanceof Error) return conn;
-    this.attemptFailed = failed;
-    this.conn = conn;
-    this.bind(conn);
-    this.tuning?.apply(this.stack, conn);
-    return null;
+  /** @internal (Connector) Start connecting to one address (socket-connect.ts): an error when it fails at once. */
+  attempt(ipText: string, port: number, family: number, failed: ((err: Error) => void) | null): Error | null {
+    return attemptConnect(this, ipText, port, family, failed);
   }
-
-  /**
-   * Linux's answer to connect(2) on a socket that already has a connection, which node:net passes
-   * on: EALREADY while the handshake runs; once established, the first call returns 0 (a
-   * non-blocking connect leaves the socket SS_CONNECTING, and this call completes it, whatever the
-   * address: net/ipv4/af_inet.c __inet_stream_connect), so Node emits 'connect' again; after
-   * that, EISCONN. An accepted socket is connected from the start. The failures name the socket's
-   * own end as Node does (` - Local (10.0.0.1:49152)`) and destroy it.
-   */
-  private attemptAgain(ipText: string, port: number): Error | null {
-    const c = this.conn!;
-    nextTick(() => this.emit('connectionAttempt', ipText, port, isIP(ipText)));
-    const local = `${c.local.text}:${c.localPort}`;
-    if (c.tcb.state === 'SYN_SENT' || c.tcb.state === 'SYN_RCVD') return sysError('EALREADY', 'connect', ipText, port, local);
-    if (this.connectCompleted) return sysError('EISCONN', 'connect', ipText, port, local);
-    this.connectCompleted = true;
-    this.stack.clock.defer(() => {
-      if (this.destroyed || !this.connecting) return;
-      this.connecting = false;
-      this.emit('connect');
-      this.emit('ready');
-      if (this.wantRead) this.pull();
-      else if (!this.isPaused()) this.read(0);
-    });
-    return null;
-  }
-
 
   /** @internal (Connector) the attempt in progress timed out: drop it without a word to the user */
   abandonAttempt(): void {
-    const c = this.conn;
-    if (!c) return;
-    this.conn = null;
-    dropAttempt(this.stack, c);
+    abandonAttempt(this);
   }
 
   /** @internal (Connector) connecting failed for good */
@@ -302,32 +185,28 @@ export class Socket extends Duplex {
     this.destroy(err);
   }
 
-  /** Become the connection's user: notifications, and its share in keeping the process alive. */
-  private bind(conn: Conn): void {
+  /** @internal Become the connection's user: notifications, and its share in keeping the process alive. */
+  bind(conn: Conn): void {
     conn.refd = this.refd;
     conn.reading = this.wantRead;
     this.stack.attachUser(conn, this);
     this.stack.liveness.update(conn);
   }
 
-  /** A destroyed socket made new for another connect(), as node:net's connect() does. */
-  private reinitialize(): void {
+  /**
+   * @internal A destroyed socket made new for another connect(), as node:net's connect() does:
+   * every private boolean cleared but ref()/unref(); the TCP options and onread stay.
+   */
+  reinitialize(): void {
     (this as unknown as { _undestroy(): void })._undestroy();
     this.conn = null;
     this.bytesRead = 0;
     this.sendFeed_?.reset();
-    this.wantRead = false;
-    this.eofPushed = false;
-    this.endCalled = false;
-    this.resetOnDestroy = false;
-    this.closeHadError = false;
-    this.peerEnded = false;
+    this.bits_ &= F_KEPT_ON_RECONNECT;
     this.attemptFailed = null;
     this.ends = null;
-    this.onreadPaused = false;
     this.connectOpts = null;
     this.announceAttempt = null;
-    this.connectCompleted = false;
     Reflect.deleteProperty(this, 'autoSelectFamilyAttemptedAddresses');
   }
 
@@ -365,26 +244,10 @@ export class Socket extends Duplex {
     if (this.sendFeed_?.waiting && c && !c.gone && c.tcb.sendSpace > 0) this.sendFeed.feed(c, this.endCalled);
   }
 
-  /** @internal (ConnUser) the connection failed */
+  /** @internal (ConnUser) the connection failed: while connecting, the attempt did (socket-connect.ts) */
   onError(code: TcbErrorCode): void {
-    const c = this.conn!;
-    const syscall = this.connecting ? 'connect' : 'read';
-    // connect errors name the peer (`connect ECONNREFUSED 10.0.0.2:80`); read errors do not (`read ECONNRESET`)
-    const err = syscall === 'connect' ? sysError(code, syscall, c.remote.text, c.remotePort) : sysError(code, syscall);
-    const failed = this.attemptFailed;
-    if (failed && this.connecting) {
-      // one of several addresses failed: the next is tried (happy-eyeballs.ts)
-      this.attemptFailed = null;
-      this.conn = null;
-      c.user = null;
-      failed(err);
-      return;
-    }
-    if (this.connecting) {
-      this.announceAttempt?.();
-      this.emit('connectionAttemptFailed', c.remote.text, c.remotePort, c.remote.version, err);
-    }
-    this.destroy(err);
+    if (this.connecting) attemptFailed(this, this.conn!, code);
+    else this.destroy(sysError(code, 'read')); // read errors do not name the peer (`read ECONNRESET`)
   }
 
   /** @internal (ConnUser) the connection is gone */
@@ -413,10 +276,10 @@ export class Socket extends Duplex {
   }
 
   /**
-   * Hand over what the TCB holds as Node's reads do: each read up to 64 KiB (libuv's buffer), or
-   * into the `onread` buffer; reading stops when the stream is full (push() false: the window closes).
+   * @internal Hand over what the TCB holds as Node's reads do: each read up to 64 KiB (libuv's buffer),
+   * or into the `onread` buffer; reading stops when the stream is full (push() false: the window closes).
    */
-  private pull(): void {
+  pull(): void {
     const c = this.conn;
     if (!c || this.connecting) return;
     if (this.stack.busy && this.stack.whenIdle(() => this.pull())) return;
@@ -604,13 +467,7 @@ export class Socket extends Duplex {
 
   /** Turn Nagle's algorithm off (true, the default) or on, as `net.Socket#setNoDelay`. */
   setNoDelay(noDelay = true): this {
-    if (this.stack.whenIdle(() => this.setNoDelay(noDelay))) return this;
-    (this.tuning ??= new SocketTuning()).noDelay = noDelay;
-    if (this.conn) this.conn.tcb.noDelay = noDelay;
-    if (noDelay && this.conn && !this.conn.gone) {
-      this.conn.tcb.send(new Uint8Array(0), this.stack.clock.now());
-      this.stack.settle(this.conn);
-    }
+    if (!this.stack.whenIdle(() => this.setNoDelay(noDelay))) (this.tuning ??= new SocketTuning()).setNoDelay(this.stack, this.conn, noDelay);
     return this;
   }
 
