@@ -19,6 +19,8 @@ export const F_ONREAD_PAUSED = 32;
 export const F_PEER_ENDED = 64;
 export const F_CLOSE_HAD_ERROR = 128;
 export const F_END_CALLED = 256;
+/** an accepted socket's data came before the accept: the stack's notification of it is on its way */
+export const F_NOTICE_PENDING = 512;
 /** what a socket keeps of its bits when it connects again after destroy: only ref()/unref() */
 export const F_KEPT_ON_RECONNECT = F_UNREFD;
 

@@ -10,7 +10,7 @@ import { nextTick } from '../platform/defer.js';
 import { endedByPeer, nodeError, sysError } from '../errors.js';
 import type { Server } from './server.js';
 import { validateFunction, validateInt32, validateSocketOptions, validateTimerDuration } from './validate.js';
-import type { Conn } from '../stack/conn.js';
+import { NOTIFY_READABLE, type Conn } from '../stack/conn.js';
 import type { Stack } from '../stack/stack.js';
 import type { TcbErrorCode } from '../tcp/tcb.js';
 import type { Clock } from '../time/clock.js';
@@ -22,7 +22,7 @@ import { abandonAttempt, attemptConnect, attemptFailed, connectSocket } from './
 import { streamOptions, type SocketConnectOptions, type SocketOptions } from './socket-options.js';
 import {
   F_CLOSE_HAD_ERROR, F_CONNECT_COMPLETED, F_END_CALLED, F_EOF_PUSHED, F_KEPT_ON_RECONNECT, F_ONREAD_PAUSED, F_PEER_ENDED,
-  F_RESET_ON_DESTROY, F_UNREFD, F_WANT_READ, SocketExtra, extraInUse,
+  F_NOTICE_PENDING, F_RESET_ON_DESTROY, F_UNREFD, F_WANT_READ, SocketExtra, extraInUse,
 } from './socket-state.js';
 import { SocketTuning } from './socket-tuning.js';
 import './socket-listeners.js'; // the typed on()/once()/off() overloads merged into Socket
@@ -91,6 +91,9 @@ export class Socket extends Duplex {
   private set closeHadError(v: boolean) { this.setBit(F_CLOSE_HAD_ERROR, v); }
   private get endCalled(): boolean { return this.hasBit(F_END_CALLED); }
   private set endCalled(v: boolean) { this.setBit(F_END_CALLED, v); }
+  /** what came before the accept is told by the stack a turn later (see attach): reads wait for it */
+  private get noticePending(): boolean { return this.hasBit(F_NOTICE_PENDING); }
+  private set noticePending(v: boolean) { this.setBit(F_NOTICE_PENDING, v); }
 
   /** @internal the TCP options asked for, applied to each connection this socket takes on (made when first asked) */
   get tuning(): SocketTuning | null { return this.extra_?.tuning ?? null; }
@@ -148,11 +151,13 @@ export class Socket extends Duplex {
   attach(conn: Conn): this {
     this.conn = conn;
     this.connectCompleted = true; // accept(2) gives a connected socket
+    // data or a FIN that came before the accept reaches the socket as the stack's notification a
+    // turn later (Dispatcher.attach), as node:net's accepted socket hears of data only in a later
+    // read callback: the server's read(0) does not hand it over at once (no 'data' before 'resume')
+    if (conn.notify & NOTIFY_READABLE) this.noticePending = true;
     this.bind(conn);
     this.tuning?.apply(this.stack, conn);
     this.idle_?.touch();
-    // data may already be waiting
-    if (conn.tcb.readable > 0 || conn.tcb.rcvClosed) this.onReadable();
     return this;
   }
 
@@ -234,6 +239,7 @@ export class Socket extends Duplex {
 
   /** @internal (ConnUser) data or a FIN arrived */
   onReadable(): void {
+    this.noticePending = false;
     this.idle_?.touch();
     if (this.wantRead) this.pull();
   }
@@ -272,7 +278,8 @@ export class Socket extends Duplex {
   override _read(): void {
     if (this.onreadPaused) return;
     this.wantRead = true;
-    this.pull();
+    if (!this.noticePending) this.pull();
+    else if (this.conn) this.conn.reading = true; // the stack refiles it when the notice is delivered
   }
 
   /**

@@ -1,8 +1,9 @@
 /**
  * The socket layer's shortcuts behave as what they short-cut: emit() of an event nobody listens to
  * returns false as EventEmitter's emit does (compared with real node:net's Socket), reads of a
- * small piece hand over a Buffer of exactly its bytes, and a socket built without stream options
- * has the stream state of one built with them.
+ * small piece hand over a Buffer of exactly its bytes, a socket built without stream options
+ * has the stream state of one built with them, and an accepted socket whose data came before the
+ * accept emits its events in node:net's order.
  */
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
@@ -90,5 +91,55 @@ describe('new Socket(): the stream built without options when only defaults appl
       node.destroy();
     }
     sim.close();
+  });
+});
+
+describe('an accepted socket whose data came before the accept', () => {
+  /** every event name each side emits, in order: the server's socket and the client */
+  async function eventsOf(setup: (onConn: (s: net.Socket) => void, onClient: (c: net.Socket) => void) => void): Promise<{ server: string[]; client: string[] }> {
+    const server: string[] = [];
+    const client: string[] = [];
+    const trace = (s: net.Socket, log: string[]): void => {
+      const emit = s.emit;
+      s.emit = function (this: net.Socket, ev: string | symbol, ...a: unknown[]): boolean {
+        if (typeof ev === 'string') log.push(ev);
+        return emit.call(this, ev, ...a);
+      } as typeof s.emit;
+    };
+    await new Promise<void>((done) => {
+      setup(
+        (s) => {
+          trace(s, server);
+          s.on('data', () => s.end('pong'));
+          s.on('close', () => setTimeout(done, 20));
+        },
+        (c) => {
+          trace(c, client);
+          c.on('connect', () => c.write('ping'));
+          c.on('data', () => {});
+        },
+      );
+    });
+    return { server, client };
+  }
+
+  it("emits 'resume' before 'data' and the rest in node:net's order (the data is told a turn later, as a read callback)", async () => {
+    const node = await eventsOf((onConn, onClient) => {
+      const srv = net.createServer(onConn).listen(0, '127.0.0.1', () => {
+        const c = net.connect((srv.address() as net.AddressInfo).port, '127.0.0.1');
+        onClient(c);
+        c.on('close', () => srv.close());
+      });
+    });
+    const sim = new SimNetwork({ clock: 'real' });
+    const a = sim.host('10.0.0.1');
+    const b = sim.host('10.0.0.2');
+    const ours = await eventsOf((onConn, onClient) => {
+      b.net.createServer(onConn as never).listen(80, '10.0.0.2');
+      onClient(a.net.connect(80, '10.0.0.2') as unknown as net.Socket);
+    });
+    sim.close();
+    expect(node.server).toEqual(['resume', 'data', 'prefinish', 'finish', 'readable', 'end', 'close']);
+    expect(ours).toEqual(node);
   });
 });
