@@ -1,7 +1,7 @@
 /**
  * A Socket's private state kept compact (socket.ts): its booleans as bits of one small integer,
  * and a side object for what most sockets never set, so an idle connected socket carries one
- * field for nine booleans and one (null) for six rarely used values.
+ * field for ten booleans and one (null) for six rarely used values.
  */
 import type { OnRead } from './reads.js';
 import type { Ends } from './socket-address.js';

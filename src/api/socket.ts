@@ -51,7 +51,7 @@ export class Socket extends Duplex {
   bytesRead = 0;
   /**
    * The socket's private booleans as bits of one small integer (see the F_ constants): an idle
-   * socket pays one field for nine, and the getters and setters below keep the code reading as
+   * socket pays one field for ten, and the getters and setters below keep the code reading as
    * plain properties.
    */
   private bits_ = 0;
