@@ -18,16 +18,25 @@ export interface OnRead {
 }
 
 /**
+ * The largest piece copied rather than viewed when it comes alone: V8 keeps a typed array of up to
+ * 64 bytes (--typed-array-max-size-in-heap) inside the object, without an ArrayBuffer, and reading
+ * its `buffer` makes one and moves the bytes there (several times the cost of a copy, and one more
+ * ArrayBuffer for the collector to sweep). The TCB's small pieces are such arrays (a small segment's
+ * payload is sliced out of the packet).
+ */
+const VIEW_MIN = 65;
+
+/**
  * One read: up to 64 KiB as one Buffer. Small segments are gathered into one copy; a piece of at
  * least half the read size (a large segment) is handed over alone, as a view, rather than copied
- * together with the start of the next one.
+ * together with the start of the next one; so is any piece read alone unless it is tiny (VIEW_MIN).
  */
 export function readChunk(tcb: Tcb, now: number): Buffer {
   const first = tcb.readQueue.firstLength;
   const chunks = tcb.receive(first >= READ_SIZE / 2 ? Math.min(first, READ_SIZE) : READ_SIZE, now);
   if (chunks.length === 1) {
     const c = chunks[0]!;
-    return Buffer.from(c.buffer, c.byteOffset, c.length);
+    if (c.length >= VIEW_MIN) return Buffer.from(c.buffer, c.byteOffset, c.length);
   }
   let n = 0;
   for (const c of chunks) n += c.length;

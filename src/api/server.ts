@@ -40,6 +40,13 @@ export interface ListenOptions {
 }
 
 
+/**
+ * An accepted socket's options when the server's are the defaults (no half-open, the stream's
+ * default buffer size): one shared object, which the socket only reads, and with which its stream
+ * is built without options (socket.ts streamOptions), as it would be with the size given.
+ */
+const DEFAULT_SOCKET: SocketOptions = Object.freeze({});
+
 /* eslint-disable @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-explicit-any */
 /**
  * the listener methods typed per event (events.ts), merged into the class; Node's untyped form
@@ -178,7 +185,7 @@ export class Server extends EventEmitter {
       });
       return;
     }
-    const socket = this.newSocket({
+    const socket = this.newSocket(this.allowHalfOpen === false && this.highWaterMark === getDefaultHighWaterMark(false) ? DEFAULT_SOCKET : {
       allowHalfOpen: this.allowHalfOpen,
       highWaterMark: this.highWaterMark,
     });

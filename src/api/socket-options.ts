@@ -2,6 +2,7 @@
  * The options a Socket takes: `new Socket(opts)` and `socket.connect(opts)`, as node:net's
  * SocketConstructorOpts and SocketConnectOpts for TCP.
  */
+import type { DuplexOptions } from 'node:stream';
 import type { LookupFunction } from './lookup.js';
 import type { OnRead } from './reads.js';
 
@@ -35,4 +36,19 @@ export interface SocketConnectOptions {
   autoSelectFamilyAttemptTimeout?: number;
   /** read into one buffer and hand it to a callback instead of 'data' events */
   onread?: OnRead;
+}
+
+/**
+ * new Socket(opts)'s options for its stream.Duplex: undefined when only the defaults apply (most
+ * sockets: no buffer sizes; the socket sets allowHalfOpen itself, which is all the stream does with
+ * it), so the stream's states skip reading an options object. decodeStrings, emitClose and
+ * autoDestroy are left at the stream's defaults (true).
+ */
+export function streamOptions(opts: SocketOptions): DuplexOptions | undefined {
+  if (opts.highWaterMark === undefined && opts.readableHighWaterMark === undefined && opts.writableHighWaterMark === undefined) return undefined;
+  const o: DuplexOptions = { allowHalfOpen: opts.allowHalfOpen ?? false };
+  if (opts.highWaterMark !== undefined) o.highWaterMark = opts.highWaterMark;
+  if (opts.readableHighWaterMark !== undefined) o.readableHighWaterMark = opts.readableHighWaterMark;
+  if (opts.writableHighWaterMark !== undefined) o.writableHighWaterMark = opts.writableHighWaterMark;
+  return o;
 }

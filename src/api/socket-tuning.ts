@@ -15,6 +15,20 @@ export class SocketTuning {
   /** TCP_USER_TIMEOUT (ms, 0 = off) */
   userTimeout = 0;
 
+  /**
+   * setNoDelay(): kept for later connections and set on the current one; turning Nagle off sends
+   * what it held back at once (an empty send() lets the TCB push it).
+   */
+  setNoDelay(stack: Stack, c: Conn | null, noDelay: boolean): void {
+    this.noDelay = noDelay;
+    if (!c) return;
+    c.tcb.noDelay = noDelay;
+    if (noDelay && !c.gone) {
+      c.tcb.send(new Uint8Array(0), stack.clock.now());
+      stack.settle(c);
+    }
+  }
+
   /** Set what was asked on the connection's TCB. */
   apply(stack: Stack, c: Conn): void {
     const t = c.tcb;

@@ -4,58 +4,32 @@
  * peer see the window close (backpressure through highWaterMark onto RCV.WND).
  */
 import { Buffer } from '#platform/buffer';
-import { isIP } from '#platform/net';
 import { Duplex, addAbortSignal } from '#platform/stream';
-import type { DuplexOptions } from 'node:stream';
 import type { SocketConnectOpts as NodeSocketConnectOpts } from 'node:net';
 import { nextTick } from '../platform/defer.js';
 import { endedByPeer, nodeError, sysError } from '../errors.js';
 import type { Server } from './server.js';
 import { validateFunction, validateInt32, validateSocketOptions, validateTimerDuration } from './validate.js';
-import type { Conn } from '../stack/conn.js';
-import { ipFromText } from '../stack/ip-addr.js';
+import { NOTIFY_READABLE, type Conn } from '../stack/conn.js';
 import type { Stack } from '../stack/stack.js';
 import type { TcbErrorCode } from '../tcp/tcb.js';
 import type { Clock } from '../time/clock.js';
-import { connectArgs, dropAttempt, openAttempt } from './connect-attempt.js';
-import { lookupAndConnect } from './happy-eyeballs.js';
 import { IdleTimer } from './idle-timer.js';
 import { readChunk, readInto, type OnRead } from './reads.js';
 import { SendFeed } from './send-feed.js';
 import { endsOf, familyOf, localAddressInfo, type Ends } from './socket-address.js';
-import type { SocketConnectOptions, SocketOptions } from './socket-options.js';
+import { abandonAttempt, attemptConnect, attemptFailed, connectSocket } from './socket-connect.js';
+import { streamOptions, type SocketConnectOptions, type SocketOptions } from './socket-options.js';
+import {
+  F_CLOSE_HAD_ERROR, F_CONNECT_COMPLETED, F_END_CALLED, F_EOF_PUSHED, F_KEPT_ON_RECONNECT, F_ONREAD_PAUSED, F_PEER_ENDED,
+  F_NOTICE_PENDING, F_RESET_ON_DESTROY, F_UNREFD, F_WANT_READ, SocketExtra, extraInUse,
+} from './socket-state.js';
 import { SocketTuning } from './socket-tuning.js';
 import './socket-listeners.js'; // the typed on()/once()/off() overloads merged into Socket
 
 export type { OnRead, SocketConnectOptions, SocketOptions };
 
 type Callback = (err?: Error | null) => void;
-
-// Socket.bits_: the socket's private booleans, one bit each (all clear in a new socket)
-const F_WANT_READ = 1;
-const F_EOF_PUSHED = 2;
-const F_RESET_ON_DESTROY = 4;
-/** unref() was called (the bit is clear for the default, ref'd) */
-const F_UNREFD = 8;
-const F_CONNECT_COMPLETED = 16;
-const F_ONREAD_PAUSED = 32;
-const F_PEER_ENDED = 64;
-const F_CLOSE_HAD_ERROR = 128;
-const F_END_CALLED = 256;
-
-/**
- * A socket's rarely set state, kept out of the Socket object so an idle connected socket does
- * not carry a field for each: TCP options asked before a connection exists, the onread option,
- * the ends kept after destroy, and the state of a connect in progress (dropped once connected).
- */
-class SocketExtra {
-  tuning: SocketTuning | null = null;
-  attemptFailed: ((err: Error) => void) | null = null;
-  onread: OnRead | null = null;
-  ends: Ends | null = null;
-  connectOpts: SocketConnectOptions | null = null;
-  announceAttempt: (() => void) | null = null;
-}
 
 /**
  * A TCP connection with `net.Socket`'s API: a `stream.Duplex` whose backpressure maps onto the
@@ -71,13 +45,13 @@ export class Socket extends Duplex {
    * own keeps it as an own property.
    */
   declare readonly stack: Stack;
-  /** the connection, once connect() or accept gave one */
-  private conn: Conn | null = null;
+  /** @internal the connection, once connect() or accept gave one */
+  conn: Conn | null = null;
   connecting = false;
   bytesRead = 0;
   /**
    * The socket's private booleans as bits of one small integer (see the F_ constants): an idle
-   * socket pays one field for nine, and the getters and setters below keep the code reading as
+   * socket pays one field for ten, and the getters and setters below keep the code reading as
    * plain properties.
    */
   private bits_ = 0;
@@ -95,9 +69,9 @@ export class Socket extends Duplex {
 
   private hasBit(bit: number): boolean { return (this.bits_ & bit) !== 0; }
   private setBit(bit: number, on: boolean): void { this.bits_ = on ? this.bits_ | bit : this.bits_ & ~bit; }
-  /** the stream wants data: reads go on until push() says it is full */
-  private get wantRead(): boolean { return this.hasBit(F_WANT_READ); }
-  private set wantRead(v: boolean) { this.setBit(F_WANT_READ, v); }
+  /** @internal the stream wants data: reads go on until push() says it is full */
+  get wantRead(): boolean { return this.hasBit(F_WANT_READ); }
+  /** @internal */ set wantRead(v: boolean) { this.setBit(F_WANT_READ, v); }
   private get eofPushed(): boolean { return this.hasBit(F_EOF_PUSHED); }
   private set eofPushed(v: boolean) { this.setBit(F_EOF_PUSHED, v); }
   private get resetOnDestroy(): boolean { return this.hasBit(F_RESET_ON_DESTROY); }
@@ -105,9 +79,9 @@ export class Socket extends Duplex {
   /** Node's ref()/unref(): whether this socket keeps the process alive while active */
   private get refd(): boolean { return !this.hasBit(F_UNREFD); }
   private set refd(v: boolean) { this.setBit(F_UNREFD, !v); }
-  /** whether connect(2) has reported the connection complete (see attemptAgain) */
-  private get connectCompleted(): boolean { return this.hasBit(F_CONNECT_COMPLETED); }
-  private set connectCompleted(v: boolean) { this.setBit(F_CONNECT_COMPLETED, v); }
+  /** @internal whether connect(2) has reported the connection complete (see socket-connect.ts attemptAgain) */
+  get connectCompleted(): boolean { return this.hasBit(F_CONNECT_COMPLETED); }
+  /** @internal */ set connectCompleted(v: boolean) { this.setBit(F_CONNECT_COMPLETED, v); }
   private get onreadPaused(): boolean { return this.hasBit(F_ONREAD_PAUSED); }
   private set onreadPaused(v: boolean) { this.setBit(F_ONREAD_PAUSED, v); }
   /** the peer's FIN arrived and this side is not half-open: later writes fail as Node's writeAfterFIN */
@@ -117,30 +91,32 @@ export class Socket extends Duplex {
   private set closeHadError(v: boolean) { this.setBit(F_CLOSE_HAD_ERROR, v); }
   private get endCalled(): boolean { return this.hasBit(F_END_CALLED); }
   private set endCalled(v: boolean) { this.setBit(F_END_CALLED, v); }
+  /** what came before the accept is told by the stack a turn later (see attach): reads wait for it */
+  private get noticePending(): boolean { return this.hasBit(F_NOTICE_PENDING); }
+  private set noticePending(v: boolean) { this.setBit(F_NOTICE_PENDING, v); }
 
-  /** the TCP options asked for, applied to each connection this socket takes on (made when first asked) */
-  private get tuning(): SocketTuning | null { return this.extra_?.tuning ?? null; }
-  private set tuning(v: SocketTuning | null) { if (v !== null || this.extra_) this.moreState.tuning = v; }
-  /** happy eyeballs: where a failed attempt's error goes instead of destroy() */
-  private get attemptFailed(): ((err: Error) => void) | null { return this.extra_?.attemptFailed ?? null; }
-  private set attemptFailed(v: ((err: Error) => void) | null) { if (v !== null || this.extra_) this.moreState.attemptFailed = v; }
-  /** the onread option: reads go to one buffer and a callback, not to 'data' */
-  private get onread(): OnRead | null { return this.extra_?.onread ?? null; }
-  private set onread(v: OnRead | null) { if (v !== null || this.extra_) this.moreState.onread = v; }
+  /** @internal the TCP options asked for, applied to each connection this socket takes on (made when first asked) */
+  get tuning(): SocketTuning | null { return this.extra_?.tuning ?? null; }
+  /** @internal */ set tuning(v: SocketTuning | null) { if (v !== null || this.extra_) this.moreState.tuning = v; }
+  /** @internal happy eyeballs: where a failed attempt's error goes instead of destroy() */
+  get attemptFailed(): ((err: Error) => void) | null { return this.extra_?.attemptFailed ?? null; }
+  /** @internal */ set attemptFailed(v: ((err: Error) => void) | null) { if (v !== null || this.extra_) this.moreState.attemptFailed = v; }
+  /** @internal the onread option: reads go to one buffer and a callback, not to 'data' */
+  get onread(): OnRead | null { return this.extra_?.onread ?? null; }
+  /** @internal */ set onread(v: OnRead | null) { if (v !== null || this.extra_) this.moreState.onread = v; }
   /** the 4-tuple once the connection is let go (destroy), so the buffers behind it can be freed */
   private get ends(): Ends | null { return this.extra_?.ends ?? null; }
   private set ends(v: Ends | null) { if (v !== null || this.extra_) this.moreState.ends = v; }
-  /** connect()'s options, for each attempt until one connects */
-  private get connectOpts(): SocketConnectOptions | null { return this.extra_?.connectOpts ?? null; }
-  private set connectOpts(v: SocketConnectOptions | null) { if (v !== null || this.extra_) this.moreState.connectOpts = v; }
-  /** emits the pending 'connectionAttempt' (Node announces an attempt a tick after connect()) */
-  private get announceAttempt(): (() => void) | null { return this.extra_?.announceAttempt ?? null; }
-  private set announceAttempt(v: (() => void) | null) { if (v !== null || this.extra_) this.moreState.announceAttempt = v; }
+  /** @internal connect()'s options, for each attempt until one connects */
+  get connectOpts(): SocketConnectOptions | null { return this.extra_?.connectOpts ?? null; }
+  /** @internal */ set connectOpts(v: SocketConnectOptions | null) { if (v !== null || this.extra_) this.moreState.connectOpts = v; }
+  /** @internal emits the pending 'connectionAttempt' (Node announces an attempt a tick after connect()) */
+  get announceAttempt(): (() => void) | null { return this.extra_?.announceAttempt ?? null; }
+  /** @internal */ set announceAttempt(v: (() => void) | null) { if (v !== null || this.extra_) this.moreState.announceAttempt = v; }
   private get moreState(): SocketExtra { return (this.extra_ ??= new SocketExtra()); }
   /** Let the side object go once nothing is left in it (a connected socket with no options). */
   private trimExtra(): void {
-    const x = this.extra_;
-    if (x && !x.tuning && !x.attemptFailed && !x.onread && !x.ends && !x.connectOpts && !x.announceAttempt) this.extra_ = null;
+    if (this.extra_ && !extraInUse(this.extra_)) this.extra_ = null;
   }
 
   /** @internal (SendFeed) the activity that counts for setTimeout(): nothing to do without a timer */
@@ -152,13 +128,8 @@ export class Socket extends Duplex {
 
   constructor(stack: Stack, opts: SocketOptions = {}) {
     validateSocketOptions(opts as Record<string, unknown>);
-    // the stream's options: decodeStrings, emitClose and autoDestroy are left at their defaults
-    // (true); the buffer sizes only when given, so the stream's defaults apply otherwise
-    const o: DuplexOptions = { allowHalfOpen: opts.allowHalfOpen ?? false };
-    if (opts.highWaterMark !== undefined) o.highWaterMark = opts.highWaterMark;
-    if (opts.readableHighWaterMark !== undefined) o.readableHighWaterMark = opts.readableHighWaterMark;
-    if (opts.writableHighWaterMark !== undefined) o.writableHighWaterMark = opts.writableHighWaterMark;
-    super(o);
+    super(streamOptions(opts)); // none at all for most sockets (socket-options.ts)
+    this.allowHalfOpen = (opts.allowHalfOpen ?? false) !== false; // what stream.Duplex makes of the option
     if (this.stack !== stack) Object.defineProperty(this, 'stack', { value: stack, writable: true, enumerable: true, configurable: true });
     if (opts.signal) addAbortSignal(opts.signal, this);
   }
@@ -180,11 +151,13 @@ export class Socket extends Duplex {
   attach(conn: Conn): this {
     this.conn = conn;
     this.connectCompleted = true; // accept(2) gives a connected socket
+    // data or a FIN that came before the accept reaches the socket as the stack's notification a
+    // turn later (Dispatcher.attach), as node:net's accepted socket hears of data only in a later
+    // read callback: the server's read(0) does not hand it over at once (no 'data' before 'resume')
+    if (conn.notify & NOTIFY_READABLE) this.noticePending = true;
     this.bind(conn);
     this.tuning?.apply(this.stack, conn);
     this.idle_?.touch();
-    // data may already be waiting
-    if (conn.tcb.readable > 0 || conn.tcb.rcvClosed) this.onReadable();
     return this;
   }
 
@@ -198,91 +171,18 @@ export class Socket extends Duplex {
   connect(path: string, connectListener?: () => void): this;
   /** connect(options[, cb]) or connect(port[, host][, cb]), checked as node:net checks them (validate.ts) */
   connect(...args: unknown[]): this {
-    const { opts, cb } = connectArgs(args);
-    if (this.destroyed) this.reinitialize(); // node:net lets a closed Socket connect again
-    // a socket that is connecting or connected goes on too: connect(2) on it decides (attemptAgain)
-    if (cb) this.once('connect', cb);
-    if (opts.noDelay) (this.tuning ??= new SocketTuning()).noDelay = true;
-    if (opts.keepAlive) (this.tuning ??= new SocketTuning()).keepAlive = [true, opts.keepAliveInitialDelay];
-    if (opts.timeout) this.setTimeout(opts.timeout);
-    if (opts.onread) this.onread = opts.onread;
-    this.connecting = true;
-    this.connectOpts = opts;
-    // node:net: no host means localhost; a host name goes through `lookup` (happy-eyeballs.ts)
-    const name = opts.host ?? 'localhost';
-    if (ipFromText(name)) {
-      const err = this.attempt(name, opts.port, 0, null);
-      if (err) nextTick(() => this.destroy(err));
-    } else {
-      lookupAndConnect(this, name, opts.port, opts);
-    }
+    connectSocket(this, args);
     return this;
   }
 
-
-  /**
-   * @internal Start connecting to one address (Connector). 0.0.0.0 and :: mean this host, as on
-   * Linux (the loopback address); port 0 is refused at once, as the kernel refuses it.
-   */
-  attempt(ipText: string, port: number, _family: number, failed: ((err: Error) => void) | null): Error | null {
-    if (this.stack.busy && this.stack.whenIdle(() => {
-      const err = this.attempt(ipText, port, _family, failed);
-      if (err) (failed ?? ((e: Error) => this.destroy(e)))(err);
-    })) return null;
-    if (this.conn) return this.attemptAgain(ipText, port);
-    // a single attempt (no happy eyeballs) is announced as node:net's internalConnect does, which
-    // runs a tick after connect(); anything the attempt reports waits for the announcement
-    if (failed === null) {
-      const announce = (): void => {
-        if (this.announceAttempt !== announce) return;
-        this.announceAttempt = null;
-        this.emit('connectionAttempt', ipText, port, isIP(ipText));
-      };
-      this.announceAttempt = announce;
-      nextTick(announce);
-    }
-    const conn = openAttempt(this.stack, ipText, port, this.connectOpts ?? {});
-    if (conn instanceof Error) return conn;
-    this.attemptFailed = failed;
-    this.conn = conn;
-    this.bind(conn);
-    this.tuning?.apply(this.stack, conn);
-    return null;
+  /** @internal (Connector) Start connecting to one address (socket-connect.ts): an error when it fails at once. */
+  attempt(ipText: string, port: number, family: number, failed: ((err: Error) => void) | null): Error | null {
+    return attemptConnect(this, ipText, port, family, failed);
   }
-
-  /**
-   * Linux's answer to connect(2) on a socket that already has a connection, which node:net passes
-   * on: EALREADY while the handshake runs; once established, the first call returns 0 (a
-   * non-blocking connect leaves the socket SS_CONNECTING, and this call completes it, whatever the
-   * address: net/ipv4/af_inet.c __inet_stream_connect), so Node emits 'connect' again; after
-   * that, EISCONN. An accepted socket is connected from the start. The failures name the socket's
-   * own end as Node does (` - Local (10.0.0.1:49152)`) and destroy it.
-   */
-  private attemptAgain(ipText: string, port: number): Error | null {
-    const c = this.conn!;
-    nextTick(() => this.emit('connectionAttempt', ipText, port, isIP(ipText)));
-    const local = `${c.local.text}:${c.localPort}`;
-    if (c.tcb.state === 'SYN_SENT' || c.tcb.state === 'SYN_RCVD') return sysError('EALREADY', 'connect', ipText, port, local);
-    if (this.connectCompleted) return sysError('EISCONN', 'connect', ipText, port, local);
-    this.connectCompleted = true;
-    this.stack.clock.defer(() => {
-      if (this.destroyed || !this.connecting) return;
-      this.connecting = false;
-      this.emit('connect');
-      this.emit('ready');
-      if (this.wantRead) this.pull();
-      else if (!this.isPaused()) this.read(0);
-    });
-    return null;
-  }
-
 
   /** @internal (Connector) the attempt in progress timed out: drop it without a word to the user */
   abandonAttempt(): void {
-    const c = this.conn;
-    if (!c) return;
-    this.conn = null;
-    dropAttempt(this.stack, c);
+    abandonAttempt(this);
   }
 
   /** @internal (Connector) connecting failed for good */
@@ -290,32 +190,28 @@ export class Socket extends Duplex {
     this.destroy(err);
   }
 
-  /** Become the connection's user: notifications, and its share in keeping the process alive. */
-  private bind(conn: Conn): void {
+  /** @internal Become the connection's user: notifications, and its share in keeping the process alive. */
+  bind(conn: Conn): void {
     conn.refd = this.refd;
     conn.reading = this.wantRead;
     this.stack.attachUser(conn, this);
     this.stack.liveness.update(conn);
   }
 
-  /** A destroyed socket made new for another connect(), as node:net's connect() does. */
-  private reinitialize(): void {
+  /**
+   * @internal A destroyed socket made new for another connect(), as node:net's connect() does:
+   * every private boolean cleared but ref()/unref(); the TCP options and onread stay.
+   */
+  reinitialize(): void {
     (this as unknown as { _undestroy(): void })._undestroy();
     this.conn = null;
     this.bytesRead = 0;
     this.sendFeed_?.reset();
-    this.wantRead = false;
-    this.eofPushed = false;
-    this.endCalled = false;
-    this.resetOnDestroy = false;
-    this.closeHadError = false;
-    this.peerEnded = false;
+    this.bits_ &= F_KEPT_ON_RECONNECT;
     this.attemptFailed = null;
     this.ends = null;
-    this.onreadPaused = false;
     this.connectOpts = null;
     this.announceAttempt = null;
-    this.connectCompleted = false;
     Reflect.deleteProperty(this, 'autoSelectFamilyAttemptedAddresses');
   }
 
@@ -343,6 +239,7 @@ export class Socket extends Duplex {
 
   /** @internal (ConnUser) data or a FIN arrived */
   onReadable(): void {
+    this.noticePending = false;
     this.idle_?.touch();
     if (this.wantRead) this.pull();
   }
@@ -353,26 +250,10 @@ export class Socket extends Duplex {
     if (this.sendFeed_?.waiting && c && !c.gone && c.tcb.sendSpace > 0) this.sendFeed.feed(c, this.endCalled);
   }
 
-  /** @internal (ConnUser) the connection failed */
+  /** @internal (ConnUser) the connection failed: while connecting, the attempt did (socket-connect.ts) */
   onError(code: TcbErrorCode): void {
-    const c = this.conn!;
-    const syscall = this.connecting ? 'connect' : 'read';
-    // connect errors name the peer (`connect ECONNREFUSED 10.0.0.2:80`); read errors do not (`read ECONNRESET`)
-    const err = syscall === 'connect' ? sysError(code, syscall, c.remote.text, c.remotePort) : sysError(code, syscall);
-    const failed = this.attemptFailed;
-    if (failed && this.connecting) {
-      // one of several addresses failed: the next is tried (happy-eyeballs.ts)
-      this.attemptFailed = null;
-      this.conn = null;
-      c.user = null;
-      failed(err);
-      return;
-    }
-    if (this.connecting) {
-      this.announceAttempt?.();
-      this.emit('connectionAttemptFailed', c.remote.text, c.remotePort, c.remote.version, err);
-    }
-    this.destroy(err);
+    if (this.connecting) attemptFailed(this, this.conn!, code);
+    else this.destroy(sysError(code, 'read')); // read errors do not name the peer (`read ECONNRESET`)
   }
 
   /** @internal (ConnUser) the connection is gone */
@@ -397,29 +278,36 @@ export class Socket extends Duplex {
   override _read(): void {
     if (this.onreadPaused) return;
     this.wantRead = true;
-    this.pull();
+    if (!this.noticePending) this.pull();
+    else if (this.conn) this.conn.reading = true; // the stack refiles it when the notice is delivered
   }
 
   /**
-   * Hand over what the TCB holds as Node's reads do: each read up to 64 KiB (libuv's buffer), or
-   * into the `onread` buffer; reading stops when the stream is full (push() false: the window closes).
+   * @internal Hand over what the TCB holds as Node's reads do: each read up to 64 KiB (libuv's buffer),
+   * or into the `onread` buffer; reading stops when the stream is full (push() false: the window closes).
    */
-  private pull(): void {
+  pull(): void {
     const c = this.conn;
     if (!c || this.connecting) return;
     if (this.stack.busy && this.stack.whenIdle(() => this.pull())) return;
     const tcb = c.tcb;
-    const now = this.stack.clock.now();
-    for (let guard = 0; guard < 1_000_000 && this.wantRead && tcb.readable > 0; guard++) {
-      if (this.onread) {
-        const n = readInto(tcb, this.onread, now);
-        this.bytesRead += n.bytes;
-        if (n.stop) this.setOnreadPaused(true);
-        continue;
+    // a pull that finds nothing to read (the stream asking for more after each chunk, read(0) at
+    // connect) leaves the TCB alone: no clock reading, and the stack is settled only if the
+    // socket's wish to read changed (liveness counts it)
+    const took = this.wantRead && tcb.readable > 0;
+    if (took) {
+      const now = this.stack.clock.now();
+      for (let guard = 0; guard < 1_000_000 && this.wantRead && tcb.readable > 0; guard++) {
+        if (this.onread) {
+          const n = readInto(tcb, this.onread, now);
+          this.bytesRead += n.bytes;
+          if (n.stop) this.setOnreadPaused(true);
+          continue;
+        }
+        const chunk = readChunk(tcb, now);
+        this.bytesRead += chunk.length;
+        if (!this.push(chunk)) this.wantRead = false;
       }
-      const chunk = readChunk(tcb, now);
-      this.bytesRead += chunk.length;
-      if (!this.push(chunk)) this.wantRead = false;
     }
     if (tcb.rcvClosed && tcb.readable === 0 && !this.eofPushed) {
       this.eofPushed = true;
@@ -427,7 +315,9 @@ export class Socket extends Duplex {
       this.push(null);
       this.read(0); // 'end' even when nobody consumes the stream, as node:net's onStreamRead
     }
-    if (this.conn === c) c.reading = this.wantRead;
+    if (this.conn === c && c.reading !== this.wantRead) {
+      c.reading = this.wantRead;
+    } else if (!took) return;
     this.stack.settle(c);
   }
 
@@ -491,11 +381,20 @@ export class Socket extends Duplex {
     return Reflect.apply(Duplex.prototype.write, this, arguments) as boolean;
   }
 
-  /** 'close' carries hadError (whether the socket was destroyed by an error), as node:net's. */
+  /**
+   * 'close' carries hadError (whether the socket was destroyed by an error), as node:net's. An
+   * event nobody listens to (most of the stream's own: 'readable', 'prefinish', 'finish', 'resume'...)
+   * returns false at once, as EventEmitter's emit does, without handing the arguments on.
+   */
   override emit(event: string | symbol, ...args: unknown[]): boolean;
   override emit(event: string | symbol): boolean {
-    if (event === 'close' && arguments.length === 1) return super.emit('close', this.closeHadError);
     if (event === 'end' && !this.allowHalfOpen) this.peerEnded = true;
+    if (event !== 'error') {
+      // EventEmitter#emit's own first steps for any event but 'error' (which throws without a listener)
+      const events = (this as unknown as { _events: Record<string | symbol, unknown> | undefined })._events;
+      if (events === undefined || events[event] === undefined) return false;
+    }
+    if (event === 'close' && arguments.length === 1) return super.emit('close', this.closeHadError);
     // eslint-disable-next-line prefer-rest-params
     return Reflect.apply(Duplex.prototype.emit, this, arguments) as boolean;
   }
@@ -542,19 +441,19 @@ export class Socket extends Duplex {
       c.user = null;
       c.reading = false;
     }
-    if (c && !c.gone) {
-      const close = (): void => {
-        const now = this.stack.clock.now();
-        if (this.resetOnDestroy) c.tcb.abort(now);
-        else c.tcb.release(now); // the kernel's close(): FIN, or RST if unread data remains
-        this.stack.settle(c);
-      };
-      if (!this.stack.whenIdle(close)) close();
-    }
+    if (c && !c.gone && !(this.stack.busy && this.stack.whenIdle(() => this.closeConn(c)))) this.closeConn(c);
     cb(err);
     // an accepted socket stops counting for its server once destroyed, as node:net's _destroy
     // does after its callback (so before the socket's 'close', and a closing server's 'close' after it)
     this.acceptedBy?.socketClosed(this);
+  }
+
+  /** The kernel's close() of a destroyed socket's connection: FIN, or RST if unread data remains (or resetAndDestroy). */
+  private closeConn(c: Conn): void {
+    const now = this.stack.clock.now();
+    if (this.resetOnDestroy) c.tcb.abort(now);
+    else c.tcb.release(now);
+    this.stack.settle(c);
   }
 
   // ===================== node:net API =====================
@@ -575,13 +474,7 @@ export class Socket extends Duplex {
 
   /** Turn Nagle's algorithm off (true, the default) or on, as `net.Socket#setNoDelay`. */
   setNoDelay(noDelay = true): this {
-    if (this.stack.whenIdle(() => this.setNoDelay(noDelay))) return this;
-    (this.tuning ??= new SocketTuning()).noDelay = noDelay;
-    if (this.conn) this.conn.tcb.noDelay = noDelay;
-    if (noDelay && this.conn && !this.conn.gone) {
-      this.conn.tcb.send(new Uint8Array(0), this.stack.clock.now());
-      this.stack.settle(this.conn);
-    }
+    if (!this.stack.whenIdle(() => this.setNoDelay(noDelay))) (this.tuning ??= new SocketTuning()).setNoDelay(this.stack, this.conn, noDelay);
     return this;
   }
 

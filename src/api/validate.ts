@@ -89,6 +89,20 @@ export function normalizeArgs(args: readonly unknown[]): NormalizedArgs {
   return { options, cb: typeof last === 'function' ? (last as (...a: never[]) => unknown) : null };
 }
 
+/** isIP's last text and its answer (connect() asks about the same text two or three times, and
+ * a client usually connects to the same host again) */
+let lastIpText: string | null = null;
+let lastIpFamily = 0;
+
+/** node:net's `isIP` (0, 4 or 6), remembering the last text asked about. */
+export function ipFamily(text: string): number {
+  if (text !== lastIpText) {
+    lastIpFamily = isIP(text);
+    lastIpText = text;
+  }
+  return lastIpFamily;
+}
+
 /** The options of Socket#connect that node:net checks before it starts (lookupAndConnect). */
 export function validateConnectOptions(o: Record<string, unknown>): void {
   if (o.port === undefined && o.path == null) throw missingArgs(['options', 'port', 'path']);
@@ -104,7 +118,7 @@ export function validateConnectOptions(o: Record<string, unknown>): void {
   if (o.autoSelectFamily != null) validateBoolean(o.autoSelectFamily, 'options.autoSelectFamily');
   if (o.autoSelectFamilyAttemptTimeout != null) validateInt32(o.autoSelectFamilyAttemptTimeout, 'options.autoSelectFamilyAttemptTimeout', 1);
   const host = o.host || 'localhost';
-  if (typeof host === 'string' && isIP(host)) return;
+  if (typeof host === 'string' && ipFamily(host)) return;
   if (o.lookup != null) {
     validateFunction(o.lookup, 'options.lookup');
     return; // the user's lookup gets the rest as it is
