@@ -123,7 +123,8 @@ export function newPacketAddrs(): PacketAddrs {
 /**
  * decodeTcpPacket with the same checks and verdicts, the addresses written into `out` instead of a
  * new DecodedPacket: an IPv4 header is read in place (as parseIPv4Header checks it, RFC 791 §3.1);
- * IPv6 goes through decodePacket. `out` is meaningful only when a Segment is returned.
+ * IPv6 goes through decodePacket. `out` is meaningful only when a Segment is returned. An IPv4
+ * segment without data has one shared empty payload (decodeTcp `sharedEmpty`).
  */
 export function decodeTcpPacketInto(pkt: Uint8Array, verifyTcpChecksum: boolean, out: PacketAddrs): Segment | DropReason {
   const n = pkt.length;
@@ -138,7 +139,7 @@ export function decodeTcpPacketInto(pkt: Uint8Array, verifyTcpChecksum: boolean,
     const dst = ((pkt[16] << 24) | (pkt[17] << 16) | (pkt[18] << 8) | pkt[19]) >>> 0;
     const tcpLen = totalLength - headerLength;
     const ps = verifyTcpChecksum ? pseudoSumV4(src, dst, IPPROTO_TCP, tcpLen) : 0;
-    const seg = decodeTcp(pkt, headerLength, tcpLen, ps, verifyTcpChecksum);
+    const seg = decodeTcp(pkt, headerLength, tcpLen, ps, verifyTcpChecksum, true);
     if (typeof seg === 'string') return seg;
     out.version = 4;
     out.src4 = src;

@@ -26,6 +26,9 @@ const LEN_TIMESTAMPS = 10;
 export const TCP_HEADER_MIN = 20;
 export const TCP_OPTIONS_MAX = 40;
 
+/** the payload of a segment without data when the caller takes a shared one (a view of nothing: nothing to change) */
+const EMPTY_PAYLOAD = new Uint8Array(0);
+
 function u32(b: Uint8Array, i: number): number {
   return ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
 }
@@ -39,7 +42,8 @@ function put32(b: Uint8Array, i: number, v: number): void {
 
 /**
  * Decode the TCP segment in buf[off, off+len). Returns the Segment (payload a view, no copy)
- * or why it must be dropped.
+ * or why it must be dropped. `sharedEmpty`: a segment without data gets one empty view shared by
+ * all (the stack's hot path: most segments are SYNs, ACKs and FINs), not a view of `buf` each.
  */
 export function decodeTcp(
   buf: Uint8Array,
@@ -47,6 +51,7 @@ export function decodeTcp(
   len: number,
   pseudoSum: number,
   verifyChecksum = true,
+  sharedEmpty = false,
 ): Segment | DropReason {
   if (len < TCP_HEADER_MIN || off < 0 || off + len > buf.length) return 'tcp_truncated';
   // RFC 9293 §3.1 "Data Offset": the header length in 32-bit words; at least 5.
@@ -117,7 +122,7 @@ export function decodeTcp(
     window: (buf[off + 14] << 8) | buf[off + 15],
     urgent: (buf[off + 18] << 8) | buf[off + 19],
     options,
-    payload: buf.subarray(end, off + len),
+    payload: sharedEmpty && end === off + len ? EMPTY_PAYLOAD : buf.subarray(end, off + len),
   };
 }
 
