@@ -34,7 +34,7 @@ import { type Listener, ListenerTable, portHeld } from './listener.js';
 import { closeListener, newListener, scheduleAccept } from './listening.js';
 import { socketTable, stateCounts, type SocketInfo, type TableView } from './socket-table.js';
 import { onCookieAck, onSyn } from './passive-open.js';
-import { chooseEphemeralPort } from './ports.js';
+import { ephemeralOffset } from './ports.js';
 import { newCounters, type StackCounters } from './counters.js';
 import { stackKeys } from './secrets.js';
 import { stackAddresses, stackMtu, type StackOptions } from './options.js';
@@ -120,7 +120,7 @@ export class Stack extends EventEmitter {
     this.netns = new TcpNetns(this.counters.tcp, keys.salt);
     this.hooks = makeHooks(this, this.twPending);
     this.dispatch = new Dispatcher({
-      settlePending: () => this.twPending.length > 0 && (settleTimeWait(this, this.twPending.splice(0)), true),
+      settlePending: () => this.twPending.length > 0 && (settleTimeWait(this, this.twPending), true),
       touch: (c) => this.touch(c),
       afterFlush: () => this.armClock(),
       defer: (fn) => this.clock.defer(fn),
@@ -433,10 +433,12 @@ export class Stack extends EventEmitter {
   /** Active open for the socket layer (active-open.ts). Errors are Node-style (EADDRNOTAVAIL, EADDRINUSE, ...). */
   openConnection(remote: IpAddr, remotePort: number, localAddress?: string, localPort?: number): Conn {
     if (remote.version === 4) remote = this.peers.get(remote.v4); // one IpAddr per peer, as passive opens
-    const ephemeral = (dest: number[], free: (port: number) => boolean): number | null =>
-      chooseEphemeralPort(this.portKey, dest, this.sc.ip_local_port_range, this.portCounter++, free);
-    return openActive(this, remote, remotePort, ephemeral, localAddress, localPort);
+    return openActive(this, remote, remotePort, this.ephemeralOffset, localAddress, localPort);
   }
+
+  /** where an active open's walk of the ephemeral ports starts (ports.ts ephemeralOffset), made once */
+  private readonly ephemeralOffset = (dest: number[]): number =>
+    ephemeralOffset(this.portKey, dest, this.sc.ip_local_port_range, this.portCounter++);
 
   /** @internal the ISN a reused TIME_WAIT 4-tuple hands to the connect in progress */
   reuseIss: number | undefined;

@@ -49,6 +49,17 @@ export class TimerHeap<E extends HeapEntry> {
     this.up(e.index);
   }
 
+  /**
+   * Move `e`, which is in this heap, to the earlier time `at` (< e.at): the same entry, in the same
+   * order among the others, as remove(e) then push(e) with e.at = at — it takes a new sequence
+   * number as push would — in one sift instead of two.
+   */
+  moveEarlier(e: E, at: number): void {
+    e.at = at;
+    e.seq = this.seq++;
+    this.up(e.index);
+  }
+
   pop(): E | undefined {
     const top = this.items[0];
     if (top !== undefined) this.removeAt(0);
