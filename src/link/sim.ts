@@ -86,16 +86,20 @@ export class SimLinkNetwork {
   attach(address: string, receive: (packet: Uint8Array) => void): SimPort {
     const key = requireKey(address);
     if (this.ports.has(key)) throw new Error(`SimLinkNetwork: address ${address} is already attached`);
+    // A detached port's send and detach are no-ops; ports are only ever removed by their own
+    // detach, so a flag says what looking the address up again would (no lookup per packet sent)
+    let attached = true;
     const port: Port = {
       address,
       key,
       receive,
-      // A detached port's send and detach are no-ops.
       send: (packet) => {
-        if (this.ports.get(key) === port) this.transmit(port, packet);
+        if (attached) this.transmit(port, packet);
       },
       detach: () => {
-        if (this.ports.get(key) === port) this.ports.delete(key);
+        if (!attached) return;
+        attached = false;
+        this.ports.delete(key);
       },
     };
     this.ports.set(key, port);
