@@ -21,6 +21,7 @@ import type { TcbCause, TcbHooks } from '../tcp/tcb.js';
 import type { Clock } from '../time/clock.js';
 import { RealClock } from '../time/real-clock.js';
 import { decodeTcpPacketInto, newPacketAddrs } from '../wire/packet.js';
+import { newSegmentRecord } from '../wire/tcp.js';
 import { ACK, RST, SYN, type Segment } from '../wire/segment.js';
 import { ConnTable, type Conn, type ConnUser } from './conn.js';
 import { ConnFactory } from './conn-factory.js';
@@ -237,12 +238,14 @@ export class Stack extends EventEmitter {
 
   /** the addresses of the packet demux is taking apart (decodeTcpPacketInto fills it) */
   private readonly addrs = newPacketAddrs();
+  /** the segment demux is taking apart, in one record: read while delivered only (what outlives that is a copy) */
+  private readonly segIn = newSegmentRecord();
 
   /** TCP here, the rest to ip/. `loopback`: the packet came over our own loopback path. */
   private demux(packet: Uint8Array, loopback: boolean): void {
     // checksums are neither computed nor verified on the loopback path, as on Linux's lo
     const a = this.addrs;
-    const seg = decodeTcpPacketInto(packet, !(loopback || this.out.offload.rxChecksumVerified), a);
+    const seg = decodeTcpPacketInto(packet, !(loopback || this.out.offload.rxChecksumVerified), a, this.segIn);
     if (typeof seg === 'string') return forIpLayer(seg) ? this.ip.input(packet) : this.drop(seg);
     // read out at once: the record is the stack's, and a nested demux (reassembly) refills it
     const version = a.version;
