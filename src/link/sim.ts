@@ -130,21 +130,23 @@ export class SimLinkNetwork {
   }
 
   private transmit(from: Port, packet: Uint8Array): void {
-    const now = this.clock.now();
     const data = this.copy(packet);
     this.stats.sent++;
     const key = destinationKey(data);
     const dest = key === undefined ? undefined : this.ports.get(key);
     if (key === undefined || dest === undefined) {
-      return this.drop(now, from.address, key === undefined ? '?' : keyText(key), data, 'no_route');
+      return this.drop(this.clock.now(), from.address, key === undefined ? '?' : keyText(key), data, 'no_route');
     }
     const link = this.overrides.size > 0 || this.bottlenecks.size > 0 || this.defaults.bandwidthBps ? `${from.key}>${key}` : '';
     const imp = (link && this.overrides.get(link)) || this.defaults;
     if (imp === this.defaults && this.defaultsNone) {
-      // what decideFate gives for impairments that do nothing (no draws, no drop, due now), without asking it
-      this.deliverAt(now, now, from.address, key, data, undefined);
+      // what decideFate gives for impairments that do nothing (no draws, no drop, due now), without
+      // asking it; due at the time the clock last read, which is all scheduleDue needs (no new read)
+      const due = this.clock.lastRead ? this.clock.lastRead() : this.clock.now();
+      this.deliverAt(due, due, from.address, key, data, undefined);
       return;
     }
+    const now = this.clock.now();
     const fate = decideFate(imp, this.prng, imp.bandwidthBps ? this.bottleneck(link) : this.unlimited, now, data.length, this.fate);
     if (fate.drop !== undefined) {
       if (fate.drop === 'queue') this.stats.queueDrops++;
