@@ -28,16 +28,15 @@ export class TimerEntry implements HeapEntry, TimerHandle {
 
 export class TimerHeap<E extends HeapEntry> {
   /**
-   * The entries in heap order, and beside them each one's key — its time and sequence number — in
-   * typed arrays: a sift compares numbers in two arrays instead of reading `at` from the entries.
-   * Those are objects of many shapes (connections, clock timers, datagrams), and a field load over
-   * many shapes is megamorphic: for a double such as `at` it copied the value into a new heap
-   * number on every read, a kilobyte per connection in the handshake bench. `items` keeps its
-   * length; the first `n` are in use.
+   * The entries in heap order, and beside them each one's time in a typed array: a sift compares
+   * numbers there instead of reading `at` from the entries. Those are objects of many shapes
+   * (connections, clock timers, datagrams), and a field load over many shapes is megamorphic: for a
+   * double such as `at` it copied the value into a new heap number on every read, a kilobyte per
+   * connection in the handshake bench. The sequence number, a small integer, is read from the
+   * entries on a tie of times only. `items` keeps its length; the first `n` are in use.
    */
   private items: (E | undefined)[] = [];
   private ats = new Float64Array(16);
-  private seqs = new Float64Array(16);
   private n = 0;
   private seq = 0;
 
@@ -98,9 +97,6 @@ export class TimerHeap<E extends HeapEntry> {
     const ats = new Float64Array(this.ats.length * 2);
     ats.set(this.ats);
     this.ats = ats;
-    const seqs = new Float64Array(this.seqs.length * 2);
-    seqs.set(this.seqs);
-    this.seqs = seqs;
   }
 
   private removeAt(i: number): void {
@@ -111,11 +107,11 @@ export class TimerHeap<E extends HeapEntry> {
     items[last] = undefined;
     if (i === last) return;
     const at = this.ats[last]!;
-    const seq = this.seqs[last]!;
+    const seq = moved.seq;
     if (i > 0) {
       const p = (i - 1) >> 1;
       const pa = this.ats[p]!;
-      if (at < pa || (at === pa && seq < this.seqs[p]!)) {
+      if (at < pa || (at === pa && seq < items[p]!.seq)) {
         this.up(i, moved, at, seq);
         return;
       }
@@ -127,21 +123,18 @@ export class TimerHeap<E extends HeapEntry> {
   private up(i: number, e: E, at: number, seq: number): void {
     const items = this.items;
     const ats = this.ats;
-    const seqs = this.seqs;
     while (i > 0) {
       const p = (i - 1) >> 1;
       const pa = ats[p]!;
-      if (!(at < pa || (at === pa && seq < seqs[p]!))) break;
       const parent = items[p]!;
+      if (!(at < pa || (at === pa && seq < parent.seq))) break;
       items[i] = parent;
       ats[i] = pa;
-      seqs[i] = seqs[p]!;
       parent.index = i;
       i = p;
     }
     items[i] = e;
     ats[i] = at;
-    seqs[i] = seq;
     e.index = i;
   }
 
@@ -149,7 +142,6 @@ export class TimerHeap<E extends HeapEntry> {
   private down(i: number, e: E, at: number, seq: number): void {
     const items = this.items;
     const ats = this.ats;
-    const seqs = this.seqs;
     const n = this.n;
     for (;;) {
       const l = 2 * i + 1;
@@ -159,22 +151,20 @@ export class TimerHeap<E extends HeapEntry> {
       const r = l + 1;
       if (r < n) {
         const ra = ats[r]!;
-        if (ra < ca || (ra === ca && seqs[r]! < seqs[l]!)) {
+        if (ra < ca || (ra === ca && items[r]!.seq < items[l]!.seq)) {
           c = r;
           ca = ra;
         }
       }
-      if (!(ca < at || (ca === at && seqs[c]! < seq))) break;
       const child = items[c]!;
+      if (!(ca < at || (ca === at && child.seq < seq))) break;
       items[i] = child;
       ats[i] = ca;
-      seqs[i] = seqs[c]!;
       child.index = i;
       i = c;
     }
     items[i] = e;
     ats[i] = at;
-    seqs[i] = seq;
     e.index = i;
   }
 }
