@@ -17,7 +17,7 @@
  */
 import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../wire/addr.js';
 import type { Clock } from '../time/clock.js';
-import { decideFate, flipBit, newBottleneck, newFate, type Bottleneck, type Impairments } from './impair.js';
+import { decideFate, flipBit, isRandom, newBottleneck, newFate, type Bottleneck, type Impairments } from './impair.js';
 import { Prng } from './prng.js';
 
 export type { Impairments } from './impair.js';
@@ -68,6 +68,8 @@ export class SimLinkNetwork {
   private readonly clock: Clock;
   private readonly prng: Prng;
   private defaults: Impairments;
+  /** `defaults` does nothing to a packet (no field that decideFate acts on is set): see `transmit` */
+  private defaultsNone: boolean;
   private readonly overrides = new Map<string, Impairments>();
   private readonly bottlenecks = new Map<string, Bottleneck>();
   /** what decideFate is given for a link without a rate limit (never read there) */
@@ -80,22 +82,27 @@ export class SimLinkNetwork {
     this.clock = opts.clock;
     this.prng = new Prng(opts.seed ?? 1);
     this.defaults = { ...opts.impairments };
+    this.defaultsNone = doesNothing(this.defaults);
   }
 
   /** Attach an address (IPv4 dotted or IPv6 text); packets whose IP destination equals it go to `receive`. */
   attach(address: string, receive: (packet: Uint8Array) => void): SimPort {
     const key = requireKey(address);
     if (this.ports.has(key)) throw new Error(`SimLinkNetwork: address ${address} is already attached`);
+    // A detached port's send and detach are no-ops; ports are only ever removed by their own
+    // detach, so a flag says what looking the address up again would (no lookup per packet sent)
+    let attached = true;
     const port: Port = {
       address,
       key,
       receive,
-      // A detached port's send and detach are no-ops.
       send: (packet) => {
-        if (this.ports.get(key) === port) this.transmit(port, packet);
+        if (attached) this.transmit(port, packet);
       },
       detach: () => {
-        if (this.ports.get(key) === port) this.ports.delete(key);
+        if (!attached) return;
+        attached = false;
+        this.ports.delete(key);
       },
     };
     this.ports.set(key, port);
@@ -110,6 +117,7 @@ export class SimLinkNetwork {
   /** New default for every link; clears per-direction overrides. */
   setAllImpairments(imp: Impairments): void {
     this.defaults = { ...imp };
+    this.defaultsNone = doesNothing(this.defaults);
     this.overrides.clear();
   }
 
@@ -122,16 +130,23 @@ export class SimLinkNetwork {
   }
 
   private transmit(from: Port, packet: Uint8Array): void {
-    const now = this.clock.now();
     const data = this.copy(packet);
     this.stats.sent++;
     const key = destinationKey(data);
     const dest = key === undefined ? undefined : this.ports.get(key);
     if (key === undefined || dest === undefined) {
-      return this.drop(now, from.address, key === undefined ? '?' : keyText(key), data, 'no_route');
+      return this.drop(this.clock.now(), from.address, key === undefined ? '?' : keyText(key), data, 'no_route');
     }
     const link = this.overrides.size > 0 || this.bottlenecks.size > 0 || this.defaults.bandwidthBps ? `${from.key}>${key}` : '';
     const imp = (link && this.overrides.get(link)) || this.defaults;
+    if (imp === this.defaults && this.defaultsNone) {
+      // what decideFate gives for impairments that do nothing (no draws, no drop, due now), without
+      // asking it; due at the time the clock last read, which is all scheduleDue needs (no new read)
+      const due = this.clock.lastRead ? this.clock.lastRead() : this.clock.now();
+      this.deliverAt(due, due, from.address, key, data, undefined);
+      return;
+    }
+    const now = this.clock.now();
     const fate = decideFate(imp, this.prng, imp.bandwidthBps ? this.bottleneck(link) : this.unlimited, now, data.length, this.fate);
     if (fate.drop !== undefined) {
       if (fate.drop === 'queue') this.stats.queueDrops++;
@@ -173,9 +188,9 @@ export class SimLinkNetwork {
     const at = this.slabUsed;
     // 8-byte aligned, as a fresh buffer is: the checksum reads aligned words (wire/checksum.ts)
     this.slabUsed = (at + n + 7) & ~7;
-    const data = this.slab.subarray(at, at + n);
-    data.set(packet);
-    return data;
+    this.slab.set(packet, at);
+    // the view made directly (subarray would look up the species constructor for the same view)
+    return new Uint8Array(this.slab.buffer, at, n);
   }
 
   private slab = new Uint8Array(SLAB_BYTES);
@@ -256,6 +271,15 @@ export class SimLinkNetwork {
   private get tapped(): boolean {
     return this.listeners.size > 0;
   }
+}
+
+/**
+ * Whether `imp` leaves every packet alone: no random impairment (so decideFate draws nothing), no
+ * MTU, rate, delay or jitter — decideFate then always answers "no drop, due at once".
+ */
+function doesNothing(imp: Impairments): boolean {
+  const none = (ms: number | undefined): boolean => ms === undefined || ms === 0;
+  return !isRandom(imp) && !(imp.mtu !== undefined && imp.mtu > 0) && !((imp.bandwidthBps ?? 0) > 0) && none(imp.delayMs) && none(imp.jitterMs);
 }
 
 /** Bytes per slab of packet copies (SimLinkNetwork.copy); larger packets get a buffer of their own. */

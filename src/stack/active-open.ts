@@ -27,10 +27,13 @@ export function pickLocal(stack: Stack, remote: IpAddr, localAddress?: string): 
     if (own.version !== remote.version) throw sysError('EADDRNOTAVAIL', 'connect', remote.text);
     return own;
   }
-  if (isLoopback(remote)) return addresses.find((a) => a.version === remote.version && isLoopback(a))!;
-  const own = addresses.find((a) => ipSame(a, remote)) ?? addresses.find((a) => a.version === remote.version && !isLoopback(a));
-  if (!own) throw sysError('ENETUNREACH', 'connect', remote.text);
-  return own;
+  // (loops rather than find() with a closure: this runs for every connect)
+  if (isLoopback(remote)) {
+    for (const a of addresses) if (a.version === remote.version && isLoopback(a)) return a;
+  }
+  for (const a of addresses) if (ipSame(a, remote)) return a;
+  for (const a of addresses) if (a.version === remote.version && !isLoopback(a)) return a;
+  throw sysError('ENETUNREACH', 'connect', remote.text);
 }
 
 /**
@@ -62,7 +65,7 @@ export function openActive(
   stack: Stack,
   remote: IpAddr,
   remotePort: number,
-  ephemeral: (dest: number[], free: (port: number) => boolean) => number | null,
+  ephemeral: (dest: number[]) => number,
   localAddress?: string,
   localPort?: number,
 ): Conn {
@@ -72,15 +75,23 @@ export function openActive(
   if (port !== 0) {
     if (!stack.portFreeFor(local, port, remote, remotePort)) throw sysError('EADDRINUSE', 'connect', local.text, port);
   } else {
-    // the hash's input, written into one array for every connect (chooseEphemeralPort keeps none of it)
+    // the hash's input, written into one array for every connect (the hash keeps none of it)
     const dest = DEST;
     let n = putWords(dest, 0, local);
     n = putWords(dest, n, remote);
     dest[n++] = remotePort;
     if (dest.length !== n) dest.length = n;
-    const chosen = ephemeral(dest, (p) => stack.portFreeFor(local, p, remote, remotePort));
-    if (chosen === null) throw sysError('EADDRNOTAVAIL', 'connect', remote.text, remotePort);
-    port = chosen;
+    // candidates from the keyed offset on, the first whose 4-tuple is free (ports.ts)
+    const offset = ephemeral(dest);
+    const range = stack.sysctl.ip_local_port_range;
+    const low = range[0];
+    const size = range[1] - low + 1;
+    let found = false;
+    for (let i = 0; i < size && !found; i++) {
+      port = low + ((offset + i) % size);
+      found = stack.portFreeFor(local, port, remote, remotePort);
+    }
+    if (!found) throw sysError('EADDRNOTAVAIL', 'connect', remote.text, remotePort);
   }
   const now = stack.clock.now();
   const conn = stack.createConn(local, port, remote, remotePort, now, stack.reuseIss);

@@ -28,7 +28,9 @@ export class ConnTimers {
       // A deadline that moved later (the RTO restarted by an ACK, the usual case) keeps its heap
       // entry: it fires early and is refiled then, which saves a heap update per segment.
       if (d >= conn.at) return;
-      this.heap.remove(conn);
+      // earlier (a delayed ACK under the RTO): refiled in place, in the order remove + push gives
+      this.heap.moveEarlier(conn, d);
+      return;
     }
     conn.at = d;
     if (d !== Infinity) this.heap.push(conn);

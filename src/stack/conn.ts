@@ -34,8 +34,11 @@ export class Conn implements HeapEntry {
   at = Infinity;
   seq = 0;
   index = -1;
-  /** next connection in the same demux bucket */
+  /** next connection in the same demux slot (ConnTable) */
   next: Conn | null = null;
+  /** neighbours in the table's order of iteration (ConnTable.all) */
+  prevInOrder: Conn | null = null;
+  nextInOrder: Conn | null = null;
   /** the listener that spawned this passive connection, until it is accepted */
   listener: Listener | null = null;
   user: ConnUser | null = null;
@@ -94,57 +97,118 @@ export class Conn implements HeapEntry {
   }
 }
 
-/** Demultiplexing by 4-tuple: a Map from the two ports to a short chain compared by address. */
 /**
- * The demux bucket of a port pair: both ports in one signed 32-bit integer, which V8 keeps
- * unboxed (localPort × 65536 + remotePort is 2^31 or more for every ephemeral local port, and
- * such a number is a heap-allocated double each time it is made).
+ * The demux key of a port pair: both ports in one signed 32-bit integer, which V8 keeps unboxed
+ * (localPort × 65536 + remotePort is 2^31 or more for every ephemeral local port, and such a
+ * number is a heap-allocated double each time it is made).
  */
 function portPairKey(localPort: number, remotePort: number): number {
   return (localPort << 16) | remotePort;
 }
 
+/** the slot of a port pair's key among 2^k (mixed: a client's keys differ in the high half only) */
+function slotOf(key: number, mask: number): number {
+  let h = Math.imul(key ^ (key >>> 16), 0x45d9f3b);
+  h ^= h >>> 16;
+  return h & mask;
+}
+
+const MIN_SLOTS = 64;
+
+/**
+ * Demultiplexing by 4-tuple (Linux's established hash): a table of 2^k slots by the two ports,
+ * each a chain through `Conn.next` compared by address — no Map entry, no allocation per
+ * connection. The table grows past one connection per slot and shrinks below a quarter.
+ *
+ * `all()` lists the connections in the order a Map from port pair to chain gave them, which the
+ * socket table (`ss`) and a closing listener's resets follow: port pairs in the order they first
+ * appeared (again after their last connection left), and within one, newest first. A list through
+ * `prevInOrder`/`nextInOrder` keeps that order: a connection whose port pair is in use goes just
+ * before the newest one with it, any other at the end.
+ */
 export class ConnTable {
-  private readonly buckets = new Map<number, Conn>();
+  private slots: (Conn | null)[] = new Array<Conn | null>(MIN_SLOTS).fill(null);
+  private mask = MIN_SLOTS - 1;
+  private first: Conn | null = null;
+  private last: Conn | null = null;
   size = 0;
 
   /** The connection with this 4-tuple (the remote as a packet carries it: v4 number or v6 bytes), or null. */
   find(local: IpAddr, localPort: number, remote4: number, remote6: Uint8Array | null, remotePort: number): Conn | null {
-    for (let c = this.buckets.get(portPairKey(localPort, remotePort)) ?? null; c !== null; c = c.next) {
-      if (ipEquals(c.remote, remote4, remote6) && ipSame(c.local, local)) return c;
+    const key = portPairKey(localPort, remotePort);
+    for (let c = this.slots[slotOf(key, this.mask)] as Conn | null; c !== null; c = c.next) {
+      if (c.key === key && ipEquals(c.remote, remote4, remote6) && ipSame(c.local, local)) return c;
     }
     return null;
   }
 
   insert(conn: Conn): void {
     const key = conn.key;
-    conn.next = this.buckets.get(key) ?? null;
-    this.buckets.set(key, conn);
-    this.size++;
+    const i = slotOf(key, this.mask);
+    // the newest connection with this port pair: the first in the slot's chain (newest first)
+    let newest = this.slots[i] as Conn | null;
+    while (newest !== null && newest.key !== key) newest = newest.next;
+    conn.next = this.slots[i] as Conn | null;
+    this.slots[i] = conn;
+    if (newest !== null) this.linkBefore(conn, newest);
+    else this.append(conn);
+    if (++this.size > this.mask + 1) this.resize((this.mask + 1) * 2);
   }
 
   remove(conn: Conn): void {
-    const key = conn.key;
-    let c = this.buckets.get(key) ?? null;
+    const i = slotOf(conn.key, this.mask);
+    let c = this.slots[i] as Conn | null;
     let prev: Conn | null = null;
     while (c !== null && c !== conn) {
       prev = c;
       c = c.next;
     }
     if (c === null) return;
-    if (prev === null) {
-      if (conn.next === null) this.buckets.delete(key);
-      else this.buckets.set(key, conn.next);
-    } else {
-      prev.next = conn.next;
-    }
+    if (prev === null) this.slots[i] = conn.next;
+    else prev.next = conn.next;
     conn.next = null;
+    const p = conn.prevInOrder;
+    const n = conn.nextInOrder;
+    if (p === null) this.first = n;
+    else p.nextInOrder = n;
+    if (n === null) this.last = p;
+    else n.prevInOrder = p;
+    conn.prevInOrder = conn.nextInOrder = null;
     this.size--;
+    if (this.size < (this.mask + 1) >> 2 && this.mask + 1 > MIN_SLOTS) this.resize((this.mask + 1) >> 1);
   }
 
   *all(): IterableIterator<Conn> {
-    for (const head of this.buckets.values()) {
-      for (let c: Conn | null = head; c !== null; c = c.next) yield c;
+    for (let c = this.first; c !== null; c = c.nextInOrder) yield c;
+  }
+
+  private append(conn: Conn): void {
+    conn.prevInOrder = this.last;
+    conn.nextInOrder = null;
+    if (this.last === null) this.first = conn;
+    else this.last.nextInOrder = conn;
+    this.last = conn;
+  }
+
+  private linkBefore(conn: Conn, at: Conn): void {
+    const p = at.prevInOrder;
+    conn.prevInOrder = p;
+    conn.nextInOrder = at;
+    at.prevInOrder = conn;
+    if (p === null) this.first = conn;
+    else p.nextInOrder = conn;
+  }
+
+  /** Rebuild the chains in `n` slots, each newest first as before (the order list is newest first per port pair). */
+  private resize(n: number): void {
+    const slots = new Array<Conn | null>(n).fill(null);
+    const mask = n - 1;
+    for (let c = this.last; c !== null; c = c.prevInOrder) {
+      const i = slotOf(c.key, mask);
+      c.next = slots[i] as Conn | null;
+      slots[i] = c;
     }
+    this.slots = slots;
+    this.mask = mask;
   }
 }

@@ -26,7 +26,13 @@ export interface DispatchHost {
 }
 
 export class Dispatcher {
-  private readonly queue: Conn[] = [];
+  /**
+   * connections with notifications to deliver: the first `queued` entries. The array keeps its
+   * storage from flush to flush (emptying it by its length would free it, to be grown again at the
+   * next notification, several times per connection)
+   */
+  private readonly queue: (Conn | undefined)[] = [];
+  private queued = 0;
   private readonly later: (() => void)[] = [];
   private laterHead = 0;
   /** > 0 while user code runs from inside a TCB call */
@@ -58,7 +64,7 @@ export class Dispatcher {
 
   /** Queue a notification for the connection's user (kept on the connection until it has one). */
   notify(c: Conn, bit: number): void {
-    if (c.notify === 0 && c.user) this.queue.push(c);
+    if (c.notify === 0 && c.user) this.queue[this.queued++] = c;
     c.notify |= bit;
   }
 
@@ -69,7 +75,7 @@ export class Dispatcher {
     try {
       for (let guard = 0; guard < 10_000_000; guard++) {
         if (this.host.settlePending()) continue;
-        if (this.queue.length > 0) this.deliver();
+        if (this.queued > 0) this.deliver();
         else if (this.laterHead < this.later.length) this.runLater();
         else break;
       }
@@ -104,7 +110,7 @@ export class Dispatcher {
 
   private deliver(): void {
     const queue = this.queue;
-    for (let i = 0; i < queue.length; i++) {
+    for (let i = 0; i < this.queued; i++) {
       const c = queue[i]!;
       const u = c.user;
       if (!u) continue; // let go meanwhile; the bits wait for a new user (attach)
@@ -118,6 +124,7 @@ export class Dispatcher {
       if (bits & NOTIFY_CLOSED && c.user === u) u.onClosed();
       this.host.touch(c);
     }
-    queue.length = 0;
+    queue.fill(undefined, 0, this.queued);
+    this.queued = 0;
   }
 }

@@ -8,6 +8,19 @@ import { sysError } from '../errors.js';
 import { ipSame, type IpAddr } from './ip-addr.js';
 import type { TimeWaitTable } from './time-wait.js';
 
+/**
+ * A connection the stack forgets leaves its listener's queues: a half-open one the SYN queue, an
+ * established one not yet accepted the accept queue (Linux's reqsk and accept queue unlinking).
+ */
+export function leaveListener(conn: Conn): void {
+  const l = conn.listener;
+  if (!l) return;
+  if (conn.tcb.passive && l.synQueue > 0 && !l.acceptQueue.includes(conn)) l.synQueue--;
+  const i = l.acceptQueue.indexOf(conn);
+  if (i >= 0) l.acceptQueue.splice(i, 1);
+  conn.listener = null;
+}
+
 export class Listener {
   /** half-open children (SYN_RCVD) */
   synQueue = 0;

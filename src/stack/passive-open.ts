@@ -61,12 +61,12 @@ function sendCookie(stack: Stack, l: Listener, local: IpAddr, remote: IpAddr, se
   const peer = seg.options;
   const mssIndex = cookieMssIndex(peer.mss ?? 536);
   const cookie = makeCookie(stack.cookieKeys, tuple, seg.seq, mssIndex, now);
-  const options: TcpOptions = { mss: stack.mssFor(local) };
+  const options: TcpOptions = { mss: stack.newConn.mssFor(local) };
   // without timestamps to carry them, window scale and SACK cannot survive the round trip
   if (sc.tcp_timestamps && peer.tsVal !== undefined) {
     const wscale = sc.tcp_window_scaling && peer.wscale !== undefined ? peer.wscale : -1;
     const sack = sc.tcp_sack === 1 && peer.sackPermitted === true;
-    const tsNow = (Math.floor(now) + stack.tsOffsetFor(tuple)) >>> 0;
+    const tsNow = (Math.floor(now) + stack.newConn.tsOffsetFor(tuple)) >>> 0;
     if (sack) options.sackPermitted = true;
     options.tsVal = cookieTimestamp(tsNow, { wscale, sack });
     options.tsEcr = peer.tsVal;

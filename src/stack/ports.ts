@@ -13,12 +13,20 @@ export function chooseEphemeralPort(
   counter: number,
   isFree: (port: number) => boolean,
 ): number | null {
-  const [low, high] = range;
-  const n = high - low + 1;
-  const offset = (halfSipHash(key, destWords) + counter) % n;
+  const low = range[0];
+  const n = range[1] - low + 1;
+  const offset = ephemeralOffset(key, destWords, range, counter);
   for (let i = 0; i < n; i++) {
     const port = low + ((offset + i) % n);
     if (isFree(port)) return port;
   }
   return null;
+}
+
+/**
+ * Where chooseEphemeralPort's walk starts, as an index into the range: candidate i is
+ * `range[0] + ((offset + i) % size)`. For a caller that tests the candidates itself (no closure).
+ */
+export function ephemeralOffset(key: HashKey, destWords: number[], range: readonly [number, number], counter: number): number {
+  return (halfSipHash(key, destWords) + counter) % (range[1] - range[0] + 1);
 }

@@ -14,27 +14,29 @@ import { EventEmitter } from '#platform/events';
 import { ACCEPT_OVERFLOW, publishDrop, publishSegment, publishTransition, wantsDrops, wantsSegments, wantsTransitions } from './publish.js';
 import { ResetLimiter, resetForClosed } from '../tcp/closed.js';
 import { TcpNetns } from '../tcp/ack-throttle.js';
-import { halfSipHash, initialSequenceNumber, type HashKey } from '../tcp/halfsiphash.js';
+import type { HashKey } from '../tcp/halfsiphash.js';
 import type { TcpState } from '../tcp/state.js';
 import { SYSCTL_DEFAULTS, applySysctl, type Sysctl } from '../tcp/sysctl.js';
-import { Tcb, type TcbCause, type TcbHooks } from '../tcp/tcb.js';
+import type { TcbCause, TcbHooks } from '../tcp/tcb.js';
 import type { Clock } from '../time/clock.js';
 import { RealClock } from '../time/real-clock.js';
 import { decodeTcpPacketInto, newPacketAddrs } from '../wire/packet.js';
+import { newSegmentRecord } from '../wire/tcp.js';
 import { ACK, RST, SYN, type Segment } from '../wire/segment.js';
-import { Conn, ConnTable, type ConnUser } from './conn.js';
+import { ConnTable, type Conn, type ConnUser } from './conn.js';
+import { ConnFactory } from './conn-factory.js';
 import { ConnTimers } from './conn-timers.js';
 import { makeHooks } from './hooks.js';
 import { Dispatcher } from './dispatch.js';
 import { InputBatch } from './input-batch.js';
 import { WireOut } from './wire-out.js';
-import { PeerCache, ipV6, isLoopback, isLoopbackV6, localAddressIn, ownAddressIn, tupleWords, type IpAddr } from './ip-addr.js';
+import { PeerCache, ipV6, isLoopback, isLoopbackV6, localAddressIn, ownAddressIn, type IpAddr } from './ip-addr.js';
 import { Liveness } from './liveness.js';
-import { type Listener, ListenerTable, portHeld } from './listener.js';
+import { type Listener, ListenerTable, leaveListener, portHeld } from './listener.js';
 import { closeListener, newListener, scheduleAccept } from './listening.js';
 import { socketTable, stateCounts, type SocketInfo, type TableView } from './socket-table.js';
 import { onCookieAck, onSyn } from './passive-open.js';
-import { chooseEphemeralPort } from './ports.js';
+import { ephemeralOffset } from './ports.js';
 import { newCounters, type StackCounters } from './counters.js';
 import { stackKeys } from './secrets.js';
 import { stackAddresses, stackMtu, type StackOptions } from './options.js';
@@ -74,9 +76,9 @@ export class Stack extends EventEmitter {
   private readonly listeners_ = new ListenerTable();
   /** every connection's timers, from one clock timer (conn-timers.ts) */
   private readonly timers = new ConnTimers(this);
-  private readonly isnKey: HashKey;
   private readonly portKey: HashKey;
-  private readonly tsKey: HashKey;
+  /** @internal new connections: ISN, timestamp offset, MSS, TCB (conn-factory.ts) */
+  readonly newConn: ConnFactory;
   /** @internal secrets of the SYN cookies */
   readonly cookieKeys: CookieKeys;
   /** compact records of connections in TIME_WAIT */
@@ -116,11 +118,12 @@ export class Stack extends EventEmitter {
     this.clock = opts.clock ?? this.ownClock!;
     this.liveness = new Liveness(this.clock);
     const keys = stackKeys(opts.seed);
-    ({ isn: this.isnKey, port: this.portKey, ts: this.tsKey, cookies: this.cookieKeys } = keys);
+    ({ port: this.portKey, cookies: this.cookieKeys } = keys);
     this.netns = new TcpNetns(this.counters.tcp, keys.salt);
     this.hooks = makeHooks(this, this.twPending);
+    this.newConn = new ConnFactory(keys.isn, keys.ts, this.mtu, this.hooks, this.counters.loss, this.netns);
     this.dispatch = new Dispatcher({
-      settlePending: () => this.twPending.length > 0 && (settleTimeWait(this, this.twPending.splice(0)), true),
+      settlePending: () => this.twPending.length > 0 && (settleTimeWait(this, this.twPending), true),
       touch: (c) => this.touch(c),
       afterFlush: () => this.armClock(),
       defer: (fn) => this.clock.defer(fn),
@@ -235,12 +238,14 @@ export class Stack extends EventEmitter {
 
   /** the addresses of the packet demux is taking apart (decodeTcpPacketInto fills it) */
   private readonly addrs = newPacketAddrs();
+  /** the segment demux is taking apart, in one record: read while delivered only (what outlives that is a copy) */
+  private readonly segIn = newSegmentRecord();
 
   /** TCP here, the rest to ip/. `loopback`: the packet came over our own loopback path. */
   private demux(packet: Uint8Array, loopback: boolean): void {
     // checksums are neither computed nor verified on the loopback path, as on Linux's lo
     const a = this.addrs;
-    const seg = decodeTcpPacketInto(packet, !(loopback || this.out.offload.rxChecksumVerified), a);
+    const seg = decodeTcpPacketInto(packet, !(loopback || this.out.offload.rxChecksumVerified), a, this.segIn);
     if (typeof seg === 'string') return forIpLayer(seg) ? this.ip.input(packet) : this.drop(seg);
     // read out at once: the record is the stack's, and a nested demux (reassembly) refills it
     const version = a.version;
@@ -398,45 +403,23 @@ export class Stack extends EventEmitter {
 
   // ===================== connections =====================
 
-  /** @internal a new connection with its TCB, in the demux table; `iss` overrides RFC 6528's choice */
+  /** @internal a new connection with its TCB (conn-factory.ts), in the demux table; `iss` overrides RFC 6528's choice */
   createConn(local: IpAddr, localPort: number, remote: IpAddr, remotePort: number, now: number, iss?: number): Conn {
-    const conn = new Conn(local, remote);
-    const words = tupleWords(local, localPort, remote, remotePort, this.tuple);
-    conn.tcb = new Tcb(this.hooks, {
-      sysctl: this.sc,
-      localPort,
-      remotePort,
-      iss: iss ?? initialSequenceNumber(this.isnKey, words, now),
-      mss: this.mssFor(local),
-      tsOffset: this.tsOffsetFor(words),
-      lossCounters: this.counters.loss,
-      owner: conn,
-      netns: this.netns,
-    });
+    const conn = this.newConn.make(this.sc, local, localPort, remote, remotePort, now, iss);
     conn.tcb.gsoMax = this.out.gsoPayload(local);
     this.conns.insert(conn);
     return conn;
   }
 
-  private readonly tuple: number[] = []; // createConn's, reused for every connection
-
-  /** @internal RFC 7323 §5.4: a per-connection random offset for our timestamps */
-  tsOffsetFor(words: number[]): number {
-    return halfSipHash(this.tsKey, words);
-  }
-
-  /** @internal the MSS we advertise from `local`: the MTU less the IP and TCP headers */
-  mssFor(local: IpAddr): number {
-    return this.mtu - (local.version === 4 ? 40 : 60);
-  }
-
   /** Active open for the socket layer (active-open.ts). Errors are Node-style (EADDRNOTAVAIL, EADDRINUSE, ...). */
   openConnection(remote: IpAddr, remotePort: number, localAddress?: string, localPort?: number): Conn {
     if (remote.version === 4) remote = this.peers.get(remote.v4); // one IpAddr per peer, as passive opens
-    const ephemeral = (dest: number[], free: (port: number) => boolean): number | null =>
-      chooseEphemeralPort(this.portKey, dest, this.sc.ip_local_port_range, this.portCounter++, free);
-    return openActive(this, remote, remotePort, ephemeral, localAddress, localPort);
+    return openActive(this, remote, remotePort, this.ephemeralOffset, localAddress, localPort);
   }
+
+  /** where an active open's walk of the ephemeral ports starts (ports.ts ephemeralOffset), made once */
+  private readonly ephemeralOffset = (dest: number[]): number =>
+    ephemeralOffset(this.portKey, dest, this.sc.ip_local_port_range, this.portCounter++);
 
   /** @internal the ISN a reused TIME_WAIT 4-tuple hands to the connect in progress */
   reuseIss: number | undefined;
@@ -502,13 +485,7 @@ export class Stack extends EventEmitter {
     if (this.fwd.foreign > 0 && !this.addresses.includes(conn.local)) this.fwd.foreign--;
     this.conns.remove(conn);
     this.timers.remove(conn);
-    const l = conn.listener;
-    if (l) {
-      if (conn.tcb.passive && l.synQueue > 0 && !l.acceptQueue.includes(conn)) l.synQueue--;
-      const i = l.acceptQueue.indexOf(conn);
-      if (i >= 0) l.acceptQueue.splice(i, 1);
-      conn.listener = null;
-    }
+    leaveListener(conn);
   }
 
   /** Take TCP connections to any address and port (forwarder.ts): every SYN nothing else takes goes to `handler`; one forwarder at a time. */

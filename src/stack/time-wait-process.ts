@@ -93,24 +93,42 @@ function ackFromTimeWait(stack: Stack, slot: number, local: IpAddr, remote: IpAd
   });
 }
 
-/** The compact record a connection leaves behind in TIME_WAIT. */
-export function timeWaitRecord(c: Conn, localIdx: number): TimeWaitInit {
+/**
+ * The compact record a connection leaves behind in TIME_WAIT, written into `into` (by default one
+ * record for every hand-over: the table copies what it keeps, so none is made per connection).
+ */
+export function timeWaitRecord(c: Conn, localIdx: number, into: TimeWaitInit = { ...RECORD }): TimeWaitInit {
   const t = c.tcb;
-  return {
-    localIdx,
-    local: c.local,
-    localPort: c.localPort,
-    remote: c.remote,
-    remotePort: c.remotePort,
-    sndNxt: t.sndNxt,
-    rcvNxt: t.rcvNxt,
-    tsOk: t.tsOk,
-    tsRecent: t.tsRecent,
-    tsRecentAge: t.tsRecentAge,
-    tsOffset: t.tsOffset,
-    window: Math.min(0xffff, Math.max(0, seqDiff(t.rcvAdvEdge, t.rcvNxt)) >> t.rcvWscale),
-  };
+  into.localIdx = localIdx;
+  into.local = c.local;
+  into.localPort = c.localPort;
+  into.remote = c.remote;
+  into.remotePort = c.remotePort;
+  into.sndNxt = t.sndNxt;
+  into.rcvNxt = t.rcvNxt;
+  into.tsOk = t.tsOk;
+  into.tsRecent = t.tsRecent;
+  into.tsRecentAge = t.tsRecentAge;
+  into.tsOffset = t.tsOffset;
+  into.window = Math.min(0xffff, Math.max(0, seqDiff(t.rcvAdvEdge, t.rcvNxt)) >> t.rcvWscale);
+  return into;
 }
+
+/** settleTimeWait's record, refilled for each connection it hands over (TimeWaitTable.insert keeps none of it) */
+const RECORD: TimeWaitInit = {
+  localIdx: 0,
+  local: ipV4(0),
+  localPort: 0,
+  remote: ipV4(0),
+  remotePort: 0,
+  sndNxt: 0,
+  rcvNxt: 0,
+  tsOk: false,
+  tsRecent: 0,
+  tsRecentAge: 0,
+  tsOffset: 0,
+  window: 0,
+};
 
 /**
  * Move connections that reached TIME_WAIT into the compact table (Linux's timewait sock). One whose
@@ -118,7 +136,9 @@ export function timeWaitRecord(c: Conn, localIdx: number): TimeWaitInit {
  * tcp_max_tw_buckets a connection skips TIME_WAIT ("TCP: time wait bucket table overflow").
  */
 export function settleTimeWait(stack: Stack, pending: Conn[]): void {
-  for (const c of pending) {
+  // by index, and emptied at the end: the array is the stack's, kept from call to call
+  for (let i = 0; i < pending.length; i++) {
+    const c = pending[i]!;
     const t = c.tcb;
     if (c.gone || t.state !== 'TIME_WAIT' || t.readable > 0) continue;
     const localIndex = stack.addresses.indexOf(c.local);
@@ -135,8 +155,9 @@ export function settleTimeWait(stack: Stack, pending: Conn[]): void {
       stack.emitTransition(t.now, c.local.text, c.localPort, c.remote.text, c.remotePort, 'TIME_WAIT', 'CLOSED', TW_OVERFLOW);
       continue;
     }
-    stack.timeWait.insert(timeWaitRecord(c, localIndex), t.tTimeWait);
+    stack.timeWait.insert(timeWaitRecord(c, localIndex, RECORD), t.tTimeWait);
   }
+  pending.length = 0;
 }
 
 /** The TIME_WAIT → CLOSED transition of a record (expiry, or a 4-tuple taken over). */

@@ -8,6 +8,7 @@
 import type { Segment } from '../wire/segment.js';
 import { DUP_THRESH, type AckResult, type TxSegment } from './scoreboard.js';
 import { Tlp } from './rack.js';
+import type { AckSample } from './cc/types.js';
 import { retransmitRange, sendNewSegment, trySend } from './output.js';
 import { seqAdd, seqDiff, seqGe, seqMax } from './seq.js';
 import type { Tcb } from './tcb.js';
@@ -44,6 +45,12 @@ export function inFastRecovery(tcb: Tcb): boolean {
   return tcb.recover >= 0 && !tcb.inLoss;
 }
 
+/** the sample onSackAck hands the congestion control, refilled for every ACK (cc/ reads it during the call only) */
+const ACK_SAMPLE: AckSample = { now: 0, mss: 0, acked: 0, rtt: 0, srtt: 0, ack: 0, sndNxt: 0 };
+
+/** onSackAck's record of what the scoreboard's walk found, refilled for every ACK (nothing keeps it) */
+const ACK_RESULT: AckResult = { delivered: 0, newlySacked: 0, dsack: false, dsackSpurious: false, reneged: false };
+
 /** what the walk of an empty scoreboard finds for an ACK without SACK blocks (read only) */
 const NOTHING_ACKED: AckResult = Object.freeze({ delivered: 0, newlySacked: 0, dsack: false, dsackSpurious: false, reneged: false });
 
@@ -61,7 +68,7 @@ export function onSackAck(tcb: Tcb, seg: Segment, ack: number, acked: number, rt
   const res =
     tcb.boardIfAny === null && (blocks === undefined || blocks.length < 2)
       ? NOTHING_ACKED
-      : tcb.board.onAck(ack, blocks, deliveredSack, tcb);
+      : tcb.board.onAck(ack, blocks, deliveredSack, tcb, ACK_RESULT);
   const segRtt = newestRtt;
   if (rtt >= 0) tcb.rack.rttSample(rtt);
   // without timestamps every ACK still times the newest segment it delivers (Karn: never a
@@ -99,7 +106,15 @@ export function onSackAck(tcb: Tcb, seg: Segment, ack: number, acked: number, rt
     tcb.cc.cwnd = pipe + tcb.prr.onAck(res.delivered, pipe, tcb.cc.ssthresh, tcb.sndMss);
   } else if (advanced && !ended) {
     // slow start and congestion avoidance, also after a timeout (slow start back to ssthresh)
-    tcb.cc.onAck({ now, mss: tcb.sndMss, acked, rtt, srtt: tcb.rto.srtt, ack, sndNxt: highData(tcb) });
+    const sample = ACK_SAMPLE;
+    sample.now = now;
+    sample.mss = tcb.sndMss;
+    sample.acked = acked;
+    sample.rtt = rtt;
+    sample.srtt = tcb.rto.srtt;
+    sample.ack = ack;
+    sample.sndNxt = highData(tcb);
+    tcb.cc.onAck(sample);
   }
 }
 

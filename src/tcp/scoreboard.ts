@@ -102,10 +102,18 @@ export class Scoreboard {
    * A cumulative ACK of everything before `ack` with flat SACK blocks [l0, r0, l1, r1, ...].
    * `delivered` is called for each segment newly acknowledged or SACKed that had not been SACKed
    * before, in the order RACK wants them (RFC 8985 §6.2 step 2 takes each), with `ctx` (so that a
-   * caller needs no closure per ACK).
+   * caller needs no closure per ACK). The result is written into `res` when given (a caller's
+   * record, reused from ACK to ACK), else into a new one.
    */
-  onAck<C>(ack: number, blocks: readonly number[] | undefined, delivered: (seg: TxSegment, ctx: C) => void, ctx?: C): AckResult {
-    const res: AckResult = { delivered: 0, newlySacked: 0, dsack: false, dsackSpurious: false, reneged: false };
+  onAck<C>(ack: number, blocks: readonly number[] | undefined, delivered: (seg: TxSegment, ctx: C) => void, ctx?: C, res?: AckResult): AckResult {
+    if (res === undefined) res = { delivered: 0, newlySacked: 0, dsack: false, dsackSpurious: false, reneged: false };
+    else {
+      res.delivered = 0;
+      res.newlySacked = 0;
+      res.dsack = false;
+      res.dsackSpurious = false;
+      res.reneged = false;
+    }
     let first = 0;
     if (blocks && blocks.length >= 2) {
       // RFC 2883 §4: the first block is a D-SACK when it lies below the cumulative ACK or inside the second block

@@ -24,6 +24,13 @@ export interface Clock {
    */
   scheduleDue?(at: number, fn: () => void): void;
   /**
+   * The latest time this clock has read from its source: no later than the present and no
+   * earlier than anything now() has returned, so a time scheduleDue() takes — for a caller that
+   * needs only that (a packet due at once) and would rather not read the wall clock again.
+   * Optional: callers fall back to now().
+   */
+  lastRead?(): number;
+  /**
    * Keep the process alive until the matching release() (calls nest), as a ref'd Node handle does.
    * A real clock implements it; a virtual clock runs only when driven and has nothing to hold.
    */

@@ -76,6 +76,11 @@ export class RealClock implements Clock {
     return e;
   }
 
+  /** Clock.lastRead: the wall clock as last read (by now(), schedule() or a batch), without reading it */
+  lastRead(): number {
+    return this.seen;
+  }
+
   /** schedule() of a time already due (Clock.scheduleDue): the same place in the deferred batch, no entry */
   scheduleDue(at: number, fn: () => void): void {
     if (!(at <= this.seen)) {

@@ -36,6 +36,11 @@ export class VirtualClock implements Clock {
     return e;
   }
 
+  /** Clock.lastRead: virtual time is only ever read, so this is now() */
+  lastRead(): number {
+    return this.now();
+  }
+
   /** Clock.scheduleDue: a timer like any other (the heap keeps its place among those due now) */
   scheduleDue(at: number, fn: () => void): void {
     this.schedule(at, fn);

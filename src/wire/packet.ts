@@ -123,9 +123,10 @@ export function newPacketAddrs(): PacketAddrs {
 /**
  * decodeTcpPacket with the same checks and verdicts, the addresses written into `out` instead of a
  * new DecodedPacket: an IPv4 header is read in place (as parseIPv4Header checks it, RFC 791 §3.1);
- * IPv6 goes through decodePacket. `out` is meaningful only when a Segment is returned.
+ * IPv6 goes through decodePacket. `out` is meaningful only when a Segment is returned. `seg`: an
+ * IPv4 segment is decoded into that record (decodeTcp `into`), valid until the next decode into it.
  */
-export function decodeTcpPacketInto(pkt: Uint8Array, verifyTcpChecksum: boolean, out: PacketAddrs): Segment | DropReason {
+export function decodeTcpPacketInto(pkt: Uint8Array, verifyTcpChecksum: boolean, out: PacketAddrs, seg: Segment | null = null): Segment | DropReason {
   const n = pkt.length;
   if (n >= 20 && pkt[0] >>> 4 === 4) {
     // RFC 791 §3.1, as parseIPv4Header checks it; fragments are not reassembled here
@@ -138,14 +139,14 @@ export function decodeTcpPacketInto(pkt: Uint8Array, verifyTcpChecksum: boolean,
     const dst = ((pkt[16] << 24) | (pkt[17] << 16) | (pkt[18] << 8) | pkt[19]) >>> 0;
     const tcpLen = totalLength - headerLength;
     const ps = verifyTcpChecksum ? pseudoSumV4(src, dst, IPPROTO_TCP, tcpLen) : 0;
-    const seg = decodeTcp(pkt, headerLength, tcpLen, ps, verifyTcpChecksum);
-    if (typeof seg === 'string') return seg;
+    const decoded = decodeTcp(pkt, headerLength, tcpLen, ps, verifyTcpChecksum, seg);
+    if (typeof decoded === 'string') return decoded;
     out.version = 4;
     out.src4 = src;
     out.dst4 = dst;
     out.src6 = null;
     out.dst6 = null;
-    return seg;
+    return decoded;
   }
   const d = decodeTcpPacket(pkt, verifyTcpChecksum);
   if (typeof d === 'string') return d;

@@ -26,6 +26,9 @@ const LEN_TIMESTAMPS = 10;
 export const TCP_HEADER_MIN = 20;
 export const TCP_OPTIONS_MAX = 40;
 
+/** the payload of a segment without data decoded into a caller's record (a view of nothing: nothing to change) */
+const EMPTY_PAYLOAD = new Uint8Array(0);
+
 function u32(b: Uint8Array, i: number): number {
   return ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
 }
@@ -39,7 +42,10 @@ function put32(b: Uint8Array, i: number, v: number): void {
 
 /**
  * Decode the TCP segment in buf[off, off+len). Returns the Segment (payload a view, no copy)
- * or why it must be dropped.
+ * or why it must be dropped. `into` (the stack's hot path): the header is written into that
+ * record, which is returned, instead of a new one, and a segment without data gets one empty view
+ * shared by all (most segments are SYNs, ACKs and FINs) — valid, like the payload, until the
+ * next decode into the same record. Options are a new object either way.
  */
 export function decodeTcp(
   buf: Uint8Array,
@@ -47,6 +53,7 @@ export function decodeTcp(
   len: number,
   pseudoSum: number,
   verifyChecksum = true,
+  into: Segment | null = null,
 ): Segment | DropReason {
   if (len < TCP_HEADER_MIN || off < 0 || off + len > buf.length) return 'tcp_truncated';
   // RFC 9293 §3.1 "Data Offset": the header length in 32-bit words; at least 5.
@@ -108,6 +115,18 @@ export function decodeTcp(
     i += olen;
   }
 
+  if (into !== null) {
+    into.srcPort = (buf[off] << 8) | buf[off + 1];
+    into.dstPort = (buf[off + 2] << 8) | buf[off + 3];
+    into.seq = u32(buf, off + 4);
+    into.ack = u32(buf, off + 8);
+    into.flags = buf[off + 13];
+    into.window = (buf[off + 14] << 8) | buf[off + 15];
+    into.urgent = (buf[off + 18] << 8) | buf[off + 19];
+    into.options = options;
+    into.payload = end === off + len ? EMPTY_PAYLOAD : buf.subarray(end, off + len);
+    return into;
+  }
   return {
     srcPort: (buf[off] << 8) | buf[off + 1],
     dstPort: (buf[off + 2] << 8) | buf[off + 3],
@@ -119,6 +138,11 @@ export function decodeTcp(
     options,
     payload: buf.subarray(end, off + len),
   };
+}
+
+/** A record for decodeTcp's `into` (its fields are overwritten by each decode). */
+export function newSegmentRecord(): Segment {
+  return { srcPort: 0, dstPort: 0, seq: 0, ack: 0, flags: 0, window: 0, urgent: 0, options: {}, payload: EMPTY_PAYLOAD };
 }
 
 function hasTs(o: TcpOptions): boolean {

@@ -47,4 +47,44 @@ describe('TimerHeap', () => {
     expect(heap.remove(b)).toBe(false);
     expect(heap.size).toBe(0);
   });
+
+  it('moveEarlier gives the order remove + push would, with interleaved pushes and pops', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 30 }), fc.nat(50)), { maxLength: 200 }),
+        (ops) => {
+          const a = new TimerHeap<E>();
+          const b = new TimerHeap<E>();
+          const ea: E[] = [];
+          const eb: E[] = [];
+          const got: [number[], number[]] = [[], []];
+          for (const [op, at, pick] of ops) {
+            if (op <= 1) {
+              const n = ea.length;
+              ea.push(entry(at, n));
+              eb.push(entry(at, n));
+              a.push(ea[n]!);
+              b.push(eb[n]!);
+            } else if (op === 2 && ea.length > 0) {
+              const i = pick % ea.length;
+              const x = ea[i]!;
+              const y = eb[i]!;
+              if (a.has(x) && at < x.at) {
+                a.moveEarlier(x, at);
+                b.remove(y);
+                y.at = at;
+                b.push(y);
+              }
+            } else {
+              got[0].push(a.pop()?.name ?? -1);
+              got[1].push(b.pop()?.name ?? -1);
+            }
+          }
+          for (let e = a.pop(); e !== undefined; e = a.pop()) got[0].push(e.name);
+          for (let e = b.pop(); e !== undefined; e = b.pop()) got[1].push(e.name);
+          expect(got[0]).toEqual(got[1]);
+        },
+      ),
+    );
+  });
 });
