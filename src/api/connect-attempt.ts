@@ -14,8 +14,25 @@ import { normalizeArgs, validateConnectOptions, validatePort } from './validate.
 /** connect(options[, cb]) or connect(port[, host][, cb]) as options and listener, checked as node:net checks them. */
 export function connectArgs(args: readonly unknown[]): { opts: SocketConnectOptions; cb: (() => void) | null } {
   const { options: raw, cb } = normalizeArgs(args);
+  const made = raw === madeOptions;
+  madeOptions = null;
   validateConnectOptions(raw);
-  return { opts: { ...(raw as unknown as SocketConnectOptions), port: validatePort(raw.port) }, cb: cb as (() => void) | null };
+  const port = validatePort(raw.port);
+  // the application's object is copied (connect() keeps the options and must not change them);
+  // the one net.connect() made from (port, host) is nobody else's, and takes the checked port in place
+  if (made) {
+    raw.port = port;
+    return { opts: raw as unknown as SocketConnectOptions, cb: cb as (() => void) | null };
+  }
+  return { opts: { ...(raw as unknown as SocketConnectOptions), port }, cb: cb as (() => void) | null };
+}
+
+/** the options object net.connect() made itself (normalizeArgs of `(port[, host])`), until connect() reads it */
+let madeOptions: object | null = null;
+
+/** net.connect(): the options it hands to socket.connect() are its own, made from the arguments (not the application's). */
+export function optionsMadeByConnect(options: object): void {
+  madeOptions = options;
 }
 
 /**

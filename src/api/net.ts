@@ -11,6 +11,7 @@ import type { Stack } from '../stack/stack.js';
 import { Server, type ServerOptions } from './server.js';
 import { Socket, type SocketConnectOptions, type SocketOptions } from './socket.js';
 import { normalizeArgs } from './validate.js';
+import { optionsMadeByConnect } from './connect-attempt.js';
 
 /** A class that, like node:net's Socket and Server, may also be called without `new`. */
 export interface CallableClass<T, A extends unknown[]> {
@@ -104,6 +105,7 @@ export function createNet(stack: Stack): NetApi {
     const { options, cb } = normalizeArgs(args);
     const socket = new BoundSocket(options as SocketOptions);
     if (options.timeout) socket.setTimeout(options.timeout as number);
+    if (options !== args[0]) optionsMadeByConnect(options);
     return socket.connect(options as unknown as SocketConnectOptions, (cb ?? undefined) as (() => void) | undefined);
   }
   return {

@@ -8,9 +8,13 @@ import type { IpAddr } from '../stack/ip-addr.js';
 /** The 4-tuple of a connection, kept after the connection itself is released. */
 export type Ends = Pick<Conn, 'local' | 'localPort' | 'remote' | 'remotePort'>;
 
-/** A connection's 4-tuple alone, so the buffers behind the connection can be freed. */
-export function endsOf(c: Conn): Ends {
-  return { local: c.local, localPort: c.localPort, remote: c.remote, remotePort: c.remotePort };
+/** Keep a connection's 4-tuple in `into` (the socket's side object), so the buffers behind the connection can be freed. */
+export function keepEnds(into: { local: IpAddr | null; localPort: number; remote: IpAddr | null; remotePort: number }, c: Conn): void {
+  const tcb = c.tcb;
+  into.local = c.local;
+  into.localPort = tcb.localPort;
+  into.remote = c.remote;
+  into.remotePort = tcb.remotePort;
 }
 
 /** node:net's family name of an address (undefined without one). */

@@ -4,7 +4,7 @@
  * field for ten booleans and one (null) for six rarely used values.
  */
 import type { OnRead } from './reads.js';
-import type { Ends } from './socket-address.js';
+import type { IpAddr } from '../stack/ip-addr.js';
 import type { SocketConnectOptions } from './socket-options.js';
 import type { SocketTuning } from './socket-tuning.js';
 
@@ -33,12 +33,20 @@ export class SocketExtra {
   tuning: SocketTuning | null = null;
   attemptFailed: ((err: Error) => void) | null = null;
   onread: OnRead | null = null;
-  ends: Ends | null = null;
+  /**
+   * The 4-tuple kept when the connection is let go (destroy), so the buffers behind it can be
+   * freed: fields of this object (an Ends when `local` is set) rather than a record of their own,
+   * so a destroyed socket makes one object, not two
+   */
+  local: IpAddr | null = null;
+  localPort = 0;
+  remote: IpAddr | null = null;
+  remotePort = 0;
   connectOpts: SocketConnectOptions | null = null;
   announceAttempt: (() => void) | null = null;
 }
 
 /** Whether anything is left in the side object (if not, the socket lets it go). */
 export function extraInUse(x: SocketExtra): boolean {
-  return !!(x.tuning || x.attemptFailed || x.onread || x.ends || x.connectOpts || x.announceAttempt);
+  return !!(x.tuning || x.attemptFailed || x.onread || x.local || x.connectOpts || x.announceAttempt);
 }

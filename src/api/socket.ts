@@ -17,7 +17,7 @@ import type { Clock } from '../time/clock.js';
 import { IdleTimer } from './idle-timer.js';
 import { readChunk, readInto, type OnRead } from './reads.js';
 import { SendFeed } from './send-feed.js';
-import { endsOf, familyOf, localAddressInfo, type Ends } from './socket-address.js';
+import { familyOf, keepEnds, localAddressInfo, type Ends } from './socket-address.js';
 import { abandonAttempt, attemptConnect, attemptFailed, connectSocket } from './socket-connect.js';
 import { streamOptions, type SocketConnectOptions, type SocketOptions } from './socket-options.js';
 import {
@@ -105,8 +105,15 @@ export class Socket extends Duplex {
   get onread(): OnRead | null { return this.extra_?.onread ?? null; }
   /** @internal */ set onread(v: OnRead | null) { if (v !== null || this.extra_) this.moreState.onread = v; }
   /** the 4-tuple once the connection is let go (destroy), so the buffers behind it can be freed */
-  private get ends(): Ends | null { return this.extra_?.ends ?? null; }
-  private set ends(v: Ends | null) { if (v !== null || this.extra_) this.moreState.ends = v; }
+  private get ends(): Ends | null {
+    const x = this.extra_;
+    return x !== null && x.local !== null ? (x as Ends) : null;
+  }
+  /** Forget the kept 4-tuple (another connect()). */
+  private dropEnds(): void {
+    const x = this.extra_;
+    if (x !== null) x.local = x.remote = null;
+  }
   /** @internal connect()'s options, for each attempt until one connects */
   get connectOpts(): SocketConnectOptions | null { return this.extra_?.connectOpts ?? null; }
   /** @internal */ set connectOpts(v: SocketConnectOptions | null) { if (v !== null || this.extra_) this.moreState.connectOpts = v; }
@@ -209,7 +216,7 @@ export class Socket extends Duplex {
     this.sendFeed_?.reset();
     this.bits_ &= F_KEPT_ON_RECONNECT;
     this.attemptFailed = null;
-    this.ends = null;
+    this.dropEnds();
     this.connectOpts = null;
     this.announceAttempt = null;
     Reflect.deleteProperty(this, 'autoSelectFamilyAttemptedAddresses');
@@ -436,7 +443,7 @@ export class Socket extends Duplex {
     // the buffers behind a destroyed socket go, even while the application holds the object
     this.sendFeed_?.dropData();
     if (c) {
-      if (wasUp) this.ends = endsOf(c);
+      if (wasUp) keepEnds(this.moreState, c);
       this.conn = null;
       c.user = null;
       c.reading = false;

@@ -221,6 +221,21 @@ describe('net.Server over synack', () => {
     expect(c.remotePort).toBe(80);
   });
 
+  it("connect() leaves the application's options object as it was; net.connect(port, host) takes a text port too", async () => {
+    const { net, a, b } = world();
+    b.net.createServer(echo).listen(80);
+    const opts = { port: '80' as unknown as number, host: '10.0.0.2' };
+    const c = a.net.connect(opts);
+    expect(opts).toEqual({ port: '80', host: '10.0.0.2' });
+    expect(await roundTrip(net, c, 'options')).toBe('options');
+    const d = a.net.connect('80' as unknown as number, '10.0.0.2');
+    expect(await roundTrip(net, d, 'text port')).toBe('text port');
+    expect(d.remotePort).toBe(80);
+    d.destroy();
+    await net.run(1);
+    expect([d.remoteAddress, d.remotePort, d.localAddress, d.localFamily]).toEqual(['10.0.0.2', 80, '10.0.0.1', 'IPv4']);
+  });
+
   it('the accept queue: connections the application has not accepted show as the LISTEN row recvQ, bounded by the backlog (sendQ)', async () => {
     const { net, a, b } = world();
     const accepted: Socket[] = [];
