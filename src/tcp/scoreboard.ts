@@ -77,8 +77,10 @@ export class Scoreboard {
     const last = this.length > 0 ? this.at(this.length - 1) : undefined;
     if (last === undefined || seqGe(start, last.end)) {
       const seg: TxSegment = { start, end, xmit: now, sacked: false, lost: false, rxOut: false, retrans: 0, lostBy: 'fast' };
-      if (this.segs === NONE) this.segs = [];
-      this.segs.push(seg);
+      // an empty board's first segment: an array of one (a push onto [] would grow it to 17 slots,
+      // and most flights of a short connection are one segment: a SYN, a request, a FIN)
+      if (this.segs === NONE) this.segs = [seg];
+      else this.segs.push(seg);
       this.inFlight += seqDiff(end, start);
       return;
     }
