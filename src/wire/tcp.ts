@@ -135,7 +135,8 @@ export function decodeTcp(
     into.flags = buf[off + 13];
     into.window = (buf[off + 14] << 8) | buf[off + 15];
     into.urgent = (buf[off + 18] << 8) | buf[off + 19];
-    into.payload = end === off + len ? EMPTY_PAYLOAD : buf.subarray(end, off + len);
+    // the view made directly (subarray would look up the species constructor for the same view)
+    into.payload = end === off + len ? EMPTY_PAYLOAD : new Uint8Array(buf.buffer, buf.byteOffset + end, off + len - end);
     return into;
   }
   return {
