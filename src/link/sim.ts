@@ -183,6 +183,7 @@ export class SimLinkNetwork {
     if (n > SLAB_BYTES >> 2) return packet.slice();
     if (this.slabUsed + n > SLAB_BYTES) {
       this.slab = new Uint8Array(SLAB_BYTES);
+      this.slabBuffer = this.slab.buffer;
       this.slabUsed = 0;
     }
     const at = this.slabUsed;
@@ -190,10 +191,12 @@ export class SimLinkNetwork {
     this.slabUsed = (at + n + 7) & ~7;
     this.slab.set(packet, at);
     // the view made directly (subarray would look up the species constructor for the same view)
-    return new Uint8Array(this.slab.buffer, at, n);
+    return new Uint8Array(this.slabBuffer, at, n);
   }
 
   private slab = new Uint8Array(SLAB_BYTES);
+  /** the slab's ArrayBuffer, kept (reading a typed array's `buffer` is a builtin call each time) */
+  private slabBuffer: ArrayBufferLike = this.slab.buffer;
   private slabUsed = 0;
 
   /**

@@ -11,7 +11,8 @@
  *   stack.dgram                         node:dgram's API: UDP over this stack (udp/, api/dgram.ts)
  */
 import { EventEmitter } from '#platform/events';
-import { ACCEPT_OVERFLOW, publishDrop, publishSegment, publishTransition, wantsDrops, wantsSegments, wantsTransitions } from './publish.js';
+import { ACCEPT_OVERFLOW, publishDrop, publishSegment, publishTransition } from './publish.js';
+import { dropChannel, segmentChannel, transitionChannel } from '../observe/events.js';
 import { ResetLimiter, resetForClosed } from '../tcp/closed.js';
 import { TcpNetns } from '../tcp/ack-throttle.js';
 import type { HashKey } from '../tcp/halfsiphash.js';
@@ -58,6 +59,14 @@ import { connect as webConnect, TCPServerSocket, type SocketAddress, type Socket
 
 export type { StackOptions };
 export type { SocketInfo, StackCounters };
+
+/** a 'packet' listener: (packet, gsoSize) */
+type PacketListener = (this: Stack, packet: Uint8Array, gsoSize: number) => void;
+
+/** Stack.hears: events whose listeners the stack checks for before building what they are given */
+const HEARS_SEGMENT = 1;
+const HEARS_DROP = 2;
+const HEARS_TRANSITION = 4;
 
 export class Stack extends EventEmitter {
   readonly clock: Clock;
@@ -263,7 +272,7 @@ export class Stack extends EventEmitter {
     this.counters.segmentsIn++;
     // the packets of one batch arrived together: one reading of the clock serves them all
     const now = this.batch.active ? this.batch.now : this.clock.now();
-    if (wantsSegments(this)) this.observed(() => publishSegment(this, now, 'in', local, (version === 4 ? this.peers.get(src4) : ipV6(src6!)).text, seg));
+    if (segmentChannel.hasSubscribers || this.hears(HEARS_SEGMENT)) this.observed(() => publishSegment(this, now, 'in', local, (version === 4 ? this.peers.get(src4) : ipV6(src6!)).text, seg));
     if (seg.srcPort === 0 || seg.dstPort === 0) return this.drop('tcp_port_zero');
     const conn = this.conns.find(local, seg.dstPort, src4, src6, seg.srcPort);
     // a forwarded connection's TCB in TIME_WAIT may give way to a new SYN (forwarder.ts reopens)
@@ -326,7 +335,7 @@ export class Stack extends EventEmitter {
   drop(reason: string): void {
     const d = this.counters.drops;
     d[reason] = (d[reason] ?? 0) + 1;
-    if (wantsDrops(this)) this.observed(() => publishDrop(this, this.clock.now(), reason));
+    if (dropChannel.hasSubscribers || this.hears(HEARS_DROP)) this.observed(() => publishDrop(this, this.clock.now(), reason));
   }
 
   /**
@@ -360,10 +369,89 @@ export class Stack extends EventEmitter {
   private emitOut(pkt: Uint8Array, gsoSize = 0): void {
     this.dispatch.enter();
     try {
-      this.emit('packet', pkt, gsoSize);
+      // what emit('packet', pkt, gsoSize) does (each listener as the array held when it began,
+      // called with this stack as `this`), without emit's array of arguments per packet
+      const ls = this.packetOut ?? (this.packetOut = this.rawListeners('packet') as PacketListener[]);
+      for (let i = 0; i < ls.length; i++) ls[i]!.call(this, pkt, gsoSize);
     } finally {
       this.dispatch.leave();
     }
+  }
+
+  // ---- what is listened to, kept between changes of the listeners (a check per segment otherwise)
+
+  /** the 'packet' listeners (rawListeners: a copy, once-wrappers included), or null once they change */
+  private packetOut: PacketListener[] | null = null;
+  /** HEARS_* bits of the events with listeners, or -1 once the listeners change */
+  private heard = -1;
+
+  /** whether `bit`'s event (HEARS_*) has a listener on this stack */
+  private hears(bit: number): boolean {
+    let h = this.heard;
+    if (h < 0) {
+      h = 0;
+      if (this.listenerCount('segment') > 0) h |= HEARS_SEGMENT;
+      if (this.listenerCount('drop') > 0) h |= HEARS_DROP;
+      if (this.listenerCount('transition') > 0) h |= HEARS_TRANSITION;
+      this.heard = h;
+    }
+    return (h & bit) !== 0;
+  }
+
+  private listenersChanged(): void {
+    this.packetOut = null;
+    this.heard = -1;
+  }
+
+  // every way a listener is added or removed: once and prependOnceListener go through on and
+  // prependListener, a once-wrapper and removeAllListeners through removeListener where they need it
+  override on(event: string | symbol, listener: (...args: any[]) => void): this {
+    super.on(event, listener);
+    this.listenersChanged();
+    return this;
+  }
+
+  override addListener(event: string | symbol, listener: (...args: any[]) => void): this {
+    super.addListener(event, listener);
+    this.listenersChanged();
+    return this;
+  }
+
+  override prependListener(event: string | symbol, listener: (...args: any[]) => void): this {
+    super.prependListener(event, listener);
+    this.listenersChanged();
+    return this;
+  }
+
+  override once(event: string | symbol, listener: (...args: any[]) => void): this {
+    super.once(event, listener);
+    this.listenersChanged();
+    return this;
+  }
+
+  override prependOnceListener(event: string | symbol, listener: (...args: any[]) => void): this {
+    super.prependOnceListener(event, listener);
+    this.listenersChanged();
+    return this;
+  }
+
+  override removeListener(event: string | symbol, listener: (...args: any[]) => void): this {
+    super.removeListener(event, listener);
+    this.listenersChanged();
+    return this;
+  }
+
+  override off(event: string | symbol, listener: (...args: any[]) => void): this {
+    super.off(event, listener);
+    this.listenersChanged();
+    return this;
+  }
+
+  override removeAllListeners(event?: string | symbol): this {
+    if (event === undefined) super.removeAllListeners();
+    else super.removeAllListeners(event);
+    this.listenersChanged();
+    return this;
   }
 
   /**
@@ -388,7 +476,7 @@ export class Stack extends EventEmitter {
     // a super-segment counts as the wire segments it stands for, as Linux's OutSegs adds
     // tcp_skb_pcount() (net/ipv4/tcp_output.c, __tcp_transmit_skb)
     this.counters.segmentsOut += gsoSize > 0 && seg.payload.length > gsoSize ? Math.ceil(seg.payload.length / gsoSize) : 1;
-    if (wantsSegments(this)) this.observed(() => publishSegment(this, this.clock.now(), 'out', local, remote.text, seg));
+    if (segmentChannel.hasSubscribers || this.hears(HEARS_SEGMENT)) this.observed(() => publishSegment(this, this.clock.now(), 'out', local, remote.text, seg));
     const loopback = this.localAddressFor(remote.version, remote.v4, remote.v6) !== null;
     const pkt = this.out.encode(local, remote, seg, loopback);
     this.counters.packetsOut++;
@@ -533,7 +621,7 @@ export class Stack extends EventEmitter {
 
   /** @internal publish a transition (diagnostics_channel and the 'transition' event) if anyone listens */
   emitTransition(t: number, local: string, localPort: number, remote: string, remotePort: number, from: TcpState, to: TcpState, cause: TcbCause | null): void {
-    if (wantsTransitions(this)) this.observed(() => publishTransition(this, t, local, localPort, remote, remotePort, from, to, cause));
+    if (transitionChannel.hasSubscribers || this.hears(HEARS_TRANSITION)) this.observed(() => publishTransition(this, t, local, localPort, remote, remotePort, from, to, cause));
   }
 
   /** Tell observers (only called once someone listens); whatever they call on this stack waits for the call in progress. */

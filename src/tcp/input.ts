@@ -451,6 +451,17 @@ function onNewAck(tcb: Tcb, ack: number, seg: Segment): number {
   return rtt;
 }
 
+/**
+ * The bytes of `payload` in an array of their own. Not `slice()`: a Uint8Array's looks up its
+ * species constructor, and a Node Buffer's (a packet handed in as a Buffer) is a view of the same
+ * memory; a new array of up to 64 bytes lives inside its object (V8), without an ArrayBuffer.
+ */
+function copyOf(payload: Uint8Array): Uint8Array {
+  const c = new Uint8Array(payload.length);
+  c.set(payload);
+  return c;
+}
+
 /** Seventh (segment text) and eighth (FIN) steps for a segment already trimmed to the window. */
 function processText(tcb: Tcb, seq: number, payload: Uint8Array, fin: boolean): void {
   const s = tcb.state;
@@ -461,7 +472,7 @@ function processText(tcb: Tcb, seq: number, payload: Uint8Array, fin: boolean): 
     if (seq === tcb.rcvNxt) {
       // kept as a view only when the link handed the packet over and the view pins little more
       // than itself; anything else is copied out of the packet (valid during this call only)
-      tcb.readQueueToFill.push(tcb.inputOwned && payload.length >= KEEP_VIEW_BYTES ? payload : payload.slice());
+      tcb.readQueueToFill.push(tcb.inputOwned && payload.length >= KEEP_VIEW_BYTES ? payload : copyOf(payload));
       tcb.rcvNxt = seqAdd(tcb.rcvNxt, payload.length);
       const filledHole = !tcb.reassemblyEmpty;
       // (an empty queue has nothing to give: one that was never made is not made here)

@@ -13,8 +13,9 @@ export class ReadQueue {
 
   push(data: Uint8Array): void {
     if (data.length === 0) return;
-    if (this.chunks === NONE) this.chunks = [];
-    this.chunks.push(data);
+    // an empty queue's first piece: an array of one (a push onto [] would grow it to 17 slots)
+    if (this.chunks === NONE) this.chunks = [data];
+    else this.chunks.push(data);
     this.length += data.length;
   }
 
@@ -25,6 +26,13 @@ export class ReadQueue {
 
   /** Take up to `max` bytes (all when omitted) as chunks. */
   take(max = Infinity): Uint8Array[] {
+    const one = this.chunks.length === 1 ? this.chunks[0]! : null;
+    if (one !== null && one.length <= max) {
+      // the common read: the one piece held, whole (in an array of one, the queue left empty)
+      this.chunks = NONE;
+      this.length -= one.length;
+      return [one];
+    }
     const out: Uint8Array[] = [];
     while (this.chunks.length > 0 && max > 0) {
       const c = this.chunks[0]!;

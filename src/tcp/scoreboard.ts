@@ -49,6 +49,13 @@ const RECENT_RETRANS = 32;
 /** shared by every empty scoreboard (frozen: a push throws), so idle connections allocate no array */
 const NONE: TxSegment[] = Object.freeze([]) as unknown as TxSegment[];
 
+/**
+ * Segments cumulatively acknowledged, for any scoreboard's onSend to fill again instead of making
+ * one: a short connection's few segments (SYN, request, FIN) are each a new object otherwise
+ */
+const spare: TxSegment[] = [];
+const SPARE_MAX = 256;
+
 export class Scoreboard {
   private segs: TxSegment[] = NONE;
   private head = 0;
@@ -76,9 +83,19 @@ export class Scoreboard {
   onSend(start: number, end: number, now: number): void {
     const last = this.length > 0 ? this.at(this.length - 1) : undefined;
     if (last === undefined || seqGe(start, last.end)) {
-      const seg: TxSegment = { start, end, xmit: now, sacked: false, lost: false, rxOut: false, retrans: 0, lostBy: 'fast' };
-      if (this.segs === NONE) this.segs = [];
-      this.segs.push(seg);
+      const seg = spare.pop() ?? { start, end, xmit: now, sacked: false, lost: false, rxOut: false, retrans: 0, lostBy: 'fast' };
+      seg.start = start;
+      seg.end = end;
+      seg.xmit = now;
+      seg.sacked = false;
+      seg.lost = false;
+      seg.rxOut = false;
+      seg.retrans = 0;
+      seg.lostBy = 'fast';
+      // an empty board's first segment: an array of one (a push onto [] would grow it to 17 slots,
+      // and most flights of a short connection are one segment: a SYN, a request, a FIN)
+      if (this.segs === NONE) this.segs = [seg];
+      else this.segs.push(seg);
       this.inFlight += seqDiff(end, start);
       return;
     }
@@ -140,6 +157,8 @@ export class Scoreboard {
       }
       if (seg.retrans > 0) this.remember(seg.start, seg.end);
       this.head++;
+      // nothing reads a segment once cumulatively acknowledged (its slot below `head` is never read)
+      if (spare.length < SPARE_MAX) spare.push(seg);
     }
     if (this.length > 0 && seqLt(this.at(0).start, ack)) {
       // part of a segment: the receiver took a piece of it

@@ -115,7 +115,11 @@ export class SendBuffer {
       i++;
     }
     const start = (i === this.first ? this.head : 0) + skip;
-    if (skip + len <= this.sizeOf(i)) return this.blocks[i]!.subarray(start, start + len);
+    if (skip + len <= this.sizeOf(i)) {
+      // the view made directly (subarray would look up the species constructor for the same view)
+      const b = this.blocks[i]!;
+      return new Uint8Array(b.buffer, b.byteOffset + start, len);
+    }
     if (scratch.length < len) scratch = new Uint8Array(Math.max(len, LARGE));
     const out = scratch.subarray(0, len);
     let filled = 0;

@@ -8,6 +8,12 @@ import { cancelSoon, runSoon, type ImmediateHandle } from '../platform/defer.js'
 import type { Clock, TimerHandle } from './clock.js';
 import { TimerEntry, TimerHeap } from './heap.js';
 
+/**
+ * The wall clock, kept by reference: Node's global `performance` is a lazy getter on globalThis,
+ * run again on every read of the name (several readings per packet)
+ */
+const perf: { now(): number } = globalThis.performance;
+
 export interface RealClockOptions {
   /** Unref the underlying Node timer/immediate so they don't keep the process alive. */
   unref?: boolean;
@@ -47,7 +53,7 @@ export class RealClock implements Clock {
       this.cachedUses--;
       return this.cached;
     }
-    return (this.seen = performance.now());
+    return (this.seen = perf.now());
   }
 
   /** a time already read from the wall clock (so no later than the present) */
@@ -57,7 +63,7 @@ export class RealClock implements Clock {
   private cachedUses = 0;
 
   private cacheTime(): void {
-    this.cached = this.seen = performance.now();
+    this.cached = this.seen = perf.now();
     this.cachedUses = 32;
   }
 
@@ -65,7 +71,7 @@ export class RealClock implements Clock {
     if (Number.isNaN(at)) throw new RangeError('RealClock.schedule: time is NaN');
     const e = new TimerEntry(this.nextId++, at, fn);
     if (this.closed) return e; // never fires
-    if (at <= this.seen || at <= (this.seen = performance.now())) {
+    if (at <= this.seen || at <= (this.seen = perf.now())) {
       // already due: run with the next deferred batch (setImmediate) instead of a setTimeout,
       // which Node clamps to 1 ms — zero-delay packet delivery must not cost a millisecond
       this.enqueue(e);
@@ -153,7 +159,7 @@ export class RealClock implements Clock {
     if (top === undefined) return this.disarm();
     if (this.timer !== undefined && this.armedAt <= top.at) return;
     if (this.timer !== undefined) clearTimeout(this.timer);
-    const delay = Math.max(0, Math.ceil(top.at - performance.now()));
+    const delay = Math.max(0, Math.ceil(top.at - perf.now()));
     this.timer = setTimeout(this.onTimer, delay);
     // Node's timers can be unref'd; a browser's setTimeout returns a number
     if (this.unref && typeof this.timer === 'object') this.timer.unref?.();
@@ -170,7 +176,7 @@ export class RealClock implements Clock {
     this.timer = undefined;
     this.armedAt = Infinity;
     if (this.batchLen > 0) this.flushDeferred();
-    const limit = performance.now();
+    const limit = perf.now();
     this.firing = true;
     try {
       for (let top = this.heap.peek(); top !== undefined && top.at <= limit; top = this.heap.peek()) {

@@ -45,7 +45,8 @@ function put32(b: Uint8Array, i: number, v: number): void {
  * or why it must be dropped. `into` (the stack's hot path): the header is written into that
  * record, which is returned, instead of a new one, and a segment without data gets one empty view
  * shared by all (most segments are SYNs, ACKs and FINs) — valid, like the payload, until the
- * next decode into the same record. Options are a new object either way.
+ * next decode into the same record. So are the options: `into` must come from newSegmentRecord,
+ * whose options record is cleared and refilled (a new object each without `into`).
  */
 export function decodeTcp(
   buf: Uint8Array,
@@ -63,7 +64,18 @@ export function decodeTcp(
   // RFC 9293 §3.1 "Checksum": over pseudo-header, header and data.
   if (verifyChecksum && finish(sum(buf, off, len, pseudoSum)) !== 0) return 'tcp_bad_checksum';
 
-  const options: TcpOptions = {};
+  // into a record: its options record too, every field cleared (absent) and refilled, as the
+  // output path's (tcp/output.ts); valid, like the record, until the next decode into it
+  let options: TcpOptions;
+  if (into !== null) {
+    options = into.options;
+    options.mss = undefined;
+    options.wscale = undefined;
+    options.sackPermitted = undefined;
+    options.sack = undefined;
+    options.tsVal = undefined;
+    options.tsEcr = undefined;
+  } else options = {};
   const end = off + hl;
   let i = off + 20;
   while (i < end) {
@@ -123,8 +135,8 @@ export function decodeTcp(
     into.flags = buf[off + 13];
     into.window = (buf[off + 14] << 8) | buf[off + 15];
     into.urgent = (buf[off + 18] << 8) | buf[off + 19];
-    into.options = options;
-    into.payload = end === off + len ? EMPTY_PAYLOAD : buf.subarray(end, off + len);
+    // the view made directly (subarray would look up the species constructor for the same view)
+    into.payload = end === off + len ? EMPTY_PAYLOAD : new Uint8Array(buf.buffer, buf.byteOffset + end, off + len - end);
     return into;
   }
   return {
@@ -142,7 +154,9 @@ export function decodeTcp(
 
 /** A record for decodeTcp's `into` (its fields are overwritten by each decode). */
 export function newSegmentRecord(): Segment {
-  return { srcPort: 0, dstPort: 0, seq: 0, ack: 0, flags: 0, window: 0, urgent: 0, options: {}, payload: EMPTY_PAYLOAD };
+  // the options record has every field from the start: one shape, refilled in place (decodeTcp)
+  const options: TcpOptions = { mss: undefined, wscale: undefined, sackPermitted: undefined, sack: undefined, tsVal: undefined, tsEcr: undefined };
+  return { srcPort: 0, dstPort: 0, seq: 0, ack: 0, flags: 0, window: 0, urgent: 0, options, payload: EMPTY_PAYLOAD };
 }
 
 function hasTs(o: TcpOptions): boolean {
