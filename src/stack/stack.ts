@@ -10,7 +10,7 @@
  *   stack.net                           node:net's API over this stack (see api/)
  *   stack.dgram                         node:dgram's API: UDP over this stack (udp/, api/dgram.ts)
  */
-import { EventEmitter } from '#platform/events';
+import { HEARS_DROP, HEARS_SEGMENT, HEARS_TRANSITION, HeardEvents } from './heard-events.js';
 import { ACCEPT_OVERFLOW, publishDrop, publishSegment, publishTransition } from './publish.js';
 import { dropChannel, segmentChannel, transitionChannel } from '../observe/events.js';
 import { ResetLimiter, resetForClosed } from '../tcp/closed.js';
@@ -60,15 +60,7 @@ import { connect as webConnect, TCPServerSocket, type SocketAddress, type Socket
 export type { StackOptions };
 export type { SocketInfo, StackCounters };
 
-/** a 'packet' listener: (packet, gsoSize) */
-type PacketListener = (this: Stack, packet: Uint8Array, gsoSize: number) => void;
-
-/** Stack.hears: events whose listeners the stack checks for before building what they are given */
-const HEARS_SEGMENT = 1;
-const HEARS_DROP = 2;
-const HEARS_TRANSITION = 4;
-
-export class Stack extends EventEmitter {
+export class Stack extends HeardEvents {
   readonly clock: Clock;
   readonly addresses: IpAddr[];
   readonly name: string;
@@ -369,89 +361,10 @@ export class Stack extends EventEmitter {
   private emitOut(pkt: Uint8Array, gsoSize = 0): void {
     this.dispatch.enter();
     try {
-      // what emit('packet', pkt, gsoSize) does (each listener as the array held when it began,
-      // called with this stack as `this`), without emit's array of arguments per packet
-      const ls = this.packetOut ?? (this.packetOut = this.rawListeners('packet') as PacketListener[]);
-      for (let i = 0; i < ls.length; i++) ls[i]!.call(this, pkt, gsoSize);
+      this.emitPacket(pkt, gsoSize);
     } finally {
       this.dispatch.leave();
     }
-  }
-
-  // ---- what is listened to, kept between changes of the listeners (a check per segment otherwise)
-
-  /** the 'packet' listeners (rawListeners: a copy, once-wrappers included), or null once they change */
-  private packetOut: PacketListener[] | null = null;
-  /** HEARS_* bits of the events with listeners, or -1 once the listeners change */
-  private heard = -1;
-
-  /** whether `bit`'s event (HEARS_*) has a listener on this stack */
-  private hears(bit: number): boolean {
-    let h = this.heard;
-    if (h < 0) {
-      h = 0;
-      if (this.listenerCount('segment') > 0) h |= HEARS_SEGMENT;
-      if (this.listenerCount('drop') > 0) h |= HEARS_DROP;
-      if (this.listenerCount('transition') > 0) h |= HEARS_TRANSITION;
-      this.heard = h;
-    }
-    return (h & bit) !== 0;
-  }
-
-  private listenersChanged(): void {
-    this.packetOut = null;
-    this.heard = -1;
-  }
-
-  // every way a listener is added or removed: once and prependOnceListener go through on and
-  // prependListener, a once-wrapper and removeAllListeners through removeListener where they need it
-  override on(event: string | symbol, listener: (...args: any[]) => void): this {
-    super.on(event, listener);
-    this.listenersChanged();
-    return this;
-  }
-
-  override addListener(event: string | symbol, listener: (...args: any[]) => void): this {
-    super.addListener(event, listener);
-    this.listenersChanged();
-    return this;
-  }
-
-  override prependListener(event: string | symbol, listener: (...args: any[]) => void): this {
-    super.prependListener(event, listener);
-    this.listenersChanged();
-    return this;
-  }
-
-  override once(event: string | symbol, listener: (...args: any[]) => void): this {
-    super.once(event, listener);
-    this.listenersChanged();
-    return this;
-  }
-
-  override prependOnceListener(event: string | symbol, listener: (...args: any[]) => void): this {
-    super.prependOnceListener(event, listener);
-    this.listenersChanged();
-    return this;
-  }
-
-  override removeListener(event: string | symbol, listener: (...args: any[]) => void): this {
-    super.removeListener(event, listener);
-    this.listenersChanged();
-    return this;
-  }
-
-  override off(event: string | symbol, listener: (...args: any[]) => void): this {
-    super.off(event, listener);
-    this.listenersChanged();
-    return this;
-  }
-
-  override removeAllListeners(event?: string | symbol): this {
-    if (event === undefined) super.removeAllListeners();
-    else super.removeAllListeners(event);
-    this.listenersChanged();
-    return this;
   }
 
   /**
