@@ -30,6 +30,9 @@ describe.skipIf(why !== null)(`synack connect on TUN to the kernel${why ? ` (ski
     const out = new Output(child);
     // the device and its kernel-side address exist once synack has opened it; give it a moment
     await sleep(300);
+    // a run that fails early (connection refused) may exit before reading its stdin: EPIPE here is
+    // that, and the exit code and stderr say what happened
+    child.stdin!.on('error', () => {});
     child.stdin!.end(input);
     const code = await out.exit(30_000);
     return { code, stdout: Buffer.concat(chunks), stderr: out.err };
