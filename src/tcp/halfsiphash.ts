@@ -17,9 +17,9 @@ export function halfSipHash(key: HashKey, words: ArrayLike<number>): number {
   let v2 = 0x6c796765 ^ k0;
   let v3 = 0x74656462 ^ k1;
   const n = words.length;
-  // c = 2 compression rounds per message word
-  for (let i = 0; i < n; i++) {
-    const m = words[i]! | 0;
+  // c = 2 compression rounds per message word, then for the length word (bytes in the top octet)
+  for (let i = 0; i <= n; i++) {
+    const m = i < n ? words[i]! | 0 : (n * 4) << 24;
     v3 ^= m;
     for (let r = 0; r < 2; r++) {
       v0 = (v0 + v1) | 0;
@@ -35,22 +35,6 @@ export function halfSipHash(key: HashKey, words: ArrayLike<number>): number {
     }
     v0 ^= m;
   }
-  // the length word (bytes in the top octet), compressed like a message word
-  const b = (n * 4) << 24;
-  v3 ^= b;
-  for (let r = 0; r < 2; r++) {
-    v0 = (v0 + v1) | 0;
-    v1 = ((v1 << 5) | (v1 >>> 27)) ^ v0;
-    v0 = (v0 << 16) | (v0 >>> 16);
-    v2 = (v2 + v3) | 0;
-    v3 = ((v3 << 8) | (v3 >>> 24)) ^ v2;
-    v0 = (v0 + v3) | 0;
-    v3 = ((v3 << 7) | (v3 >>> 25)) ^ v0;
-    v2 = (v2 + v1) | 0;
-    v1 = ((v1 << 13) | (v1 >>> 19)) ^ v2;
-    v2 = (v2 << 16) | (v2 >>> 16);
-  }
-  v0 ^= b;
   // d = 4 finalisation rounds
   v2 ^= 0xff;
   for (let r = 0; r < 4; r++) {
