@@ -83,15 +83,19 @@ export class Scoreboard {
   onSend(start: number, end: number, now: number): void {
     const last = this.length > 0 ? this.at(this.length - 1) : undefined;
     if (last === undefined || seqGe(start, last.end)) {
-      const seg = spare.pop() ?? { start, end, xmit: now, sacked: false, lost: false, rxOut: false, retrans: 0, lostBy: 'fast' };
-      seg.start = start;
-      seg.end = end;
-      seg.xmit = now;
-      seg.sacked = false;
-      seg.lost = false;
-      seg.rxOut = false;
-      seg.retrans = 0;
-      seg.lostBy = 'fast';
+      let seg = spare.pop();
+      if (seg === undefined) seg = { start, end, xmit: now, sacked: false, lost: false, rxOut: false, retrans: 0, lostBy: 'fast' };
+      else {
+        // a record from the spare list, refilled as a new one would be
+        seg.start = start;
+        seg.end = end;
+        seg.xmit = now;
+        seg.sacked = false;
+        seg.lost = false;
+        seg.rxOut = false;
+        seg.retrans = 0;
+        seg.lostBy = 'fast';
+      }
       // an empty board's first segment: an array of one (a push onto [] would grow it to 17 slots,
       // and most flights of a short connection are one segment: a SYN, a request, a FIN)
       if (this.segs === NONE) this.segs = [seg];
