@@ -5,7 +5,7 @@
  */
 import { ACK, FIN, RST, SYN, type Segment } from '../wire/segment.js';
 import { initialWindow } from './cc/types.js';
-import { ackInvalid, challengeAck, emit, scheduleAck, sendAck, sendSyn, trySend } from './output.js';
+import { ackInvalid, challengeAck, emit, growRcvWindow, scheduleAck, sendAck, sendSyn, trySend } from './output.js';
 import { newRenoAck, onDuplicateAck } from './newreno.js';
 import { ackScoreboard, armLossTimer, onSackAck } from './recovery.js';
 import { seqAdd, seqDiff, seqGe, seqGt, seqInRange, seqLe, seqLt } from './seq.js';
@@ -474,6 +474,7 @@ function processText(tcb: Tcb, seq: number, payload: Uint8Array, fin: boolean): 
       // than itself; anything else is copied out of the packet (valid during this call only)
       tcb.readQueueToFill.push(tcb.inputOwned && payload.length >= KEEP_VIEW_BYTES ? payload : copyOf(payload));
       tcb.rcvNxt = seqAdd(tcb.rcvNxt, payload.length);
+      growRcvWindow(tcb, payload.length);
       const filledHole = !tcb.reassemblyEmpty;
       // (an empty queue has nothing to give: one that was never made is not made here)
       if (filledHole) {
@@ -497,6 +498,7 @@ function processText(tcb: Tcb, seq: number, payload: Uint8Array, fin: boolean): 
         tcb.netns.mib.TCPOFODrop++;
       } else {
         tcb.netns.mib.TCPOFOQueue++;
+        growRcvWindow(tcb, payload.length);
       }
       sendAck(tcb);
       return;

@@ -18,7 +18,11 @@ const TS_OPTION_BYTES = 12;
 
 /** The window we advertise, applying receiver SWS avoidance and never moving the right edge left. */
 function advertisedWindow(tcb: Tcb, syn: boolean): number {
-  const free = Math.max(0, tcb.rcvBuf - tcb.readQueue.length - tcb.reassemblyBytes);
+  // no more than the offer has grown to (rcvSsthresh), rounded up to what the scaled field can
+  // say, as Linux's __tcp_select_window aligns it: a SYN's 65535 becomes 512 << 7 after it
+  const unit = 1 << tcb.rcvWscale;
+  const grown = syn ? tcb.rcvSsthresh : Math.ceil(tcb.rcvSsthresh / unit) * unit;
+  const free = Math.min(grown, Math.max(0, tcb.rcvBuf - tcb.readQueue.length - tcb.reassemblyBytes));
   const current = Math.max(0, seqDiff(tcb.rcvAdvEdge, tcb.rcvNxt));
   // RFC 1122 §4.2.3.3: open the window only by at least min(RCV.BUFF/2, MSS)
   const step = Math.min(tcb.rcvBuf >> 1, tcb.advMss);
@@ -30,9 +34,7 @@ function advertisedWindow(tcb: Tcb, syn: boolean): number {
     if (seqDiff(seqAdd(tcb.rcvNxt, w), tcb.rcvAdvEdge) > 0) tcb.rcvAdvEdge = seqAdd(tcb.rcvNxt, w);
     return w;
   }
-  // 2^shift as an integer (the shift is at most 14, RFC 7323 §2.3): the same value as 2 ** shift
-  // without a call to Math.pow
-  const unit = 1 << tcb.rcvWscale;
+  // (unit: 2^shift as an integer, the shift is at most 14, RFC 7323 §2.3; no call to Math.pow)
   // round the unshrinkable part up, the new offer down
   const field = Math.min(0xffff, Math.max(Math.ceil(current / unit), Math.floor(wanted / unit)));
   tcb.rcvAdvEdge = seqAdd(tcb.rcvNxt, field * unit);
@@ -171,6 +173,20 @@ export function endAckBatch(tcb: Tcb): void {
   if (tcb.unackedSegs >= 2 && (s === 'ESTABLISHED' || s === 'FIN_WAIT_1' || s === 'FIN_WAIT_2')) sendAck(tcb);
 }
 
+/**
+ * The window offered grows as data arrives, not all at once after the handshake (Linux's
+ * tcp_grow_window, from tcp_event_data_recv and the out-of-order queue): each segment of at least
+ * 128 bytes adds 2·MSS, or twice its length if more, up to the receive buffer. A payload here is
+ * its own bytes (no skb overhead), so every such segment counts as Linux's well-filled ones do.
+ * Small exchanges then leave the offer where the SYN put it, and reading a request does not make
+ * the window "double" and cost an ACK of its own (tcp_cleanup_rbuf compares against this offer).
+ */
+export function growRcvWindow(tcb: Tcb, len: number): void {
+  if (len < 128) return;
+  const room = tcb.rcvBuf - tcb.rcvSsthresh;
+  if (room > 0) tcb.rcvSsthresh += Math.min(room, Math.max(2 * tcb.advMss, 2 * len));
+}
+
 /** After the user reads: tell the peer when the window has at least doubled (as Linux's tcp_cleanup_rbuf). */
 export function windowUpdateIfUseful(tcb: Tcb): void {
   const s = tcb.state;
@@ -178,7 +194,9 @@ export function windowUpdateIfUseful(tcb: Tcb): void {
   const current = Math.max(0, seqDiff(tcb.rcvAdvEdge, tcb.rcvNxt));
   if (2 * current > tcb.rcvBuf) return;
   // what the window field can carry: without window scaling no more than 65535 can be offered
-  const free = Math.min(0xffff * (1 << tcb.rcvWscale), Math.max(0, tcb.rcvBuf - tcb.readQueue.length - tcb.reassemblyBytes));
+  const unit = 1 << tcb.rcvWscale;
+  const grown = Math.ceil(tcb.rcvSsthresh / unit) * unit;
+  const free = Math.min(0xffff * unit, grown, Math.max(0, tcb.rcvBuf - tcb.readQueue.length - tcb.reassemblyBytes));
   const step = Math.min(tcb.rcvBuf >> 1, tcb.advMss);
   if (free >= current + step && free >= 2 * current) sendAck(tcb);
 }

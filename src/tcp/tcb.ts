@@ -137,6 +137,11 @@ export class Tcb extends TcbParts {
 
   // --- receive sequence variables (irs, rcvNxt, rcvAdvEdge in TcbVars) ---
   rcvBuf: number;
+  /**
+   * The most window we offer yet (Linux's rcv_ssthresh): the SYN's offer at first, grown as data
+   * arrives (output.ts growRcvWindow) up to `rcvBuf`
+   */
+  rcvSsthresh: number;
   /** sequence number of the peer's FIN once seen (even out of order), else -1 */
   peerFinSeq = -1;
 
@@ -255,6 +260,8 @@ export class Tcb extends TcbParts {
     this.advMss = opts.mss;
     this.tsOffset = (opts.tsOffset ?? 0) >>> 0;
     this.rcvBuf = opts.rcvBuf ?? opts.sysctl.tcp_rmem[1];
+    // a SYN's window is never scaled (RFC 7323 §2.2): what it offers is where the offer starts
+    this.rcvSsthresh = Math.min(this.rcvBuf, 0xffff);
     this.sndBufLimit = opts.sndBuf ?? opts.sysctl.tcp_wmem[1];
     if (opts.noDelay) this.noDelay = true;
     this.wantWscale = opts.sysctl.tcp_window_scaling ? windowScaleFor(opts.sysctl.tcp_rmem[2]) : -1;

@@ -43,13 +43,13 @@ describe('demo layout by width', () => {
 
   it('compact (80): one line per segment, time first and the states at both ends abbreviated', () => {
     const out = run(['demo', '--scenario', 'handshake-and-close', '--width', '80']);
-    expect(out).toMatch(/^0\.025 FIN_WT1 {2}F\. 6:6\(0\) ack 11 win 2048 <TS> ──▶ +CLOSE_WT$/m);
+    expect(out).toMatch(/^0\.025 FIN_WT1 {2}F\. 6:6\(0\) ack 11 win 512 <TS> ──▶ +CLOSE_WT$/m);
     expect(out).toContain('ESTAB=ESTABLISHED');
   });
 
   it('full (200): the two-column diagram with tcpdump\'s options in full', () => {
     const out = run(['demo', '--scenario', 'handshake-and-close', '--width', '200']);
-    expect(out).toMatch(/^ +0\.025 s {2}FIN_WAIT_1 {3}F\. 6:6\(0\) ack 11 win 2048 <TS val \d+ ecr \d+> ──▶ +CLOSE_WAIT$/m);
+    expect(out).toMatch(/^ +0\.025 s {2}FIN_WAIT_1 {3}F\. 6:6\(0\) ack 11 win 512 <TS val \d+ ecr \d+> ──▶ +CLOSE_WAIT$/m);
   });
 
   it('piped output is the same whatever COLUMNS says, unless --width is given', () => {

@@ -109,8 +109,9 @@ describe('RFC 9293 §3.8.6 the receive window comes from free buffer space', () 
   it('a read that cannot widen the offered window (65535 without scaling) sends nothing', () => {
     const h = established();
     h.run(`
+      // the offer has not grown past the SYN's (100 bytes do not grow it): the edge stays put
       +0    < P. 1:101(100) ack 1 win 65535
-      +0.04 > . 1:1(0) ack 101 win 65535
+      +0.04 > . 1:1(0) ack 101 win 65435
     `);
     expect(h.read()).toBe(filler(1, 101));
     h.advance(1000);
@@ -162,13 +163,37 @@ describe('RFC 9293 §3.8.6 the receive window comes from free buffer space', () 
     );
   });
 
-  it('RFC 7323 §2.3 our window field is the free buffer shifted right by our scale (7)', () => {
+  it('RFC 7323 §2.3 our window field is the offer shifted right by our scale (7): the SYN\'s 65535 aligned up, 512, as Linux\'s', () => {
     const h = establishedScaled();
     h.run(`
       +0    < P. 1:101(100) ack 1 win 65535
-      +0.04 > . 1:1(0) ack 101 win 2047
+      +0.04 > . 1:1(0) ack 101 win 512
     `);
-    // 262144 - 100 = 262044 free; 262044 >> 7 = 2047
+  });
+
+  it('the offer grows as data arrives, by twice each segment of 128 bytes or more (Linux\'s tcp_grow_window), up to the free buffer', () => {
+    const h = establishedScaled();
+    h.run(`
+      // 65535 + 2 × 65535 = 196605, aligned up: 196608 >> 7 = 1536 (an ACK at once: 44 full segments)
+      +0 < . 1:65536(65535) ack 1 win 65535
+      +0 > . 1:1(0) ack 65536 win 1536
+    `);
+    expect(h.read().length).toBe(65535);
+    h.run(`
+      // the offer reaches the 262144-byte buffer; 65535 unread bytes leave 196609 free: 1536 again
+      +0 < . 65536:131071(65535) ack 1 win 65535
+      +0 > . 1:1(0) ack 131071 win 1536
+    `);
+    expect(h.tcb.rcvSsthresh).toBe(262_144);
+  });
+
+  it('a segment under 128 bytes does not grow the offer', () => {
+    const h = establishedScaled();
+    const before = h.tcb.rcvSsthresh;
+    h.run(`+0 < P. 1:128(127) ack 1 win 65535`);
+    expect(h.tcb.rcvSsthresh).toBe(before);
+    h.run(`+0 < P. 128:256(128) ack 1 win 65535`);
+    expect(h.tcb.rcvSsthresh).toBe(before + 2 * 1460);
   });
 });
 

@@ -109,7 +109,7 @@ describe('RFC 7323 §2 window scale', () => {
     expect(h.tcb.sndWscale).toBe(2);
   });
 
-  it('both SYNs carry it: our SYN-ACK\'s window is not scaled, our later windows are (262144 >> 7 = 2048)', () => {
+  it('both SYNs carry it: our SYN-ACK\'s window is not scaled, our later windows are (65536 >> 7 = 512 until data grows the offer)', () => {
     const h = listening({ noDelay: true });
     h.run(`
       0     < S 0:0(0) win 65535 <mss 1460,wscale 2>
@@ -117,7 +117,7 @@ describe('RFC 7323 §2 window scale', () => {
       +0.05 < . 1:1(0) ack 1 win 65535
     `);
     h.write('hi');
-    h.run(`+0 > P. 1:3(2) ack 1 win 2048`);
+    h.run(`+0 > P. 1:3(2) ack 1 win 512`);
     expect(h.tcb.rcvWscale).toBe(7);
   });
 
@@ -145,11 +145,11 @@ describe('RFC 7323 §2 window scale', () => {
     expect([h.tcb.sndWscale, h.tcb.rcvWscale]).toEqual([0, 0]);
   });
 
-  it('active open, both offered: the SYN-ACK\'s window unscaled, the next one scaled, ours 2048', () => {
+  it('active open, both offered: the SYN-ACK\'s window unscaled, the next one scaled, ours 512 (65536 >> 7)', () => {
     const h = synSent();
     h.run(`
       +0.05 < S. 0:0(0) ack 1 win 1000 <mss 1460,wscale 3>
-      +0    > . 1:1(0) ack 1 win 2048
+      +0    > . 1:1(0) ack 1 win 512
     `);
     expect(h.tcb.sndWnd).toBe(1000);
     h.run(`+0.05 < . 1:1(0) ack 1 win 1000`);
@@ -219,7 +219,7 @@ describe('RFC 7323 §3–§4 timestamps', () => {
     const h = synSent();
     h.run(`
       +0.05 < S. 0:0(0) ack 1 win 65535 <mss 1460,sackOK,nop,wscale 7>
-      +0    > . 1:1(0) ack 1 win 2048 <>
+      +0    > . 1:1(0) ack 1 win 512 <>
     `);
     expect(h.tcb.tsOk).toBe(false);
   });

@@ -59,8 +59,9 @@ describe('RFC 9293 §3.5 Figure 7 simultaneous open (one TCB, scripted peer)', (
     expect(h.tcb.sndWnd).toBe(1000);
     h.run(`
       +0.01 < P. 1:11(10) ack 1 win 1000 <TS val 810 ecr 50>
-      // 2047: the 10 unread bytes take their room out of the 262144-byte buffer (2048 << 7)
-      +0.04 > . 1:1(0) ack 11 win 2047 <TS val 150 ecr 810>
+      // 512: the offer has not grown yet (10 bytes do not grow it), so the edge stays where the
+      // first scaled ACK put it, 65536 bytes on (512 << 7)
+      +0.04 > . 1:1(0) ack 11 win 512 <TS val 150 ecr 810>
     `);
     expect(h.tcb.sndWnd).toBe(1000 << 7);
     expect(h.read()).toBe('bcdefghijk');
@@ -221,11 +222,11 @@ describe('RFC 9293 §3.5 Figure 7 simultaneous open (two TCBs on a wire)', () =>
     b.write('early-b');
     wire.runUntil(100);
     expect(wire.log.slice(4)).toEqual([
-      '20 A>B P. 1:8(7) ack 1 win 2048 <TS val 20 ecr 10>',
-      '20 B>A P. 1:8(7) ack 1 win 2048 <TS val 20 ecr 10>',
-      // delayed ACKs; the window stays 2048 as the edge offered at t=20 may not move left
-      '70 A>B . 8:8(0) ack 8 win 2048 <TS val 70 ecr 20>',
-      '70 B>A . 8:8(0) ack 8 win 2048 <TS val 70 ecr 20>',
+      '20 A>B P. 1:8(7) ack 1 win 512 <TS val 20 ecr 10>',
+      '20 B>A P. 1:8(7) ack 1 win 512 <TS val 20 ecr 10>',
+      // delayed ACKs; the window stays 512 as the edge offered at t=20 may not move left
+      '70 A>B . 8:8(0) ack 8 win 512 <TS val 70 ecr 20>',
+      '70 B>A . 8:8(0) ack 8 win 512 <TS val 70 ecr 20>',
     ]);
     expect([a.read(), b.read()]).toEqual(['early-b', 'early-a']);
     a.expectPath('CLOSED', 'SYN_SENT', 'SYN_RCVD', 'ESTABLISHED');
@@ -240,10 +241,10 @@ describe('RFC 9293 §3.5 Figure 7 simultaneous open (two TCBs on a wire)', () =>
     expect(wire.log).toEqual([
       '0 A>B S 0:0(0) win 65535 <mss 1460,sackOK,TS val 0 ecr 0,nop,wscale 7>',
       '10 B>A S. 0:0(0) ack 1 win 65535 <mss 1460,sackOK,TS val 10 ecr 0,nop,wscale 7>',
-      '20 A>B . 1:1(0) ack 1 win 2048 <TS val 20 ecr 10>',
+      '20 A>B . 1:1(0) ack 1 win 512 <TS val 20 ecr 10>',
     ]);
     a.expectPath('CLOSED', 'SYN_SENT', 'ESTABLISHED');
     b.expectPath('CLOSED', 'LISTEN', 'SYN_RCVD', 'ESTABLISHED');
-    expect([a.tcb.sndWnd, b.tcb.sndWnd]).toEqual([65535, 2048 << 7]);
+    expect([a.tcb.sndWnd, b.tcb.sndWnd]).toEqual([65535, 512 << 7]);
   });
 });
