@@ -4,13 +4,14 @@ import { daytime } from './daytime.js';
 import { discard } from './discard.js';
 import { echo } from './echo.js';
 import { httpService } from './http.js';
+import { nodeHttpService } from './node-http.js';
 import type { ServiceDef } from './types.js';
 
 export type { RunningService, ServiceDef } from './types.js';
 
-export const SERVICES: readonly ServiceDef[] = [echo, discard, daytime, chargen, httpService];
+export const SERVICES: readonly ServiceDef[] = [echo, discard, daytime, chargen, httpService, nodeHttpService];
 
-export const DEFAULT_SERVICES = 'echo,discard,daytime,chargen,http';
+export const DEFAULT_SERVICES = 'echo,discard,daytime,chargen,http,node-http';
 
 /** Parse "echo,http" or "http:8080" into definitions with ports; throws with the known names on a typo. */
 export function parseServiceList(list: string): { def: ServiceDef; port: number }[] {
