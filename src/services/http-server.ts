@@ -132,6 +132,8 @@ class HttpConnection {
       if (this.answer(now)) {
         // a streamed response: what follows waits for it
         if (at < chunk.length) this.held = chunk.subarray(at);
+        this.socket.pause();
+        this.pump();
         return;
       }
       if (this.ended) return;
@@ -139,7 +141,7 @@ class HttpConnection {
     this.flush();
   }
 
-  /** Queue the response to the parser's request; true if it streams (the caller stops parsing). */
+  /** Queue the response to the parser's request; true if it streams (the caller keeps what follows, then pumps). */
   private answer(now: number): boolean {
     const p = this.parser;
     const keepAlive = !p.close && (p.minor === 1 || p.keepAliveToken) && !this.owner.closing;
@@ -166,8 +168,6 @@ class HttpConnection {
           this.flush();
           this.streamLeft = n;
           this.streamKeepAlive = keepAlive;
-          this.socket.pause();
-          this.pump();
           return true;
         }
       }
