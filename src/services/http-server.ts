@@ -32,6 +32,14 @@ export const KEEP_ALIVE_TIMEOUT = 5000;
 
 const ALLOW = 'Allow: GET, HEAD\r\n';
 
+/** The bodies of the parser's refusals. */
+const ERROR_TEXT: Record<number, string> = {
+  400: 'bad request\n',
+  431: 'request head too large\n',
+  501: 'transfer coding not implemented\n',
+  505: 'HTTP/1.x only\n',
+};
+
 const ABSOLUTE_FORM = /^https?:\/\/[^/?#]*/i;
 
 /**
@@ -125,7 +133,7 @@ class HttpConnection {
       at = p.offset;
       if (r === PARSE_ERROR) {
         // the framing is lost: answer (unless this request was answered already) and close (RFC 9112 §9.6)
-        if (!p.errorInBody) this.queue(textResponse(p.error, `${p.error === 431 ? 'request head too large' : p.error === 505 ? 'HTTP/1.x only' : p.error === 501 ? 'transfer coding not implemented' : 'bad request'}\n`, p.method === 'HEAD', CONN_CLOSE, now));
+        if (!p.errorInBody) this.queue(textResponse(p.error, ERROR_TEXT[p.error] ?? 'bad request\n', p.method === 'HEAD', CONN_CLOSE, now));
         this.end();
         return;
       }

@@ -11,7 +11,8 @@ export type { RunningService, ServiceDef } from './types.js';
 
 export const SERVICES: readonly ServiceDef[] = [echo, discard, daytime, chargen, httpService, nodeHttpService];
 
-export const DEFAULT_SERVICES = 'echo,discard,daytime,chargen,http,node-http';
+/** node-http (node:http, for comparison with http's own server) runs only when asked for. */
+export const DEFAULT_SERVICES = 'echo,discard,daytime,chargen,http';
 
 /** Parse "echo,http" or "http:8080" into definitions with ports; throws with the known names on a typo. */
 export function parseServiceList(list: string): { def: ServiceDef; port: number }[] {

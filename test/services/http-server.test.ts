@@ -80,8 +80,8 @@ function responses(text: string, heads: boolean[] = []): Resp[] {
   return out;
 }
 
-/** Data segments the server sent to the client (TCP payload lengths), as the simulator carried them. */
-function serverSegments(): number[] {
+/** Data segments the server sent to the client (TCP payload lengths), as the simulator carried them; `fins` the FIN flags of those. */
+function serverSegments(fins: boolean[] = []): number[] {
   const sizes: number[] = [];
   sim.onPacket((ev) => {
     if (ev.from !== '10.0.0.2' || ev.dropped) return;
@@ -90,7 +90,13 @@ function serverSegments(): number[] {
     const total = (p[2]! << 8) | p[3]!;
     const doff = (p[ihl + 12]! >> 4) * 4;
     const payload = total - ihl - doff;
-    if (payload > 0) sizes.push(payload);
+    const fin = (p[ihl + 13]! & 1) !== 0;
+    if (payload > 0) {
+      sizes.push(payload);
+      fins.push(fin);
+    } else if (fin) {
+      fins.push(true);
+    }
   });
   return sizes;
 }
@@ -253,6 +259,15 @@ describe('http server: persistence (RFC 9112 §9.3)', () => {
     r.s.end();
     await sim.run(1000);
     expect(server.stateCounts()).toEqual({ LISTEN: 1, TIME_WAIT: 1 });
+  });
+
+  it('Connection: close: the response and the FIN leave in one segment (one write, then end)', async () => {
+    const { client } = setup();
+    const fins: boolean[] = [];
+    const segments = serverSegments(fins);
+    const { r } = await exchange(client, 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+    expect(segments).toEqual([Buffer.byteLength(r.text())]);
+    expect(fins).toEqual([true]);
   });
 
   it('requests after a Connection: close request are not answered', async () => {
