@@ -15,7 +15,3 @@ export function httpDate(now: number = Date.now()): string {
   return cached;
 }
 
-/** The second `httpDate(now)` belongs to (changes exactly when its string may change). */
-export function httpDateSecond(now: number): number {
-  return Math.floor(now / 1000);
-}
