@@ -1,5 +1,5 @@
 /**
- * `synack serve`: the classic internal services (echo, discard, daytime, chargen, http) on a TUN
+ * `synack serve`: the classic internal services (echo, discard, daytime, chargen, http, node-http) on a TUN
  * or TAP device, with the kernel (or anything on the link) as the peer.
  *
  *   synack serve --tun synack0 --ip 10.99.0.2 --peer-ip 10.99.0.1/24
@@ -81,7 +81,7 @@ export async function startServices(net: NetApi, services: { def: ServiceDef; po
 export function registerServe(program: Command): void {
   const cmd = program
     .command('serve')
-    .description('Serve echo, discard, daytime, chargen and http over a TUN/TAP device, the kernel as the peer')
+    .description('Serve echo, discard, daytime, chargen and http (its own HTTP/1.1 server) over a TUN/TAP device, the kernel as the peer; node-http (node:http, port 8080) on request')
     .option('--services <list>', 'services to run, NAME or NAME:PORT, comma-separated', DEFAULT_SERVICES)
     .option('--metrics <host:port>', 'serve Prometheus metrics at http://HOST:PORT/metrics (host network)')
     .option('--dashboard <host:port>', 'serve the live state diagram at http://HOST:PORT/ (host network)')

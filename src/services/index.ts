@@ -4,12 +4,14 @@ import { daytime } from './daytime.js';
 import { discard } from './discard.js';
 import { echo } from './echo.js';
 import { httpService } from './http.js';
+import { nodeHttpService } from './node-http.js';
 import type { ServiceDef } from './types.js';
 
 export type { RunningService, ServiceDef } from './types.js';
 
-export const SERVICES: readonly ServiceDef[] = [echo, discard, daytime, chargen, httpService];
+export const SERVICES: readonly ServiceDef[] = [echo, discard, daytime, chargen, httpService, nodeHttpService];
 
+/** node-http (node:http, for comparison with http's own server) runs only when asked for. */
 export const DEFAULT_SERVICES = 'echo,discard,daytime,chargen,http';
 
 /** Parse "echo,http" or "http:8080" into definitions with ports; throws with the known names on a typo. */

@@ -1,14 +1,16 @@
 /**
  * The classic services over two synack stacks on the simulator (virtual time): echo honours
  * half-close, discard, daytime closes first (the server holds TIME_WAIT), chargen's RFC 864
- * rotation, and http's routes with keep-alive and Connection: close.
+ * rotation, and http's routes with keep-alive and Connection: close (the same through node-http);
+ * http-server.test.ts holds the http service's own server to RFC 9112 rule by rule.
  */
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimNetwork, Stack, type Socket } from '../../src/index.js';
 import { chargenPattern } from '../../src/services/chargen.js';
 import { daytimeLine } from '../../src/services/daytime.js';
-import { HOME_PAGE, startHttp } from '../../src/services/http.js';
+import { HOME_PAGE } from '../../src/services/http.js';
+import { startNodeHttp } from '../../src/services/node-http.js';
 import { pairStacks } from '../../src/link/pair.js';
 import { SERVICES, parseServiceList, type RunningService } from '../../src/services/index.js';
 
@@ -49,7 +51,7 @@ describe('services', () => {
       ['echo', 7],
       ['http', 8080],
     ]);
-    expect(() => parseServiceList('echo,gopher')).toThrow(/unknown service "gopher"; choose from echo, discard, daytime, chargen, http/);
+    expect(() => parseServiceList('echo,gopher')).toThrow(/unknown service "gopher"; choose from echo, discard, daytime, chargen, http, node-http/);
     expect(() => parseServiceList('echo:0')).toThrow(/bad port/);
     expect(SERVICES.map((s) => [s.name, s.port])).toEqual([
       ['echo', 7],
@@ -57,6 +59,7 @@ describe('services', () => {
       ['daytime', 13],
       ['chargen', 19],
       ['http', 80],
+      ['node-http', 8080],
     ]);
   });
 
@@ -100,20 +103,24 @@ describe('services', () => {
     expect(chargenPattern().length).toBe(95 * 74);
   });
 
-  it('http: GET /, GET /bytes/N, 404, 405; keep-alive reuses one connection; Connection: close makes the server close first', async () => {
+  it.each([
+    ['http', 80],
+    ['node-http', 8080],
+  ])('%s: GET /, GET /bytes/N, 404, 405; keep-alive reuses one connection; Connection: close makes the server close first', async (name, port) => {
     const { client, server, running } = setup();
+    if (name === 'node-http') running.push(...parseServiceList('node-http').map(({ def, port }) => def.start(server.net, port)));
     // accepted as node:http's own server accepts: Nagle off (its noDelay default)
     const noDelay: boolean[] = [];
     running
-      .find((r) => r.name === 'http')!
+      .find((r) => r.name === name)!
       .server.on('connection', (s: Socket) => noDelay.push(Boolean((s as unknown as { conn?: { tcb: { noDelay: boolean } } }).conn?.tcb.noDelay)));
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     // the agent's sockets are synack's
-    (agent as unknown as { createConnection: unknown }).createConnection = () => client.net.connect(80, '10.0.0.2');
+    (agent as unknown as { createConnection: unknown }).createConnection = () => client.net.connect(port, '10.0.0.2');
     const get = (path: string, headers: Record<string, string> = {}, method = 'GET') =>
       new Promise<{ status: number; body: Buffer; headers: http.IncomingHttpHeaders }>((resolve, reject) => {
         const req = http.request(
-          { host: '10.0.0.2', port: 80, path, method, headers, agent },
+          { host: '10.0.0.2', port, path, method, headers, agent },
           (res) => {
             const chunks: Buffer[] = [];
             res.on('data', (c: Buffer) => chunks.push(c));
@@ -157,12 +164,12 @@ describe('services', () => {
     agent.destroy();
   });
 
-  it("http: node:http tracks the service's connections — a client too slow to send its request headers gets 408 and is closed; shutdown ends idle keep-alive connections", async () => {
+  it("node-http: node:http tracks the service's connections — a client too slow to send its request headers gets 408 and is closed; shutdown ends idle keep-alive connections", async () => {
     // real time (node:http's checks run on its own interval): two stacks joined in-process
     const a = new Stack({ addresses: ['10.0.0.1'] });
     const b = new Stack({ addresses: ['10.0.0.2'] });
     const link = pairStacks(a, b);
-    const svc = startHttp(b.net, 80, undefined, { keepAliveTimeout: 5000, headersTimeout: 200, requestTimeout: 400, connectionsCheckingInterval: 50 });
+    const svc = startNodeHttp(b.net, 80, undefined, { keepAliveTimeout: 5000, headersTimeout: 200, requestTimeout: 400, connectionsCheckingInterval: 50 });
     try {
       await new Promise((r) => svc.server.once('listening', r));
       const slow = a.net.connect(80, '10.0.0.2');
