@@ -155,6 +155,11 @@ export class HttpRequestParser {
     return this.state === S_HEAD && this.pendingLen === 0;
   }
 
+  /** True while part of a request head has arrived and the rest has not. */
+  get inHead(): boolean {
+    return this.state === S_HEAD && this.pendingLen > 0;
+  }
+
   /** Whether the parser gave up (a PARSE_ERROR was returned). */
   get dead(): boolean {
     return this.state === S_DEAD;

@@ -26,9 +26,15 @@ import type { RunningService } from './types.js';
 export interface HttpServerOptions {
   /** close a connection idle this long (ms) between requests; node:http's keepAliveTimeout default */
   keepAliveTimeout?: number;
+  /**
+   * the most a request head may take to arrive (ms), however slowly its bytes trickle in (each
+   * one resets the idle timer): then 408 and a close. node:http's headersTimeout default
+   */
+  headersTimeout?: number;
 }
 
 export const KEEP_ALIVE_TIMEOUT = 5000;
+export const HEADERS_TIMEOUT = 60_000;
 
 const ALLOW = 'Allow: GET, HEAD\r\n';
 
@@ -76,6 +82,8 @@ class HttpConnection {
   ended = false;
   /** the client's FIN came */
   private peerEnded = false;
+  /** when the request head being gathered began to arrive (Date.now()), 0 between heads */
+  private headStart = 0;
   // the responses of one chunk, joined into one write
   private out: Buffer | null = null;
   private outMore: Buffer[] | null = null;
@@ -131,6 +139,7 @@ class HttpConnection {
       const r = p.execute(chunk, at);
       if (r === NEED_MORE) break;
       at = p.offset;
+      this.headStart = 0;
       if (r === PARSE_ERROR) {
         // the framing is lost: answer (unless this request was answered already) and close (RFC 9112 §9.6)
         if (!p.errorInBody) this.queue(textResponse(p.error, ERROR_TEXT[p.error] ?? 'bad request\n', p.method === 'HEAD', CONN_CLOSE, now));
@@ -145,6 +154,18 @@ class HttpConnection {
         return;
       }
       if (this.ended) return;
+    }
+    if (p.inHead) {
+      // a head sent a byte at a time never lets the idle timer fire (slowloris): it is given
+      // headersTimeout from its first byte, checked as its bytes come (the idle timer covers a
+      // client that stops sending altogether)
+      if (this.headStart === 0) {
+        this.headStart = now;
+      } else if (now - this.headStart >= this.owner.headersTimeout) {
+        this.queue(textResponse(408, 'request head took too long\n', false, CONN_CLOSE, now));
+        this.end();
+        return;
+      }
     }
     this.flush();
   }
@@ -295,9 +316,11 @@ export class HttpServer {
   closing = false;
   readonly server: Server;
   private readonly keepAliveTimeout: number;
+  readonly headersTimeout: number;
 
   constructor(net: NetApi, options: HttpServerOptions = {}) {
     this.keepAliveTimeout = options.keepAliveTimeout ?? KEEP_ALIVE_TIMEOUT;
+    this.headersTimeout = options.headersTimeout ?? HEADERS_TIMEOUT;
     // half-open allowed (a client's FIN after its requests still gets their answers, as node:http);
     // Nagle off, as node:http's noDelay default and nginx's tcp_nodelay
     this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (s) => this.accept(s));

@@ -464,3 +464,52 @@ describe('http server: errors answer and close (RFC 9112 §9.6)', () => {
     expect(res.status).toBe(200);
   });
 });
+
+/** Wait on the real clock (bounded) until `pred` holds. */
+async function untilReal(pred: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!pred() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  expect(pred()).toBe(true);
+}
+
+describe('http server: a request head that never finishes (slowloris)', () => {
+  it('a head trickled in byte by byte past headersTimeout gets 408 and a close, though every byte reset the idle timer', async () => {
+    sim = new SimNetwork({ clock: 'real' });
+    const client = sim.host('10.0.0.1');
+    const server = sim.host('10.0.0.2');
+    startHttpServer(server.net, 80, undefined, { headersTimeout: 300, keepAliveTimeout: 200 });
+    const r = raw(client);
+    const head = `GET / HTTP/1.1\r\nHost: synack\r\nX-Slow: ${'y'.repeat(60)}\r\n\r\n`;
+    let sent = 0;
+    const started = Date.now();
+    // a byte every 50 ms: never 200 ms idle, and the whole head would take 4 s
+    await new Promise<void>((resolve) => {
+      const tick = setInterval(() => {
+        if (r.ended || r.closed || sent >= head.length) {
+          clearInterval(tick);
+          resolve();
+          return;
+        }
+        r.s.write(head[sent++]!);
+      }, 50);
+    });
+    await untilReal(() => r.ended || r.closed, 2_000);
+    expect(responses(r.text()).map((x) => [x.status, x.headers['connection']])).toEqual([[408, 'close']]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    expect(sent).toBeLessThan(head.length);
+  });
+
+  it('a head that arrives in pieces within headersTimeout is answered as usual', async () => {
+    sim = new SimNetwork({ clock: 'real' });
+    const client = sim.host('10.0.0.1');
+    const server = sim.host('10.0.0.2');
+    startHttpServer(server.net, 80, undefined, { headersTimeout: 1_000 });
+    const r = raw(client);
+    r.s.write('GET / HTTP/1.1\r\n');
+    await new Promise((res) => setTimeout(res, 100));
+    r.s.write('Host: synack\r\n\r\n');
+    await untilReal(() => responses(r.text()).length === 1, 2_000);
+    expect(responses(r.text())[0]!.status).toBe(200);
+    expect(r.ended).toBe(false);
+  });
+});
