@@ -66,7 +66,8 @@ export class SimNetwork {
   host(addresses: string | string[], opts: HostOptions = {}): Stack {
     const list = Array.isArray(addresses) ? addresses : [addresses];
     const stack = new Stack({ seed: this.seed * 7919 + this.hosts.length, ...opts, addresses: list, clock: this.clock, ...(this.offload ? { offload: this.offload } : {}) });
-    const ports = list.map((a) => this.link.attach(a, (p) => stack.input(p)));
+    const take = this.clock instanceof RealClock ? batchedInput(stack) : (p: Uint8Array): void => stack.input(p);
+    const ports = list.map((a) => this.link.attach(a, take));
     // route by the packet's own source address (IPv4 or IPv6): each family's port, chosen once
     const v6Port = ports.find((x) => x.address.includes(':')) ?? ports[0]!;
     const v4Port = ports.find((x) => !x.address.includes(':')) ?? ports[0]!;
@@ -171,4 +172,23 @@ export class SimNetwork {
 /** Let pending nextTicks, promise jobs and immediates run (see platform/defer.ts for other runtimes). */
 function settle(): Promise<void> {
   return settleAsyncWork();
+}
+
+/**
+ * On the real clock, the packets the link delivers in one turn reach a stack as one input batch,
+ * taken a microtask later (as a NIC's interrupt coalescing and NAPI hand a driver's poll): the
+ * application hears of them once, and each connection sends one ACK for the batch's in-order data.
+ * The virtual clock delivers packet by packet, so scripted runs and the demo keep their exact order.
+ */
+function batchedInput(stack: Stack): (p: Uint8Array) => void {
+  let pending: Uint8Array[] = [];
+  const run = (): void => {
+    const batch = pending;
+    pending = [];
+    stack.inputBatch(batch);
+  };
+  return (p) => {
+    if (pending.length === 0) queueMicrotask(run);
+    pending.push(p);
+  };
 }
