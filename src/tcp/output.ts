@@ -16,13 +16,21 @@ const TS_OPTION_BYTES = 12;
 
 // ===================== building and emitting segments =====================
 
+/**
+ * What could be offered now: the free receive buffer, but no more than the offer has grown to
+ * (rcvSsthresh), rounded up to the window field's `unit` as Linux's __tcp_select_window aligns it
+ * (a SYN's 65535 becomes 512 << 7 after it).
+ */
+function offerable(tcb: Tcb, unit: number): number {
+  const grown = Math.ceil(tcb.rcvSsthresh / unit) * unit;
+  return Math.min(grown, Math.max(0, tcb.rcvBuf - tcb.readQueue.length - tcb.reassemblyBytes));
+}
+
 /** The window we advertise, applying receiver SWS avoidance and never moving the right edge left. */
 function advertisedWindow(tcb: Tcb, syn: boolean): number {
-  // no more than the offer has grown to (rcvSsthresh), rounded up to what the scaled field can
-  // say, as Linux's __tcp_select_window aligns it: a SYN's 65535 becomes 512 << 7 after it
+  // 2^shift as an integer (the shift is at most 14, RFC 7323 §2.3), without a call to Math.pow
   const unit = 1 << tcb.rcvWscale;
-  const grown = syn ? tcb.rcvSsthresh : Math.ceil(tcb.rcvSsthresh / unit) * unit;
-  const free = Math.min(grown, Math.max(0, tcb.rcvBuf - tcb.readQueue.length - tcb.reassemblyBytes));
+  const free = offerable(tcb, syn ? 1 : unit);
   const current = Math.max(0, seqDiff(tcb.rcvAdvEdge, tcb.rcvNxt));
   // RFC 1122 §4.2.3.3: open the window only by at least min(RCV.BUFF/2, MSS)
   const step = Math.min(tcb.rcvBuf >> 1, tcb.advMss);
@@ -34,7 +42,6 @@ function advertisedWindow(tcb: Tcb, syn: boolean): number {
     if (seqDiff(seqAdd(tcb.rcvNxt, w), tcb.rcvAdvEdge) > 0) tcb.rcvAdvEdge = seqAdd(tcb.rcvNxt, w);
     return w;
   }
-  // (unit: 2^shift as an integer, the shift is at most 14, RFC 7323 §2.3; no call to Math.pow)
   // round the unshrinkable part up, the new offer down
   const field = Math.min(0xffff, Math.max(Math.ceil(current / unit), Math.floor(wanted / unit)));
   tcb.rcvAdvEdge = seqAdd(tcb.rcvNxt, field * unit);
@@ -195,8 +202,7 @@ export function windowUpdateIfUseful(tcb: Tcb): void {
   if (2 * current > tcb.rcvBuf) return;
   // what the window field can carry: without window scaling no more than 65535 can be offered
   const unit = 1 << tcb.rcvWscale;
-  const grown = Math.ceil(tcb.rcvSsthresh / unit) * unit;
-  const free = Math.min(0xffff * unit, grown, Math.max(0, tcb.rcvBuf - tcb.readQueue.length - tcb.reassemblyBytes));
+  const free = Math.min(0xffff * unit, offerable(tcb, unit));
   const step = Math.min(tcb.rcvBuf >> 1, tcb.advMss);
   if (free >= current + step && free >= 2 * current) sendAck(tcb);
 }
