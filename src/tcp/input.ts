@@ -498,7 +498,11 @@ function processText(tcb: Tcb, seq: number, payload: Uint8Array, fin: boolean): 
         tcb.netns.mib.TCPOFODrop++;
       } else {
         tcb.netns.mib.TCPOFOQueue++;
-        growRcvWindow(tcb, payload.length);
+        // only with SACK (Linux's tcp_data_queue_ofo since 2021, "grow window for OOO packets
+        // only for SACK flows"): a peer without it needs three duplicate ACKs, and an ACK whose
+        // window moved is not one (RFC 5681 §2's definition, Linux's FLAG_WIN_UPDATE), so growing
+        // here would leave its losses to the RTO
+        if (tcb.sackOk) growRcvWindow(tcb, payload.length);
       }
       sendAck(tcb);
       return;

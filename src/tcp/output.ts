@@ -182,7 +182,7 @@ export function endAckBatch(tcb: Tcb): void {
 
 /**
  * The window offered grows as data arrives, not all at once after the handshake (Linux's
- * tcp_grow_window, from tcp_event_data_recv and the out-of-order queue): each segment of at least
+ * tcp_grow_window, from tcp_event_data_recv and, with SACK, the out-of-order queue): each segment of at least
  * 128 bytes adds 2·MSS, or twice its length if more, up to the receive buffer. A payload here is
  * its own bytes (no skb overhead), so every such segment counts as Linux's well-filled ones do.
  * Small exchanges then leave the offer where the SYN put it, and reading a request does not make

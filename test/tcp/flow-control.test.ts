@@ -187,6 +187,23 @@ describe('RFC 9293 §3.8.6 the receive window comes from free buffer space', () 
     expect(h.tcb.rcvSsthresh).toBe(262_144);
   });
 
+  it('without SACK, out-of-order segments do not grow the offer: the duplicate ACKs keep one window (RFC 5681 §2, as Linux)', () => {
+    // a sender without SACK needs three duplicate ACKs for a fast retransmit, and an ACK whose
+    // window moved is not a duplicate: a growing offer here would leave the loss to the RTO
+    const h = establishedScaled();
+    expect(h.tcb.sackOk).toBe(false);
+    const before = h.tcb.rcvSsthresh;
+    h.run(`
+      +0 < . 1461:2921(1460) ack 1 win 65535
+      +0 > . 1:1(0) ack 1 win 512
+      +0 < . 2921:4381(1460) ack 1 win 65535
+      +0 > . 1:1(0) ack 1 win 512
+      +0 < . 4381:5841(1460) ack 1 win 65535
+      +0 > . 1:1(0) ack 1 win 512
+    `);
+    expect(h.tcb.rcvSsthresh).toBe(before);
+  });
+
   it('a segment under 128 bytes does not grow the offer', () => {
     const h = establishedScaled();
     const before = h.tcb.rcvSsthresh;
