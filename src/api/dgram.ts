@@ -15,6 +15,7 @@ import { nextTick } from '../platform/defer.js';
 import { ipFromText, type IpAddr } from '../stack/ip-addr.js';
 import type { Stack } from '../stack/stack.js';
 import { provideDgramApi } from '../udp/dgram-provider.js';
+import { boundTo } from './bound-class.js';
 import type { UdpBinding } from '../udp/udp-layer.js';
 
 /** A socket's type: IPv4 or IPv6 UDP. */
@@ -430,12 +431,10 @@ export interface DgramApi {
 
 /** Build `stack.dgram` for one stack. */
 export function createDgram(stack: Stack): DgramApi {
-  class BoundSocket extends DgramSocket {
-    constructor(type: DgramSocketType | DgramSocketOptions, callback?: (msg: Buffer, rinfo: DgramRemoteInfo) => void) {
-      super(stack, type, callback);
-    }
-  }
-  return { createSocket: (type, callback) => new BoundSocket(type, callback), Socket: BoundSocket };
+  return {
+    createSocket: (type, callback) => new DgramSocket(stack, type, callback),
+    Socket: boundTo<DgramSocket, [type: DgramSocketType | DgramSocketOptions, callback?: (msg: Buffer, rinfo: DgramRemoteInfo) => void]>(DgramSocket, stack),
+  };
 }
 
 // loading this module is what gives every stack its `dgram` (package.json lists it under sideEffects)

@@ -10,15 +10,12 @@ import { provideNetApi } from '../stack/net-provider.js';
 import type { Stack } from '../stack/stack.js';
 import { Server, type ServerOptions } from './server.js';
 import { Socket, type SocketConnectOptions, type SocketOptions } from './socket.js';
+import { boundTo, type CallableClass } from './bound-class.js';
 import { normalizeArgs } from './validate.js';
+
+export type { CallableClass } from './bound-class.js';
 import { optionsMadeByConnect } from './connect-attempt.js';
 
-/** A class that, like node:net's Socket and Server, may also be called without `new`. */
-export interface CallableClass<T, A extends unknown[]> {
-  new (...args: A): T;
-  (...args: A): T;
-  readonly prototype: T;
-}
 
 type ConnectionListener = (socket: Socket) => void;
 import {
@@ -67,54 +64,37 @@ export interface NetApi {
   setDefaultAutoSelectFamilyAttemptTimeout: typeof setDefaultAutoSelectFamilyAttemptTimeout;
 }
 
-/** Wrap a class so that calling it without `new` constructs it, as node:net's constructors allow. */
-function callable<T, A extends unknown[]>(cls: new (...args: A) => T): CallableClass<T, A> {
-  const wrapped: CallableClass<T, A> = new Proxy(cls, {
-    apply: (target, _self, args: unknown[]) => new target(...(args as A)),
-    // `new` through the proxy constructs with the class itself as new.target: V8 derives a fresh
-    // hidden class for every instance whose new.target is not a plain function (a Proxy), which
-    // cost 3.8 KiB of maps per connection pair; a subclass of it keeps its own new.target
-    construct: (target, args: unknown[], newTarget: object) =>
-      (newTarget === wrapped ? new target(...(args as A)) : Reflect.construct(target, args, newTarget as typeof target)) as object,
-  }) as unknown as CallableClass<T, A>;
-  // `socket.constructor === stack.net.Socket`, as in node:net
-  Object.defineProperty(cls.prototype, 'constructor', { value: wrapped, writable: true, configurable: true, enumerable: false });
-  return wrapped;
+/** `socket.constructor === stack.net.Socket` (and the Server's), as in node:net: the stack's own bound class. */
+function constructorOfItsStack(cls: typeof Socket | typeof Server, key: 'Socket' | 'Server'): void {
+  Object.defineProperty(cls.prototype, 'constructor', {
+    get(this: { stack?: Stack }) {
+      return Object.hasOwn(this, 'stack') && this.stack ? this.stack.net[key] : cls;
+    },
+    configurable: true,
+    enumerable: false,
+  });
 }
+constructorOfItsStack(Socket, 'Socket');
+constructorOfItsStack(Server, 'Server');
 
 export function createNet(stack: Stack): NetApi {
-  class BoundSocket extends Socket {
-    constructor(opts?: SocketOptions) {
-      super(stack, opts);
-    }
-  }
-  // every socket of this class belongs to `stack`: on the prototype, not a field in each socket
-  Object.defineProperty(BoundSocket.prototype, 'stack', { value: stack, writable: true, enumerable: false, configurable: true });
-  class BoundServer extends Server {
-    constructor(options?: ServerOptions | ConnectionListener, listener?: ConnectionListener) {
-      super(stack, options, listener);
-    }
-    /** @internal an accepted connection's socket: the stack's Socket class, built without the callable proxy's trap */
-    protected override newSocket(opts: SocketOptions): Socket {
-      return new BoundSocket(opts);
-    }
-  }
-  const SocketClass = callable(BoundSocket);
+  const SocketClass = boundTo<Socket, [options?: SocketOptions]>(Socket, stack);
+  const ServerClass = boundTo<Server, [options?: ServerOptions | ConnectionListener, listener?: ConnectionListener]>(Server, stack);
   /** net.connect: a new Socket with the options, its idle timeout, then connect (as Node's). */
   function connect(...args: unknown[]): Socket {
     const { options, cb } = normalizeArgs(args);
-    const socket = new BoundSocket(options as SocketOptions);
+    const socket = new Socket(stack, options as SocketOptions);
     if (options.timeout) socket.setTimeout(options.timeout as number);
     if (options !== args[0]) optionsMadeByConnect(options);
     return socket.connect(options as unknown as SocketConnectOptions, (cb ?? undefined) as (() => void) | undefined);
   }
   return {
-    createServer: ((options?: ServerOptions | ConnectionListener, listener?: ConnectionListener) => new BoundServer(options, listener)) as NetApi['createServer'],
+    createServer: ((options?: ServerOptions | ConnectionListener, listener?: ConnectionListener) => new Server(stack, options, listener)) as NetApi['createServer'],
     connect: connect as NetApi['connect'],
     createConnection: connect as NetApi['connect'],
     Socket: SocketClass,
     Stream: SocketClass,
-    Server: callable(BoundServer),
+    Server: ServerClass,
     BlockList,
     SocketAddress,
     isIP,

@@ -7,7 +7,7 @@ import type { Conn } from '../stack/conn.js';
 import type { Listener } from '../stack/listener.js';
 import type { Stack } from '../stack/stack.js';
 import type { OtherEvent, ServerEvents } from './events.js';
-import type { Socket, SocketOptions } from './socket.js';
+import { Socket, type SocketOptions } from './socket.js';
 import { normalizeArgs, validateBoolean, validateFunction, validateListenOptions, validateServerOptions } from './validate.js';
 
 /** Options of `net.createServer(options)`, as Node's: half-open, pause on connect, Nagle and keepalive for accepted sockets. */
@@ -185,7 +185,7 @@ export class Server extends EventEmitter {
       });
       return;
     }
-    const socket = this.newSocket(this.allowHalfOpen === false && this.highWaterMark === getDefaultHighWaterMark(false) ? DEFAULT_SOCKET : {
+    const socket = new Socket(this.stack, this.allowHalfOpen === false && this.highWaterMark === getDefaultHighWaterMark(false) ? DEFAULT_SOCKET : {
       allowHalfOpen: this.allowHalfOpen,
       highWaterMark: this.highWaterMark,
     });
@@ -214,15 +214,6 @@ export class Server extends EventEmitter {
     if (cb) this.once('close', cb);
     this.maybeEmitClose();
     return this;
-  }
-
-  /**
-   * @internal The socket for an accepted connection: the stack's own Socket class, so `socket
-   * instanceof stack.net.Socket` holds as in node:net (net.ts builds it directly, without the
-   * callable proxy).
-   */
-  protected newSocket(opts: SocketOptions): Socket {
-    return new this.stack.net.Socket(opts);
   }
 
   /**

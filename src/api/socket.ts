@@ -39,12 +39,8 @@ type Callback = (err?: Error | null) => void;
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class Socket extends Duplex {
-  /**
-   * The Stack the socket belongs to. A stack's own Socket class (`stack.net.Socket`, net.ts) has
-   * it on its prototype, so its sockets do not carry it each; a Socket made with a stack of its
-   * own keeps it as an own property.
-   */
-  declare readonly stack: Stack;
+  /** The Stack the socket belongs to. */
+  readonly stack: Stack;
   /** @internal the connection, once connect() or accept gave one */
   conn: Conn | null = null;
   connecting = false;
@@ -137,7 +133,7 @@ export class Socket extends Duplex {
     validateSocketOptions(opts as Record<string, unknown>);
     super(streamOptions(opts)); // none at all for most sockets (socket-options.ts)
     this.allowHalfOpen = (opts.allowHalfOpen ?? false) !== false; // what stream.Duplex makes of the option
-    if (this.stack !== stack) Object.defineProperty(this, 'stack', { value: stack, writable: true, enumerable: true, configurable: true });
+    this.stack = stack;
     if (opts.signal) addAbortSignal(opts.signal, this);
   }
 

@@ -3,6 +3,7 @@
  * programs lean on, grouped as Node's documentation is. Where an error is involved, the same
  * scenario runs on real node:net over loopback and the errors are compared field by field.
  */
+import { execFileSync } from 'node:child_process';
 import { EventEmitter, once } from 'node:events';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
@@ -347,19 +348,43 @@ describe('net.Socket: state kept off the socket object', () => {
     s.destroy();
   });
 
-  it("a stack's sockets share its stack through their class; a socket made with a stack of its own keeps it", () => {
-    const { a, b } = world();
-    const s = new a.net.Socket();
-    expect(s.stack).toBe(a);
-    expect(Object.hasOwn(s, 'stack')).toBe(false);
-    const t = new b.net.Socket();
-    expect(t.stack).toBe(b);
-    // the base class, given its stack directly
-    const Base = Object.getPrototypeOf(Object.getPrototypeOf(s)).constructor as new (stack: Stack) => Socket;
-    const u = new Base(a);
-    expect(u.stack).toBe(a);
-    expect(Object.hasOwn(u, 'stack')).toBe(true);
-    for (const x of [s, t, u]) x.destroy();
+  it("every stack's sockets are of one class: one prototype, each socket knowing its stack, constructor the stack's own", () => {
+    const sim = new SimNetwork();
+    const stacks = Array.from({ length: 6 }, (_, i) => sim.host(`10.0.0.${i + 1}`));
+    const sockets = stacks.map((st) => new st.net.Socket());
+    const proto = Object.getPrototypeOf(sockets[0]);
+    sockets.forEach((s, i) => {
+      expect(Object.getPrototypeOf(s)).toBe(proto);
+      expect(s.stack).toBe(stacks[i]);
+      expect(s.constructor).toBe(stacks[i]!.net.Socket);
+      expect(s).toBeInstanceOf(stacks[i]!.net.Socket);
+    });
+    const servers = stacks.map((st) => st.net.createServer());
+    servers.forEach((sv, i) => {
+      expect(Object.getPrototypeOf(sv)).toBe(Object.getPrototypeOf(servers[0]));
+      expect(sv.constructor).toBe(stacks[i]!.net.Server);
+    });
+    for (const s of sockets) s.destroy();
+  });
+
+  it("sockets of six stacks share V8's hidden class (with a class per stack, code past the fourth went megamorphic)", () => {
+    // a child with --allow-natives-syntax: %HaveSameMap compares the hidden classes themselves
+    const script = `
+      const { SimNetwork } = await import(${JSON.stringify(new URL('../../dist/src/index.js', import.meta.url).href)});
+      const sim = new SimNetwork({ clock: 'real' });
+      const stacks = Array.from({ length: 6 }, (_, i) => sim.host('10.0.0.' + (i + 1)));
+      const made = stacks.map((st) => new st.net.Socket());
+      const connected = stacks.map((st) => st.net.connect(80, '10.0.0.1'));
+      connected.forEach((s) => s.on('error', () => {}));
+      console.log(JSON.stringify({
+        made: made.every((s) => %HaveSameMap(s, made[0])),
+        connected: connected.every((s) => %HaveSameMap(s, connected[0])),
+      }));
+      for (const s of [...made, ...connected]) s.destroy();
+      sim.close();
+    `;
+    const out = execFileSync(process.execPath, ['--allow-natives-syntax', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ made: true, connected: true });
   });
 });
 
