@@ -162,6 +162,23 @@ describe("socket.send() and Event: 'message'", () => {
     client.close();
   });
 
+  it("new stack.dgram.Socket(type) is that stack's socket, of the one class every stack shares", async () => {
+    const { net, a, b } = pair();
+    const server = new b.dgram.Socket('udp4');
+    const got = messages(server);
+    server.bind(53);
+    const client = new a.dgram.Socket({ type: 'udp4' });
+    expect(client).toBeInstanceOf(a.dgram.Socket);
+    expect(Object.getPrototypeOf(client)).toBe(Object.getPrototypeOf(server));
+    await net.run(1);
+    client.send('bound', 53, '10.0.0.2');
+    await net.run(10);
+    expect(got[0]?.[0]).toBe('bound');
+    expect(got[0]?.[1].address).toBe('10.0.0.1'); // sent from a's address: the socket is a's
+    server.close();
+    client.close();
+  });
+
   it('a socket bound to one address does not get datagrams for another of ours', async () => {
     const { net, a, b } = pair();
     const only = b.dgram.createSocket('udp4');
