@@ -11,6 +11,7 @@
  *   await gw.close()   FIN on both legs of every flow; no new flows
  */
 import type { Stack } from '../stack/stack.js';
+import { LiveList } from '../stack/live-list.js';
 import type { TcpForwarder, TcpForwardOptions } from '../stack/forwarder.js';
 import type { UdpForwarder } from '../stack/forwarder-udp.js';
 import { makeError } from '../errors.js';
@@ -54,7 +55,7 @@ export class Gateway {
   readonly counters: GatewayCounters = { tcp: newRelayCounters(), udp: newRelayCounters() };
   /** the compiled policy */
   readonly policy: Policy;
-  private readonly tcpFlows = new Set<TcpRelayFlow>();
+  private readonly tcpFlows = new LiveList<TcpRelayFlow>();
   private readonly tcpForwarder: TcpForwarder | null = null;
   private readonly udpForwarder: UdpForwarder | null = null;
   private readonly udp: UdpRelay | null = null;
@@ -86,7 +87,7 @@ export class Gateway {
       if (!Number.isInteger(connectTimeout) || connectTimeout < 1) throw makeError('ERR_OUT_OF_RANGE', `createGateway: tcp.connectTimeout must be a positive integer (got ${String(connectTimeout)})`);
       this.tcpForwarder = stack.forwardTcp((req) => {
         const flow = new TcpRelayFlow(this.ctx, this.counters.tcp, req, this.ctx.nextId(), (f) => this.flowDone(f));
-        this.tcpFlows.add(flow);
+        flow.node = this.tcpFlows.add(flow);
         flow.start({ connectTimeout, connect });
       }, limits);
     }
@@ -108,7 +109,7 @@ export class Gateway {
 
   /** Every relayed flow with both legs (the guest's on the stack, the host's real socket), for `synack ss`. */
   connections(): GatewayFlowInfo[] {
-    const out = [...this.tcpFlows].map((f) => f.info());
+    const out = this.tcpFlows.items().map((f) => f.info());
     if (this.udp) out.push(...this.udp.infos());
     return out.sort((a, b) => a.id - b.id);
   }
@@ -129,11 +130,11 @@ export class Gateway {
     this.tcpForwarder?.close();
     this.udpForwarder?.close();
     this.udp?.close();
-    for (const f of this.tcpFlows) f.end();
+    for (const f of this.tcpFlows.items()) f.end();
     this.closing = new Promise<void>((resolve) => {
       if (this.tcpFlows.size === 0) return resolve();
       const timer = this.stack.clock.schedule(this.stack.clock.now() + timeout, () => {
-        for (const f of this.tcpFlows) f.reset();
+        for (const f of this.tcpFlows.items()) f.reset();
       });
       this.drained = () => {
         this.stack.clock.cancel(timer);
@@ -144,7 +145,8 @@ export class Gateway {
   }
 
   private flowDone(f: TcpRelayFlow): void {
-    this.tcpFlows.delete(f);
+    if (f.node) this.tcpFlows.remove(f.node);
+    f.node = null;
     if (this.tcpFlows.size === 0 && this.drained) {
       const d = this.drained;
       this.drained = null;

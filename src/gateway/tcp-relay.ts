@@ -19,6 +19,7 @@
 import net from 'node:net';
 import type { Socket } from '../api/socket.js';
 import type { TcpForwardRequest } from '../stack/forwarder.js';
+import type { LiveNode } from '../stack/live-list.js';
 import { countReason, screen, type GatewayDestination, type GatewayFlowInfo, type GatewayFlowRequest, type RelayContext, type RelayCounters } from './flow.js';
 
 /** Host errors that mean "no answer": the guest should time out as it would on the real path. */
@@ -40,6 +41,8 @@ export interface TcpRelayOptions {
 
 /** One guest connection relayed through a host socket. */
 export class TcpRelayFlow {
+  /** its entry in the gateway's list of flows */
+  node: LiveNode<TcpRelayFlow> | null = null;
   private guest: Socket | null = null;
   private host: net.Socket | null = null;
   /** where the host leg goes (after resolveDestination) */

@@ -18,6 +18,7 @@
 import type { NetApi } from '../api/net.js';
 import type { Server } from '../api/server.js';
 import type { Socket } from '../api/socket.js';
+import { LiveList, type LiveNode } from '../stack/live-list.js';
 import { BYTES_CHUNK, CHUNKS_PER_TURN, MAX_BYTES, bytesPathLength } from './http-content.js';
 import { HttpRequestParser, NEED_MORE, PARSE_ERROR } from './http-request-parser.js';
 import { CONN_CLOSE, CONN_KEEP_ALIVE, CONN_NONE, CONTINUE, HomeResponses, responseHead, textResponse, type ConnField } from './http-responses.js';
@@ -87,6 +88,9 @@ class HttpConnection {
   // the responses of one chunk, joined into one write
   private out: Buffer | null = null;
   private outMore: Buffer[] | null = null;
+
+  /** its entry in the server's list of connections */
+  node: LiveNode<HttpConnection> | null = null;
 
   constructor(
     readonly socket: Socket,
@@ -298,7 +302,7 @@ function onTimeout(this: Socket): void {
 }
 function onClose(this: Socket): void {
   const c = (this as SocketWithConn)[CONN]!;
-  c.owner.connections.delete(c);
+  if (c.node) c.owner.connections.remove(c.node);
 }
 /** A peer's reset is the peer's business: the server never crashes over it. */
 function onError(this: Socket): void {
@@ -311,7 +315,7 @@ type SocketWithConn = Socket & { [CONN]?: HttpConnection };
 /** The server: the listening socket, its connections, the shared `GET /` responses. */
 export class HttpServer {
   readonly home = new HomeResponses();
-  readonly connections = new Set<HttpConnection>();
+  readonly connections = new LiveList<HttpConnection>();
   /** shutdown() was called: every response from now on closes its connection */
   closing = false;
   readonly server: Server;
@@ -329,7 +333,7 @@ export class HttpServer {
   private accept(s: Socket): void {
     const c = new HttpConnection(s, this);
     (s as SocketWithConn)[CONN] = c;
-    this.connections.add(c);
+    c.node = this.connections.add(c);
     s.on('data', onData);
     s.on('end', onEnd);
     s.on('drain', onDrain);
@@ -345,7 +349,7 @@ export class HttpServer {
   shutdown(): void {
     this.closing = true;
     if (this.server.listening) this.server.close();
-    for (const c of this.connections) if (c.idle && !c.ended) c.end();
+    for (const c of this.connections.items()) if (c.idle && !c.ended) c.end();
   }
 }
 

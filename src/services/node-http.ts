@@ -9,6 +9,7 @@
 import http from 'node:http';
 import type { Socket } from '../api/socket.js';
 import type { NetApi } from '../api/net.js';
+import { LiveList, type LiveNode } from '../stack/live-list.js';
 import { BYTES_CHUNK as CHUNK, CHUNKS_PER_TURN, HOME_PAGE, MAX_BYTES, bytesPathLength } from './http-content.js';
 import type { RunningService, ServiceDef } from './types.js';
 
@@ -72,21 +73,25 @@ export function handle(req: http.IncomingMessage, res: http.ServerResponse): voi
   res.end('not found: try / or /bytes/N\n');
 }
 
+const LIVE = Symbol('liveNode');
+type Tracked = Socket & { [LIVE]?: LiveNode<Socket> };
+
 /**
  * The http service on `net`, with node:http's server options (its timeouts, for one): what
  * `nodeHttpService.start` runs with HTTP_SERVER_OPTIONS. `http` is the node:http server behind it.
  */
 export function startNodeHttp(net: NetApi, port: number, host?: string, options: http.ServerOptions = HTTP_SERVER_OPTIONS): RunningService & { http: http.Server } {
   const httpServer = http.createServer(options, handle);
-  const sockets = new Set<Socket>();
+  const sockets = new LiveList<Socket>();
   // one listener shared by every socket (no closure, no once() wrapper per connection)
   function untrack(this: Socket): void {
-    sockets.delete(this);
+    const node = (this as Tracked)[LIVE];
+    if (node) sockets.remove(node);
   }
   // as node:http's own net.Server: half-open allowed, Nagle off (node:http's noDelay default,
   // and nginx's tcp_nodelay on)
   const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (s) => {
-    sockets.add(s);
+    (s as Tracked)[LIVE] = sockets.add(s);
     s.on('close', untrack);
     httpServer.emit('connection', s);
   });
@@ -105,7 +110,7 @@ export function startNodeHttp(net: NetApi, port: number, host?: string, options:
       // stops node:http's connection checks and ends idle keep-alive connections at once (FIN);
       // busy ones end after their response
       httpServer.close();
-      for (const s of sockets) s.end();
+      for (const s of sockets.items()) s.end();
     },
   };
 }

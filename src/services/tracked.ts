@@ -2,6 +2,7 @@
 import type { NetApi } from '../api/net.js';
 import type { Server } from '../api/server.js';
 import type { Socket } from '../api/socket.js';
+import { LiveList } from '../stack/live-list.js';
 import type { RunningService } from './types.js';
 
 export function trackedServer(
@@ -12,10 +13,10 @@ export function trackedServer(
   onSocket: (s: Socket) => void,
   opts: { allowHalfOpen?: boolean } = {},
 ): RunningService {
-  const sockets = new Set<Socket>();
+  const sockets = new LiveList<Socket>();
   const server: Server = net.createServer({ allowHalfOpen: opts.allowHalfOpen ?? false }, (s) => {
-    sockets.add(s);
-    s.once('close', () => sockets.delete(s));
+    const node = sockets.add(s);
+    s.once('close', () => sockets.remove(node));
     // a peer's reset is the peer's business: a service never crashes the process over it
     s.on('error', () => s.destroy());
     onSocket(s);
@@ -27,7 +28,7 @@ export function trackedServer(
     server,
     shutdown() {
       if (server.listening) server.close();
-      for (const s of sockets) s.end();
+      for (const s of sockets.items()) s.end();
     },
   };
 }
