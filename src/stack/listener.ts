@@ -123,10 +123,10 @@ export function listenError(code: 'EADDRINUSE' | 'EADDRNOTAVAIL', address: strin
  * (Linux inet_csk_bind_conflict; with SO_REUSEADDR only a listener conflicts). `addr` null is the
  * wildcard, which overlaps every address.
  */
-export function portHeld(addr: IpAddr | null, port: number, conns: Iterable<Conn>, tw: TimeWaitTable, addresses: readonly IpAddr[]): boolean {
+export function portHeld(addr: IpAddr | null, port: number, conns: Iterable<Conn>, tw: TimeWaitTable, localOf: (slot: number) => IpAddr): boolean {
   for (const c of conns) if (c.localPort === port && (addr === null || ipSame(addr, c.local))) return true;
   for (const s of tw.slots()) {
-    if (tw.localPort(s) === port && (addr === null || ipSame(addr, addresses[tw.localIndex(s)]!))) return true;
+    if (tw.localPort(s) === port && (addr === null || ipSame(addr, localOf(s)))) return true;
   }
   return false;
 }

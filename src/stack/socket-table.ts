@@ -54,6 +54,8 @@ export interface TcpInfo {
 export interface TableView {
   now: number;
   addresses: readonly IpAddr[];
+  /** a TIME_WAIT record's local address (Stack.timeWaitLocal) */
+  timeWaitLocal: (slot: number) => IpAddr;
   listeners: Iterable<Listener>;
   conns: Iterable<Conn>;
   timeWait: TimeWaitTable;
@@ -111,7 +113,7 @@ export function socketTable(v: TableView): SocketInfo[] {
     const r = tw.remote(slot);
     out.push({
       state: 'TIME_WAIT',
-      localAddress: v.addresses[tw.localIndex(slot)]!.text,
+      localAddress: v.timeWaitLocal(slot).text,
       localPort: tw.localPort(slot),
       remoteAddress: typeof r === 'number' ? ipV4(r).text : r.text,
       remotePort: tw.remotePort(slot),

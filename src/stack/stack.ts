@@ -43,7 +43,8 @@ import { stackKeys } from './secrets.js';
 import { stackAddresses, stackMtu, type StackOptions } from './options.js';
 import type { CookieKeys } from './syncookies.js';
 import { TimeWaitTable } from './time-wait.js';
-import { emitTimeWaitClosed, settleTimeWait, timeWaitSegment } from './time-wait-process.js';
+import { FOREIGN_BASE, ForeignTimeWaitAddresses } from './time-wait-foreign.js';
+import { emitTimeWaitClosed, releaseTimeWaitLocal, settleTimeWait, timeWaitSegment } from './time-wait-process.js';
 import { openActive, takeTimeWaitTuple } from './active-open.js';
 import { admit } from './admission.js';
 import { ForeignAddresses, TcpForwarder, type TcpForwardHandler, type TcpForwardOptions } from './forwarder.js';
@@ -84,6 +85,8 @@ export class Stack extends HeardEvents {
   readonly cookieKeys: CookieKeys;
   /** compact records of connections in TIME_WAIT */
   readonly timeWait = new TimeWaitTable();
+  /** @internal the foreign local addresses of TIME_WAIT records (forwarded connections) */
+  readonly twForeign = new ForeignTimeWaitAddresses();
   /** connections that entered TIME_WAIT during the call in progress, to be moved to the table */
   private readonly twPending: Conn[] = [];
   private portCounter = 0;
@@ -255,7 +258,7 @@ export class Stack extends HeardEvents {
     const dst4 = a.dst4;
     const dst6 = a.dst6;
     const own = this.localAddressFor(version, dst4, dst6, loopback);
-    const local = own ?? (this.fwd.tcp !== null || this.fwd.foreign > 0 ? this.foreign.get(version, dst4, dst6) : null);
+    const local = own ?? (this.fwd.tcp !== null || this.fwd.foreign > 0 || this.twForeign.size > 0 ? this.foreign.get(version, dst4, dst6) : null);
     if (!local) return this.drop('not_for_us');
     if (!loopback && (isLoopback(local) || (version === 4 ? src4 >>> 24 === 127 : isLoopbackV6(src6!)))) {
       // RFC 1122 §3.2.1.3: loopback addresses never appear outside a host (Linux: martian)
@@ -272,9 +275,13 @@ export class Stack extends HeardEvents {
     if (own === null && !this.fwd.tcp) return this.drop('not_for_us');
     const remote = version === 4 ? this.peers.get(src4) : ipV6(src6!);
     let issHint: number | undefined;
-    const tw = this.timeWait.lookup(this.addresses.indexOf(local), seg.dstPort, src4, src6, seg.srcPort);
+    const twLocal = own !== null ? this.addresses.indexOf(local) : this.twForeign.find(local);
+    const tw = twLocal < 0 ? -1 : this.timeWait.lookup(twLocal, seg.dstPort, src4, src6, seg.srcPort);
     if (tw >= 0) {
-      const verdict = timeWaitSegment(this, tw, local, remote, seg, now, this.listeners_.find(local, seg.dstPort) !== null);
+      // a new SYN takes the 4-tuple over when someone would take it: a listener, or for a foreign
+      // address the forwarder (RFC 6191; Linux tcp_timewait_state_process)
+      const taker = own === null ? this.fwd.tcp !== null : this.listeners_.find(local, seg.dstPort) !== null;
+      const verdict = timeWaitSegment(this, tw, local, remote, seg, now, taker);
       if (verdict.done) return;
       issHint = verdict.issHint;
     }
@@ -455,7 +462,7 @@ export class Stack extends HeardEvents {
     reuseAddr = true,
   ): Listener | TCPServerSocket {
     if (typeof portOrOptions !== 'number') return new TCPServerSocket(this, host ?? '0.0.0.0', portOrOptions);
-    const held = reuseAddr ? undefined : (addr: IpAddr | null, port: number): boolean => portHeld(addr, port, this.conns.all(), this.timeWait, this.addresses);
+    const held = reuseAddr ? undefined : (addr: IpAddr | null, port: number): boolean => portHeld(addr, port, this.conns.all(), this.timeWait, (slot) => this.timeWaitLocal(slot));
     const l = newListener(this, this.listeners_, host, portOrOptions, backlog, accept, ipv6Only, this.portCounter++, held);
     this.listeners_.add(l);
     this.setListenerRef(l, true);
@@ -550,7 +557,14 @@ export class Stack extends HeardEvents {
   /** @internal end a TIME_WAIT record now (2MSL passed, or the 4-tuple was taken over) */
   endTimeWait(slot: number, cause: TcbCause): void {
     emitTimeWaitClosed(this, slot, this.clock.now(), cause);
+    releaseTimeWaitLocal(this, slot);
     this.timeWait.remove(slot);
+  }
+
+  /** @internal a TIME_WAIT record's local address: one of ours, or a forwarded connection's foreign one */
+  timeWaitLocal(slot: number): IpAddr {
+    const i = this.timeWait.localIndex(slot);
+    return i >= FOREIGN_BASE ? this.twForeign.address(i) : this.addresses[i]!;
   }
 
   /**
@@ -582,6 +596,7 @@ export class Stack extends HeardEvents {
       listeners: this.listeners_.all(),
       conns: this.conns.all(),
       timeWait: this.timeWait,
+      timeWaitLocal: (slot) => this.timeWaitLocal(slot),
       acceptLimit: (l) => this.acceptLimit(l),
     };
   }

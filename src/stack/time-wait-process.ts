@@ -17,6 +17,7 @@ import { ACK, FIN, RST, SYN, type Segment, type TcpOptions } from '../wire/segme
 import { NOTIFY_CLOSED, type Conn } from './conn.js';
 import { ipV4, type IpAddr } from './ip-addr.js';
 import type { TimeWaitInit } from './time-wait.js';
+import { FOREIGN_BASE } from './time-wait-foreign.js';
 import type { Stack } from './stack.js';
 import { wantsTransitions } from './publish.js';
 
@@ -141,13 +142,6 @@ export function settleTimeWait(stack: Stack, pending: Conn[]): void {
     const c = pending[i]!;
     const t = c.tcb;
     if (c.gone || t.state !== 'TIME_WAIT' || t.readable > 0) continue;
-    const localIndex = stack.addresses.indexOf(c.local);
-    if (localIndex < 0) {
-      // forwarded from a foreign address (forwarder.ts): the TCB itself keeps TIME_WAIT, as the
-      // table records only addresses of ours; it no longer counts against the forwarder's limits
-      stack.fwd.tcp?.release(c);
-      continue;
-    }
     stack.forget(c);
     stack.queueNotify(c, NOTIFY_CLOSED);
     if (stack.timeWait.size >= stack.sysctl.tcp_max_tw_buckets) {
@@ -155,16 +149,25 @@ export function settleTimeWait(stack: Stack, pending: Conn[]): void {
       stack.emitTransition(t.now, c.local.text, c.localPort, c.remote.text, c.remotePort, 'TIME_WAIT', 'CLOSED', TW_OVERFLOW);
       continue;
     }
+    // a forwarded connection's foreign local address (forwarder.ts) is named by an index of its own
+    const own = stack.addresses.indexOf(c.local);
+    const localIndex = own >= 0 ? own : stack.twForeign.acquire(c.local);
     stack.timeWait.insert(timeWaitRecord(c, localIndex, RECORD), t.tTimeWait);
   }
   pending.length = 0;
+}
+
+/** A record is about to go: a foreign local address it used is counted out (time-wait-foreign.ts). */
+export function releaseTimeWaitLocal(stack: Stack, slot: number): void {
+  const i = stack.timeWait.localIndex(slot);
+  if (i >= FOREIGN_BASE) stack.twForeign.release(i);
 }
 
 /** The TIME_WAIT → CLOSED transition of a record (expiry, or a 4-tuple taken over). */
 export function emitTimeWaitClosed(stack: Stack, slot: number, now: number, cause: TcbCause = 'timewait'): void {
   if (!wantsTransitions(stack)) return; // nobody listens: no addresses formatted
   const tw = stack.timeWait;
-  const local = stack.addresses[tw.localIndex(slot)]!;
+  const local = stack.timeWaitLocal(slot);
   const r = tw.remote(slot);
   const remote = typeof r === 'number' ? ipV4(r).text : r.text;
   stack.emitTransition(now, local.text, tw.localPort(slot), remote, tw.remotePort(slot), 'TIME_WAIT', 'CLOSED', cause);

@@ -326,7 +326,7 @@ describe('limits: undecided requests and forwarded connections, in all and per g
     expect(gw.counters.drops.forward_conn_limit).toBe(2);
   });
 
-  it('a connection the forwarding side closes first keeps TIME_WAIT in its TCB and stops counting there', async () => {
+  it('a connection the forwarding side closes first leaves a compact TIME_WAIT record for its foreign address, and stops counting there', async () => {
     const { net, guest, gw } = setup();
     const fwd = gw.forwardTcp((r) => void r.accept().then((s) => s.end()));
     const c = guest.net.connect(80, DEST);
@@ -336,10 +336,46 @@ describe('limits: undecided requests and forwarded connections, in all and per g
     expect(await net.runUntil(() => closed, 10_000)).toBe(true);
     await net.run(100);
     expect(gw.stateCounts()).toEqual({ TIME_WAIT: 1 });
+    expect(gw.connectionCount).toBe(0); // no TCB kept: the record is in the TIME_WAIT table
+    expect(gw.timeWait.size).toBe(1);
     expect(gw.sockets()[0]!.localAddress).toBe(DEST);
     expect(fwd.connectionCount).toBe(0);
     await net.run(61_000);
     expect(gw.stateCounts()).toEqual({});
+    expect(gw.twForeign.size).toBe(0); // the foreign address is forgotten with its last record
+  });
+
+  it("the record answers the guest's retransmitted FIN with an ACK from the foreign address (RFC 9293 §3.10.7.4)", async () => {
+    const { net, guest, gw } = setup();
+    gw.forwardTcp((r) => void r.accept().then((s) => s.end()));
+    const c = guest.net.connect(80, DEST);
+    c.on('end', () => c.end());
+    await once(c, 'close', net);
+    await net.run(100);
+    // the guest's last FIN, again: the gateway's record must re-ACK it from DEST
+    const acks: { src: string; flags: number }[] = [];
+    gw.on('packet', (p: Uint8Array) => {
+      const d = decode(p);
+      if (d) acks.push({ src: d.src, flags: d.seg.flags });
+    });
+    const tw = gw.sockets()[0]!;
+    const slot = [...gw.timeWait.slots()][0]!;
+    gw.input(packet(tw.remoteAddress, DEST, seg({ srcPort: tw.remotePort, dstPort: 80, seq: (gw.timeWait.rcvNxt(slot) - 1) >>> 0, ack: gw.timeWait.sndNxt(slot), flags: 0x11 })));
+    expect(acks).toEqual([{ src: DEST, flags: ACK }]);
+  });
+
+  it('tcp_max_tw_buckets bounds forwarded connections too: past it, one skips TIME_WAIT', async () => {
+    const { net, guest, gw } = setup();
+    gw.setSysctl({ tcp_max_tw_buckets: 1 });
+    gw.forwardTcp((r) => void r.accept().then((s) => s.end()));
+    for (const port of [80, 81]) {
+      const c = guest.net.connect(port, DEST);
+      c.on('end', () => c.end());
+      await once(c, 'close', net);
+    }
+    await net.run(100);
+    expect(gw.stateCounts()).toEqual({ TIME_WAIT: 1 });
+    expect(gw.counters.timeWaitOverflow).toBe(1);
   });
 
   it('a new SYN from the same guest port ends that TIME_WAIT (RFC 6191) and becomes a new request', async () => {
