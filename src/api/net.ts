@@ -12,18 +12,18 @@ import { Server, type ServerOptions } from './server.js';
 import { Socket, type SocketConnectOptions, type SocketOptions } from './socket.js';
 import { boundTo, type CallableClass } from './bound-class.js';
 import { normalizeArgs } from './validate.js';
-
-export type { CallableClass } from './bound-class.js';
 import { optionsMadeByConnect } from './connect-attempt.js';
 
-
-type ConnectionListener = (socket: Socket) => void;
 import {
   getDefaultAutoSelectFamily,
   getDefaultAutoSelectFamilyAttemptTimeout,
   setDefaultAutoSelectFamily,
   setDefaultAutoSelectFamilyAttemptTimeout,
 } from './lookup.js';
+
+export type { CallableClass } from './bound-class.js';
+
+type ConnectionListener = (socket: Socket) => void;
 
 /** `node:net` over one synack stack (`stack.net`): the same functions and classes, bound to it. */
 export interface NetApi {
