@@ -54,7 +54,7 @@ export interface TcpInfo {
 export interface TableView {
   now: number;
   addresses: readonly IpAddr[];
-  /** a TIME_WAIT record's local address (Stack.timeWaitLocal) */
+  /** a TIME_WAIT record's local address (time-wait-process.ts timeWaitLocal) */
   timeWaitLocal: (slot: number) => IpAddr;
   listeners: Iterable<Listener>;
   conns: Iterable<Conn>;

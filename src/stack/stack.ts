@@ -43,8 +43,8 @@ import { stackKeys } from './secrets.js';
 import { stackAddresses, stackMtu, type StackOptions } from './options.js';
 import type { CookieKeys } from './syncookies.js';
 import { TimeWaitTable } from './time-wait.js';
-import { FOREIGN_BASE, ForeignTimeWaitAddresses } from './time-wait-foreign.js';
-import { emitTimeWaitClosed, releaseTimeWaitLocal, settleTimeWait, timeWaitSegment } from './time-wait-process.js';
+import { ForeignTimeWaitAddresses } from './time-wait-foreign.js';
+import { emitTimeWaitClosed, releaseTimeWaitLocal, settleTimeWait, timeWaitInput, timeWaitLocal } from './time-wait-process.js';
 import { openActive, takeTimeWaitTuple } from './active-open.js';
 import { admit } from './admission.js';
 import { ForeignAddresses, TcpForwarder, type TcpForwardHandler, type TcpForwardOptions } from './forwarder.js';
@@ -274,18 +274,9 @@ export class Stack extends HeardEvents {
     if (conn && !(own === null && this.fwd.tcp?.reopens(conn, seg, now))) return this.deliver(conn, seg, now);
     if (own === null && !this.fwd.tcp) return this.drop('not_for_us');
     const remote = version === 4 ? this.peers.get(src4) : ipV6(src6!);
-    let issHint: number | undefined;
-    const twLocal = own !== null ? this.addresses.indexOf(local) : this.twForeign.find(local);
-    const tw = twLocal < 0 ? -1 : this.timeWait.lookup(twLocal, seg.dstPort, src4, src6, seg.srcPort);
-    if (tw >= 0) {
-      // a new SYN takes the 4-tuple over when someone would take it: a listener, or for a foreign
-      // address the forwarder (RFC 6191; Linux tcp_timewait_state_process)
-      const taker = own === null ? this.fwd.tcp !== null : this.listeners_.find(local, seg.dstPort) !== null;
-      const verdict = timeWaitSegment(this, tw, local, remote, seg, now, taker);
-      if (verdict.done) return;
-      issHint = verdict.issHint;
-    }
-    this.noConnection(local, remote, seg, now, issHint, own === null);
+    const verdict = timeWaitInput(this, this.listeners_, own !== null, local, remote, seg, src4, src6, now);
+    if (verdict.done) return;
+    this.noConnection(local, remote, seg, now, verdict.issHint, own === null);
   }
 
   private deliver(conn: Conn, seg: Segment, now: number): void {
@@ -462,7 +453,7 @@ export class Stack extends HeardEvents {
     reuseAddr = true,
   ): Listener | TCPServerSocket {
     if (typeof portOrOptions !== 'number') return new TCPServerSocket(this, host ?? '0.0.0.0', portOrOptions);
-    const held = reuseAddr ? undefined : (addr: IpAddr | null, port: number): boolean => portHeld(addr, port, this.conns.all(), this.timeWait, (slot) => this.timeWaitLocal(slot));
+    const held = reuseAddr ? undefined : (addr: IpAddr | null, port: number): boolean => portHeld(addr, port, this.conns.all(), this.timeWait, (slot) => timeWaitLocal(this, slot));
     const l = newListener(this, this.listeners_, host, portOrOptions, backlog, accept, ipv6Only, this.portCounter++, held);
     this.listeners_.add(l);
     this.setListenerRef(l, true);
@@ -561,12 +552,6 @@ export class Stack extends HeardEvents {
     this.timeWait.remove(slot);
   }
 
-  /** @internal a TIME_WAIT record's local address: one of ours, or a forwarded connection's foreign one */
-  timeWaitLocal(slot: number): IpAddr {
-    const i = this.timeWait.localIndex(slot);
-    return i >= FOREIGN_BASE ? this.twForeign.address(i) : this.addresses[i]!;
-  }
-
   /**
    * Stop or resume handing established connections to the application. While paused they wait in
    * the accept queue (min(backlog, somaxconn)); once it is full, final ACKs are dropped (or, with
@@ -596,7 +581,7 @@ export class Stack extends HeardEvents {
       listeners: this.listeners_.all(),
       conns: this.conns.all(),
       timeWait: this.timeWait,
-      timeWaitLocal: (slot) => this.timeWaitLocal(slot),
+      timeWaitLocal: (slot) => timeWaitLocal(this, slot),
       acceptLimit: (l) => this.acceptLimit(l),
     };
   }

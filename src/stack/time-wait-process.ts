@@ -20,13 +20,35 @@ import type { TimeWaitInit } from './time-wait.js';
 import { FOREIGN_BASE } from './time-wait-foreign.js';
 import type { Stack } from './stack.js';
 import { wantsTransitions } from './publish.js';
+import type { ListenerTable } from './listener.js';
 
 const EMPTY = new Uint8Array(0);
 
-export type TimeWaitVerdict = { done: true } | { done: false; issHint: number };
+export type TimeWaitVerdict = { done: true } | { done: false; issHint: number | undefined };
 
 const DONE: TimeWaitVerdict = { done: true };
 const TW_OVERFLOW: TransitionCause = { kind: 'stack', reason: 'tcp_max_tw_buckets overflow' };
+
+const NO_RECORD: TimeWaitVerdict = { done: false, issHint: undefined };
+
+/**
+ * A segment no connection took: the TIME_WAIT record of its 4-tuple answers it, if there is one.
+ * A new SYN takes the 4-tuple over when someone would take it: a listener on our own address, or
+ * for a foreign one the forwarder (RFC 6191; Linux tcp_timewait_state_process).
+ */
+export function timeWaitInput(stack: Stack, listeners: ListenerTable, own: boolean, local: IpAddr, remote: IpAddr, seg: Segment, src4: number, src6: Uint8Array | null, now: number): TimeWaitVerdict {
+  const index = own ? stack.addresses.indexOf(local) : stack.twForeign.find(local);
+  const slot = index < 0 ? -1 : stack.timeWait.lookup(index, seg.dstPort, src4, src6, seg.srcPort);
+  if (slot < 0) return NO_RECORD;
+  const taker = own ? listeners.find(local, seg.dstPort) !== null : stack.fwd.tcp !== null;
+  return timeWaitSegment(stack, slot, local, remote, seg, now, taker);
+}
+
+/** A TIME_WAIT record's local address: one of ours, or a forwarded connection's foreign one. */
+export function timeWaitLocal(stack: Stack, slot: number): IpAddr {
+  const i = stack.timeWait.localIndex(slot);
+  return i >= FOREIGN_BASE ? stack.twForeign.address(i) : stack.addresses[i]!;
+}
 
 /** `listening`: a listener would take a new SYN for this 4-tuple. */
 export function timeWaitSegment(
@@ -167,7 +189,7 @@ export function releaseTimeWaitLocal(stack: Stack, slot: number): void {
 export function emitTimeWaitClosed(stack: Stack, slot: number, now: number, cause: TcbCause = 'timewait'): void {
   if (!wantsTransitions(stack)) return; // nobody listens: no addresses formatted
   const tw = stack.timeWait;
-  const local = stack.timeWaitLocal(slot);
+  const local = timeWaitLocal(stack, slot);
   const r = tw.remote(slot);
   const remote = typeof r === 'number' ? ipV4(r).text : r.text;
   stack.emitTransition(now, local.text, tw.localPort(slot), remote, tw.remotePort(slot), 'TIME_WAIT', 'CLOSED', cause);
