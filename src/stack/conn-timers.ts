@@ -8,7 +8,7 @@ import type { TimerHandle } from '../time/clock.js';
 import { TimerHeap } from '../time/heap.js';
 import type { Conn } from './conn.js';
 import type { Stack } from './stack.js';
-import { emitTimeWaitClosed, releaseTimeWaitLocal } from './time-wait-process.js';
+import { retireTimeWait } from './time-wait-process.js';
 
 export class ConnTimers {
   private readonly heap = new TimerHeap<Conn>();
@@ -82,10 +82,7 @@ export class ConnTimers {
       c.tcb.onTimer(now);
       this.touch(c);
     }
-    this.stack.timeWait.expire(now, (slot) => {
-      emitTimeWaitClosed(this.stack, slot, now);
-      releaseTimeWaitLocal(this.stack, slot);
-    });
+    this.stack.timeWait.expire(now, (slot) => retireTimeWait(this.stack, slot, now));
     this.stack.flush();
   }
 }

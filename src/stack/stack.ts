@@ -44,7 +44,7 @@ import { stackAddresses, stackMtu, type StackOptions } from './options.js';
 import type { CookieKeys } from './syncookies.js';
 import { TimeWaitTable } from './time-wait.js';
 import { ForeignTimeWaitAddresses } from './time-wait-foreign.js';
-import { emitTimeWaitClosed, releaseTimeWaitLocal, settleTimeWait, timeWaitInput, timeWaitLocal } from './time-wait-process.js';
+import { retireTimeWait, settleTimeWait, timeWaitInput, timeWaitLocal } from './time-wait-process.js';
 import { openActive, takeTimeWaitTuple } from './active-open.js';
 import { admit } from './admission.js';
 import { ForeignAddresses, TcpForwarder, type TcpForwardHandler, type TcpForwardOptions } from './forwarder.js';
@@ -547,8 +547,7 @@ export class Stack extends HeardEvents {
 
   /** @internal end a TIME_WAIT record now (2MSL passed, or the 4-tuple was taken over) */
   endTimeWait(slot: number, cause: TcbCause): void {
-    emitTimeWaitClosed(this, slot, this.clock.now(), cause);
-    releaseTimeWaitLocal(this, slot);
+    retireTimeWait(this, slot, this.clock.now(), cause);
     this.timeWait.remove(slot);
   }
 

@@ -179,14 +179,17 @@ export function settleTimeWait(stack: Stack, pending: Conn[]): void {
   pending.length = 0;
 }
 
-/** A record is about to go: a foreign local address it used is counted out (time-wait-foreign.ts). */
-export function releaseTimeWaitLocal(stack: Stack, slot: number): void {
+/**
+ * A record is about to leave the table (expiry, or a 4-tuple taken over): its TIME_WAIT → CLOSED
+ * transition is told, and a foreign local address it used is counted out (time-wait-foreign.ts).
+ */
+export function retireTimeWait(stack: Stack, slot: number, now: number, cause: TcbCause = 'timewait'): void {
   const i = stack.timeWait.localIndex(slot);
+  emitTimeWaitClosed(stack, slot, now, cause);
   if (i >= FOREIGN_BASE) stack.twForeign.release(i);
 }
 
-/** The TIME_WAIT → CLOSED transition of a record (expiry, or a 4-tuple taken over). */
-export function emitTimeWaitClosed(stack: Stack, slot: number, now: number, cause: TcbCause = 'timewait'): void {
+function emitTimeWaitClosed(stack: Stack, slot: number, now: number, cause: TcbCause): void {
   if (!wantsTransitions(stack)) return; // nobody listens: no addresses formatted
   const tw = stack.timeWait;
   const local = timeWaitLocal(stack, slot);
