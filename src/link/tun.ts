@@ -14,9 +14,13 @@
  * reused by the device (the addon reads each packet into a slot of its own and gives a large one's
  * slot to JavaScript, as Node's socket reads do), so a consumer may keep views of it without a copy;
  * 'packet' says so with its third argument, `owned`.
- * Writes are copied into an output buffer and handed to the kernel in one addon call at
- * the end of the current tick (a microtask), or at once when the buffer fills: everything the
- * stack answers to one read batch leaves in one write batch, with no added delay.
+ * Writes are copied into an output buffer and handed to the kernel in one addon call once the
+ * event loop's I/O callbacks of this turn are done (`setImmediate`, the check phase), or at once
+ * when the buffer fills or `flush()` is called: what the stack answers to a read batch and what
+ * its deferred work (accepts, socket events, the application's replies) sends in the same turn
+ * leave together, as a NIC driver rings its doorbell once for a burst (Linux's xmit_more). Each
+ * write batch is a wake-up of whoever reads on the kernel side; with a microtask per batch, a
+ * `Connection: close` HTTP load made 1.9 write batches per read batch, and 1.0 with this.
  *
  * With the virtio-net header (`vnetHdr`, the default for TUN) each packet carries what the kernel
  * knows of its checksum, both ways (include/uapi/linux/virtio_net.h): 'packet' gets it as its
@@ -261,10 +265,14 @@ export class TunDevice extends EventEmitter {
     if (info > 0xffff) this.stats.gsoOut++;
     if (!this.flushQueued) {
       this.flushQueued = true;
-      queueMicrotask(() => this.flush());
+      setImmediate(this.flushSoon);
     }
     return true;
   }
+
+  private readonly flushSoon = (): void => {
+    if (this.flushQueued) this.flush();
+  };
 
   /** Hand every queued packet to the kernel now. */
   flush(): void {
