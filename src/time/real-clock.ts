@@ -2,7 +2,8 @@
  * Wall-clock implementation of Clock. All timers live in one heap; a single
  * setTimeout is armed for the earliest entry. Deferred calls are batched and run by
  * one setImmediate per batch (a MessageChannel message where setImmediate is absent, as in
- * browsers; see platform/defer.ts), and are flushed first if a timer fires before it.
+ * browsers; see platform/defer.ts), with what they defer in turn (up to DEFER_ROUNDS batches),
+ * and are flushed first if a timer fires before it.
  */
 import { cancelSoon, runSoon, type ImmediateHandle } from '../platform/defer.js';
 import type { Clock, TimerHandle } from './clock.js';
@@ -34,6 +35,10 @@ export class RealClock implements Clock {
   private immediate: ImmediateHandle | undefined;
   private nextId = 1;
   private firing = false;
+  /** inside flushDeferred: what is deferred meanwhile runs in its next round (or a new immediate after the last) */
+  private draining = false;
+  /** rounds run in this turn's drain */
+  private round = 0;
   private closed = false;
   /** hold() calls not yet released, and the ref'd handle that keeps the process alive meanwhile */
   private holders = 0;
@@ -111,7 +116,7 @@ export class RealClock implements Clock {
   private enqueue(item: (() => void) | TimerEntry): void {
     if (this.closed) return;
     this.batch[this.batchLen++] = item;
-    if (this.immediate === undefined) {
+    if (this.immediate === undefined && !this.draining) {
       // never unref'd: an unref'd immediate does not stop the event loop from blocking in poll until
       // the next timer, which would delay every deferred call (and every packet) by up to that long
       this.immediate = runSoon(this.flushDeferred);
@@ -192,9 +197,40 @@ export class RealClock implements Clock {
     }
   };
 
+  /**
+   * Run the deferred batch, then what it deferred in turn, up to DEFER_ROUNDS batches in this turn
+   * (a deferred call that defers again — an accepted connection's first notifications, a reply to
+   * them — is done within the turn, as VirtualClock drains its queue before any timer). Each later
+   * round is a microtask, so it follows the process.nextTick calls and promise reactions of the
+   * round before, as a read callback's events follow those of the callback that accepted (node:net
+   * emits an accepted socket's 'resume' before its first 'data'). What is still deferred after the
+   * last round waits for the next immediate, so a call that keeps deferring itself never keeps I/O
+   * waiting.
+   */
   private readonly flushDeferred = (): void => {
     if (this.immediate !== undefined) cancelSoon(this.immediate);
     this.immediate = undefined;
+    this.round = 0;
+    this.drainRound();
+  };
+
+  private readonly drainRound = (): void => {
+    this.draining = true;
+    let more = false;
+    try {
+      this.runBatch();
+      more = this.batchLen > 0 && !this.closed && ++this.round < DEFER_ROUNDS;
+    } finally {
+      if (more) {
+        queueMicrotask(this.drainRound);
+      } else {
+        this.draining = false;
+        if (this.batchLen > 0 && this.immediate === undefined && !this.closed) this.immediate = runSoon(this.flushDeferred);
+      }
+    }
+  };
+
+  private runBatch(): void {
     const batch = this.batch;
     const n = this.batchLen;
     this.batch = this.spare ?? [];
@@ -228,8 +264,11 @@ export class RealClock implements Clock {
         this.spare = batch;
       }
     }
-  };
+  }
 }
+
+/** Deferred batches run in one turn: the batch, and what it and its successors deferred. */
+const DEFER_ROUNDS = 4;
 
 function noop(): void {}
 

@@ -129,6 +129,76 @@ describe('RealClock', () => {
     expect(log).toEqual(['timer', 'd1', 'd2']);
   });
 
+  it('runs what a deferred call defers in the same turn, before an immediate queued meanwhile', async () => {
+    const c = makeClock();
+    const log: string[] = [];
+    const { hit, done } = countdown(2);
+    c.defer(() => {
+      log.push('d1');
+      setImmediate(() => (log.push('immediate'), hit()));
+      c.defer(() => {
+        log.push('d1.1');
+        c.defer(() => log.push('d1.1.1'));
+      });
+    });
+    c.defer(() => (log.push('d2'), hit()));
+    await done;
+    expect(log).toEqual(['d1', 'd2', 'd1.1', 'd1.1.1', 'immediate']);
+  });
+
+  it("runs each later round after the round before's nextTicks and promise reactions, as a later read callback would", async () => {
+    const c = makeClock();
+    const log: string[] = [];
+    const { hit, done } = countdown(1);
+    c.defer(() => {
+      log.push('d1');
+      c.defer(() => (log.push('d1.1'), hit()));
+      void Promise.resolve().then(() => log.push('promise'));
+      process.nextTick(() => log.push('tick'));
+    });
+    await done;
+    expect(log).toEqual(['d1', 'tick', 'promise', 'd1.1']);
+  });
+
+  it('lets I/O in after four rounds of deferred calls deferring more: the rest waits for the next turn', async () => {
+    const c = makeClock();
+    const log: string[] = [];
+    const { hit, done } = countdown(1);
+    let rounds = 0;
+    const again = (): void => {
+      log.push(`round ${++rounds}`);
+      if (rounds === 1) setImmediate(() => log.push('immediate'));
+      if (rounds < 6) c.defer(again);
+      else hit();
+    };
+    c.defer(again);
+    await done;
+    expect(log).toEqual(['round 1', 'round 2', 'round 3', 'round 4', 'immediate', 'round 5', 'round 6']);
+  });
+
+  it('a deferred call that throws leaves the rest of its round, and what it deferred, for the next turn', async () => {
+    const c = makeClock();
+    const log: string[] = [];
+    const { hit, done } = countdown(1);
+    const onError = (err: Error): void => void log.push(`threw ${err.message}`);
+    const listeners = process.listeners('uncaughtException');
+    process.removeAllListeners('uncaughtException');
+    process.on('uncaughtException', onError);
+    try {
+      c.defer(() => {
+        log.push('d1');
+        c.defer(() => (log.push('d1.1'), hit()));
+        throw new Error('boom');
+      });
+      c.defer(() => log.push('d2'));
+      await done;
+    } finally {
+      process.off('uncaughtException', onError);
+      for (const l of listeners) process.on('uncaughtException', l);
+    }
+    expect(log).toEqual(['d1', 'threw boom', 'd2', 'd1.1']);
+  });
+
   it('close cancels every pending timer and deferred call', async () => {
     const c = makeClock();
     const log: string[] = [];
