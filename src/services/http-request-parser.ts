@@ -48,20 +48,33 @@ const S_TRAILER = 6; // the trailer section's lines, up to an empty line
 const S_DEAD = 7;
 
 /**
+ * tchar (RFC 9110 §5.6.2): the bytes of a token (a method, a field name), as a table by byte.
  * request-line = method SP request-target SP HTTP-version CRLF (RFC 9112 §3), the line end CRLF
- * or a bare LF (§2.2). method is a token (RFC 9110 §9.1); the target is taken as any run of
- * visible bytes (its form is checked by whoever routes it); HTTP-version = "HTTP/" DIGIT "." DIGIT.
- * Sticky: matched at lastIndex 0 of the head.
- */
-const REQUEST_LINE = /([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([^\x00-\x20\x7f]+) HTTP\/(\d)\.(\d)\r?\n/y;
-
-/**
+ * or a bare LF (§2.2): the method is a token (RFC 9110 §9.1); the target is taken as any run of
+ * visible bytes (TARGET: its form is checked by whoever routes it); HTTP-version = "HTTP/" DIGIT
+ * "." DIGIT.
  * field-line = field-name ":" OWS field-value OWS (RFC 9112 §5): no whitespace before the colon
  * (§5.1: 400), no obs-fold (a line starting with SP/HTAB, §5.2: 400), and a field value of VCHAR,
- * obs-text, SP and HTAB only (RFC 9110 §5.5: NUL, a bare CR and other controls are refused). The
- * value's OWS is trimmed by the reader (a lazy match here would backtrack quadratically).
+ * obs-text, SP and HTAB only (FIELD_VALUE; RFC 9110 §5.5: NUL, a bare CR and other controls are
+ * refused). The head is read as bytes: strings are made only of what the server uses.
  */
-const FIELD_LINE = /([!#$%&'*+\-.^_`|~0-9A-Za-z]+):([^\x00-\x08\x0a-\x1f\x7f]*)\r?\n/y;
+const TCHAR = byteClass((c) => (c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 122) || "!#$%&'*+-.^_`|~".includes(String.fromCharCode(c)));
+const TARGET = byteClass((c) => c > 0x20 && c !== 0x7f);
+const FIELD_VALUE = byteClass((c) => c === 9 || (c >= 0x20 && c !== 0x7f));
+
+function byteClass(has: (c: number) => boolean): Uint8Array {
+  const t = new Uint8Array(256);
+  for (let c = 0; c < 256; c++) t[c] = has(c) ? 1 : 0;
+  return t;
+}
+
+/** Whether buf[at, at + lower.length) is `lower` (ASCII letters, digits and '-') in any case. */
+function sameName(buf: Buffer, at: number, lower: string): boolean {
+  for (let k = 0; k < lower.length; k++) {
+    if ((buf[at + k]! | 0x20) !== lower.charCodeAt(k)) return false;
+  }
+  return true;
+}
 
 /** uri-host [ ":" port ] (RFC 9110 §7.2, RFC 3986 §3.2.2): reg-name, IPv4 or an IP literal in []. */
 const HOST_VALUE = /^(?:\[[0-9A-Za-z:.]+\]|[-0-9A-Za-z._~!$&'()*+,;=%]*)(?::\d*)?$/;
@@ -73,6 +86,13 @@ function trimOws(s: string): string {
   while (a < b && (s.charCodeAt(a) === 32 || s.charCodeAt(a) === 9)) a++;
   while (b > a && (s.charCodeAt(b - 1) === 32 || s.charCodeAt(b - 1) === 9)) b--;
   return a === 0 && b === s.length ? s : s.slice(a, b);
+}
+
+/** The method's name: GET and HEAD without a new string. */
+function methodName(buf: Buffer, from: number, to: number): string {
+  if (to - from === 3 && buf[from] === 71 && buf[from + 1] === 69 && buf[from + 2] === 84) return 'GET';
+  if (to - from === 4 && buf[from] === 72 && buf[from + 1] === 69 && buf[from + 2] === 65 && buf[from + 3] === 68) return 'HEAD';
+  return buf.toString('latin1', from, to);
 }
 
 /** The elements of a comma-separated list (RFC 9110 §5.6.1), OWS trimmed, lower-cased, empty ones left out. */
@@ -96,18 +116,16 @@ function hexValue(c: number): number {
  * `scanFrom` (≥ from) skips the line ends already looked at.
  */
 function headEnd(buf: Buffer, scanFrom: number, end: number): number {
-  let i = scanFrom;
-  for (;;) {
-    i = buf.indexOf(LF, i);
-    if (i < 0 || i >= end) return -1;
+  for (let i = scanFrom; i < end; i++) {
+    if (buf[i] !== LF) continue;
     const a = i + 1 < end ? buf[i + 1] : -1;
     if (a === LF) return i + 2;
     if (a === CR) {
       if (i + 2 >= end) return -1;
       if (buf[i + 2] === LF) return i + 3;
     }
-    i++;
   }
+  return -1;
 }
 
 export class HttpRequestParser {
@@ -188,7 +206,7 @@ export class HttpRequestParser {
               return this.need(end);
             }
             if (e - i > MAX_HEAD) return this.fail(431, false);
-            const r = this.parseHead(buf.toString('latin1', i, e));
+            const r = this.parseHead(buf, i, e);
             if (r !== REQUEST) return r;
             i = e;
             this.offset = i;
@@ -206,7 +224,7 @@ export class HttpRequestParser {
             return this.need(end);
           }
           this.pendingLen = 0;
-          const r = this.parseHead(p.toString('latin1', 0, e));
+          const r = this.parseHead(p, 0, e);
           if (r !== REQUEST) return r;
           i += e - had;
           this.offset = i;
@@ -334,8 +352,8 @@ export class HttpRequestParser {
     this.pendingLen = to - from;
   }
 
-  /** One complete head (latin1, ending with its empty line): its fields, and the body's framing. */
-  private parseHead(h: string): ParseResult {
+  /** One complete head, buf[from, end) ending with its empty line: its fields, and the body's framing. */
+  private parseHead(buf: Buffer, from: number, end: number): ParseResult {
     this.method = '';
     this.target = '';
     this.minor = 1;
@@ -344,48 +362,70 @@ export class HttpRequestParser {
     this.hasHost = false;
     this.expectContinue = false;
     this.bodyLength = 0;
-    REQUEST_LINE.lastIndex = 0;
-    const rl = REQUEST_LINE.exec(h);
-    if (rl === null) return this.fail(400, false);
-    this.method = rl[1]!;
-    this.target = rl[2]!;
+    // the request-line: method SP target SP HTTP/D.D (CR) LF
+    let i = from;
+    while (TCHAR[buf[i]!] === 1) i++;
+    const methodEnd = i;
+    if (methodEnd === from || buf[i++] !== 32) return this.fail(400, false);
+    while (TARGET[buf[i]!] === 1) i++;
+    const targetEnd = i;
+    if (targetEnd === methodEnd + 1 || buf[i] !== 32) return this.fail(400, false);
+    const major = buf[i + 6]! - 48;
+    const minor = buf[i + 8]! - 48;
+    if (
+      buf[i + 1] !== 72 || buf[i + 2] !== 84 || buf[i + 3] !== 84 || buf[i + 4] !== 80 || buf[i + 5] !== 47 ||
+      !(major >= 0 && major <= 9) || buf[i + 7] !== 46 || !(minor >= 0 && minor <= 9)
+    ) {
+      return this.fail(400, false);
+    }
+    i += 9;
+    if (buf[i] === CR) i++;
+    if (buf[i++] !== LF) return this.fail(400, false);
+    this.method = methodName(buf, from, methodEnd);
+    this.target = targetEnd - methodEnd === 2 && buf[methodEnd + 1] === 47 ? '/' : buf.toString('latin1', methodEnd + 1, targetEnd);
     // HTTP-version (RFC 9112 §2.3): another major version is not ours to serve (505, RFC 9110
     // §15.6.6); a higher minor of 1 is answered as 1.1 (RFC 9110 §2.5)
-    if (rl[3] !== '1') return this.fail(505, false);
-    this.minor = rl[4] === '0' ? 0 : 1;
+    if (major !== 1) return this.fail(505, false);
+    this.minor = minor === 0 ? 0 : 1;
 
-    let pos = REQUEST_LINE.lastIndex;
-    const last = h.length - (h.charCodeAt(h.length - 2) === CR ? 2 : 1); // the empty line
+    const last = end - (buf[end - 2] === CR ? 2 : 1); // the empty line
     let hosts = 0;
     let host = '';
     let contentLength = -1;
     let codings: string[] | null = null;
     let expect = false;
-    while (pos < last) {
-      FIELD_LINE.lastIndex = pos;
-      const f = FIELD_LINE.exec(h);
-      if (f === null) return this.fail(400, false);
-      pos = FIELD_LINE.lastIndex;
-      const name = f[1]!;
+    while (i < last) {
+      // field-name ":" field-value (CR) LF; the value's OWS is trimmed here
+      const nameAt = i;
+      while (TCHAR[buf[i]!] === 1) i++;
+      const nameLen = i - nameAt;
+      if (nameLen === 0 || buf[i++] !== 58) return this.fail(400, false);
+      while (buf[i] === 32 || buf[i] === 9) i++;
+      const valueAt = i;
+      while (FIELD_VALUE[buf[i]!] === 1) i++;
+      let valueEnd = i;
+      if (buf[i] === CR) i++;
+      if (buf[i++] !== LF) return this.fail(400, false);
+      while (valueEnd > valueAt && (buf[valueEnd - 1] === 32 || buf[valueEnd - 1] === 9)) valueEnd--;
       // only the fields the server acts on are looked at; names are case-insensitive (RFC 9110 §5.1)
-      switch (name.length) {
+      switch (nameLen) {
         case 4:
-          if (name.toLowerCase() === 'host') {
+          if (sameName(buf, nameAt, 'host')) {
             hosts++;
-            host = trimOws(f[2]!);
+            host = buf.toString('latin1', valueAt, valueEnd);
           }
           break;
         case 6:
-          if (name.toLowerCase() === 'expect' && trimOws(f[2]!).toLowerCase() === '100-continue') expect = true;
+          if (sameName(buf, nameAt, 'expect') && valueEnd - valueAt === 12 && sameName(buf, valueAt, '100-continue')) expect = true;
           break;
         case 10:
-          if (name.toLowerCase() === 'connection') this.connectionTokens(f[2]!);
+          if (sameName(buf, nameAt, 'connection')) this.connectionTokens(buf, valueAt, valueEnd);
           break;
         case 14:
-          if (name.toLowerCase() === 'content-length') {
+          if (sameName(buf, nameAt, 'content-length')) {
             // Content-Length = 1*DIGIT (RFC 9110 §8.6); a list or repeated field of one value
             // may stand for it, differing values are an unrecoverable framing error (RFC 9112 §6.3)
-            for (const part of f[2]!.split(',')) {
+            for (const part of buf.toString('latin1', valueAt, valueEnd).split(',')) {
               const v = trimOws(part);
               if (!/^\d{1,15}$/.test(v)) return this.fail(400, false);
               const n = Number(v);
@@ -395,7 +435,7 @@ export class HttpRequestParser {
           }
           break;
         case 17:
-          if (name.toLowerCase() === 'transfer-encoding') listElements(f[2]!, (codings ??= []));
+          if (sameName(buf, nameAt, 'transfer-encoding')) listElements(buf.toString('latin1', valueAt, valueEnd), (codings ??= []));
           break;
       }
     }
@@ -432,13 +472,17 @@ export class HttpRequestParser {
     return REQUEST;
   }
 
-  /** Connection = #connection-option (RFC 9110 §7.6.1): only close and keep-alive matter here. */
-  private connectionTokens(value: string): void {
-    const v = trimOws(value);
-    if (v.length === 5 && v.toLowerCase() === 'close') {
+  /** Connection = #connection-option (RFC 9110 §7.6.1), buf[from, to) trimmed: only close and keep-alive matter here. */
+  private connectionTokens(buf: Buffer, from: number, to: number): void {
+    if (to - from === 5 && sameName(buf, from, 'close')) {
       this.close = true;
       return;
     }
+    if (to - from === 10 && sameName(buf, from, 'keep-alive')) {
+      this.keepAliveToken = true;
+      return;
+    }
+    const v = buf.toString('latin1', from, to);
     const tokens: string[] = [];
     listElements(v, tokens);
     for (const t of tokens) {
