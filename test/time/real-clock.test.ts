@@ -187,6 +187,7 @@ describe('RealClock', () => {
     try {
       c.defer(() => {
         log.push('d1');
+        setImmediate(() => log.push('next turn'));
         c.defer(() => (log.push('d1.1'), hit()));
         throw new Error('boom');
       });
@@ -196,7 +197,7 @@ describe('RealClock', () => {
       process.off('uncaughtException', onError);
       for (const l of listeners) process.on('uncaughtException', l);
     }
-    expect(log).toEqual(['d1', 'threw boom', 'd2', 'd1.1']);
+    expect(log).toEqual(['d1', 'threw boom', 'next turn', 'd2', 'd1.1']);
   });
 
   it('close cancels every pending timer and deferred call', async () => {
